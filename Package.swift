@@ -1,0 +1,89 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Target map (see ARCHITECTURE.md):
+//   AmpscopeCore      pure: JSON tape, capture model, wire decoders, rules, emulated answers,
+//                     input formats, filter language, SDK log parsing. No NIO, no curses, no files.
+//   AmpscopeStore     the capture store (GRDB/SQLite actor) and its change stream.
+//   AmpscopeProxy     the SwiftNIO intercepting proxy (sink, forward, fault injection).
+//   AmpscopeUI        pure terminal UI: state, reducer, key table, themes, render into a cell grid.
+//   AmpscopeTerminal  the only code that talks to ncursesw.
+//   AmpscopeApp       command-line commands (swift-argument-parser) wiring the pieces together.
+let package = Package(
+    name: "ampscope",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ampscope", targets: ["ampscope"]),
+        .executable(name: "ampscope-bench", targets: ["ampscope-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        .target(
+            name: "AmpscopeCore",
+            dependencies: [
+                "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "AmpscopeStore",
+            dependencies: [
+                "AmpscopeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "AmpscopeProxy",
+            dependencies: [
+                "AmpscopeCore",
+                "AmpscopeStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(name: "AmpscopeUI", dependencies: ["AmpscopeCore"]),
+        .target(name: "AmpscopeTerminal", dependencies: ["AmpscopeUI", "CNcursesw"]),
+        .target(
+            name: "AmpscopeApp",
+            dependencies: [
+                "AmpscopeCore", "AmpscopeStore", "AmpscopeProxy", "AmpscopeUI", "AmpscopeTerminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "ampscope", dependencies: ["AmpscopeApp"]),
+        .executableTarget(
+            name: "ampscope-bench",
+            dependencies: [
+                "AmpscopeCore", "AmpscopeStore", "AmpscopeProxy", "AmpscopeUI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .testTarget(name: "AmpscopeCoreTests", dependencies: ["AmpscopeCore"]),
+        .testTarget(name: "AmpscopeStoreTests", dependencies: ["AmpscopeStore"]),
+        .testTarget(
+            name: "AmpscopeProxyTests",
+            dependencies: [
+                "AmpscopeProxy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "AmpscopeUITests", dependencies: ["AmpscopeUI"], exclude: ["__Snapshots__"]),
+        .testTarget(name: "AmpscopeAppTests", dependencies: ["AmpscopeApp"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

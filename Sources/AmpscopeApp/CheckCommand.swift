@@ -1,0 +1,129 @@
+import AmpscopeCore
+import ArgumentParser
+import Foundation
+
+/// `ampscope check`: validate captured traffic offline, for CI and scripts.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate captured requests against Amplitude's rules and show what Amplitude would answer.",
+        discussion: """
+        Reads ampscope capture files and the recorded-fixture line shape (JSON Lines), HAR 1.2 \
+        exports, and raw request bodies (use --endpoint to say which API a body was for). \
+        gzip-compressed files are expanded. Exit status: 0 no error findings, 1 error findings, \
+        2 an input could not be read.
+        """)
+
+    @Argument(help: "Input files.", completion: .file())
+    var files: [String]
+
+    @Option(name: .long, help: "Output format: text, json or junit.")
+    var format: OutputFormat = .text
+
+    @Option(name: .customLong("min-id-length"), help: "Minimum user_id/device_id length when a request has no options.min_id_length.")
+    var minIDLength: Int = 5
+
+    @Option(name: .long, help: "Decode every input as this endpoint (/2/httpapi, /batch, /identify, /groupidentify, /usermap, /).")
+    var endpoint: String?
+
+    @Option(name: .customLong("input-format"), help: "Input format instead of detecting it: captures, har, body.")
+    var inputFormat: String?
+
+    @Option(name: .customLong("api-key"), help: "The project's API key: requests with another key are answered 'Invalid API key'.")
+    var apiKey: String?
+
+    @Option(name: .long, help: "Colour for text output: auto, always or never (NO_COLOR is honoured).")
+    var color: ColorMode = .auto
+
+    @Flag(name: .customLong("no-redact"), help: "Show API keys unmasked.")
+    var noRedact = false
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json, junit }
+
+    func validate() throws {
+        guard minIDLength >= 1 else { throw ValidationError("--min-id-length must be at least 1") }
+        if let e = endpoint, Endpoint(userSpelling: e) == nil {
+            throw ValidationError("unknown endpoint '\(e)': use /2/httpapi, /batch, /identify, /groupidentify, /usermap or /")
+        }
+        if let f = inputFormat, InputFormat(userSpelling: f) == nil {
+            throw ValidationError("unknown input format '\(f)': use captures, har or body")
+        }
+    }
+
+    func run() throws {
+        let endpointOverride = endpoint.flatMap(Endpoint.init(userSpelling:))
+        let ingest = Ingest(decodeOptions: DecodeOptions(endpointOverride: endpointOverride))
+        var context = ValidationContext(settings: ValidationSettings(defaultMinIdLength: minIDLength, expectedAPIKey: apiKey))
+        var formatter: any ReportFormatter
+        switch format {
+        case .text: formatter = TextReport(style: color.useColor(stdoutFD: 1) ? .ansi : .plain, redactKeys: !noRedact)
+        case .json: formatter = JSONReport(version: AmpscopeVersion.current, redactKeys: !noRedact)
+        case .junit: formatter = JUnitReport()
+        }
+        let out = StandardOutput()
+        out.write(formatter.begin())
+        var summary = CheckSummary()
+        let reader = InputFiles(format: inputFormat.flatMap(InputFormat.init(userSpelling:)), endpoint: endpointOverride)
+        for file in files {
+            summary.files.append(file)
+            reader.read(path: file) { event in
+                switch event {
+                case .capture(let c):
+                    let now = c.receivedAt > 0 ? c.receivedAt : Int64(Date().timeIntervalSince1970 * 1000)
+                    let p = ingest.process(c, context: &context, now: now)
+                    summary.add(p)
+                    out.write(formatter.item(p))
+                case .problem(let pr):
+                    summary.problems += 1
+                    FileHandle.standardError.write(Data("ampscope: \(Sanitize.inline(pr.description, limit: 300))\n".utf8))
+                    out.write(formatter.problem(pr))
+                case .skipped(let n):
+                    summary.skipped += n
+                }
+            }
+            out.write(formatter.fileDone(file))
+        }
+        out.write(formatter.end(summary))
+        out.flush()
+        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+}
+
+enum ColorMode: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+
+    func useColor(stdoutFD: Int32) -> Bool {
+        switch self {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            let env = ProcessInfo.processInfo.environment
+            if let nc = env["NO_COLOR"], !nc.isEmpty { return false }
+            if env["TERM"] == "dumb" { return false }
+            return isatty(stdoutFD) == 1
+        }
+    }
+}
+
+/// Buffered stdout (one write per 64 KiB, not per line).
+final class StandardOutput {
+    private var buffer: [UInt8] = []
+    func write(_ s: String) {
+        guard !s.isEmpty else { return }
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count >= 64 * 1024 { flush() }
+    }
+    func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { p in
+            var off = 0
+            while off < p.count {
+                let n = Foundation.write(1, p.baseAddress! + off, p.count - off)
+                if n <= 0 { break }
+                off += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+    deinit { flush() }
+}

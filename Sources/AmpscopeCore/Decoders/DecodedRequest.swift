@@ -1,0 +1,155 @@
+/// The Amplitude API a request was meant for.
+public enum Endpoint: String, Sendable, Codable, CaseIterable {
+    case httpV2 = "/2/httpapi"
+    case batch = "/batch"
+    case identify = "/identify"
+    case groupIdentify = "/groupidentify"
+    case usermap = "/usermap"
+    /// amplitude-js 8.x form upload to the host root.
+    case legacy = "/"
+    /// Not an Amplitude ingestion path.
+    case unknown = "?"
+
+    /// The path as a user types it (`/2/httpapi`, `/` for legacy, `unknown`).
+    public var displayName: String { self == .unknown ? "unknown" : rawValue }
+
+    /// Short label for narrow columns.
+    public var shortName: String {
+        switch self {
+        case .httpV2: return "httpapi"
+        case .batch: return "batch"
+        case .identify: return "identify"
+        case .groupIdentify: return "groupid"
+        case .usermap: return "usermap"
+        case .legacy: return "legacy"
+        case .unknown: return "unknown"
+        }
+    }
+
+    /// JSON endpoints answer JSON with a `code`; the form endpoints answer plain text.
+    public var answersJSON: Bool { self == .httpV2 || self == .batch || self == .unknown }
+
+    /// Resolves an endpoint from a spelling users type: `/2/httpapi`, `httpapi`, `batch`, `/`, `legacy`...
+    public init?(userSpelling s: String) {
+        let t = s.asciiLowercased
+        switch t {
+        case "/2/httpapi", "2/httpapi", "httpapi", "http", "v2", "http-v2": self = .httpV2
+        case "/batch", "batch": self = .batch
+        case "/identify", "identify": self = .identify
+        case "/groupidentify", "groupidentify", "group-identify": self = .groupIdentify
+        case "/usermap", "usermap": self = .usermap
+        case "/", "legacy", "amplitude-js": self = .legacy
+        default: return nil
+        }
+    }
+
+    /// Finds the endpoint for a request path. A prefix before the Amplitude path is allowed
+    /// (`/eu/2/httpapi`, `/amp/batch`), so users can route regions or apps through one proxy;
+    /// the prefix is returned. A bare `/` (or a configured legacy path) is the legacy upload.
+    public static func route(path: String, legacyPaths: [String] = ["/"]) -> (endpoint: Endpoint, prefix: String) {
+        var p = path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        if legacyPaths.contains(p) || p.isEmpty { return (.legacy, p == "/" ? "" : p) }
+        let lower = p.asciiLowercased
+        for e in [Endpoint.httpV2, .batch, .groupIdentify, .identify, .usermap] where lower.hasSuffix(e.rawValue) {
+            return (e, String(p.dropLast(e.rawValue.count)))
+        }
+        return (.unknown, "")
+    }
+}
+
+/// What kind of record an entry of the request's list is.
+public enum RecordKind: String, Sendable, Codable {
+    /// An HTTP V2 / batch event.
+    case event
+    /// An `identification` of `/identify`.
+    case identification
+    /// An `identification` of `/groupidentify`.
+    case groupIdentification
+    /// A `mapping` of `/usermap`.
+    case mapping
+    /// An amplitude-js 8.x event in the legacy `e` field.
+    case legacyEvent
+}
+
+/// A request decoded into a JSON view and its list of records (events, identifications...).
+///
+/// `document` is the request as JSON: the body itself for the JSON endpoints, and for the form
+/// endpoints an object built from the form fields with JSON-valued fields embedded as JSON
+/// (`{"api_key":"…","identification":[…]}`), so every finding can point into one tree.
+public struct DecodedRequest: Sendable {
+    public var endpoint: Endpoint
+    /// Part of the path before the Amplitude path (`/eu`), "" for none.
+    public var pathPrefix: String
+    /// Id of the decoder that produced this view.
+    public var decoder: String
+    /// Body after content decoding (gunzip); the bytes the rules measure.
+    public var body: [UInt8]
+    /// Body size on the wire.
+    public var wireBodySize: Int
+    public var document: JSONDocument?
+    public var apiKey: String?
+    /// Pointer of the API key in the view (`/api_key`, `/client`).
+    public var apiKeyPointer: String
+    /// Pointer of the record list (`/events`, `/identification`, `/e`, `/mapping`).
+    public var recordsPointer: String
+    /// Tape index of the record list (an array) when there is one.
+    public var recordsNode: Int?
+    /// Tape index of each record, in order.
+    public var records: [Int]
+    public var recordKind: RecordKind
+    /// True when the record field held a single object rather than an array (identify/usermap).
+    public var recordsIsSingleObject: Bool
+    /// `options.min_id_length` when the request carries a valid one.
+    public var minIdLength: Int?
+    /// Tape index of `options`, when present and an object.
+    public var optionsNode: Int?
+    /// Form fields as received, for the form endpoints (name, value), in order.
+    public var formFields: [(name: String, value: String)]
+    /// Problems found while decoding (become findings).
+    public var problems: [Finding]
+    /// HTTP method and headers of the capture (for the method and content-type rules).
+    public var method: String = "POST"
+    public var headers: [HTTPHeader] = []
+
+    /// First header value with this name (case-insensitive).
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveEquals(name) }?.value
+    }
+
+    public init(endpoint: Endpoint, pathPrefix: String = "", decoder: String, body: [UInt8], wireBodySize: Int,
+                recordKind: RecordKind) {
+        self.endpoint = endpoint
+        self.pathPrefix = pathPrefix
+        self.decoder = decoder
+        self.body = body
+        self.wireBodySize = wireBodySize
+        self.document = nil
+        self.apiKey = nil
+        self.apiKeyPointer = "/api_key"
+        self.recordsPointer = "/events"
+        self.recordsNode = nil
+        self.records = []
+        self.recordKind = recordKind
+        self.recordsIsSingleObject = false
+        self.minIdLength = nil
+        self.optionsNode = nil
+        self.formFields = []
+        self.problems = []
+    }
+
+    /// Pointer of record `i` (`/events/3`; `/identification` for a single object).
+    public func recordPointer(_ i: Int) -> String {
+        recordsIsSingleObject ? recordsPointer : recordsPointer + "/" + String(i)
+    }
+
+    public var recordCount: Int { records.count }
+
+    /// Adds a decode problem.
+    public mutating func problem(_ rule: String, _ message: String, severity: Severity = .error, path: String = "", event: Int? = nil) {
+        problems.append(Finding(rule: rule, severity: severity, path: path, event: event, message: message))
+    }
+
+    /// The value of a form field, first occurrence.
+    public func formValue(_ name: String) -> String? { formFields.first { $0.name == name }?.value }
+}

@@ -1,0 +1,231 @@
+import Foundation
+
+/// A problem in an input file, located by line (or HAR entry).
+public struct InputProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public var source: String
+    public var line: Int
+    public var reason: String
+
+    public init(source: String, line: Int, reason: String) {
+        self.source = source
+        self.line = line
+        self.reason = reason
+    }
+
+    public var description: String { "\(source):\(line): \(reason)" }
+}
+
+/// ampscope's capture line format: one JSON object per request (JSON Lines).
+///
+/// It is a superset of the line shape of the recorded SDK fixtures (`seq`, `received_ms`,
+/// `client`, `method`, `path`, `query`, `http_version`, `headers` as `[name, value]` pairs,
+/// `body` as text or `body_base64`, `response {status, body}`), so those files replay as they
+/// are. ampscope adds `source`, response `headers`/`origin`/`body_base64`/`error`, and writes an
+/// informational `emulated` answer and `findings` (ignored on reading: captures are always
+/// re-validated). See Docs/capture-format.md.
+public enum CaptureLine {
+    public static let formatVersion = 1
+
+    /// Parses one line. `name` and `line` locate problems and become the capture's source.
+    public static func parse(_ bytes: ArraySlice<UInt8>, name: String, line: Int,
+                             sourceKind: CaptureSource.Kind = .replay) -> Result<Capture?, InputProblem> {
+        func fail(_ reason: String) -> Result<Capture?, InputProblem> {
+            .failure(InputProblem(source: name, line: line, reason: reason))
+        }
+        let doc: JSONDocument
+        do {
+            doc = try JSONDocument(parsing: Array(bytes))
+        } catch {
+            return fail("not valid JSON (\(error.description))")
+        }
+        let root = doc.root
+        guard doc.kind(root) == .object else { return fail("a capture line must be a JSON object") }
+        // The optional header line of ampscope files carries no request.
+        if doc.member(root, "ampscope_capture") != nil { return .success(nil) }
+        func str(_ k: StaticString) -> String? { doc.member(root, k).flatMap { doc.stringValue($0) } }
+        func int(_ k: StaticString) -> Int64? {
+            guard let v = doc.member(root, k) else { return nil }
+            return doc.int64(v) ?? doc.double(v).map { Int64($0) }
+        }
+        guard let path = str("path") else {
+            return fail("missing 'path' (a capture line needs at least method, path and body)")
+        }
+        var body: [UInt8] = []
+        if let b64 = str("body_base64") {
+            guard let data = Data(base64Encoded: b64, options: .ignoreUnknownCharacters) else {
+                return fail("'body_base64' is not valid base64")
+            }
+            body = [UInt8](data)
+        } else if let b = doc.member(root, "body") {
+            switch doc.kind(b) {
+            case .string: body = Array(doc.string(b).utf8)
+            case .null: body = []
+            default: body = Array(doc.rawBytes(b))  // a body stored as JSON
+            }
+        }
+        var headers: [HTTPHeader] = []
+        if let h = doc.member(root, "headers") {
+            headers = parseHeaders(doc, h)
+        }
+        let source = CaptureSource(kind: sourceKind, name: name, line: line)
+        var capture = Capture(
+            receivedAt: int("received_ms") ?? int("time") ?? 0,
+            source: source,
+            method: str("method") ?? "POST",
+            path: path,
+            query: str("query") ?? "",
+            httpVersion: str("http_version") ?? "HTTP/1.1",
+            headers: headers,
+            body: body,
+            client: str("client"))
+        if let resp = doc.member(root, "response"), doc.kind(resp) == .object {
+            capture.recordedResponse = parseResponse(doc, resp, defaultOrigin: .recorded)
+        }
+        return .success(capture)
+    }
+
+    static func parseHeaders(_ doc: JSONDocument, _ h: Int) -> [HTTPHeader] {
+        var headers: [HTTPHeader] = []
+        switch doc.kind(h) {
+        case .array:
+            for pair in doc.elements(h) {
+                if doc.kind(pair) == .array {
+                    let parts = Array(doc.elements(pair))
+                    if parts.count >= 2 { headers.append(HTTPHeader(doc.string(parts[0]), doc.string(parts[1]))) }
+                } else if doc.kind(pair) == .object,
+                          let n = doc.member(pair, "name").flatMap({ doc.stringValue($0) }),
+                          let v = doc.member(pair, "value").flatMap({ doc.stringValue($0) }) {
+                    headers.append(HTTPHeader(n, v))
+                }
+            }
+        case .object:
+            for (k, v) in doc.members(h) { headers.append(HTTPHeader(doc.string(k), doc.stringValue(v) ?? doc.rawText(v))) }
+        default:
+            break
+        }
+        return headers
+    }
+
+    static func parseResponse(_ doc: JSONDocument, _ resp: Int, defaultOrigin: RecordedResponse.Origin) -> RecordedResponse? {
+        guard let s = doc.member(resp, "status"), let status = doc.int64(s) else { return nil }
+        var body: [UInt8] = []
+        if let b64 = doc.member(resp, "body_base64").flatMap({ doc.stringValue($0) }),
+           let data = Data(base64Encoded: b64, options: .ignoreUnknownCharacters) {
+            body = [UInt8](data)
+        } else if let b = doc.member(resp, "body") {
+            switch doc.kind(b) {
+            case .string: body = Array(doc.string(b).utf8)
+            case .null: body = []
+            default: body = Array(doc.rawBytes(b))
+            }
+        }
+        var origin = defaultOrigin
+        if let o = doc.member(resp, "origin").flatMap({ doc.stringValue($0) }), let parsed = RecordedResponse.Origin(rawValue: o) {
+            origin = parsed
+        } else if let scripted = doc.member(resp, "scripted"), doc.kind(scripted) == .true {
+            origin = .injected
+        }
+        let headers = doc.member(resp, "headers").map { parseHeaders(doc, $0) } ?? []
+        let error = doc.member(resp, "error").flatMap { doc.stringValue($0) }
+        let latency = doc.member(resp, "latency_ms").flatMap { doc.double($0) }
+        return RecordedResponse(status: Int(status), headers: headers, body: body, origin: origin, error: error, latencyMs: latency)
+    }
+
+    /// The header line that starts an ampscope capture file.
+    public static func headerLine(tool: String) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("ampscope_capture", formatVersion)
+        w.field("tool", tool)
+        w.endObject()
+        return w.bytes
+    }
+
+    /// Writes one capture as a line (no trailing newline). `redactKeys` masks API keys in the body.
+    public static func write(_ p: Processed, seq: Int, redactKeys: Bool) -> [UInt8] {
+        let c = p.capture
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("seq", seq)
+        w.field("received_ms", c.receivedAt)
+        w.key("source")
+        w.beginObject()
+        w.field("kind", c.source.kind.rawValue)
+        w.field("name", c.source.name)
+        if let l = c.source.line { w.field("line", l) }
+        w.endObject()
+        w.field("client", c.client)
+        w.field("method", c.method)
+        w.field("path", c.path)
+        let shown = redactKeys ? Redactor.redactedCapture(p) : c
+        w.field("query", shown.query)
+        w.field("http_version", c.httpVersion)
+        w.key("headers")
+        w.beginArray()
+        for h in shown.headers {
+            w.beginArray()
+            w.string(h.name)
+            w.string(h.value)
+            w.endArray()
+        }
+        w.endArray()
+        let body = shown.body
+        writeBody(body, &w, textKey: "body", base64Key: "body_base64")
+        w.field("body_bytes", body.count)
+        w.field("events_in_body", p.request.records.count)
+        if let r = c.recordedResponse {
+            w.key("response")
+            w.beginObject()
+            w.field("status", r.status)
+            w.field("origin", r.origin.rawValue)
+            writeBody(r.body, &w, textKey: "body", base64Key: "body_base64", embedJSON: true)
+            if !r.headers.isEmpty {
+                w.key("headers")
+                w.beginArray()
+                for h in r.headers { w.beginArray(); w.string(h.name); w.string(h.value); w.endArray() }
+                w.endArray()
+            }
+            if let e = r.error { w.field("error", e) }
+            if let l = r.latencyMs { w.key("latency_ms"); w.double(l) }
+            w.endObject()
+        }
+        w.key("emulated")
+        w.beginObject()
+        w.field("status", p.answer.status)
+        writeBody(p.answer.body, &w, textKey: "body", base64Key: "body_base64", embedJSON: true)
+        w.endObject()
+        w.key("findings")
+        w.beginArray()
+        for f in p.findings { Report.writeFinding(f, &w) }
+        w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+
+    /// Body as text when it is UTF-8 (JSON embedded as JSON when asked), else as base64.
+    static func writeBody(_ body: [UInt8], _ w: inout JSONWriter, textKey: String, base64Key: String, embedJSON: Bool = false) {
+        if UTF8Check.firstInvalidOffset(body) == nil {
+            if embedJSON, !body.isEmpty, let doc = try? JSONDocument(parsing: body), doc.kind(doc.root).isContainer {
+                w.key(textKey)
+                w.raw(body.trimmedJSONWhitespace)
+            } else {
+                w.field(textKey, String(decoding: body, as: UTF8.self))
+            }
+            w.field(base64Key, nil as String?)
+        } else {
+            w.field(textKey, nil as String?)
+            w.field(base64Key, Data(body).base64EncodedString())
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    var trimmedJSONWhitespace: ArraySlice<UInt8> {
+        var lo = startIndex
+        var hi = endIndex
+        func ws(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+        while lo < hi && ws(self[lo]) { lo += 1 }
+        while hi > lo && ws(self[hi - 1]) { hi -= 1 }
+        return self[lo..<hi]
+    }
+}

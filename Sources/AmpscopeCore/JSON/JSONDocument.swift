@@ -1,0 +1,374 @@
+/// A parsed JSON text kept as its original bytes plus a flat "tape" of value entries.
+///
+/// Nothing is copied out of the source while parsing: strings and numbers are byte ranges,
+/// containers record where their subtree ends so siblings can be skipped in O(1). Values are
+/// addressed by their tape index (`JSONDocument.Index`). Reading a string or a number decodes
+/// it on demand. This is what lets ampscope decode and validate hundreds of thousands of
+/// events per second on one core, where Foundation's JSON builds a tree of boxed values.
+public struct JSONDocument: Sendable {
+    /// Tape index of a value. The root value is always `0`.
+    public typealias Index = Int
+
+    /// The exact bytes that were parsed.
+    public let bytes: [UInt8]
+    @usableFromInline let tape: [JSONTapeEntry]
+
+    @usableFromInline init(bytes: [UInt8], tape: [JSONTapeEntry]) {
+        self.bytes = bytes
+        self.tape = tape
+    }
+
+    /// Parses `bytes` as one JSON value (surrounding whitespace allowed).
+    public init(parsing bytes: [UInt8], maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONParseError) {
+        self = try JSONParser.parse(bytes, maxDepth: maxDepth)
+    }
+
+    /// Parses the UTF-8 of `text`.
+    public init(parsing text: String, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONParseError) {
+        self = try JSONParser.parse(Array(text.utf8), maxDepth: maxDepth)
+    }
+
+    public var root: Index { 0 }
+    public var valueCount: Int { tape.count }
+
+    @inlinable public func kind(_ i: Index) -> JSONKind { tape[i].kind }
+
+    /// Index of the value after `i` and its whole subtree.
+    @inlinable public func next(_ i: Index) -> Index {
+        let e = tape[i]
+        return e.kind.isContainer ? Int(e.c) : i + 1
+    }
+
+    /// Byte range of the value's source text (strings exclude their quotes).
+    @inlinable public func byteRange(_ i: Index) -> Range<Int> {
+        let e = tape[i]
+        return Int(e.a)..<Int(e.b)
+    }
+
+    /// The source text of a value exactly as it appeared (strings include their quotes).
+    public func rawBytes(_ i: Index) -> ArraySlice<UInt8> {
+        let e = tape[i]
+        if e.kind == .string { return bytes[Int(e.a) - 1..<Int(e.b) + 1] }
+        return bytes[Int(e.a)..<Int(e.b)]
+    }
+
+    public func rawText(_ i: Index) -> String { String(decoding: rawBytes(i), as: UTF8.self) }
+
+    /// Byte offset where the value starts (for strings: the opening quote).
+    public func sourceOffset(_ i: Index) -> Int {
+        let e = tape[i]
+        return e.kind == .string ? Int(e.a) - 1 : Int(e.a)
+    }
+
+    // MARK: Containers
+
+    /// Members of an object: (key index, value index) pairs in source order.
+    @inlinable public func members(_ object: Index) -> MemberSequence {
+        precondition(tape[object].kind == .object, "members(_:) needs an object")
+        return MemberSequence(doc: self, start: object + 1, end: Int(tape[object].c))
+    }
+
+    /// Elements of an array in source order.
+    @inlinable public func elements(_ array: Index) -> ElementSequence {
+        precondition(tape[array].kind == .array, "elements(_:) needs an array")
+        return ElementSequence(doc: self, start: array + 1, end: Int(tape[array].c))
+    }
+
+    /// Number of members of an object or elements of an array; 0 for scalars.
+    public func count(_ i: Index) -> Int {
+        switch tape[i].kind {
+        case .object: return members(i).reduce(0) { n, _ in n + 1 }
+        case .array: return elements(i).reduce(0) { n, _ in n + 1 }
+        default: return 0
+        }
+    }
+
+    /// Value of the first member whose key is `key`, or nil (also nil when `object` is not an object).
+    @inlinable public func member(_ object: Index, _ key: StaticString) -> Index? {
+        guard tape[object].kind == .object else { return nil }
+        for (k, v) in members(object) where keyEquals(k, key) { return v }
+        return nil
+    }
+
+    public func member(_ object: Index, named key: String) -> Index? {
+        guard tape[object].kind == .object else { return nil }
+        var key = key
+        return key.withUTF8 { kb in
+            for (k, v) in members(object) where stringEquals(k, kb) { return v }
+            return nil
+        }
+    }
+
+    // MARK: Strings
+
+    /// True when the string at `i` has no escape sequences (its bytes are its value).
+    @inlinable public func isPlainString(_ i: Index) -> Bool { tape[i].flags & JSONTapeEntry.hasEscapes == 0 }
+
+    /// Compares a string value (usually an object key) with a static ASCII key, without allocating.
+    @inlinable public func keyEquals(_ i: Index, _ key: StaticString) -> Bool {
+        let e = tape[i]
+        guard e.kind == .string, e.flags & JSONTapeEntry.hasEscapes == 0 else {
+            return e.kind == .string && string(i) == key.description
+        }
+        let n = Int(e.b - e.a)
+        guard n == key.utf8CodeUnitCount else { return false }
+        return bytes.withUnsafeBufferPointer { p in
+            let base = p.baseAddress! + Int(e.a)
+            let k = key.utf8Start
+            for j in 0..<n where base[j] != k[j] { return false }
+            return true
+        }
+    }
+
+    /// Compares a string value with the UTF-8 bytes `other`.
+    public func stringEquals(_ i: Index, _ other: UnsafeBufferPointer<UInt8>) -> Bool {
+        let e = tape[i]
+        guard e.kind == .string else { return false }
+        if e.flags & JSONTapeEntry.hasEscapes != 0 {
+            return Array(string(i).utf8).elementsEqual(other)
+        }
+        let n = Int(e.b - e.a)
+        guard n == other.count else { return false }
+        return bytes.withUnsafeBufferPointer { p in
+            memcmpEqual(p.baseAddress! + Int(e.a), other.baseAddress, n)
+        }
+    }
+
+    /// The decoded value of a string (escapes resolved). Empty for non-strings.
+    public func string(_ i: Index) -> String {
+        let e = tape[i]
+        guard e.kind == .string else { return "" }
+        let r = Int(e.a)..<Int(e.b)
+        if e.flags & JSONTapeEntry.hasEscapes == 0 {
+            return String(decoding: bytes[r], as: UTF8.self)
+        }
+        return JSONStringDecoder.decode(bytes[r])
+    }
+
+    /// The value as a string if it is one.
+    public func stringValue(_ i: Index) -> String? { tape[i].kind == .string ? string(i) : nil }
+
+    /// Length of a string value in Unicode scalars, without building a String when possible.
+    public func stringScalarCount(_ i: Index) -> Int {
+        let e = tape[i]
+        guard e.kind == .string else { return 0 }
+        if e.flags & JSONTapeEntry.hasEscapes != 0 { return string(i).unicodeScalars.count }
+        return bytes.withUnsafeBufferPointer { p in
+            var n = 0
+            for j in Int(e.a)..<Int(e.b) where p[j] & 0xC0 != 0x80 { n += 1 }
+            return n
+        }
+    }
+
+    /// Byte length of the string's source text (an upper bound on its UTF-8 length).
+    @inlinable public func stringSourceLength(_ i: Index) -> Int { Int(tape[i].b - tape[i].a) }
+
+    // MARK: Numbers and literals
+
+    /// True for a number written without fraction or exponent.
+    public func isIntegerLiteral(_ i: Index) -> Bool {
+        tape[i].kind == .number && tape[i].flags & JSONTapeEntry.isInteger != 0
+    }
+
+    /// Integer value of a number written as an integer that fits in Int64.
+    public func int64(_ i: Index) -> Int64? {
+        let e = tape[i]
+        guard e.kind == .number, e.flags & JSONTapeEntry.isInteger != 0 else { return nil }
+        return bytes.withUnsafeBufferPointer { p in
+            var j = Int(e.a)
+            let end = Int(e.b)
+            var negative = false
+            if p[j] == UInt8(ascii: "-") { negative = true; j += 1 }
+            var v: Int64 = 0
+            while j < end {
+                let d = Int64(p[j] &- 48)
+                let (m, o1) = v.multipliedReportingOverflow(by: 10)
+                let (s, o2) = negative ? m.subtractingReportingOverflow(d) : m.addingReportingOverflow(d)
+                if o1 || o2 { return nil }
+                v = s
+                j += 1
+            }
+            return v
+        }
+    }
+
+    /// Value of any number as a Double (nil for non-numbers).
+    public func double(_ i: Index) -> Double? {
+        let e = tape[i]
+        guard e.kind == .number else { return nil }
+        if e.flags & JSONTapeEntry.isInteger != 0, let v = int64(i) { return Double(v) }
+        return Double(String(decoding: bytes[Int(e.a)..<Int(e.b)], as: UTF8.self))
+    }
+
+    public func bool(_ i: Index) -> Bool? {
+        switch tape[i].kind {
+        case .true: return true
+        case .false: return false
+        default: return nil
+        }
+    }
+}
+
+/// The kind of a JSON value.
+public enum JSONKind: UInt8, Sendable, CustomStringConvertible {
+    case object, array, string, number, `true`, `false`, null
+
+    @inlinable public var isContainer: Bool { self == .object || self == .array }
+
+    /// The word a user reads in messages ("an object", "a number", ...).
+    public var description: String {
+        switch self {
+        case .object: return "an object"
+        case .array: return "an array"
+        case .string: return "a string"
+        case .number: return "a number"
+        case .true, .false: return "a boolean"
+        case .null: return "null"
+        }
+    }
+}
+
+/// One tape slot. Scalars: `a..<b` is the byte range (strings without quotes).
+/// Containers: `a..<b` is the byte range of the whole text and `c` the tape index after the subtree.
+@frozen public struct JSONTapeEntry: Sendable {
+    public var kind: JSONKind
+    public var flags: UInt8
+    public var a: UInt32
+    public var b: UInt32
+    public var c: UInt32
+
+    public static let hasEscapes: UInt8 = 1
+    public static let isInteger: UInt8 = 2
+
+    @inlinable init(kind: JSONKind, flags: UInt8 = 0, a: UInt32, b: UInt32, c: UInt32 = 0) {
+        self.kind = kind
+        self.flags = flags
+        self.a = a
+        self.b = b
+        self.c = c
+    }
+}
+
+public struct MemberSequence: Sequence, Sendable {
+    @usableFromInline let doc: JSONDocument
+    @usableFromInline let start: Int
+    @usableFromInline let end: Int
+    @inlinable init(doc: JSONDocument, start: Int, end: Int) {
+        self.doc = doc
+        self.start = start
+        self.end = end
+    }
+    public struct Iterator: IteratorProtocol {
+        @usableFromInline let doc: JSONDocument
+        @usableFromInline var i: Int
+        @usableFromInline let end: Int
+        @inlinable init(doc: JSONDocument, i: Int, end: Int) {
+            self.doc = doc
+            self.i = i
+            self.end = end
+        }
+        @inlinable public mutating func next() -> (key: Int, value: Int)? {
+            guard i < end else { return nil }
+            let k = i
+            let v = i + 1
+            i = doc.next(v)
+            return (k, v)
+        }
+    }
+    @inlinable public func makeIterator() -> Iterator { Iterator(doc: doc, i: start, end: end) }
+}
+
+public struct ElementSequence: Sequence, Sendable {
+    @usableFromInline let doc: JSONDocument
+    @usableFromInline let start: Int
+    @usableFromInline let end: Int
+    @inlinable init(doc: JSONDocument, start: Int, end: Int) {
+        self.doc = doc
+        self.start = start
+        self.end = end
+    }
+    public struct Iterator: IteratorProtocol {
+        @usableFromInline let doc: JSONDocument
+        @usableFromInline var i: Int
+        @usableFromInline let end: Int
+        @inlinable init(doc: JSONDocument, i: Int, end: Int) {
+            self.doc = doc
+            self.i = i
+            self.end = end
+        }
+        @inlinable public mutating func next() -> Int? {
+            guard i < end else { return nil }
+            let v = i
+            i = doc.next(v)
+            return v
+        }
+    }
+    @inlinable public func makeIterator() -> Iterator { Iterator(doc: doc, i: start, end: end) }
+}
+
+@usableFromInline func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ n: Int) -> Bool {
+    guard let b else { return n == 0 }
+    for j in 0..<n where a[j] != b[j] { return false }
+    return true
+}
+
+extension JSONDocument {
+    /// JSON Pointer of the value at tape index `target`, searched under `node` whose pointer is `base`.
+    /// When `target` is an object key, the pointer names the member it introduces.
+    public func pointer(to target: Int, within node: Int, base: String) -> String {
+        var p = base
+        var cur = node
+        while cur != target {
+            switch kind(cur) {
+            case .object:
+                var nextCur: Int?
+                for (k, v) in members(cur) {
+                    if k == target { return p + "/" + JSONPointer.escape(string(k)) }
+                    if target >= v && target < next(v) {
+                        p += "/" + JSONPointer.escape(string(k))
+                        nextCur = v
+                        break
+                    }
+                }
+                guard let n = nextCur else { return p }
+                cur = n
+            case .array:
+                var nextCur: Int?
+                for (i, v) in elements(cur).enumerated() where target >= v && target < next(v) {
+                    p += "/" + String(i)
+                    nextCur = v
+                    break
+                }
+                guard let n = nextCur else { return p }
+                cur = n
+            default:
+                return p
+            }
+        }
+        return p
+    }
+
+    /// True when tape index `i` is a member key (a string directly followed by its value inside an object).
+    /// Keys and values alternate within an object, so this walks the parent.
+    public func isKey(_ i: Int, within node: Int) -> Bool {
+        var cur = node
+        while true {
+            switch kind(cur) {
+            case .object:
+                var descended = false
+                for (k, v) in members(cur) {
+                    if k == i { return true }
+                    if i >= v && i < next(v) { cur = v; descended = true; break }
+                }
+                if !descended { return false }
+            case .array:
+                var descended = false
+                for v in elements(cur) where i >= v && i < next(v) { cur = v; descended = true; break }
+                if !descended { return false }
+            default:
+                return false
+            }
+            if cur == i { return false }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+
+/// Builds compact JSON text into a byte buffer, with keys in the order they are written.
+///
+/// Used for emulated answers (byte-exact bodies), machine-readable reports and synthesized
+/// request views. Strings are escaped per RFC 8259; non-ASCII is written as UTF-8, and
+/// control characters, U+2028 and U+2029 as `\u` escapes.
+public struct JSONWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma: [Bool] = [false]
+
+    public init() {}
+
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    private mutating func separator() {
+        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
+        needsComma[needsComma.count - 1] = true
+    }
+
+    public mutating func beginObject() { separator(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
+    public mutating func endObject() { needsComma.removeLast(); bytes.append(UInt8(ascii: "}")) }
+    public mutating func beginArray() { separator(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
+    public mutating func endArray() { needsComma.removeLast(); bytes.append(UInt8(ascii: "]")) }
+
+    /// Writes `"key":` inside an object; the next value call writes its value.
+    public mutating func key(_ k: String) {
+        separator()
+        JSONWriter.appendQuoted(k, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma[needsComma.count - 1] = false
+        pendingKey = true
+    }
+    private var pendingKey = false
+
+    private mutating func valuePrefix() {
+        if pendingKey {
+            pendingKey = false
+            needsComma[needsComma.count - 1] = true
+        } else {
+            separator()
+        }
+    }
+
+    public mutating func string(_ s: String) { valuePrefix(); JSONWriter.appendQuoted(s, to: &bytes) }
+    public mutating func int(_ v: Int) { valuePrefix(); bytes.append(contentsOf: String(v).utf8) }
+    public mutating func int64(_ v: Int64) { valuePrefix(); bytes.append(contentsOf: String(v).utf8) }
+    public mutating func double(_ v: Double) {
+        valuePrefix()
+        if v.isFinite {
+            if v == v.rounded(), abs(v) < 1e15 { bytes.append(contentsOf: String(Int64(v)).utf8) } else { bytes.append(contentsOf: "\(v)".utf8) }
+        } else {
+            bytes.append(contentsOf: "null".utf8)
+        }
+    }
+    public mutating func bool(_ v: Bool) { valuePrefix(); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
+    public mutating func null() { valuePrefix(); bytes.append(contentsOf: "null".utf8) }
+    /// Writes already valid JSON text as a value (e.g. a sub-document copied from a capture).
+    public mutating func raw<C: Collection>(_ json: C) where C.Element == UInt8 { valuePrefix(); bytes.append(contentsOf: json) }
+
+    /// Convenience: `"key": "value"`, `"key": n`, ...
+    public mutating func field(_ k: String, _ v: String) { key(k); string(v) }
+    public mutating func field(_ k: String, _ v: Int) { key(k); int(v) }
+    public mutating func field(_ k: String, _ v: Int64) { key(k); int64(v) }
+    public mutating func field(_ k: String, _ v: Bool) { key(k); bool(v) }
+    public mutating func field(_ k: String, _ v: String?) { key(k); if let v { string(v) } else { null() } }
+    public mutating func field(_ k: String, _ v: Int?) { key(k); if let v { int(v) } else { null() } }
+
+    /// Appends `s` as a quoted JSON string.
+    public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20, 0x7F:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(contentsOf: hex2(b).lowercased().utf8)
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    public static func quoted(_ s: String) -> String {
+        var out: [UInt8] = []
+        appendQuoted(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// RFC 6901 JSON Pointer helpers.
+public enum JSONPointer {
+    /// Escapes one reference token (`~` → `~0`, `/` → `~1`).
+    public static func escape(_ token: String) -> String {
+        guard token.contains("~") || token.contains("/") else { return token }
+        return token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+    }
+
+    public static func join(_ base: String, _ token: String) -> String { base + "/" + escape(token) }
+    public static func join(_ base: String, _ index: Int) -> String { base + "/" + String(index) }
+
+    /// Splits a pointer into unescaped tokens ("" → []).
+    public static func tokens(_ pointer: String) -> [String] {
+        guard !pointer.isEmpty else { return [] }
+        return pointer.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
+            $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+        }
+    }
+
+    /// Resolves a pointer in a document to a tape index.
+    public static func resolve(_ pointer: String, in doc: JSONDocument, from start: JSONDocument.Index = 0) -> JSONDocument.Index? {
+        var i = start
+        for t in tokens(pointer) {
+            switch doc.kind(i) {
+            case .object:
+                guard let v = doc.member(i, named: t) else { return nil }
+                i = v
+            case .array:
+                guard let n = Int(t), n >= 0 else { return nil }
+                var found: Int?
+                for (k, e) in doc.elements(i).enumerated() where k == n { found = e; break }
+                guard let f = found else { return nil }
+                i = f
+            default:
+                return nil
+            }
+        }
+        return i
+    }
+}

@@ -1,0 +1,104 @@
+/// The few fields of one event (record) that lists, filters and indexes need.
+///
+/// Small on purpose: the store keeps one per event in memory for hours of capture, and reads
+/// the full payload from disk only when a pane shows it.
+public struct EventSummary: Sendable, Equatable, Codable {
+    /// Position of the record in its request's list (-1 for a request with no records).
+    public var index: Int
+    public var eventType: String
+    public var userID: String?
+    public var deviceID: String?
+    public var insertID: String?
+    /// Event `time` (legacy `timestamp`) in ms, when it is an integer.
+    public var time: Int64?
+    public var sessionID: Int64?
+    /// Findings about this event, plus the request-level ones (they apply to every event).
+    public var counts: FindingCounts
+    /// Rule ids present on this event (own and request-level), for `rule:` filters.
+    public var rules: [String]
+
+    public init(index: Int, eventType: String, userID: String? = nil, deviceID: String? = nil, insertID: String? = nil,
+                time: Int64? = nil, sessionID: Int64? = nil, counts: FindingCounts = FindingCounts(), rules: [String] = []) {
+        self.index = index
+        self.eventType = eventType
+        self.userID = userID
+        self.deviceID = deviceID
+        self.insertID = insertID
+        self.time = time
+        self.sessionID = sessionID
+        self.counts = counts
+        self.rules = rules
+    }
+
+    /// One summary per record; a request without records gets one row (index -1) so it stays visible.
+    public static func extract(_ p: Processed) -> [EventSummary] {
+        let r = p.request
+        var requestCounts = FindingCounts()
+        var requestRules: [String] = []
+        var perEvent: [Int: (FindingCounts, [String])] = [:]
+        for f in p.findings {
+            if let e = f.event {
+                var entry = perEvent[e] ?? (FindingCounts(), [])
+                entry.0.add(f.severity)
+                if !entry.1.contains(f.rule) { entry.1.append(f.rule) }
+                perEvent[e] = entry
+            } else {
+                requestCounts.add(f.severity)
+                if !requestRules.contains(f.rule) { requestRules.append(f.rule) }
+            }
+        }
+        guard let doc = r.document, !r.records.isEmpty else {
+            return [EventSummary(index: -1, eventType: placeholderType(r), counts: requestCounts, rules: requestRules)]
+        }
+        var out: [EventSummary] = []
+        out.reserveCapacity(r.records.count)
+        for (i, node) in r.records.enumerated() {
+            var s = EventSummary(index: i, eventType: "")
+            var c = requestCounts
+            var rules = requestRules
+            if let own = perEvent[i] {
+                c += own.0
+                for id in own.1 where !rules.contains(id) { rules.append(id) }
+            }
+            s.counts = c
+            s.rules = rules
+            if doc.kind(node) == .object {
+                func str(_ k: StaticString) -> String? {
+                    guard let v = doc.member(node, k) else { return nil }
+                    switch doc.kind(v) {
+                    case .string: return doc.string(v)
+                    case .number: return doc.rawText(v)
+                    default: return nil
+                    }
+                }
+                switch r.recordKind {
+                case .event, .legacyEvent:
+                    s.eventType = str("event_type") ?? "(no event_type)"
+                case .identification:
+                    s.eventType = "$identify"
+                case .groupIdentification:
+                    let t = str("group_type") ?? "?"
+                    let v = str("group_value") ?? "?"
+                    s.eventType = "$groupidentify \(t)=\(v)"
+                case .mapping:
+                    s.eventType = "$usermap → " + (str("global_user_id") ?? "(unmap)")
+                }
+                s.userID = str("user_id")
+                s.deviceID = str("device_id")
+                s.insertID = str(r.recordKind == .legacyEvent ? "uuid" : "insert_id")
+                if let t = doc.member(node, r.recordKind == .legacyEvent ? "timestamp" : "time") { s.time = doc.int64(t) }
+                if let sid = doc.member(node, "session_id") { s.sessionID = doc.int64(sid) }
+            } else {
+                s.eventType = "(not an object)"
+            }
+            out.append(s)
+        }
+        return out
+    }
+
+    static func placeholderType(_ r: DecodedRequest) -> String {
+        if r.endpoint == .unknown { return "(unknown endpoint)" }
+        if r.document == nil { return "(undecodable body)" }
+        return "(no events)"
+    }
+}

@@ -1,0 +1,19 @@
+/// Rules whose findings come from the decoders themselves (they have no check of their own).
+/// Listed here so the catalogue, the docs and the answer emulator know them.
+public enum DecodeProblems {
+    public static let all: [RuleInfo] = [
+        RuleInfo(id: RuleID.bodyNotJSON, severity: .error, scope: .request,
+                 summary: "The body (or a JSON form field) is empty or not valid JSON.",
+                 effect: .invalidRequest("Invalid JSON request body")),
+        RuleInfo(id: RuleID.bodyEncoding, severity: .error, scope: .request,
+                 summary: "Content-Encoding is unsupported, or the compressed body is corrupt or truncated.",
+                 effect: .invalidRequest("Invalid JSON request body")),
+        RuleInfo(id: RuleID.formEncoding, severity: .error, scope: .request,
+                 summary: "Form fields have malformed percent escapes or are not UTF-8.",
+                 effect: .invalidRequest("Invalid request body")),
+        RuleInfo(id: RuleID.unknownEndpoint, severity: .error, scope: .request,
+                 summary: "The path is not an Amplitude ingestion endpoint.", effect: .notFound),
+        RuleInfo(id: RuleID.wrongEndpoint, severity: .warning, scope: .request,
+                 summary: "HTTP V2 JSON was posted to the legacy amplitude-js path `/`."),
+    ]
+}

@@ -1,0 +1,65 @@
+/// The explicit list of rules ampscope runs, in reporting order.
+public struct RuleRegistry: Sendable {
+    public let requestRules: [any RequestRule]
+    public let recordRules: [any RecordRule]
+    /// Every rule's description, including decode-time ones, by id.
+    public let infos: [RuleInfo]
+    private let byID: [String: RuleInfo]
+
+    public init(requestRules: [any RequestRule], recordRules: [any RecordRule], decodeProblems: [RuleInfo] = DecodeProblems.all) {
+        self.requestRules = requestRules
+        self.recordRules = recordRules
+        let all = decodeProblems + requestRules.map(\.info) + recordRules.map(\.info)
+        self.infos = all
+        var d: [String: RuleInfo] = [:]
+        for i in all { d[i.id] = i }
+        self.byID = d
+    }
+
+    public func info(_ id: String) -> RuleInfo? { byID[id] }
+
+    public static let standard = RuleRegistry(
+        requestRules: [
+            MethodNotAllowedRule(),
+            MissingAPIKeyRule(),
+            InvalidAPIKeyRule(),
+            APIKeyFormatRule(),
+            MissingEventsRule(),
+            PayloadTooLargeRule(),
+            TooManyEventsRule(),
+            ContentTypeRule(),
+            BadChecksumRule(),
+            InvalidOptionsRule(),
+        ],
+        recordRules: [
+            EventNotObjectRule(),
+            MissingEventTypeRule(),
+            MissingIDRule(),
+            IDTooShortRule(),
+            ReservedIDRule(),
+            IDNotStringRule(),
+            TimeNotMsRule(),
+            SessionIDNotMsRule(),
+            FieldTypeRule(),
+            StringTooLongRule(),
+            NestedArrayRule(),
+            TooDeepRule(),
+            TooManyGroupsRule(),
+            UnknownFieldRule(),
+            ReservedEventTypeRule(),
+            RevenueIncompleteRule(),
+            DuplicateInsertIDRule(),
+            MissingInsertIDRule(),
+            MappingIncompleteRule(),
+            MixedUserPropertiesRule(),
+            PropertyInMultipleOpsRule(),
+            ClearAllNotAloneRule(),
+            ClearAllRule(),
+            AddNonNumericRule(),
+            UnknownOperationRule(),
+            OpsOnNonIdentifyRule(),
+            EmptyIdentifyRule(),
+            GroupIdentifyIncompleteRule(),
+        ]
+    )
+}

@@ -1,0 +1,1 @@
+// AmpscopeProxy: under construction

@@ -1,0 +1,1 @@
+// AmpscopeStore: under construction

@@ -1,0 +1,1 @@
+// AmpscopeTerminal: under construction

@@ -1,0 +1,1 @@
+// AmpscopeUI: under construction

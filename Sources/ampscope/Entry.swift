@@ -1,0 +1,8 @@
+import AmpscopeApp
+
+@main
+struct Entry {
+    static func main() async {
+        await AmpscopeCommand.main()
+    }
+}
