@@ -37,7 +37,16 @@ public struct Ingest: Sendable {
 
     /// Processes one capture. `now` is the server time written into 200 answers (ms).
     public func process(_ capture: Capture, context: inout ValidationContext, now: Int64) -> Processed {
-        let request = decoders.decode(capture, options: decodeOptions)
+        judge(capture, decoders.decode(capture, options: decodeOptions), context: &context, now: now)
+    }
+
+    /// Decoding needs no shared state: concurrent callers decode in parallel, then `judge` in order.
+    public func decode(_ capture: Capture) -> DecodedRequest {
+        decoders.decode(capture, options: decodeOptions)
+    }
+
+    /// Validates a decoded request and emulates the answer (uses and updates the context).
+    public func judge(_ capture: Capture, _ request: DecodedRequest, context: inout ValidationContext, now: Int64) -> Processed {
         let findings = validator.validate(request, context: &context)
         let answer = emulator.answer(for: request, findings: findings, now: now)
         // What Amplitude ingested decides later duplicate findings: the real answer when known.
@@ -49,5 +58,33 @@ public struct Ingest: Sendable {
         }
         context.commit(request, accepted: accepted)
         return Processed(capture: capture, request: request, findings: findings, answer: answer)
+    }
+}
+
+import Synchronization
+
+/// `Ingest` plus its validation context, safe to call from many threads (the proxy's event loops).
+///
+/// Decoding runs in parallel; validation and answer emulation hold a short lock, because the
+/// duplicate-insert_id rule depends on what was ingested before, in arrival order.
+public final class SharedIngest: Sendable {
+    public let ingest: Ingest
+    private let context: Mutex<ValidationContext>
+
+    public init(ingest: Ingest = Ingest(), settings: ValidationSettings = ValidationSettings()) {
+        self.ingest = ingest
+        self.context = Mutex(ValidationContext(settings: settings))
+    }
+
+    public var settings: ValidationSettings { context.withLock { $0.settings } }
+
+    public func process(_ capture: Capture, now: Int64) -> Processed {
+        let request = ingest.decode(capture)
+        return context.withLock { ctx in ingest.judge(capture, request, context: &ctx, now: now) }
+    }
+
+    /// Forgets what was ingested (the UI's "clear").
+    public func reset() {
+        context.withLock { ctx in ctx = ValidationContext(settings: ctx.settings) }
     }
 }
