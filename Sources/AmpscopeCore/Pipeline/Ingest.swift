@@ -15,6 +15,13 @@ public struct Processed: Sendable {
     public func findings(forEvent i: Int) -> [Finding] { findings.filter { $0.event == i } }
 
     public var counts: FindingCounts { FindingCounts(findings) }
+
+    public init(capture: Capture, request: DecodedRequest, findings: [Finding], answer: EmulatedAnswer) {
+        self.capture = capture
+        self.request = request
+        self.findings = findings
+        self.answer = answer
+    }
 }
 
 /// The one ingestion path: decode → validate → emulate Amplitude's answer.

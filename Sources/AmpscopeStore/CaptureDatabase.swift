@@ -1,0 +1,253 @@
+import AmpscopeCore
+import Foundation
+import GRDB
+
+/// The SQLite file behind a store: raw requests, answers, findings and per-event summaries.
+///
+/// WAL journal with `synchronous=NORMAL`: a committed transaction survives the process being
+/// killed (it is in the WAL, which SQLite replays on open); only a power loss can take the last
+/// few commits. The proxy acknowledges a request only after its transaction committed.
+final class CaptureDatabase: Sendable {
+    let pool: DatabasePool
+    let path: String
+
+    static let schemaVersion = 1
+
+    init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        config.label = "ampscope-store"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA busy_timeout = 5000")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        try migrate()
+    }
+
+    private func migrate() throws {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE session (
+                    id INTEGER PRIMARY KEY,
+                    started_at INTEGER NOT NULL,
+                    tool TEXT NOT NULL,
+                    label TEXT NOT NULL DEFAULT ''
+                );
+                CREATE TABLE capture (
+                    id INTEGER PRIMARY KEY,
+                    session_id INTEGER NOT NULL REFERENCES session(id),
+                    received_at INTEGER NOT NULL,
+                    source_kind TEXT NOT NULL,
+                    source_name TEXT NOT NULL,
+                    source_line INTEGER,
+                    client TEXT,
+                    method TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    query TEXT NOT NULL,
+                    http_version TEXT NOT NULL,
+                    headers TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    endpoint TEXT NOT NULL,
+                    decoder TEXT NOT NULL,
+                    api_key_masked TEXT,
+                    event_count INTEGER NOT NULL,
+                    emulated_status INTEGER NOT NULL,
+                    emulated_type TEXT NOT NULL,
+                    emulated_body BLOB NOT NULL,
+                    response_status INTEGER,
+                    response_origin TEXT,
+                    response_headers TEXT,
+                    response_body BLOB,
+                    response_error TEXT,
+                    response_latency_ms REAL,
+                    errors INTEGER NOT NULL,
+                    warnings INTEGER NOT NULL,
+                    infos INTEGER NOT NULL,
+                    findings TEXT NOT NULL,
+                    summaries TEXT NOT NULL
+                );
+                CREATE INDEX capture_received ON capture(received_at);
+                """)
+        }
+        try m.migrate(pool)
+    }
+
+    func startSession(label: String) throws -> Int64 {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO session (started_at, tool, label) VALUES (?, ?, ?)",
+                           arguments: [Int64(Date().timeIntervalSince1970 * 1000), "ampscope \(AmpscopeVersion.current)", label])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Inserts a batch in one transaction and returns the row ids in order.
+    func insert(_ batch: [Processed], session: Int64) async throws -> [Int64] {
+        let rows = batch.map { Self.encode($0) }
+        return try await pool.write { db in
+            var ids: [Int64] = []
+            ids.reserveCapacity(rows.count)
+            let stmt = try db.cachedStatement(sql: """
+                INSERT INTO capture (session_id, received_at, source_kind, source_name, source_line, client, method, path,
+                    query, http_version, headers, body, endpoint, decoder, api_key_masked, event_count, emulated_status,
+                    emulated_type, emulated_body, response_status, response_origin, response_headers, response_body,
+                    response_error, response_latency_ms, errors, warnings, infos, findings, summaries)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for r in rows {
+                var args = r
+                args.insert(session.databaseValue, at: 0)
+                try stmt.execute(arguments: StatementArguments(args))
+                ids.append(db.lastInsertedRowID)
+            }
+            return ids
+        }
+    }
+
+    static func encode(_ p: Processed) -> [DatabaseValue] {
+        let c = p.capture
+        let r = c.recordedResponse
+        let counts = p.counts
+        var findings = JSONWriter()
+        findings.beginArray()
+        for f in p.findings { Report.writeFinding(f, &findings) }
+        findings.endArray()
+        return [
+            c.receivedAt.databaseValue, c.source.kind.rawValue.databaseValue, c.source.name.databaseValue,
+            c.source.line.databaseValue, c.client.databaseValue, c.method.databaseValue, c.path.databaseValue,
+            c.query.databaseValue, c.httpVersion.databaseValue, headersJSON(c.headers).databaseValue,
+            Data(c.body).databaseValue, p.request.endpoint.rawValue.databaseValue, p.request.decoder.databaseValue,
+            p.request.apiKey.map(Redactor.mask).databaseValue, p.request.records.count.databaseValue,
+            p.answer.status.databaseValue, p.answer.contentType.databaseValue, Data(p.answer.body).databaseValue,
+            r?.status.databaseValue ?? .null, r?.origin.rawValue.databaseValue ?? .null,
+            r.map { headersJSON($0.headers) }.databaseValue, r.map { Data($0.body) }.databaseValue,
+            r?.error.databaseValue ?? .null, r?.latencyMs.databaseValue ?? .null,
+            counts.errors.databaseValue, counts.warnings.databaseValue, counts.infos.databaseValue,
+            findings.text.databaseValue, summariesJSON(EventSummary.extract(p)).databaseValue,
+        ]
+    }
+
+    static func headersJSON(_ headers: [HTTPHeader]) -> String {
+        var w = JSONWriter()
+        w.beginArray()
+        for h in headers {
+            w.beginArray()
+            w.string(h.name)
+            w.string(h.value)
+            w.endArray()
+        }
+        w.endArray()
+        return w.text
+    }
+
+    static func parseHeaders(_ s: String?) -> [HTTPHeader] {
+        guard let s, let doc = try? JSONDocument(parsing: s), doc.kind(doc.root) == .array else { return [] }
+        return doc.elements(doc.root).compactMap { pair in
+            let parts = doc.kind(pair) == .array ? Array(doc.elements(pair)) : []
+            return parts.count == 2 ? HTTPHeader(doc.string(parts[0]), doc.string(parts[1])) : nil
+        }
+    }
+
+    /// Compact summaries: `[[index, type, user, device, insert, time, session, errors, warnings, infos, "rule,rule"], ...]`.
+    static func summariesJSON(_ s: [EventSummary]) -> String {
+        var w = JSONWriter()
+        w.beginArray()
+        for e in s {
+            w.beginArray()
+            w.int(e.index)
+            w.string(e.eventType)
+            if let u = e.userID { w.string(u) } else { w.null() }
+            if let d = e.deviceID { w.string(d) } else { w.null() }
+            if let i = e.insertID { w.string(i) } else { w.null() }
+            if let t = e.time { w.int64(t) } else { w.null() }
+            if let t = e.sessionID { w.int64(t) } else { w.null() }
+            w.int(e.counts.errors)
+            w.int(e.counts.warnings)
+            w.int(e.counts.infos)
+            w.string(e.rules.joined(separator: ","))
+            w.endArray()
+        }
+        w.endArray()
+        return w.text
+    }
+
+    static func parseSummaries(_ s: String) -> [EventSummary] {
+        guard let doc = try? JSONDocument(parsing: s), doc.kind(doc.root) == .array else { return [] }
+        return doc.elements(doc.root).compactMap { e in
+            let f = doc.kind(e) == .array ? Array(doc.elements(e)) : []
+            guard f.count == 11 else { return nil }
+            var counts = FindingCounts()
+            counts.errors = Int(doc.int64(f[7]) ?? 0)
+            counts.warnings = Int(doc.int64(f[8]) ?? 0)
+            counts.infos = Int(doc.int64(f[9]) ?? 0)
+            let rules = doc.string(f[10])
+            return EventSummary(index: Int(doc.int64(f[0]) ?? -1), eventType: doc.string(f[1]), userID: doc.stringValue(f[2]),
+                                deviceID: doc.stringValue(f[3]), insertID: doc.stringValue(f[4]), time: doc.int64(f[5]),
+                                sessionID: doc.int64(f[6]), counts: counts,
+                                rules: rules.isEmpty ? [] : rules.split(separator: ",").map(String.init))
+        }
+    }
+
+    /// Every capture's index data, in id order, for reopening a store.
+    func loadEntries() throws -> [StoredEntry] {
+        try pool.read { db in
+            var out: [StoredEntry] = []
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT id, received_at, event_count, emulated_status, response_status, response_origin, endpoint,
+                       source_kind, source_name, method, api_key_masked, summaries FROM capture ORDER BY id
+                """)
+            while let row = try cursor.next() {
+                let emulated: Int = row["emulated_status"]
+                let origin = (row["response_origin"] as String?).flatMap(RecordedResponse.Origin.init(rawValue:))
+                out.append(StoredEntry(
+                    location: .database(rowID: row["id"]), receivedAt: row["received_at"], requestEvents: row["event_count"],
+                    status: row["response_status"] ?? emulated, emulatedStatus: emulated,
+                    endpoint: Endpoint(rawValue: row["endpoint"]) ?? .unknown,
+                    sourceKind: CaptureSource.Kind(rawValue: row["source_kind"]) ?? .proxy, sourceName: row["source_name"],
+                    origin: origin, method: row["method"], apiKeyMasked: row["api_key_masked"],
+                    summaries: Self.parseSummaries(row["summaries"])))
+            }
+            return out
+        }
+    }
+
+    /// Reads one capture back with its stored answer and findings.
+    func load(rowID: Int64, decoders: DecoderRegistry, options: DecodeOptions) throws -> Processed? {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM capture WHERE id = ?", arguments: [rowID]) else { return nil }
+            var capture = Capture(
+                receivedAt: row["received_at"],
+                source: CaptureSource(kind: CaptureSource.Kind(rawValue: row["source_kind"]) ?? .proxy,
+                                      name: row["source_name"], line: row["source_line"]),
+                method: row["method"], path: row["path"], query: row["query"], httpVersion: row["http_version"],
+                headers: Self.parseHeaders(row["headers"]), body: [UInt8](row["body"] as Data? ?? Data()),
+                client: row["client"])
+            if let status: Int = row["response_status"] {
+                capture.recordedResponse = RecordedResponse(
+                    status: status, headers: Self.parseHeaders(row["response_headers"]),
+                    body: [UInt8](row["response_body"] as Data? ?? Data()),
+                    origin: (row["response_origin"] as String?).flatMap(RecordedResponse.Origin.init(rawValue:)) ?? .upstream,
+                    error: row["response_error"], latencyMs: row["response_latency_ms"])
+            }
+            let request = decoders.decode(capture, options: options)
+            let answer = EmulatedAnswer(status: row["emulated_status"], contentType: row["emulated_type"],
+                                        body: [UInt8](row["emulated_body"] as Data? ?? Data()))
+            return Processed(capture: capture, request: request, findings: Self.parseFindings(row["findings"]), answer: answer)
+        }
+    }
+
+    static func parseFindings(_ s: String) -> [Finding] {
+        guard let doc = try? JSONDocument(parsing: s), doc.kind(doc.root) == .array else { return [] }
+        return doc.elements(doc.root).compactMap { f in
+            guard doc.kind(f) == .object else { return nil }
+            func str(_ k: StaticString) -> String { doc.member(f, k).flatMap { doc.stringValue($0) } ?? "" }
+            return Finding(rule: str("rule"), severity: Severity(rawValue: str("severity")) ?? .info, path: str("path"),
+                           event: doc.member(f, "event").flatMap { doc.int64($0) }.map(Int.init), message: str("message"))
+        }
+    }
+
+    func captureCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM capture") ?? 0 }
+    }
+}

@@ -1,0 +1,152 @@
+import AmpscopeCore
+
+/// Where the full request of an indexed capture can be read back from.
+public enum PayloadLocation: Sendable, Equatable {
+    /// A row of the SQLite store.
+    case database(rowID: Int64)
+    /// One line of a replayed capture-lines file (read back by offset, never held in memory).
+    case file(fileID: Int32, offset: Int64, length: Int32)
+    /// Held in memory (small replayed inputs such as HAR entries).
+    case memory(slot: Int32)
+}
+
+/// The compact in-memory index of every event the store knows: about 48 bytes per event plus
+/// one entry per request; strings are interned. Payloads are never held here.
+struct CaptureIndex: Sendable {
+    struct Entry: Sendable {
+        var location: PayloadLocation
+        var receivedAt: Int64
+        var firstRow: Int32
+        var rowCount: Int32
+        var requestEvents: Int32
+        var status: Int16
+        var emulatedStatus: Int16
+        var endpoint: Endpoint
+        var sourceKind: CaptureSource.Kind
+        var origin: RecordedResponse.Origin?
+        var sourceName: Int32
+        var method: Int32
+        var apiKey: Int32
+    }
+
+    struct Row: Sendable {
+        var capture: Int32       // slot in `entries`
+        var eventIndex: Int32
+        var eventType: Int32
+        var user: Int32
+        var device: Int32
+        var rules: Int32         // interned comma-joined rule ids
+        var errors: UInt16
+        var warnings: UInt16
+        var infos: UInt16
+        var time: Int64          // Int64.min = absent
+        var session: Int64       // Int64.min = absent
+    }
+
+    private(set) var entries: [Entry] = []
+    private(set) var rows: [Row] = []
+    var strings = Interner()
+    /// Capture id of entries[0]; ids are dense from there (id = firstID + slot).
+    private(set) var firstID: Int64 = 1
+
+    var captureCount: Int { entries.count }
+    var rowCount: Int { rows.count }
+    var nextID: Int64 { firstID + Int64(entries.count) }
+
+    /// Adds a processed capture; returns its capture id.
+    @discardableResult
+    mutating func add(_ p: Processed, location: PayloadLocation) -> Int64 {
+        let summaries = EventSummary.extract(p)
+        return add(capture: p.capture, request: p.request, answer: p.answer, summaries: summaries, location: location)
+    }
+
+    mutating func add(capture c: Capture, request r: DecodedRequest, answer: EmulatedAnswer,
+                      summaries: [EventSummary], location: PayloadLocation) -> Int64 {
+        let slot = Int32(entries.count)
+        entries.append(Entry(
+            location: location, receivedAt: c.receivedAt, firstRow: Int32(rows.count), rowCount: Int32(summaries.count),
+            requestEvents: Int32(r.records.count), status: Int16(clamping: c.recordedResponse?.status ?? answer.status),
+            emulatedStatus: Int16(clamping: answer.status), endpoint: r.endpoint, sourceKind: c.source.kind,
+            origin: c.recordedResponse?.origin, sourceName: strings.id(c.source.name), method: strings.id(c.method),
+            apiKey: strings.id(r.apiKey.map(Redactor.mask))))
+        for s in summaries { appendRow(slot, s) }
+        return firstID + Int64(slot)
+    }
+
+    /// Re-adds a capture from stored summaries (reopening a store).
+    mutating func add(stored e: StoredEntry) {
+        let slot = Int32(entries.count)
+        entries.append(Entry(
+            location: e.location, receivedAt: e.receivedAt, firstRow: Int32(rows.count), rowCount: Int32(e.summaries.count),
+            requestEvents: Int32(e.requestEvents), status: Int16(clamping: e.status), emulatedStatus: Int16(clamping: e.emulatedStatus),
+            endpoint: e.endpoint, sourceKind: e.sourceKind, origin: e.origin, sourceName: strings.id(e.sourceName),
+            method: strings.id(e.method), apiKey: strings.id(e.apiKeyMasked)))
+        for s in e.summaries { appendRow(slot, s) }
+    }
+
+    private mutating func appendRow(_ slot: Int32, _ s: EventSummary) {
+        rows.append(Row(capture: slot, eventIndex: Int32(s.index), eventType: strings.id(s.eventType),
+                        user: strings.id(s.userID), device: strings.id(s.deviceID),
+                        rules: strings.id(s.rules.joined(separator: ",")),
+                        errors: UInt16(clamping: s.counts.errors), warnings: UInt16(clamping: s.counts.warnings),
+                        infos: UInt16(clamping: s.counts.infos), time: s.time ?? .min, session: s.sessionID ?? .min))
+    }
+
+    /// Forgets everything (the store's rows stay on disk); ids keep increasing.
+    mutating func clear() {
+        firstID = nextID
+        entries.removeAll(keepingCapacity: false)
+        rows.removeAll(keepingCapacity: false)
+    }
+
+    func slot(of captureID: Int64) -> Int? {
+        let s = Int(captureID - firstID)
+        return s >= 0 && s < entries.count ? s : nil
+    }
+
+    func entry(_ captureID: Int64) -> Entry? { slot(of: captureID).map { entries[$0] } }
+
+    /// First row of a capture (for jumping to it).
+    func firstRow(of captureID: Int64) -> Int? { entry(captureID).map { Int($0.firstRow) } }
+
+    func streamRow(_ i: Int) -> StreamRow {
+        let r = rows[i]
+        let e = entries[Int(r.capture)]
+        var counts = FindingCounts()
+        counts.errors = Int(r.errors)
+        counts.warnings = Int(r.warnings)
+        counts.infos = Int(r.infos)
+        let ruleText = strings.string(r.rules)
+        let summary = EventSummary(
+            index: Int(r.eventIndex), eventType: strings.string(r.eventType), userID: strings.optional(r.user),
+            deviceID: strings.optional(r.device), insertID: nil, time: r.time == .min ? nil : r.time,
+            sessionID: r.session == .min ? nil : r.session, counts: counts,
+            rules: ruleText.isEmpty ? [] : ruleText.split(separator: ",").map(String.init))
+        return StreamRow(captureID: firstID + Int64(r.capture), receivedAt: e.receivedAt, sourceKind: e.sourceKind,
+                         sourceName: strings.string(e.sourceName), method: strings.string(e.method), endpoint: e.endpoint,
+                         status: Int(e.status), emulatedStatus: Int(e.emulatedStatus), answerOrigin: e.origin,
+                         requestEvents: Int(e.requestEvents), apiKeyMasked: strings.optional(e.apiKey), event: summary)
+    }
+
+    /// Approximate bytes held (for status and benchmarks).
+    var approximateBytes: Int {
+        entries.count * MemoryLayout<Entry>.stride + rows.count * MemoryLayout<Row>.stride
+            + strings.strings.reduce(0) { $0 + $1.utf8.count + 40 }
+    }
+}
+
+/// What the database keeps per capture to rebuild the index without re-decoding.
+struct StoredEntry: Sendable {
+    var location: PayloadLocation
+    var receivedAt: Int64
+    var requestEvents: Int
+    var status: Int
+    var emulatedStatus: Int
+    var endpoint: Endpoint
+    var sourceKind: CaptureSource.Kind
+    var sourceName: String
+    var origin: RecordedResponse.Origin?
+    var method: String
+    var apiKeyMasked: String?
+    var summaries: [EventSummary]
+}

@@ -1,0 +1,266 @@
+import AmpscopeCore
+import Foundation
+
+/// The spine of ampscope: owns every capture, persists live ones before they are acknowledged,
+/// keeps a compact in-memory index, serves windows of rows and payloads on demand, and
+/// publishes a coalesced change stream.
+///
+/// Live captures (proxy, demo) go to SQLite with group commit: appends that arrive while a
+/// transaction is being written join the next one, and each `append` returns only once its
+/// own transaction has committed. Replayed capture-line files are indexed by file offset and
+/// read back on demand, so a million-event log never has to be copied or held in memory.
+public actor CaptureStore {
+    /// A change notification: subscribers re-read what they show. Coalesced: a slow subscriber
+    /// sees only the latest state, never a backlog.
+    public struct Change: Sendable, Equatable {
+        public var rowCount: Int
+        public var captureCount: Int
+        /// Increments on `clear()`, so a subscriber knows earlier rows are gone.
+        public var generation: Int
+    }
+
+    public struct Stats: Sendable, Equatable {
+        public var rowCount: Int
+        public var captureCount: Int
+        public var path: String?
+        public var indexBytes: Int
+    }
+
+    public enum StoreError: Error, CustomStringConvertible {
+        case cannotOpen(String, String)
+        case notFound(Int64)
+        case unreadable(String)
+
+        public var description: String {
+            switch self {
+            case .cannotOpen(let path, let why): return "cannot open the store at \(path): \(why)"
+            case .notFound(let id): return "capture \(id) is not in the store"
+            case .unreadable(let why): return why
+            }
+        }
+    }
+
+    public nonisolated let path: String?
+    private let database: CaptureDatabase?
+    private let sessionID: Int64
+    private let ingest: Ingest
+    private var index = CaptureIndex()
+    private var pending: [(Processed, CheckedContinuation<Int64, Error>)] = []
+    private var flushing = false
+    private var subscribers: [Int: AsyncStream<Change>.Continuation] = [:]
+    private var nextSubscriber = 0
+    private var generation = 0
+    private var memory: [Capture] = []
+    private var files: [String] = []
+    /// Cross-request findings (duplicate insert_id) of file-backed captures, which re-validating
+    /// one capture alone could not reproduce.
+    private var contextFindings: [Int64: [Finding]] = [:]
+
+    /// Opens (or creates) a store. `path == nil` keeps everything in memory (tests, `check`-like uses).
+    /// Reopening an existing file appends a new session and loads its index.
+    public init(path: String?, ingest: Ingest = Ingest(), sessionLabel: String = "") throws {
+        self.path = path
+        self.ingest = ingest
+        if let path {
+            do {
+                let dir = (path as NSString).deletingLastPathComponent
+                if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+                let db = try CaptureDatabase(path: path)
+                database = db
+                sessionID = try db.startSession(label: sessionLabel)
+                var idx = CaptureIndex()
+                for e in try db.loadEntries() { idx.add(stored: e) }
+                index = idx
+            } catch {
+                throw StoreError.cannotOpen(path, "\(error)")
+            }
+        } else {
+            database = nil
+            sessionID = 0
+        }
+    }
+
+    // MARK: Writing
+
+    /// Stores a live capture durably and returns its id. Returns only after the capture is
+    /// committed to disk (in-memory stores: immediately). Throws when it cannot be stored
+    /// (disk full, I/O error); the caller must then not acknowledge the request as accepted.
+    public func append(_ p: Processed) async throws -> Int64 {
+        guard database != nil else {
+            let id = index.add(p, location: .memory(slot: Int32(memory.count)))
+            memory.append(p.capture)
+            publish()
+            return id
+        }
+        return try await withCheckedThrowingContinuation { cont in
+            pending.append((p, cont))
+            if !flushing {
+                flushing = true
+                Task { await self.flushLoop() }
+            }
+        }
+    }
+
+    private func flushLoop() async {
+        while !pending.isEmpty {
+            let batch = pending
+            pending = []
+            do {
+                let ids = try await database!.insert(batch.map(\.0), session: sessionID)
+                for (i, item) in batch.enumerated() {
+                    let id = index.add(item.0, location: .database(rowID: ids[i]))
+                    item.1.resume(returning: id)
+                }
+                publish()
+            } catch {
+                for item in batch { item.1.resume(throwing: error) }
+            }
+        }
+        flushing = false
+    }
+
+    /// Registers a replayed file; its captures are then added with `.file(fileID:...)` locations.
+    public func registerFile(_ path: String) -> Int32 {
+        files.append(path)
+        return Int32(files.count - 1)
+    }
+
+    /// Indexes captures of a replayed file without copying them into the database.
+    /// `locations[i]` must locate `items[i]`'s line in a registered file (or be nil to keep it in memory).
+    @discardableResult
+    public func appendReplayed(_ items: [(Processed, PayloadLocation?)]) -> [Int64] {
+        var ids: [Int64] = []
+        ids.reserveCapacity(items.count)
+        for (p, loc) in items {
+            let location: PayloadLocation
+            if let loc {
+                location = loc
+            } else {
+                location = .memory(slot: Int32(memory.count))
+                memory.append(p.capture)
+            }
+            let id = index.add(p, location: location)
+            let contextual = p.findings.filter { $0.rule == RuleID.duplicateInsertID }
+            if !contextual.isEmpty, case .file = location { contextFindings[id] = contextual }
+            ids.append(id)
+        }
+        if !items.isEmpty { publish() }
+        return ids
+    }
+
+    /// Empties the view: rows disappear from the index (live captures stay in the database file).
+    public func clear() {
+        index.clear()
+        memory.removeAll()
+        contextFindings.removeAll()
+        generation += 1
+        publish()
+    }
+
+    // MARK: Reading
+
+    public var rowCount: Int { index.rowCount }
+    public var captureCount: Int { index.captureCount }
+    public var stats: Stats { Stats(rowCount: index.rowCount, captureCount: index.captureCount, path: path, indexBytes: index.approximateBytes) }
+
+    public func row(_ i: Int) -> StreamRow? { i >= 0 && i < index.rowCount ? index.streamRow(i) : nil }
+
+    /// Rows `range` (clamped to what exists).
+    public func rows(_ range: Range<Int>) -> [StreamRow] {
+        let lo = max(0, range.lowerBound)
+        let hi = min(index.rowCount, range.upperBound)
+        guard lo < hi else { return [] }
+        return (lo..<hi).map { index.streamRow($0) }
+    }
+
+    /// Rows at the given positions (a filtered view's window).
+    public func rows(at positions: some Sequence<Int>) -> [StreamRow] {
+        positions.compactMap { $0 >= 0 && $0 < index.rowCount ? index.streamRow($0) : nil }
+    }
+
+    /// First row of a capture.
+    public func firstRow(ofCapture id: Int64) -> Int? { index.firstRow(of: id) }
+
+    /// Positions of the rows that satisfy `predicate`, scanning `range` of rows.
+    public func matchingRows(in range: Range<Int>, _ predicate: (StreamRow) -> Bool) -> [Int] {
+        let lo = max(0, range.lowerBound)
+        let hi = min(index.rowCount, range.upperBound)
+        guard lo < hi else { return [] }
+        var out: [Int] = []
+        for i in lo..<hi where predicate(index.streamRow(i)) { out.append(i) }
+        return out
+    }
+
+    /// Capture ids in order (exports).
+    public func captureIDs() -> [Int64] {
+        (0..<index.captureCount).map { index.nextID - Int64(index.captureCount) + Int64($0) }
+    }
+
+    /// The full capture, re-decoded, with the findings and emulated answer it was stored with.
+    public func processed(_ id: Int64) async throws -> Processed {
+        guard let entry = index.entry(id) else { throw StoreError.notFound(id) }
+        switch entry.location {
+        case .database(let rowID):
+            guard let db = database,
+                  let p = try db.load(rowID: rowID, decoders: ingest.decoders, options: ingest.decodeOptions) else {
+                throw StoreError.notFound(id)
+            }
+            return p
+        case .memory(let slot):
+            return reprocess(memory[Int(slot)], id: id)
+        case .file(let fileID, let offset, let length):
+            let path = files[Int(fileID)]
+            guard let fh = FileHandle(forReadingAtPath: path) else { throw StoreError.unreadable("cannot reopen \(path)") }
+            defer { try? fh.close() }
+            try fh.seek(toOffset: UInt64(offset))
+            let bytes = [UInt8](try fh.read(upToCount: Int(length)) ?? Data())
+            switch CaptureLine.parse(bytes[...], name: (path as NSString).lastPathComponent, line: 0) {
+            case .success(let c?):
+                var capture = c
+                capture.source.line = nil
+                return reprocess(capture, id: id)
+            case .success(nil):
+                throw StoreError.unreadable("\(path) changed: no capture at byte \(offset)")
+            case .failure(let e):
+                throw StoreError.unreadable("\(path) changed: \(e.reason)")
+            }
+        }
+    }
+
+    private func reprocess(_ capture: Capture, id: Int64) -> Processed {
+        var context = ValidationContext()
+        var p = ingest.process(capture, context: &context, now: capture.receivedAt)
+        if let extra = contextFindings[id] { p.findings += extra }
+        return p
+    }
+
+    // MARK: Changes
+
+    /// A stream of coalesced changes; it starts with the current state.
+    public func subscribe() -> AsyncStream<Change> {
+        let (stream, cont) = AsyncStream<Change>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let key = nextSubscriber
+        nextSubscriber += 1
+        subscribers[key] = cont
+        cont.yield(currentChange)
+        cont.onTermination = { [weak self] _ in
+            Task { await self?.unsubscribe(key) }
+        }
+        return stream
+    }
+
+    private func unsubscribe(_ key: Int) { subscribers[key] = nil }
+
+    private var currentChange: Change { Change(rowCount: index.rowCount, captureCount: index.captureCount, generation: generation) }
+
+    private func publish() {
+        let c = currentChange
+        for s in subscribers.values { s.yield(c) }
+    }
+
+    /// Ends every subscription (shutdown).
+    public func close() {
+        for s in subscribers.values { s.finish() }
+        subscribers.removeAll()
+    }
+}

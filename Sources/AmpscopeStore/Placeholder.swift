@@ -1,1 +1,0 @@
-// AmpscopeStore: under construction
