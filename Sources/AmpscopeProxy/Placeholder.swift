@@ -1,1 +1,0 @@
-// AmpscopeProxy: under construction
