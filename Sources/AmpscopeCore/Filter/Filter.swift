@@ -13,8 +13,11 @@ public struct Filter: Sendable, Equatable {
     public let mayNeedPayload: Bool
 
     public init(_ text: String) throws(FilterError) {
-        self.text = text
         self.expression = try FilterParser.parse(text)
+        var t = Substring(text)
+        while let f = t.first, f == " " || f == "\t" { t.removeFirst() }
+        while let l = t.last, l == " " || l == "\t" { t.removeLast() }
+        self.text = String(t)
         self.mayNeedPayload = Filter.needsPayload(expression)
     }
 

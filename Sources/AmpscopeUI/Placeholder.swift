@@ -1,1 +1,0 @@
-// AmpscopeUI: under construction

@@ -1,0 +1,231 @@
+import AmpscopeCore
+
+/// Settings that come from the command line and do not change while the UI runs.
+public struct UIConfig: Sendable, Equatable {
+    /// `127.0.0.1:8787` when a proxy listens, nil when only replaying.
+    public var proxyAddress: String?
+    /// The store file, nil for an in-memory store.
+    public var storePath: String?
+    /// Mask API keys on screen (off with `--no-redact`).
+    public var redact: Bool
+    /// Ask the terminal for mouse reports (off with `--no-mouse`).
+    public var mouse: Bool
+    /// Offset of local time from UTC in seconds, for the time column.
+    public var utcOffsetSeconds: Int
+    /// What the stream shows when empty is tailored to how ampscope was started.
+    public var demoCommand: String
+
+    public init(proxyAddress: String? = "127.0.0.1:8787", storePath: String? = nil, redact: Bool = true, mouse: Bool = true,
+                utcOffsetSeconds: Int = 0, demoCommand: String = "ampscope --demo") {
+        self.proxyAddress = proxyAddress
+        self.storePath = storePath
+        self.redact = redact
+        self.mouse = mouse
+        self.utcOffsetSeconds = utcOffsetSeconds
+        self.demoCommand = demoCommand
+    }
+
+    /// The URL an SDK should send to.
+    public var ingestURL: String? { proxyAddress.map { "http://\($0)/2/httpapi" } }
+}
+
+public enum Pane: String, Sendable, Equatable {
+    case stream, inspector
+}
+
+public enum InspectorTab: String, Sendable, Equatable, CaseIterable {
+    case payload, findings, request, debug
+
+    public var title: String {
+        switch self {
+        case .payload: return "Payload"
+        case .findings: return "Findings"
+        case .request: return "Request"
+        case .debug: return "Debug"
+        }
+    }
+}
+
+/// A line being typed at the bottom of the screen.
+public struct PromptState: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case search, filter, command
+        var leader: String {
+            switch self {
+            case .search: return "/"
+            case .filter: return "filter: "
+            case .command: return ":"
+            }
+        }
+    }
+    public var kind: Kind
+    /// The text as scalars, so the cursor moves by character.
+    public var text: [Unicode.Scalar]
+    public var cursor: Int
+    /// The problem with the current text (filters), shown with a caret.
+    public var error: FilterError?
+    /// The filter in force when the prompt opened (restored by Esc).
+    public var previousFilter: Filter?
+    /// Position in the history while recalling with up/down.
+    public var historyIndex: Int?
+
+    public var string: String { String(String.UnicodeScalarView(text)) }
+
+    public init(kind: Kind, text: String = "", previousFilter: Filter? = nil) {
+        self.kind = kind
+        self.text = Array(text.unicodeScalars)
+        self.cursor = self.text.count
+        self.previousFilter = previousFilter
+    }
+}
+
+public enum Overlay: Sendable, Equatable {
+    case help
+    case setup
+}
+
+/// A one-line message at the bottom (results of commands, errors).
+public struct StatusMessage: Sendable, Equatable {
+    public var text: String
+    public var isError: Bool
+    public init(_ text: String, isError: Bool = false) {
+        self.text = text
+        self.isError = isError
+    }
+}
+
+/// The search in force (`/` then `n`/`N`).
+public struct SearchState: Sendable, Equatable {
+    public enum Scope: Sendable, Equatable { case stream, payload }
+    public var text: String
+    public var scope: Scope
+    public var filter: Filter?
+
+    public static func == (a: SearchState, b: SearchState) -> Bool { a.text == b.text && a.scope == b.scope }
+}
+
+/// The Payload tab: which JSON, what is folded, where the cursor is.
+public struct PayloadState: Sendable, Equatable {
+    public enum Scope: Sendable, Equatable { case event, request }
+    public var scope: Scope = .event
+    /// Folded containers by pointer relative to the shown root, kept from event to event.
+    public var foldedEvent: Set<String> = []
+    /// Folded containers of the whole-request view, by absolute pointer.
+    public var foldedRequest: Set<String> = []
+    public var folded: Set<String> {
+        get { scope == .event ? foldedEvent : foldedRequest }
+        set { if scope == .event { foldedEvent = newValue } else { foldedRequest = newValue } }
+    }
+    /// What the lines were built from (capture, record index, scope), to rebuild only when it changes.
+    public var source: PayloadSource?
+    /// Pointer of the cursor line.
+    public var cursor: String?
+    /// First tree line shown.
+    public var top: Int = 0
+    public var wrap: Bool = false
+    /// A finding's path to highlight.
+    public var highlight: String?
+    /// The tree lines for the current detail, scope and folds (recomputed by the reducer).
+    public var lines: [TreeLine] = []
+    public var cursorLine: Int {
+        guard let c = cursor, let i = lines.firstIndex(where: { $0.pointer == c && !$0.isClose }) else { return 0 }
+        return i
+    }
+}
+
+/// The whole UI state: a value, changed only by `Reducer.reduce`.
+public struct AppState: Sendable {
+    public var config: UIConfig
+    public var keys: KeyTable
+    public var size: Size
+    public var focus: Pane = .stream
+    public var tab: InspectorTab = .payload
+    public var zoomed = false
+    /// Follow mode keeps the newest row selected; paused keeps the selection where it is.
+    public var following = true
+    /// Store rows when following was paused (to show "+N new").
+    public var pausedAtEvents: Int?
+    /// Selected row (by id, so new rows or a new filter do not move it).
+    public var selection: RowID?
+    /// Screen line of the selection within the stream list.
+    public var selectionLine = 0
+    /// What the stream shows; the store is asked to apply it.
+    public var view: StreamView = .all
+    public var marks: Set<RowID> = []
+    public var search: SearchState?
+    public var prompt: PromptState?
+    public var history: [PromptState.Kind: [String]] = [:]
+    public var overlay: Overlay?
+    public var overlayScroll = 0
+    public var message: StatusMessage?
+    /// The processed capture of the selection, once loaded.
+    public var detail: Processed?
+    /// The capture whose detail was asked for last.
+    public var detailRequested: Int64?
+    public var detailError: String?
+    public var payload = PayloadState()
+    public var findingsCursor = 0
+    public var findingsTop = 0
+    public var requestRaw = false
+    public var requestTop = 0
+    public var requestLeft = 0
+    public var debugTop = 0
+    public var quitting = false
+
+    public init(config: UIConfig = UIConfig(), keys: KeyTable = .standard, size: Size = Size(cols: 80, rows: 24)) {
+        self.config = config
+        self.keys = keys
+        self.size = size
+    }
+
+    /// The key contexts searched for the focused pane, most specific first.
+    public var keyContexts: [KeyContext] {
+        if overlay != nil { return [.help, .global] }
+        switch focus {
+        case .stream: return [.stream, .global]
+        case .inspector:
+            switch tab {
+            case .payload: return [.payload, .inspector, .global]
+            case .findings: return [.findings, .inspector, .global]
+            case .request: return [.request, .inspector, .global]
+            case .debug: return [.inspector, .global]
+            }
+        }
+    }
+}
+
+/// Everything that can happen to the UI.
+public enum Action: Sendable {
+    /// A key, mouse report or resize from the terminal.
+    case input(InputEvent)
+    /// A command, as if its key was pressed.
+    case command(Command)
+    /// The store has new rows or finished applying a view.
+    case dataChanged
+    /// The detail asked for with `Effect.loadDetail` (its `capture.id` says which).
+    case detailLoaded(Processed)
+    case detailFailed(captureID: Int64, message: String)
+    /// A result to show (an export finished, a theme could not be loaded...).
+    case message(String, isError: Bool)
+    /// The store was cleared (by `c` or by another client).
+    case cleared
+}
+
+/// Work the UI asks its host to do; the host reports back with actions.
+public enum Effect: Sendable, Equatable {
+    /// Load the processed capture and answer `.detailLoaded` (or `.detailFailed`).
+    case loadDetail(captureID: Int64)
+    /// Make the store's rows reflect this view, then send `.dataChanged`.
+    case applyView(StreamView)
+    /// Put text on the clipboard (OSC 52) and in a fallback file; `what` names it for the message.
+    case copy(text: String, what: String)
+    /// Write the captures of the rows in `view` to a capture file.
+    case export(path: String, view: StreamView)
+    /// Delete every capture, then send `.cleared`.
+    case clearStore
+    /// Load a theme by name or path and switch to it.
+    case loadTheme(String)
+    /// Turn mouse reporting on or off.
+    case setMouse(Bool)
+    case quit
+}

@@ -1,0 +1,416 @@
+import AmpscopeCore
+
+/// The UI's one state transition: `reduce(&state, action, data) -> [Effect]`.
+///
+/// Pure and synchronous: it reads the store only through `StreamData` (the rows of the view)
+/// and asks for everything else (loading a detail, applying a filter, copying, exporting) by
+/// returning effects. The host carries them out and reports back with actions.
+public enum Reducer {
+    public static func reduce(_ s: inout AppState, _ action: Action, data: any StreamData) -> [Effect] {
+        var fx: [Effect] = []
+        switch action {
+        case .input(let e):
+            input(&s, e, data, &fx)
+        case .command(let c):
+            command(&s, c, data, &fx)
+        case .dataChanged:
+            break
+        case .detailLoaded(let p):
+            s.detail = p
+            s.detailError = nil
+            if s.detailRequested == nil { s.detailRequested = p.capture.id }
+        case .detailFailed(let id, let m):
+            if id == s.selection?.captureID {
+                s.detailError = m
+            }
+        case .message(let text, let isError):
+            s.message = StatusMessage(text, isError: isError)
+        case .cleared:
+            s.selection = nil
+            s.marks = []
+            s.detail = nil
+            s.detailRequested = nil
+            s.selectionLine = 0
+            s.pausedAtEvents = nil
+            if s.view.markedOnly {
+                s.view.markedOnly = false
+                s.view.marks = []
+                fx.append(.applyView(s.view))
+            }
+        }
+        normalize(&s, data, &fx)
+        return fx
+    }
+
+    // MARK: Input
+
+    static func input(_ s: inout AppState, _ e: InputEvent, _ data: any StreamData, _ fx: inout [Effect]) {
+        switch e {
+        case .resize(let size):
+            s.size = size
+        case .mouse(let m):
+            mouse(&s, m, data, &fx)
+        case .key(let k):
+            if s.prompt != nil {
+                promptKey(&s, k, data, &fx)
+                return
+            }
+            if let c = s.keys.command(for: k, in: s.keyContexts) {
+                command(&s, c, data, &fx)
+            } else if s.overlay == nil {
+                s.message = StatusMessage("\(k) does nothing here: press ? for the keys")
+            }
+        }
+    }
+
+    static func mouse(_ s: inout AppState, _ m: MouseEvent, _ data: any StreamData, _ fx: inout [Effect]) {
+        guard s.config.mouse else { return }
+        let layout = Layout(size: s.size, focus: s.focus, zoomed: s.zoomed)
+        if s.overlay != nil {
+            switch m.kind {
+            case .wheelUp: s.overlayScroll = max(0, s.overlayScroll - 3)
+            case .wheelDown: s.overlayScroll += 3
+            case .press: s.overlay = nil
+            case .release: break
+            }
+            return
+        }
+        let inStream = layout.stream.contains(x: m.x, y: m.y)
+        let inInspector = layout.inspector.contains(x: m.x, y: m.y)
+        switch m.kind {
+        case .wheelUp, .wheelDown:
+            let delta = m.kind == .wheelUp ? -3 : 3
+            if inStream {
+                moveStream(&s, by: delta, data, keepLine: false)
+            } else if inInspector {
+                let saved = s.focus
+                s.focus = .inspector
+                for _ in 0..<abs(delta) { inspectorMove(&s, delta < 0 ? -1 : 1, data) }
+                s.focus = saved
+            }
+        case .press:
+            if inStream {
+                s.focus = .stream
+                if layout.streamList.contains(x: m.x, y: m.y), let pos = currentPosition(s, data) {
+                    let top = pos - s.selectionLine
+                    let target = top + (m.y - layout.streamList.y)
+                    if target < data.count { select(&s, position: target, data, line: m.y - layout.streamList.y) }
+                }
+            } else if inInspector {
+                s.focus = .inspector
+                if m.y == layout.inspector.y {
+                    for (tab, x0, x1) in layout.tabHits(findings: findingsCount(s)) where m.x >= x0 && m.x < x1 {
+                        s.tab = tab
+                    }
+                } else if layout.inspectorBody.contains(x: m.x, y: m.y) {
+                    clickInspector(&s, row: m.y - layout.inspectorBody.y, data)
+                }
+            }
+        case .release:
+            break
+        }
+    }
+
+    // MARK: Commands
+
+    static func command(_ s: inout AppState, _ c: Command, _ data: any StreamData, _ fx: inout [Effect]) {
+        if s.overlay != nil {
+            switch c {
+            case .down: s.overlayScroll += 1
+            case .up: s.overlayScroll = max(0, s.overlayScroll - 1)
+            case .pageDown: s.overlayScroll += max(1, s.size.rows - 6)
+            case .pageUp: s.overlayScroll = max(0, s.overlayScroll - max(1, s.size.rows - 6))
+            case .top: s.overlayScroll = 0
+            case .back, .cancel: s.overlay = nil
+            case .help: s.overlay = s.overlay == .help ? nil : .help; s.overlayScroll = 0
+            case .setup: s.overlay = s.overlay == .setup ? nil : .setup; s.overlayScroll = 0
+            case .quit: s.quitting = true; fx.append(.quit)
+            default: break
+            }
+            return
+        }
+        let layout = Layout(size: s.size, focus: s.focus, zoomed: s.zoomed)
+        switch c {
+        case .down, .up, .pageDown, .pageUp, .top, .bottom:
+            if s.focus == .inspector {
+                inspectorMotion(&s, c, data, layout)
+            } else {
+                streamMotion(&s, c, data, layout)
+            }
+        case .nextPane, .previousPane:
+            s.focus = s.focus == .stream ? .inspector : .stream
+        case .open:
+            s.focus = .inspector
+        case .back:
+            if s.focus == .inspector {
+                s.focus = .stream
+            } else {
+                s.quitting = true
+                fx.append(.quit)
+            }
+        case .quit:
+            s.quitting = true
+            fx.append(.quit)
+        case .cancel:
+            s.message = nil
+            s.search = nil
+            s.payload.highlight = nil
+        case .search:
+            s.prompt = PromptState(kind: .search)
+        case .searchNext, .searchPrevious:
+            searchStep(&s, forward: c == .searchNext, data, inclusive: false)
+        case .filter:
+            s.prompt = PromptState(kind: .filter, text: s.view.filter.text, previousFilter: s.view.filter)
+            validateFilterPrompt(&s)
+        case .nextError, .previousError:
+            errorStep(&s, forward: c == .nextError, data)
+        case .follow:
+            s.following = true
+            s.pausedAtEvents = nil
+            s.message = StatusMessage("following the newest event")
+        case .pause:
+            if s.following {
+                s.following = false
+                s.pausedAtEvents = data.totals.events
+                s.message = StatusMessage("paused: capture goes on; space or F follows again")
+            } else {
+                s.following = true
+                s.pausedAtEvents = nil
+                s.message = StatusMessage("following the newest event")
+            }
+        case .mark:
+            guard let id = s.selection else { s.message = StatusMessage("nothing to mark yet"); return }
+            if s.marks.contains(id) { s.marks.remove(id) } else { s.marks.insert(id) }
+            s.message = StatusMessage(s.marks.contains(id) ? "marked (\(s.marks.count) in all; M shows only marked)" : "unmarked")
+            if s.view.markedOnly {
+                s.view = StreamView(filter: s.view.filter, markedOnly: true, marks: s.marks)
+                fx.append(.applyView(s.view))
+            }
+        case .markedOnly:
+            let on = !s.view.markedOnly
+            s.view = StreamView(filter: s.view.filter, markedOnly: on, marks: s.marks)
+            fx.append(.applyView(s.view))
+            s.message = StatusMessage(on ? "showing marked events only (\(s.marks.count)); M shows all" : "showing all events")
+        case .copy:
+            copy(&s, data, &fx)
+        case .copyPath:
+            if let p = s.payload.cursor {
+                fx.append(.copy(text: p, what: "JSON Pointer \(Sanitize.inline(p, limit: 60))"))
+            }
+        case .clear:
+            fx.append(.clearStore)
+            s.message = StatusMessage("clearing the capture store…")
+        case .command:
+            s.prompt = PromptState(kind: .command)
+        case .help:
+            s.overlay = .help
+            s.overlayScroll = 0
+        case .setup:
+            s.overlay = .setup
+            s.overlayScroll = 0
+        case .zoom:
+            s.zoomed.toggle()
+        case .nextTab, .previousTab:
+            let all = InspectorTab.allCases
+            let i = all.firstIndex(of: s.tab)!
+            s.tab = all[(i + (c == .nextTab ? 1 : all.count - 1)) % all.count]
+        case .tabPayload: s.tab = .payload
+        case .tabFindings: s.tab = .findings
+        case .tabRequest: s.tab = .request
+        case .tabDebug: s.tab = .debug
+        case .expand, .collapse, .toggleFold, .foldAll, .unfoldAll, .scope:
+            payloadCommand(&s, c, data, layout)
+        case .wrap:
+            s.payload.wrap.toggle()
+            s.message = StatusMessage(s.payload.wrap ? "long strings wrap" : "long strings are cut to fit (w wraps them)")
+        case .raw:
+            s.requestRaw.toggle()
+            s.requestTop = 0
+            s.requestLeft = 0
+        case .scrollLeft:
+            s.requestLeft = max(0, s.requestLeft - 8)
+        case .scrollRight:
+            if !s.payload.wrap { s.requestLeft += 8 }
+        }
+    }
+
+    // MARK: Stream selection
+
+    /// Position of the selection in the view (the nearest row when it is filtered out).
+    static func currentPosition(_ s: AppState, _ data: any StreamData) -> Int? {
+        guard data.count > 0 else { return nil }
+        guard let id = s.selection else { return s.following ? data.count - 1 : 0 }
+        return min(data.position(atOrAfter: id), data.count - 1)
+    }
+
+    static func select(_ s: inout AppState, position: Int, _ data: any StreamData, line: Int? = nil) {
+        guard data.count > 0 else { return }
+        let p = max(0, min(position, data.count - 1))
+        let old = currentPosition(s, data) ?? p
+        guard let row = data.row(at: p) else { return }
+        s.selection = RowID(row)
+        if let line {
+            s.selectionLine = line
+        } else {
+            s.selectionLine += p - old
+        }
+        if p < data.count - 1 && s.following {
+            s.following = false
+            s.pausedAtEvents = data.totals.events
+        }
+    }
+
+    static func moveStream(_ s: inout AppState, by delta: Int, _ data: any StreamData, keepLine: Bool) {
+        guard let p = currentPosition(s, data) else { return }
+        let line = s.selectionLine
+        select(&s, position: p + delta, data)
+        if keepLine { s.selectionLine = line }
+    }
+
+    static func streamMotion(_ s: inout AppState, _ c: Command, _ data: any StreamData, _ layout: Layout) {
+        guard data.count > 0 else { return }
+        let h = layout.listHeight
+        switch c {
+        case .down: moveStream(&s, by: 1, data, keepLine: false)
+        case .up: moveStream(&s, by: -1, data, keepLine: false)
+        case .pageDown: moveStream(&s, by: h, data, keepLine: true)
+        case .pageUp: moveStream(&s, by: -h, data, keepLine: true)
+        case .top: select(&s, position: 0, data, line: 0)
+        case .bottom: select(&s, position: data.count - 1, data, line: h - 1)
+        default: break
+        }
+    }
+
+    static func searchStep(_ s: inout AppState, forward: Bool, _ data: any StreamData, inclusive: Bool) {
+        guard let search = s.search else {
+            s.message = StatusMessage("no search: press / to search")
+            return
+        }
+        switch search.scope {
+        case .payload:
+            payloadSearch(&s, search.text, forward: forward, inclusive: inclusive)
+        case .stream:
+            guard let f = search.filter, let p = currentPosition(s, data) else { return }
+            let test: (StreamRow) -> Bool = { f.matchesColumns($0) }
+            let start = inclusive ? p : p + (forward ? 1 : -1)
+            var found = data.nextPosition(from: start, forward: forward, where: test)
+            var wrapped = false
+            if found == nil {
+                found = data.nextPosition(from: forward ? 0 : data.count - 1, forward: forward, where: test)
+                wrapped = found != nil
+            }
+            if let f = found {
+                select(&s, position: f, data)
+                s.message = StatusMessage(wrapped ? "search wrapped around: \(search.text)" : "/\(search.text)")
+            } else {
+                var m = "no row matches \(Sanitize.inline(search.text, limit: 40))"
+                if search.filter?.mayNeedPayload == true { m += " (the stream search reads the columns; f filters on payloads)" }
+                s.message = StatusMessage(m, isError: true)
+            }
+        }
+    }
+
+    static func errorStep(_ s: inout AppState, forward: Bool, _ data: any StreamData) {
+        guard let p = currentPosition(s, data) else { return }
+        if let f = data.nextPosition(from: p + (forward ? 1 : -1), forward: forward, where: { $0.event.counts.errors > 0 }) {
+            select(&s, position: f, data)
+            s.message = nil
+        } else {
+            s.message = StatusMessage(forward ? "no event with an error below" : "no event with an error above")
+        }
+    }
+
+    static func copy(_ s: inout AppState, _ data: any StreamData, _ fx: inout [Effect]) {
+        guard let d = detailForSelection(s) else {
+            s.message = StatusMessage(s.selection == nil ? "nothing selected" : "still loading the event", isError: true)
+            return
+        }
+        let index = s.selection?.index ?? -1
+        if s.focus == .inspector {
+            switch s.tab {
+            case .payload:
+                if let doc = d.request.document, let line = s.payload.lines[safe: s.payload.cursorLine] {
+                    var text = JSONPretty.text(doc, line.node)
+                    if s.config.redact, line.pointer == d.request.apiKeyPointer, let k = d.request.apiKey {
+                        text = "\"" + Redactor.mask(k) + "\""
+                    }
+                    fx.append(.copy(text: text, what: "the value at \(line.pointer.isEmpty ? "/" : line.pointer)"))
+                    return
+                }
+            case .findings:
+                let items = InspectorContent.findings(d, index: index)
+                if let f = items[safe: s.findingsCursor] {
+                    fx.append(.copy(text: "\(f.severity.rawValue) \(f.rule) \(f.path): \(f.message)", what: "finding \(f.rule)"))
+                    return
+                }
+            case .request:
+                let body = s.config.redact ? Redactor.redactBody(d) : (d.request.body.isEmpty ? d.capture.body : d.request.body)
+                fx.append(.copy(text: String(decoding: body, as: UTF8.self), what: "the request body"))
+                return
+            case .debug:
+                break
+            }
+        }
+        if let doc = d.request.document, index >= 0, index < d.request.records.count {
+            fx.append(.copy(text: JSONPretty.text(doc, d.request.records[index]), what: "event \(index) of capture \(d.capture.id)"))
+        } else {
+            let body = s.config.redact ? Redactor.redactBody(d) : d.capture.body
+            fx.append(.copy(text: String(decoding: body, as: UTF8.self), what: "the request body"))
+        }
+    }
+
+    /// The loaded detail when it belongs to the selection.
+    static func detailForSelection(_ s: AppState) -> Processed? {
+        guard let d = s.detail, let sel = s.selection, d.capture.id == sel.captureID else { return nil }
+        return d
+    }
+
+    static func findingsCount(_ s: AppState) -> Int {
+        guard let d = detailForSelection(s) else { return 0 }
+        return InspectorContent.findings(d, index: s.selection?.index ?? -1).count
+    }
+
+    // MARK: Normalisation after every action
+
+    static func normalize(_ s: inout AppState, _ data: any StreamData, _ fx: inout [Effect]) {
+        let layout = Layout(size: s.size, focus: s.focus, zoomed: s.zoomed)
+        let h = layout.listHeight
+        let n = data.count
+        if n == 0 {
+            s.selectionLine = 0
+        } else {
+            if s.following {
+                if let last = data.row(at: n - 1) { s.selection = RowID(last) }
+                s.selectionLine = h - 1
+            } else if s.selection == nil, let first = data.row(at: 0) {
+                s.selection = RowID(first)
+                s.selectionLine = 0
+            }
+            let p = currentPosition(s, data) ?? 0
+            if let row = data.row(at: p), RowID(row) != s.selection, !s.following {
+                // The selected row is not in the view (filtered out): select the nearest one.
+                s.selection = RowID(row)
+            }
+            // Keep the selection on screen and the list filled.
+            var line = max(0, min(s.selectionLine, h - 1, p))
+            let top = p - line
+            if top + h > n { line = min(p, max(line, p - max(0, n - h))) }
+            s.selectionLine = line
+        }
+        // Detail of the selection.
+        if let sel = s.selection {
+            if s.detailRequested != sel.captureID {
+                s.detailRequested = sel.captureID
+                s.detailError = nil
+                fx.append(.loadDetail(captureID: sel.captureID))
+            }
+        }
+        refreshPayload(&s, layout)
+        s.findingsCursor = max(0, min(s.findingsCursor, max(0, findingsCount(s) - 1)))
+        if s.overlay != nil { s.overlayScroll = max(0, s.overlayScroll) }
+    }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { i >= 0 && i < count ? self[i] : nil }
+}
