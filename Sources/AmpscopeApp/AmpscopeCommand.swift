@@ -7,7 +7,7 @@ public struct AmpscopeCommand: AsyncParsableCommand {
         commandName: "ampscope",
         abstract: "A terminal debugger for Amplitude analytics instrumentation.",
         version: AmpscopeVersion.current,
-        subcommands: [CheckCommand.self]
+        subcommands: [CheckCommand.self, ProxyCommand.self, ExportCommand.self]
     )
 
     public init() {}

@@ -1,0 +1,190 @@
+import AmpscopeCore
+import AmpscopeStore
+import ArgumentParser
+import Foundation
+
+/// `ampscope export`: writes a store's captures back out as capture lines, HAR 1.2 or curl commands.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write captures from a store as JSON Lines, HAR 1.2 or curl commands.",
+        discussion: """
+        jsonl: ampscope capture lines (replayable with `ampscope check` and the UI). har: HTTP \
+        Archive 1.2 for browser devtools, Charles or Proxyman. curl: a shell script that replays \
+        each request byte for byte. API keys are masked unless --no-redact. See Docs/export.md.
+        """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, har, curl }
+
+    @Argument(help: "The store file written by `ampscope proxy` or the UI.", completion: .file())
+    var store: String
+
+    @Option(name: .long, help: "Output format: jsonl, har or curl.")
+    var format: Format = .jsonl
+
+    @Option(name: .long, help: "Only requests with at least one event matching this filter (the filter language of Docs/filter.md, e.g. 'type:Checkout status>=400').")
+    var filter: String?
+
+    @Flag(name: .customLong("no-redact"), help: "Keep API keys (and Authorization headers) unmasked.")
+    var noRedact = false
+
+    @Option(name: [.short, .customLong("output")], help: "Write to this file instead of stdout.", completion: .file())
+    var output: String?
+
+    @Option(name: .customLong("base-url"), help: "curl only: the URL the commands send to (default: the captured Host, over http).")
+    var baseURL: String?
+
+    func validate() throws {
+        if let filter {
+            do { _ = try Filter(filter) } catch {
+                let c = error.caret(for: filter)
+                throw ValidationError("--filter: \(error.description)\n  \(c.text)\n  \(c.caret)")
+            }
+        }
+        if baseURL != nil && format != .curl { throw ValidationError("--base-url applies to --format curl only") }
+        if let b = baseURL, !(b.hasPrefix("http://") || b.hasPrefix("https://")) {
+            throw ValidationError("--base-url must start with http:// or https://")
+        }
+    }
+
+    func run() async throws {
+        let err = ProxyStderr()
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: store, isDirectory: &isDir), !isDir.boolValue else {
+            err.line("ampscope: no store at \(Sanitize.inline(store, limit: 300))")
+            throw ExitCode(2)
+        }
+        let captureStore: CaptureStore
+        do {
+            captureStore = try CaptureStore(path: store, sessionLabel: "export")
+        } catch {
+            err.line("ampscope: \(Sanitize.inline("\(error)", limit: 300))")
+            throw ExitCode(2)
+        }
+        let ids = try await ExportSelection.captureIDs(captureStore, filter: filter.map { try Filter($0) })
+        let redact = !noRedact
+
+        let sink: ExportSink
+        do {
+            sink = try ExportSink(path: output)
+        } catch {
+            err.line("ampscope: cannot write \(Sanitize.inline(output ?? "-", limit: 300)): \(error)")
+            throw ExitCode(2)
+        }
+        var unreadable = 0
+        switch format {
+        case .jsonl:
+            sink.write(CaptureLine.headerLine(tool: "ampscope \(AmpscopeVersion.current)") + [0x0A])
+            for (i, id) in ids.enumerated() {
+                guard let p = try? await captureStore.processed(id) else { unreadable += 1; continue }
+                sink.write(CaptureLine.write(p, seq: i + 1, redactKeys: redact) + [0x0A])
+            }
+        case .har:
+            var items: [Processed] = []
+            items.reserveCapacity(ids.count)
+            for id in ids {
+                guard let p = try? await captureStore.processed(id) else { unreadable += 1; continue }
+                items.append(p)
+            }
+            sink.write(HAR.write(items, tool: "ampscope", version: AmpscopeVersion.current, redactKeys: redact) + [0x0A])
+        case .curl:
+            sink.write(Array(ExportCurl.header(count: ids.count, store: store, redacted: redact, base: baseURL).utf8))
+            for (i, id) in ids.enumerated() {
+                guard let p = try? await captureStore.processed(id) else { unreadable += 1; continue }
+                let c = redact ? Redactor.redactedCapture(p) : p.capture
+                sink.write(Array(ExportCurl.command(c, seq: i + 1, p: p, base: baseURL).utf8))
+            }
+        }
+        do { try sink.close() } catch {
+            err.line("ampscope: writing \(Sanitize.inline(output ?? "stdout", limit: 300)) failed: \(error)")
+            throw ExitCode(2)
+        }
+        await captureStore.close()
+        let written = ids.count - unreadable
+        if output != nil || unreadable > 0 {
+            err.line("ampscope: exported \(written) request\(written == 1 ? "" : "s") as \(format.rawValue)"
+                     + (output.map { " to \(Sanitize.inline($0, limit: 300))" } ?? "")
+                     + (unreadable > 0 ? " (\(unreadable) could not be read back)" : ""))
+        }
+        if unreadable > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Which captures an export writes.
+enum ExportSelection {
+    /// Every capture id in order, or those with at least one row matching `filter`.
+    static func captureIDs(_ store: CaptureStore, filter: Filter?) async throws -> [Int64] {
+        guard let filter, !filter.isEmpty else { return await store.captureIDs() }
+        var out: [Int64] = []
+        var decided: Int64?
+        var loaded: (Int64, Processed)?
+        let total = await store.rowCount
+        var lo = 0
+        while lo < total {
+            let rows = await store.rows(lo..<min(total, lo + 4096))
+            lo += rows.count
+            if rows.isEmpty { break }
+            for row in rows where row.captureID != decided {
+                var match: Bool
+                switch filter.evaluate(row) {
+                case .match: match = true
+                case .noMatch: match = false
+                case .needsPayload:
+                    if loaded?.0 != row.captureID {
+                        loaded = (try? await store.processed(row.captureID)).map { (row.captureID, $0) }
+                    }
+                    if let p = loaded?.1 {
+                        match = filter.matches(row, payload: FilterPayload(p, eventIndex: row.event.index))
+                    } else {
+                        match = false
+                    }
+                }
+                if match {
+                    decided = row.captureID
+                    out.append(row.captureID)
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// stdout or a file, written in large blocks.
+final class ExportSink {
+    private let handle: FileHandle
+    private let ownsHandle: Bool
+    private var buffer: [UInt8] = []
+    private var failure: (any Error)?
+
+    init(path: String?) throws {
+        if let path, path != "-" {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            }
+            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            ownsHandle = true
+        } else {
+            handle = FileHandle.standardOutput
+            ownsHandle = false
+        }
+    }
+
+    func write(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 {
+            do { try flush() } catch { if failure == nil { failure = error }; buffer.removeAll(keepingCapacity: true) }
+        }
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try handle.write(contentsOf: Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() throws {
+        if let failure { throw failure }
+        try flush()
+        if ownsHandle { try handle.close() }
+    }
+}

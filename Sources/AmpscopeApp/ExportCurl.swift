@@ -1,0 +1,83 @@
+import AmpscopeCore
+
+/// `ampscope export --format curl`: a POSIX shell script with one curl command per capture.
+///
+/// Bodies are piped to curl byte for byte (`printf` with the body quoted, or octal-escaped when it
+/// is not UTF-8 or holds NUL), so replaying a capture sends exactly what was captured. The target
+/// is `$AMPSCOPE_BASE` when set, else the base URL given at export, else the captured Host.
+enum ExportCurl {
+    /// Headers curl sets itself or that describe one hop only.
+    static let skipped: Set<String> = ["host", "content-length", "connection", "keep-alive", "transfer-encoding",
+                                       "expect", "te", "upgrade", "proxy-connection", "proxy-authorization"]
+
+    static func header(count: Int, store: String, redacted: Bool, base: String?) -> String {
+        var s = "#!/bin/sh\n"
+        s += "# ampscope \(AmpscopeVersion.current) export: \(count) request\(count == 1 ? "" : "s") from \(oneLineComment(store))\n"
+        if redacted {
+            s += "# API keys are masked (export with --no-redact for commands Amplitude would accept).\n"
+        }
+        s += "# Each command replays one captured request byte for byte. Send them elsewhere with\n"
+        s += "#   AMPSCOPE_BASE=https://api2.amplitude.com sh this-file.sh\n"
+        if let base { s += "# Exported with base URL \(oneLineComment(base)).\n" }
+        s += "set -e\n"
+        return s
+    }
+
+    static func command(_ c: Capture, seq: Int, p: Processed, base: String?) -> String {
+        let n = p.request.records.count
+        var s = "\n# \(seq)  \(Timestamp.iso8601(ms: c.receivedAt))  \(oneLineComment(c.method)) \(oneLineComment(c.target))  "
+        s += "\(n) event\(n == 1 ? "" : "s")  answered \(p.effectiveStatus)\n"
+        let defaultBase = base ?? ("http://" + (c.header("Host").map(oneLineComment) ?? "127.0.0.1:8787"))
+        let url = "\"${AMPSCOPE_BASE:-\(doubleQuoteSafe(defaultBase))}\"" + shellQuote(c.target)
+        var parts: [String] = []
+        let hasBody = !c.body.isEmpty
+        if hasBody { parts.append(printfCommand(c.body) + " |") }
+        var curl = "curl -sS -X " + shellQuote(c.method) + " " + url
+        for h in c.headers where !skipped.contains(h.name.asciiLowercased) {
+            curl += " \\\n  -H " + shellQuote(h.name + ": " + h.value)
+        }
+        if hasBody { curl += " \\\n  --data-binary @-" }
+        curl += "\n"
+        parts.append(curl)
+        return s + parts.joined(separator: " ")
+    }
+
+    /// `'text'` with single quotes escaped for POSIX sh.
+    static func shellQuote(_ s: String) -> String {
+        "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// A value safe inside double quotes (no expansion).
+    static func doubleQuoteSafe(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            if ch == "\"" || ch == "\\" || ch == "$" || ch == "`" { out.append("\\") }
+            out.append(ch)
+        }
+        return out
+    }
+
+    /// A comment-safe rendering (no newlines or control characters).
+    static func oneLineComment(_ s: String) -> String { Sanitize.inline(s, limit: 200) }
+
+    /// `printf` that writes exactly `body`: `printf '%s' '…'` for text, an escaped format otherwise.
+    static func printfCommand(_ body: [UInt8]) -> String {
+        if UTF8Check.firstInvalidOffset(body) == nil && !body.contains(0) {
+            return "printf '%s' " + shellQuote(String(decoding: body, as: UTF8.self))
+        }
+        var f = ""
+        f.reserveCapacity(body.count * 2)
+        for b in body {
+            switch b {
+            case UInt8(ascii: "%"): f += "%%"
+            case UInt8(ascii: "\\"): f += "\\\\"
+            case UInt8(ascii: "'"): f += "'\\''"
+            case 0x20...0x7E: f.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                let o = String(b, radix: 8)
+                f += "\\" + String(repeating: "0", count: 3 - o.count) + o
+            }
+        }
+        return "printf '" + f + "'"
+    }
+}

@@ -1,0 +1,296 @@
+import AmpscopeCore
+import AmpscopeStore
+import Foundation
+
+/// `ampscope proxy`'s output: one line per stored request, like mitmdump, or NDJSON (`--json`).
+///
+/// It reads what the store committed (its change stream), never what the handler is doing, so
+/// a line appears only for a request that is on disk, and a slow terminal never slows the proxy:
+/// the stream is coalesced and the printer catches up by row position.
+actor HeadlessPrinter {
+    enum Format { case text, json }
+
+    let store: CaptureStore
+    let format: Format
+    let redact: Bool
+    let color: Bool
+    private let out: ProxyLineOutput
+    private var printedRows = 0
+    private var generation = 0
+    private var lastCapture: Int64?
+    private(set) var printedCaptures = 0
+
+    init(store: CaptureStore, format: Format, redact: Bool, color: Bool, out: ProxyLineOutput) {
+        self.store = store
+        self.format = format
+        self.redact = redact
+        self.color = color
+        self.out = out
+    }
+
+    /// Prints every change until the store closes its stream.
+    func run() async {
+        let changes = await store.subscribe()
+        for await change in changes {
+            if change.generation != generation {
+                generation = change.generation
+                printedRows = 0
+                lastCapture = nil
+            }
+            await catchUp(to: change.rowCount)
+        }
+    }
+
+    /// Prints every row not printed yet (call once more before closing the store).
+    func catchUp() async {
+        await catchUp(to: await store.rowCount)
+    }
+
+    private func catchUp(to rowCount: Int) async {
+        while printedRows < rowCount {
+            let hi = min(rowCount, printedRows + 512)
+            let rows = await store.rows(printedRows..<hi)
+            if rows.isEmpty { break }
+            printedRows += rows.count
+            for row in rows where row.captureID != lastCapture {
+                lastCapture = row.captureID
+                do {
+                    let p = try await store.processed(row.captureID)
+                    out.write(format == .json ? jsonLine(p, id: row.captureID) : textLine(p))
+                    printedCaptures += 1
+                } catch {
+                    out.write("ampscope: capture \(row.captureID) could not be read back: \(Sanitize.inline("\(error)", limit: 200))\n")
+                }
+            }
+        }
+        out.flush()
+    }
+
+    // MARK: Text
+
+    func textLine(_ p: Processed) -> String {
+        let c = p.capture
+        let (red, yellow, green, dim, reset) = color
+            ? ("\u{1B}[31m", "\u{1B}[33m", "\u{1B}[32m", "\u{1B}[2m", "\u{1B}[0m") : ("", "", "", "", "")
+        var s = Self.localClock(c.receivedAt) + " "
+        s += dim + Sanitize.inline(c.client ?? c.source.name, limit: 48) + reset + " "
+        s += Sanitize.inline(c.method, limit: 10) + " " + Sanitize.inline(c.target, limit: 70)
+        let n = p.request.records.count
+        s += "  \(n) event\(n == 1 ? "" : "s")"
+        let status = p.effectiveStatus
+        let statusColor = (200..<300).contains(status) ? green : status == 0 || status >= 500 ? red : yellow
+        s += "  → " + statusColor + answerLabel(p) + reset
+        let counts = p.counts
+        if counts.errors + counts.warnings + counts.infos == 0 {
+            s += "  " + green + "✓" + reset
+        } else {
+            var parts: [String] = []
+            if counts.errors > 0 { parts.append(red + "\(counts.errors) error\(counts.errors == 1 ? "" : "s")" + reset) }
+            if counts.warnings > 0 { parts.append(yellow + "\(counts.warnings) warning\(counts.warnings == 1 ? "" : "s")" + reset) }
+            if counts.infos > 0 { parts.append("\(counts.infos) info") }
+            var rules: [String] = []
+            for f in p.findings where !rules.contains(f.rule) { rules.append(f.rule) }
+            let shown = rules.prefix(4).joined(separator: ", ") + (rules.count > 4 ? ", +\(rules.count - 4)" : "")
+            s += "  " + parts.joined(separator: " ") + dim + " (" + shown + ")" + reset
+        }
+        return s + "\n"
+    }
+
+    /// `200`, `400 Invalid id length…`, `429 injected`, `200 upstream 42 ms (emulated 400)`.
+    func answerLabel(_ p: Processed) -> String {
+        guard let r = p.capture.recordedResponse else { return Self.shortLabel(status: p.answer.status, body: p.answer.body, redactKey: redactKey(p)) }
+        switch r.origin {
+        case .injected:
+            if r.status == 0 { return "closed (injected)" }
+            return "\(r.status) injected"
+        case .fallback:
+            return "\(r.status) " + Sanitize.inline(r.error ?? "proxy answer", limit: 90)
+        case .upstream, .recorded:
+            var s = Self.shortLabel(status: r.status, body: r.body, redactKey: redactKey(p)) + " " + r.origin.rawValue
+            if let l = r.latencyMs { s += " \(Int(l.rounded())) ms" }
+            if r.status != p.answer.status { s += " (emulated \(p.answer.status))" }
+            return s
+        }
+    }
+
+    static func shortLabel(status: Int, body: [UInt8], redactKey: String?) -> String {
+        var text = ""
+        if let doc = try? JSONDocument(parsing: body), doc.kind(doc.root) == .object,
+           let e = doc.member(doc.root, "error").flatMap({ doc.stringValue($0) }) {
+            text = e
+        } else if status != 200, body.count < 200, UTF8Check.firstInvalidOffset(body) == nil {
+            text = String(decoding: body, as: UTF8.self)
+        }
+        if let k = redactKey, !k.isEmpty { text = text.replacingOccurrences(of: k, with: Redactor.mask(k)) }
+        return text.isEmpty ? "\(status)" : "\(status) " + Sanitize.inline(text, limit: 60)
+    }
+
+    private func redactKey(_ p: Processed) -> String? { redact ? p.request.apiKey : nil }
+
+    /// `HH:MM:SS.mmm` in local time.
+    static func localClock(_ ms: Int64) -> String {
+        var t = time_t(ms / 1000)
+        var parts = tm()
+        localtime_r(&t, &parts)
+        func pad(_ v: Int32, _ n: Int = 2) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
+        return pad(parts.tm_hour) + ":" + pad(parts.tm_min) + ":" + pad(parts.tm_sec) + "." + pad(Int32(ms % 1000), 3)
+    }
+
+    // MARK: JSON
+
+    func jsonLine(_ p: Processed, id: Int64) -> String {
+        String(decoding: ProxyJSONLine.write(p, id: id, redact: redact), as: UTF8.self) + "\n"
+    }
+}
+
+/// One NDJSON line of `ampscope proxy --json` (format documented in Docs/proxy.md).
+enum ProxyJSONLine {
+    static func write(_ p: Processed, id: Int64, redact: Bool) -> [UInt8] {
+        let c = p.capture
+        let r = p.request
+        let key = redact ? r.apiKey.flatMap { $0.isEmpty ? nil : $0 } : nil
+        func masked(_ bytes: [UInt8]) -> [UInt8] {
+            guard let key else { return bytes }
+            return replaceAll(bytes, Array(key.utf8), Array(Redactor.mask(key).utf8))
+        }
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("id", id)
+        w.field("time", Timestamp.iso8601(ms: c.receivedAt))
+        w.field("client", c.client)
+        w.field("method", c.method)
+        w.field("path", c.path)
+        w.field("query", redact ? Redactor.redactQuery(c.query) : c.query)
+        w.field("endpoint", r.endpoint.displayName)
+        w.field("api_key", r.apiKey.map { redact ? Redactor.mask($0) : $0 })
+        w.field("status", p.effectiveStatus)
+        w.field("event_count", r.records.count)
+        w.key("events")
+        w.beginArray()
+        if let doc = r.document {
+            for node in r.records { w.raw(oneLine(masked(Array(doc.rawBytes(node))))) }
+        }
+        w.endArray()
+        w.key("counts")
+        w.beginObject()
+        w.field("error", p.counts.errors)
+        w.field("warning", p.counts.warnings)
+        w.field("info", p.counts.infos)
+        w.endObject()
+        w.key("findings")
+        w.beginArray()
+        for f in p.findings {
+            w.beginObject()
+            w.field("rule", f.rule)
+            w.field("severity", f.severity.rawValue)
+            w.field("path", f.path)
+            w.field("event", f.event)
+            w.field("message", key.map { f.message.replacingOccurrences(of: $0, with: Redactor.mask($0)) } ?? f.message)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("emulated")
+        w.beginObject()
+        w.field("status", p.answer.status)
+        w.key("body")
+        bodyValue(masked(p.answer.body), &w)
+        w.endObject()
+        w.key("response")
+        if let rr = c.recordedResponse {
+            w.beginObject()
+            w.field("status", rr.status)
+            w.field("origin", rr.origin.rawValue)
+            w.key("body")
+            bodyValue(masked(rr.body), &w)
+            w.field("error", rr.error)
+            w.key("latency_ms")
+            if let l = rr.latencyMs { w.double((l * 10).rounded() / 10) } else { w.null() }
+            w.endObject()
+        } else {
+            w.null()
+        }
+        w.endObject()
+        return w.bytes
+    }
+
+    /// JSON bodies embedded as JSON, anything else as a string (base64 when not UTF-8).
+    static func bodyValue(_ body: [UInt8], _ w: inout JSONWriter) {
+        if body.isEmpty { w.string(""); return }
+        if let doc = try? JSONDocument(parsing: body), doc.kind(doc.root).isContainer {
+            w.raw(oneLine(Array(body.trimmedForJSON)))
+        } else if UTF8Check.firstInvalidOffset(body) == nil {
+            w.string(String(decoding: body, as: UTF8.self))
+        } else {
+            w.string("base64:" + Data(body).base64EncodedString())
+        }
+    }
+
+    /// Valid JSON never holds a raw CR or LF inside a string, so dropping them keeps the value and
+    /// the NDJSON line intact (SDKs and servers may pretty-print).
+    static func oneLine(_ json: [UInt8]) -> [UInt8] {
+        guard json.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return json }
+        return json.filter { $0 != 0x0A && $0 != 0x0D }
+    }
+
+    static func replaceAll(_ hay: [UInt8], _ needle: [UInt8], _ with: [UInt8]) -> [UInt8] {
+        guard !needle.isEmpty, hay.count >= needle.count else { return hay }
+        var out: [UInt8] = []
+        out.reserveCapacity(hay.count)
+        var i = 0
+        while i < hay.count {
+            if hay[i] == needle[0], i + needle.count <= hay.count, hay[i..<i + needle.count].elementsEqual(needle) {
+                out.append(contentsOf: with)
+                i += needle.count
+            } else {
+                out.append(hay[i])
+                i += 1
+            }
+        }
+        return out
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Without leading/trailing JSON whitespace (so an embedded body stays on one line).
+    var trimmedForJSON: ArraySlice<UInt8> {
+        var lo = startIndex
+        var hi = endIndex
+        func ws(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+        while lo < hi && ws(self[lo]) { lo += 1 }
+        while hi > lo && ws(self[hi - 1]) { hi -= 1 }
+        return self[lo..<hi]
+    }
+}
+
+/// Line-oriented output to a file descriptor (stdout), flushed per batch so `tail -f` and pipes
+/// see lines promptly.
+final class ProxyLineOutput: @unchecked Sendable {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private let lock = NSLock()
+
+    init(fd: Int32) { self.fd = fd }
+
+    func write(_ s: String) {
+        lock.lock()
+        buffer.append(contentsOf: s.utf8)
+        let full = buffer.count >= 64 * 1024
+        lock.unlock()
+        if full { flush() }
+    }
+
+    func flush() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { p in
+            var off = 0
+            while off < p.count {
+                let n = Foundation.write(fd, p.baseAddress! + off, p.count - off)
+                if n <= 0 { break }
+                off += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,178 @@
+import AmpscopeCore
+
+/// Everything a `ProxyServer` needs to know before it starts.
+public struct ProxyConfiguration: Sendable {
+    /// What the proxy answers with.
+    public enum Mode: Sendable, Equatable {
+        /// Answer with the core's emulated Amplitude answer (nothing leaves the machine).
+        case sink
+        /// Relay every request to this upstream base URL and return its answer.
+        case forward(upstream: ForwardTarget)
+    }
+
+    /// Address to listen on. Port 0 lets the OS choose (tests).
+    public var host: String
+    public var port: Int
+    public var mode: Mode
+    /// How long an upstream gets to answer in forward mode (seconds).
+    public var upstreamTimeout: Double
+    /// Fault injection rules, tried in order; the first that fires decides.
+    public var injections: [FaultInjection]
+    /// Seed for the injection dice (nil: random). Tests use a seed for reproducible runs.
+    public var injectionSeed: UInt64?
+    public var limits: ProxyLimits
+    /// Event-loop threads (nil: one per core).
+    public var eventLoopThreads: Int?
+    /// Receives `POST /ampscope/log` bodies (SDK log lines). nil: that endpoint answers 501.
+    public var onSDKLog: (@Sendable (SDKLogPost) -> Void)?
+    /// Receives operational problems (a capture that could not be stored, an upstream failure).
+    public var onProblem: (@Sendable (String) -> Void)?
+
+    public init(host: String = "127.0.0.1", port: Int = 8787, mode: Mode = .sink, upstreamTimeout: Double = 10,
+                injections: [FaultInjection] = [], injectionSeed: UInt64? = nil, limits: ProxyLimits = ProxyLimits(),
+                eventLoopThreads: Int? = nil, onSDKLog: (@Sendable (SDKLogPost) -> Void)? = nil,
+                onProblem: (@Sendable (String) -> Void)? = nil) {
+        self.host = host
+        self.port = port
+        self.mode = mode
+        self.upstreamTimeout = upstreamTimeout
+        self.injections = injections
+        self.injectionSeed = injectionSeed
+        self.limits = limits
+        self.eventLoopThreads = eventLoopThreads
+        self.onSDKLog = onSDKLog
+        self.onProblem = onProblem
+    }
+
+    /// `forward` or `sink`, as shown by the status endpoint.
+    public var modeName: String {
+        switch mode {
+        case .sink: return "sink"
+        case .forward: return "forward"
+        }
+    }
+
+    public var upstream: ForwardTarget? {
+        if case .forward(let t) = mode { return t }
+        return nil
+    }
+
+    /// True when the listen host is a loopback address (only this machine can connect).
+    public var isLoopback: Bool { ListenAddress.isLoopback(host) }
+}
+
+/// Protective limits: nothing a client sends can exhaust the process.
+public struct ProxyLimits: Sendable, Equatable {
+    /// Largest request body accepted (bytes, as sent). Larger: 413 and the connection is closed.
+    public var maxBodyBytes: Int
+    /// Largest request head (request line + headers). Larger: 431 and the connection is closed.
+    public var maxHeaderBytes: Int
+    /// Time from the first byte of a request to the end of its headers (slowloris guard).
+    public var headerTimeout: Double
+    /// Time from the first byte of a request to the end of its body.
+    public var requestTimeout: Double
+    /// Time a kept-alive connection may stay silent between requests.
+    public var idleTimeout: Double
+    /// Open connections beyond this are answered 503 and closed at once.
+    public var maxConnections: Int
+
+    public init(maxBodyBytes: Int = 32 << 20, maxHeaderBytes: Int = 64 << 10, headerTimeout: Double = 10,
+                requestTimeout: Double = 60, idleTimeout: Double = 60, maxConnections: Int = 1024) {
+        self.maxBodyBytes = maxBodyBytes
+        self.maxHeaderBytes = maxHeaderBytes
+        self.headerTimeout = headerTimeout
+        self.requestTimeout = requestTimeout
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
+    }
+}
+
+/// An upstream base URL for forward mode: `https://api2.amplitude.com`, `http://127.0.0.1:9000/base`.
+public struct ForwardTarget: Sendable, Equatable, CustomStringConvertible {
+    public var scheme: String
+    /// host[:port]
+    public var authority: String
+    /// Base path without a trailing slash ("" for none); the request's path is appended.
+    public var basePath: String
+
+    public init(parsing text: String) throws(ProxyConfigurationError) {
+        let parts = URLParts(text)
+        guard parts.scheme == "http" || parts.scheme == "https" else {
+            throw .invalid("--forward needs an http:// or https:// URL, got '\(Sanitize.inline(text, limit: 80))'")
+        }
+        guard !parts.hostname.isEmpty else { throw .invalid("--forward URL has no host: '\(Sanitize.inline(text, limit: 80))'") }
+        guard parts.query.isEmpty else { throw .invalid("--forward URL must not have a query string") }
+        scheme = parts.scheme
+        authority = parts.host
+        var base = parts.path
+        while base.hasSuffix("/") { base.removeLast() }
+        basePath = base
+    }
+
+    /// The upstream URL for a request target (`/2/httpapi?x=1`).
+    public func url(for target: String) -> String { scheme + "://" + authority + basePath + target }
+
+    public var description: String { scheme + "://" + authority + basePath }
+}
+
+public enum ProxyConfigurationError: Error, Equatable, CustomStringConvertible {
+    case invalid(String)
+    public var description: String {
+        switch self {
+        case .invalid(let s): return s
+        }
+    }
+}
+
+/// `HOST:PORT` parsing for `--listen`.
+public enum ListenAddress {
+    /// `127.0.0.1:8787`, `:8787` (loopback), `8787`, `[::1]:8787`, `0.0.0.0:8787`, `localhost:0`.
+    public static func parse(_ text: String) throws(ProxyConfigurationError) -> (host: String, port: Int) {
+        var host = "127.0.0.1"
+        var portText = text
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { throw .invalid("--listen: missing ']' in '\(Sanitize.inline(text))'") }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw .invalid("--listen: expected [HOST]:PORT, got '\(Sanitize.inline(text))'") }
+            portText = String(rest.dropFirst())
+        } else if let colon = text.lastIndex(of: ":") {
+            let h = String(text[..<colon])
+            if !h.isEmpty { host = h }
+            portText = String(text[text.index(after: colon)...])
+        }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw .invalid("--listen: '\(Sanitize.inline(portText))' is not a port number (0-65535); use HOST:PORT")
+        }
+        return (host, port)
+    }
+
+    public static func isLoopback(_ host: String) -> Bool {
+        let h = host.asciiLowercased
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+    }
+
+    /// `127.0.0.1:8787`, `[::1]:8787`.
+    public static func format(host: String, port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+/// A `POST /ampscope/log` body handed to `ProxyConfiguration.onSDKLog`.
+public struct SDKLogPost: Sendable {
+    public var receivedAt: Int64
+    public var client: String?
+    public var contentType: String?
+    public var body: [UInt8]
+    /// The body split into lines (UTF-8, invalid bytes replaced), without line terminators.
+    public var lines: [String] {
+        String(decoding: body, as: UTF8.self).split(omittingEmptySubsequences: true) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }.map(String.init)
+    }
+
+    public init(receivedAt: Int64, client: String?, contentType: String?, body: [UInt8]) {
+        self.receivedAt = receivedAt
+        self.client = client
+        self.contentType = contentType
+        self.body = body
+    }
+}

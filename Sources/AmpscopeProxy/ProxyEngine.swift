@@ -1,0 +1,303 @@
+import AmpscopeCore
+import AmpscopeStore
+import Foundation
+import Synchronization
+
+/// One complete HTTP request as the proxy received it (transport-independent).
+struct ProxyRequest: Sendable {
+    var method: String
+    /// Request target as sent (`/2/httpapi?x=1`).
+    var uri: String
+    var httpVersion: String
+    var headers: [HTTPHeader]
+    var body: [UInt8]
+    var client: String?
+    var receivedAt: Int64
+
+    func header(_ name: String) -> String? { headers.first { $0.name.caseInsensitiveEquals(name) }?.value }
+
+    var pathAndQuery: (path: String, query: String) {
+        var target = Substring(uri)
+        // An absolute-form target (`http://host/path`, sent to a configured HTTP proxy): keep the path.
+        if target.hasPrefix("http://") || target.hasPrefix("https://") {
+            let parts = URLParts(String(target))
+            return (parts.path, parts.query)
+        }
+        if let hash = target.firstIndex(of: "#") { target = target[..<hash] }
+        if let q = target.firstIndex(of: "?") {
+            return (String(target[..<q]), String(target[target.index(after: q)...]))
+        }
+        return (target.isEmpty ? "/" : String(target), "")
+    }
+}
+
+/// What the proxy sends back.
+struct ProxyResponse: Sendable {
+    var status: Int
+    var headers: [HTTPHeader]
+    var body: [UInt8]
+    /// Close the connection after this answer.
+    var close = false
+    /// Close the connection without answering at all (`--inject close`).
+    var dropConnection = false
+
+    static func json(_ status: Int, _ body: [UInt8], close: Bool = false) -> ProxyResponse {
+        ProxyResponse(status: status, headers: [HTTPHeader("Content-Type", AnswerEmulator.jsonType)], body: body, close: close)
+    }
+
+    /// `{"code":N,"error":"..."}`: the shape every SDK reads (the body's `code` decides).
+    static func error(_ status: Int, _ message: String, close: Bool = false) -> ProxyResponse {
+        json(status, ProxyEngine.errorBody(status, message), close: close)
+    }
+}
+
+/// The proxy's request logic: capture → (inject | forward) → ingest → store (committed) → answer.
+/// Independent of NIO so it can be driven and tested directly.
+final class ProxyEngine: Sendable {
+    let configuration: ProxyConfiguration
+    let store: CaptureStore
+    let ingest: SharedIngest
+    let stats: ProxyStats
+    let injector: FaultInjector?
+    let upstream: UpstreamClient?
+    let startedAt: Date
+    private let listenAddress = Mutex<String>("")
+
+    init(configuration: ProxyConfiguration, store: CaptureStore, ingest: SharedIngest, stats: ProxyStats, upstream: UpstreamClient?) {
+        self.configuration = configuration
+        self.store = store
+        self.ingest = ingest
+        self.stats = stats
+        self.upstream = upstream
+        injector = configuration.injections.isEmpty ? nil : FaultInjector(rules: configuration.injections, seed: configuration.injectionSeed)
+        startedAt = Date()
+    }
+
+    func setListenAddress(_ s: String) { listenAddress.withLock { $0 = s } }
+    var listen: String { listenAddress.withLock { $0 } }
+
+    static func nowMs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    static func errorBody(_ status: Int, _ message: String) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("code", status)
+        w.field("error", message)
+        w.endObject()
+        return w.bytes
+    }
+
+    // MARK: Requests that are captured
+
+    /// Handles an Amplitude (or any non-internal) request. Returns only after the capture is committed.
+    func handle(_ request: ProxyRequest) async -> ProxyResponse {
+        let (path, query) = request.pathAndQuery
+        var capture = Capture(receivedAt: request.receivedAt, source: .proxy, method: request.method, path: path,
+                              query: query, httpVersion: request.httpVersion, headers: request.headers,
+                              body: request.body, client: request.client)
+
+        // Fault injection decides first: a faulted request never reaches the upstream.
+        var decision: InjectionDecision?
+        if let injector {
+            let routed = Endpoint.route(path: path, legacyPaths: ingest.ingest.decodeOptions.legacyPaths).endpoint
+            let decoded = ingest.ingest.decode(capture)
+            decision = injector.decide(path: path, endpoint: routed, request: decoded)
+            if decision != nil { ProxyStats.bump(stats.injected) }
+        }
+        if let d = decision, d.delayMs > 0 {
+            try? await Task.sleep(nanoseconds: UInt64(d.delayMs) * 1_000_000)
+        }
+
+        var reply: ProxyResponse?
+        if let d = decision, d.action != .delayOnly {
+            if let status = d.status {
+                let headers = [HTTPHeader("Content-Type", AnswerEmulator.jsonType)]
+                capture.recordedResponse = RecordedResponse(status: status, headers: headers, body: d.body, origin: .injected,
+                                                            error: "injected by --inject \(d.rule)", latencyMs: Double(d.delayMs))
+                reply = ProxyResponse(status: status, headers: headers, body: d.body)
+            } else {
+                capture.recordedResponse = RecordedResponse(status: 0, body: [], origin: .injected,
+                                                            error: "connection closed without an answer by --inject \(d.rule)",
+                                                            latencyMs: Double(d.delayMs))
+                reply = ProxyResponse(status: 0, headers: [], body: [], dropConnection: true)
+            }
+        } else if let upstream {
+            switch await upstream.forward(method: request.method, target: capture.target, headers: request.headers, body: request.body) {
+            case .answered(let status, let headers, let body, let latency):
+                let delay = Double(decision?.delayMs ?? 0)
+                capture.recordedResponse = RecordedResponse(status: status, headers: headers, body: Self.recordableBody(body, headers),
+                                                            origin: .upstream, latencyMs: latency + delay)
+                let relayed = UpstreamClient.relayable(headers).filter { !$0.name.asciiLowercased.hasPrefix("access-control-") }
+                reply = ProxyResponse(status: status, headers: relayed, body: body)
+            case .failed(let status, let reason, let latency):
+                ProxyStats.bump(stats.upstreamFailures)
+                let body = Self.errorBody(status, reason)
+                let headers = [HTTPHeader("Content-Type", AnswerEmulator.jsonType)]
+                capture.recordedResponse = RecordedResponse(status: status, headers: headers, body: body, origin: .fallback,
+                                                            error: reason, latencyMs: latency)
+                configuration.onProblem?("forward: \(request.method) \(Sanitize.inline(path, limit: 80)): \(reason)")
+                reply = ProxyResponse(status: status, headers: headers, body: body)
+            }
+        }
+
+        let processed = ingest.process(capture, now: Self.nowMs())
+        ProxyStats.bump(stats.requests)
+        ProxyStats.bump(stats.events, by: processed.request.records.count)
+        let counts = processed.counts
+        if counts.errors > 0 { ProxyStats.bump(stats.errors, by: counts.errors) }
+        if counts.warnings > 0 { ProxyStats.bump(stats.warnings, by: counts.warnings) }
+        do {
+            _ = try await store.append(processed)
+        } catch {
+            ProxyStats.bump(stats.storeFailures)
+            ProxyStats.bump(stats.rejected)
+            let why = "ampscope could not store this request, so it was not acknowledged: \(error)"
+            configuration.onProblem?("store: \(why)")
+            return .error(503, why)
+        }
+        let answer = reply ?? ProxyResponse(status: processed.answer.status,
+                                            headers: [HTTPHeader("Content-Type", processed.answer.contentType)],
+                                            body: processed.answer.body)
+        if !(200..<300).contains(answer.status) { ProxyStats.bump(stats.rejected) }
+        return answer
+    }
+
+    /// A gzip-encoded upstream answer is recorded expanded (what a client reads), when it expands.
+    static func recordableBody(_ body: [UInt8], _ headers: [HTTPHeader]) -> [UInt8] {
+        guard let enc = headers.first(where: { $0.name.caseInsensitiveEquals("Content-Encoding") })?.value.asciiLowercased,
+              enc.contains("gzip") || enc.contains("deflate"),
+              case .success(let plain) = Inflate.gunzip(body, limit: UpstreamClient.maxAnswerBytes) else { return body }
+        return plain
+    }
+
+    /// Records a request refused by a limit before its body was read (413), so the user sees it.
+    /// The client already got its answer; nothing here is acknowledged.
+    func recordRefused(_ request: ProxyRequest, status: Int, reason: String, answer: [UInt8]) async {
+        let (path, query) = request.pathAndQuery
+        var capture = Capture(receivedAt: request.receivedAt, source: .proxy, method: request.method, path: path,
+                              query: query, httpVersion: request.httpVersion, headers: request.headers, body: [],
+                              client: request.client)
+        capture.recordedResponse = RecordedResponse(status: status, headers: [HTTPHeader("Content-Type", AnswerEmulator.jsonType)],
+                                                    body: answer, origin: .fallback, error: reason)
+        let processed = ingest.process(capture, now: Self.nowMs())
+        ProxyStats.bump(stats.requests)
+        ProxyStats.bump(stats.rejected)
+        do {
+            _ = try await store.append(processed)
+        } catch {
+            ProxyStats.bump(stats.storeFailures)
+            configuration.onProblem?("store: could not record a refused request: \(error)")
+        }
+    }
+
+    // MARK: Answers that are not captured
+
+    /// CORS headers for every answer: allow the calling origin (amplitude-js and the browser SDK
+    /// call from the page's origin; no credentials are involved).
+    func corsHeaders(for request: ProxyRequest) -> [HTTPHeader] {
+        if let origin = request.header("Origin"), !origin.isEmpty {
+            return [HTTPHeader("Access-Control-Allow-Origin", origin), HTTPHeader("Vary", "Origin")]
+        }
+        return [HTTPHeader("Access-Control-Allow-Origin", "*")]
+    }
+
+    /// The answer to a CORS preflight (`OPTIONS`): every method the SDKs use, the requested headers mirrored.
+    func preflight(_ request: ProxyRequest) -> ProxyResponse {
+        ProxyStats.bump(stats.preflights)
+        var headers = [
+            HTTPHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+            HTTPHeader("Access-Control-Max-Age", "600"),
+        ]
+        if let requested = request.header("Access-Control-Request-Headers"), !requested.isEmpty {
+            headers.append(HTTPHeader("Access-Control-Allow-Headers", requested))
+            headers.append(HTTPHeader("Vary", "Access-Control-Request-Headers"))
+        } else {
+            headers.append(HTTPHeader("Access-Control-Allow-Headers",
+                                      "Content-Type, Content-Encoding, Accept, Cross-Origin-Resource-Policy"))
+        }
+        if request.header("Access-Control-Request-Private-Network")?.asciiLowercased == "true" {
+            headers.append(HTTPHeader("Access-Control-Allow-Private-Network", "true"))
+        }
+        return ProxyResponse(status: 204, headers: headers, body: [])
+    }
+
+    /// `/ampscope/...`: the proxy's own endpoints.
+    func internalEndpoint(_ request: ProxyRequest, path: String) -> ProxyResponse {
+        switch (request.method, path) {
+        case ("GET", "/ampscope/status"), ("HEAD", "/ampscope/status"):
+            return .json(200, statusJSON())
+        case (_, "/ampscope/status"):
+            return .error(405, "use GET /ampscope/status")
+        case ("POST", "/ampscope/log"):
+            guard let sink = configuration.onSDKLog else {
+                return .error(501, "SDK log intake (POST /ampscope/log) is not enabled in this proxy; see Docs/debug.md")
+            }
+            let post = SDKLogPost(receivedAt: request.receivedAt, client: request.client,
+                                  contentType: request.header("Content-Type"), body: request.body)
+            sink(post)
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("code", 200)
+            w.field("lines", post.lines.count)
+            w.endObject()
+            return .json(200, w.bytes)
+        case (_, "/ampscope/log"):
+            return .error(405, "use POST /ampscope/log")
+        default:
+            return .error(404, "unknown ampscope endpoint; try GET /ampscope/status")
+        }
+    }
+
+    func statusJSON() -> [UInt8] {
+        let s = stats.snapshot
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("ampscope", AmpscopeVersion.current)
+        w.field("mode", configuration.modeName)
+        w.field("listen", listen)
+        w.field("upstream", configuration.upstream?.description)
+        w.field("store", store.path)
+        w.key("uptime_s")
+        w.double((Date().timeIntervalSince(startedAt) * 1000).rounded() / 1000)
+        w.field("started", Timestamp.iso8601(ms: Int64(startedAt.timeIntervalSince1970 * 1000)))
+        w.key("counts")
+        w.beginObject()
+        w.field("requests", s.requests)
+        w.field("events", s.events)
+        w.field("errors", s.errors)
+        w.field("warnings", s.warnings)
+        w.field("rejected", s.rejected)
+        w.field("store_failures", s.storeFailures)
+        w.field("upstream_failures", s.upstreamFailures)
+        w.field("injected", s.injected)
+        w.field("limit_rejections", s.limitRejections)
+        w.field("preflights", s.preflights)
+        w.endObject()
+        w.key("connections")
+        w.beginObject()
+        w.field("open", s.openConnections)
+        w.field("total", s.totalConnections)
+        w.endObject()
+        w.key("injections")
+        w.beginArray()
+        for r in configuration.injections { w.string(r.spec) }
+        w.endArray()
+        let l = configuration.limits
+        w.key("limits")
+        w.beginObject()
+        w.field("max_body_bytes", l.maxBodyBytes)
+        w.field("max_header_bytes", l.maxHeaderBytes)
+        w.key("header_timeout_s"); w.double(l.headerTimeout)
+        w.key("request_timeout_s"); w.double(l.requestTimeout)
+        w.key("idle_timeout_s"); w.double(l.idleTimeout)
+        w.field("max_connections", l.maxConnections)
+        w.endObject()
+        w.field("sdk_log_intake", configuration.onSDKLog != nil)
+        w.endObject()
+        return w.bytes
+    }
+}
