@@ -1,0 +1,139 @@
+import AmpscopeCore
+import AmpscopeStore
+@testable import AmpscopeProxy
+import Foundation
+import Testing
+
+@Suite struct ProxyInjectionTests {
+    func rules(_ specs: String...) -> [FaultInjection] { specs.map { try! FaultInjection(parsing: $0) } }
+
+    @Test func throttles429WithTheRequestsOwnEventsAndUsers() async throws {
+        let proxy = try await ProxyFixture { $0.injections = self.rules("429,user=user-AAAAA") }
+        let body = Payload.v2([Payload.event("One", user: "user-BBBBB", device: "dev-B"),
+                               Payload.event("Two", user: "user-AAAAA", device: "dev-A"),
+                               Payload.event("Three", user: "user-AAAAA", device: "dev-A")])
+        let r = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", body))
+        #expect(r.status == 429)
+        #expect(r.code == 429)
+        #expect(r.json("throttled_events") == "[1,2]")
+        #expect(r.json("throttled_users") == "{\"user-AAAAA\":31}")
+        #expect(r.json("throttled_devices") == "{\"dev-A\":31}")
+        #expect(r.json("eps_threshold") == "30")
+        #expect(r.json("exceeded_daily_quota_users") == nil)
+        // Other users pass.
+        let other = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("Free", user: "user-CCCCC")])))
+        #expect(other.status == 200)
+        let stored = try await proxy.captures()
+        let rec = try #require(stored.first?.capture.recordedResponse)
+        #expect(rec.origin == .injected)
+        #expect(rec.status == 429)
+        #expect(rec.body == r.body)
+        #expect(rec.error?.contains("429,user=user-AAAAA") == true)
+        #expect(stored.first?.answer.status == 200)  // what Amplitude would have said
+        #expect(stored.last?.capture.recordedResponse == nil)
+        await proxy.stop()
+    }
+
+    @Test func quotaListsTheUsersSoSDKsDropThem() async throws {
+        let proxy = try await ProxyFixture { $0.injections = self.rules("429,quota") }
+        let r = try await proxy.send(HTTPRequestBytes.json("/batch", Payload.v2([Payload.event("Q", user: "user-QQQQQ")])))
+        #expect(r.status == 429)
+        #expect(r.json("exceeded_daily_quota_users") == "{\"user-QQQQQ\":500001}")
+        #expect(r.json("throttled_events") == "[0]")
+        await proxy.stop()
+    }
+
+    @Test func endpointAndCountersChooseWhichRequestsFail() async throws {
+        let proxy = try await ProxyFixture { $0.injections = self.rules("413,endpoint=batch", "503,times=2", "500,after=1,times=1") }
+        let batch = try await proxy.send(HTTPRequestBytes.json("/batch", Payload.v2([Payload.event("B")])))
+        #expect(batch.status == 413)
+        #expect(batch.text == "{\"code\":413,\"error\":\"Payload too large\"}")
+        var statuses: [Int] = []
+        for i in 0..<5 {
+            statuses.append(try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("E\(i)")]))).status)
+        }
+        // Rules are tried in order and the first that fires wins: 503 twice; then rule 3 sees its
+        // first request (let through: after=1), fires on its second, and is used up.
+        #expect(statuses == [503, 503, 200, 500, 200])
+        #expect(proxy.server.stats.snapshot.injected == 4)
+        await proxy.stop()
+    }
+
+    @Test func closeDropsTheConnectionWithoutAnAnswerAndRecordsIt() async throws {
+        let proxy = try await ProxyFixture { $0.injections = self.rules("close,times=1") }
+        let port = proxy.port
+        let got: [UInt8] = try await onThread {
+            let c = try RawClient(port: port, timeout: 5)
+            try c.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("Dropped")])))
+            return try c.waitForClose().bytes
+        }
+        #expect(got.isEmpty)
+        let next = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("Next")])))
+        #expect(next.status == 200)
+        let stored = try await proxy.captures()
+        #expect(stored.count == 2)
+        #expect(stored.first?.capture.recordedResponse?.status == 0)
+        #expect(stored.first?.capture.recordedResponse?.origin == .injected)
+        await proxy.stop()
+    }
+
+    @Test func delayAnswersNormallyButLate() async throws {
+        let proxy = try await ProxyFixture { $0.injections = self.rules("delay=400ms,event=Slow*") }
+        let t0 = Date()
+        let slow = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("Slow one")])))
+        let waited = Date().timeIntervalSince(t0)
+        #expect(slow.status == 200)
+        #expect(waited >= 0.4)
+        let t1 = Date()
+        let fast = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("Fast one")])))
+        #expect(fast.status == 200)
+        #expect(Date().timeIntervalSince(t1) < 0.4)
+        #expect(try await proxy.captures().allSatisfy { $0.capture.recordedResponse == nil })
+        await proxy.stop()
+    }
+
+    @Test func probabilityIsHonoured() async throws {
+        let proxy = try await ProxyFixture { c in
+            c.injections = self.rules("503,p=0.3")
+            c.injectionSeed = 42
+        }
+        let port = proxy.port
+        let statuses: [Int] = try await onThread {
+            let c = try RawClient(port: port)
+            return try (0..<200).map { i in try c.exchange(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("P\(i)")]))).status }
+        }
+        let failed = statuses.filter { $0 == 503 }.count
+        #expect(failed > 30 && failed < 90, "\(failed) of 200 at p=0.3")
+        #expect(statuses.allSatisfy { $0 == 200 || $0 == 503 })
+        await proxy.stop()
+    }
+
+    @Test func aRetryAfterAnInjectedFaultIsNotADuplicate() async throws {
+        let proxy = try await ProxyFixture { $0.injections = self.rules("429,times=1") }
+        let body = Payload.v2([Payload.event("Retry me", insert: "insert-retry-1")])
+        #expect(try await proxy.send(HTTPRequestBytes.json("/2/httpapi", body)).status == 429)
+        #expect(try await proxy.send(HTTPRequestBytes.json("/2/httpapi", body)).status == 200)
+        #expect(try await proxy.send(HTTPRequestBytes.json("/2/httpapi", body)).status == 200)
+        let stored = try await proxy.captures()
+        #expect(!stored[1].findings.contains { $0.rule == RuleID.duplicateInsertID })
+        #expect(stored[2].findings.contains { $0.rule == RuleID.duplicateInsertID })
+        await proxy.stop()
+    }
+
+    @Test func specParsing() throws {
+        let a = try FaultInjection(parsing: "429, p=30%, endpoint=/batch, user=u-1*, quota, delay=1.5s")
+        #expect(a.action == .status(429))
+        #expect(a.probability == 0.3)
+        #expect(a.endpoint == .batch)
+        #expect(a.userID == FaultInjection.Pattern("u-1*"))
+        #expect(a.userID?.matches("u-12345") == true)
+        #expect(a.quota)
+        #expect(a.delayMs == 1500)
+        #expect(try FaultInjection(parsing: "delay=250ms").action == .delayOnly)
+        #expect(try FaultInjection(parsing: "close,device=d1").action == .close)
+        #expect(try FaultInjection(parsing: "503,times=2,after=3").times == 2)
+        for bad in ["", "200", "429,p=2", "teapot", "413,quota", "429,500", "delay=soon", "429,frobnicate=1", "429,endpoint=nowhere"] {
+            #expect(throws: ProxyConfigurationError.self, "\(bad)") { try FaultInjection(parsing: bad) }
+        }
+    }
+}
