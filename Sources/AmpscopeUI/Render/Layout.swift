@@ -51,7 +51,7 @@ public struct Layout: Equatable, Sendable {
         }
         streamList = stream.isEmpty ? .zero : Rect(x: stream.x, y: stream.y + 2, width: stream.width, height: stream.height - 2)
         inspectorBody = inspector.isEmpty ? .zero
-            : Rect(x: inspector.x, y: inspector.y + 2, width: inspector.width, height: inspector.height - 2)
+            : Rect(x: inspector.x + 1, y: inspector.y + 2, width: inspector.width - 1, height: inspector.height - 2)
     }
 
     /// Rows the stream list shows (at least 1, so movement math never divides by zero).

@@ -287,7 +287,7 @@ enum InspectorPane {
         if ptr.isEmpty { ptr = "/" }
         let scopeNote = s.payload.scope == .request || (s.selection?.index ?? -1) < 0 ? "request " : "event "
         let x = b.draw([Segment(" " + scopeNote, .textDim), Segment(ptr, .path)], x: ctx.x, y: ctx.y, maxX: ctx.maxX)
-        if let h = s.payload.highlight, x + 4 < ctx.maxX {
+        if let h = s.payload.highlight, h != cur?.pointer, x + 4 < ctx.maxX {
             b.draw("  ◆ " + h, x: x, y: ctx.y, maxX: ctx.maxX, role: .jsonHighlight)
         }
         let style = Reducer.payloadStyle(s, d, Layout(size: s.size, focus: s.focus, zoomed: s.zoomed))
@@ -327,10 +327,9 @@ enum StatusLine {
         b.fill(r, role: .statusBar)
         let t = data.totals
         var left: [Segment] = [
-            Segment(" " + TextLayout.grouped(t.events), .statusCount), Segment(" events ", .statusBar),
-            Segment(TextLayout.grouped(t.eventsWithErrors), t.eventsWithErrors > 0 ? .statusCount : .statusBar),
-            Segment(" with errors ", .statusBar),
-            Segment(TextLayout.grouped(t.eventsWithWarnings), .statusBar), Segment(" warnings ", .statusBar),
+            Segment(" " + TextLayout.grouped(t.events), .statusCount), Segment(t.events == 1 ? " event " : " events ", .statusBar),
+            Segment("✖ " + TextLayout.grouped(t.eventsWithErrors), t.eventsWithErrors > 0 ? .statusCount : .statusBar),
+            Segment(" ▲ " + TextLayout.grouped(t.eventsWithWarnings) + " ", .statusBar),
         ]
         if s.following {
             left.append(Segment(" FOLLOW ", .statusFollow))
@@ -346,18 +345,18 @@ enum StatusLine {
         if s.view.markedOnly { left.append(Segment(" marked only", .statusFilter)) }
         if !s.marks.isEmpty { left.append(Segment(" ● \(s.marks.count)", .statusBar)) }
         if let search = s.search { left.append(Segment(" /" + Sanitize.inline(search.text, limit: 30), .statusBar)) }
-        var right = ""
-        if let p = s.config.proxyAddress { right += "proxy \(p)" }
-        if let st = s.config.storePath { right += (right.isEmpty ? "" : " · ") + "store " + st }
-        else { right += (right.isEmpty ? "" : " · ") + "store in memory" }
-        right += " "
         let leftEnd = b.draw(left, x: r.x, y: r.y, maxX: r.maxX)
-        let rw = DisplayWidth.of(right)
+        // Right side: proxy and store, dropping the proxy first and shortening the path from the left.
+        let store = "store " + (s.config.storePath ?? "in memory")
+        var choices: [String] = []
+        if let p = s.config.proxyAddress { choices.append("proxy \(p) · \(store) ") }
+        choices.append(store + " ")
         let room = r.maxX - leftEnd - 2
-        if room >= 12 {
-            let text = rw <= room ? right : "…" + String(Sanitize.inlineTail(right, limit: room - 1).dropFirst())
-            let tw = DisplayWidth.of(text)
-            b.draw(text, x: r.maxX - tw, y: r.y, maxX: r.maxX, role: .statusBar)
+        if let fit = choices.first(where: { DisplayWidth.of($0) <= room }) {
+            b.draw(fit, x: r.maxX - DisplayWidth.of(fit), y: r.y, maxX: r.maxX, role: .statusBar)
+        } else if room >= 16 {
+            let text = Sanitize.inlineTail(store, limit: room - 1) + " "
+            b.draw(text, x: r.maxX - DisplayWidth.of(text), y: r.y, maxX: r.maxX, role: .statusBar)
         }
         bottom(&b, s, layout)
     }

@@ -138,10 +138,13 @@ public enum PayloadTree {
             }
             if !style.wrap {
                 let note = "  (\(value.unicodeScalars.count) chars, w wraps)"
-                let keep = max(4, room - DisplayWidth.of(note) - 1)
-                segs.append(Segment(SafeText.truncated(q, width: keep), .jsonString))
+                let noteW = DisplayWidth.of(note)
+                let showNote = room - noteW >= 12
+                let keep = max(4, room - (showNote ? noteW : 0))
+                // Cut inside the quotes so the value still reads as a string: "abc…"
+                segs.append(Segment(SafeText.truncated(String(q.dropLast()), width: keep - 1) + "\"", .jsonString))
                 segs.append(Segment(comma, .jsonPunct))
-                if room - keep >= DisplayWidth.of(note) { segs.append(Segment(note, .jsonFolded)) }
+                if showNote { segs.append(Segment(note, .jsonFolded)) }
                 return [segs]
             }
             // Wrap: the first row after the key, the rest indented one level deeper.

@@ -51,6 +51,13 @@ public struct ThemeError: Error, Sendable, Equatable, CustomStringConvertible {
     public var column: Int
     public var message: String
 
+    public init(source: String, line: Int, column: Int, message: String) {
+        self.source = source
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
     public var description: String {
         line > 0 ? "theme \(source), line \(line), column \(column): \(message)" : "theme \(source): \(message)"
     }

@@ -1,1 +1,0 @@
-// AmpscopeTerminal: under construction
