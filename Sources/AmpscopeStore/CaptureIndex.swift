@@ -35,7 +35,7 @@ struct CaptureIndex: Sendable {
         var eventType: Int32
         var user: Int32
         var device: Int32
-        var rules: Int32         // interned comma-joined rule ids
+        var rules: Int32         // index into `ruleSets`
         var errors: UInt16
         var warnings: UInt16
         var infos: UInt16
@@ -46,6 +46,13 @@ struct CaptureIndex: Sendable {
     private(set) var entries: [Entry] = []
     private(set) var rows: [Row] = []
     var strings = Interner()
+    /// Distinct sets of rule ids, shared by rows (usually a few dozen in all).
+    private(set) var ruleSets: [[String]] = [[]]
+    private var ruleSetIDs: [[String]: Int32] = [[]: 0]
+    /// Running totals of what is indexed.
+    private(set) var eventCount = 0
+    private(set) var rowsWithErrors = 0
+    private(set) var rowsWithWarnings = 0
     /// Capture id of entries[0]; ids are dense from there (id = firstID + slot).
     private(set) var firstID: Int64 = 1
 
@@ -84,10 +91,21 @@ struct CaptureIndex: Sendable {
         for s in e.summaries { appendRow(slot, s) }
     }
 
+    private mutating func ruleSet(_ rules: [String]) -> Int32 {
+        if let id = ruleSetIDs[rules] { return id }
+        let id = Int32(ruleSets.count)
+        ruleSets.append(rules)
+        ruleSetIDs[rules] = id
+        return id
+    }
+
     private mutating func appendRow(_ slot: Int32, _ s: EventSummary) {
+        if s.index >= 0 { eventCount += 1 }
+        if s.counts.errors > 0 { rowsWithErrors += 1 }
+        if s.counts.warnings > 0 { rowsWithWarnings += 1 }
         rows.append(Row(capture: slot, eventIndex: Int32(s.index), eventType: strings.id(s.eventType),
                         user: strings.id(s.userID), device: strings.id(s.deviceID),
-                        rules: strings.id(s.rules.joined(separator: ",")),
+                        rules: ruleSet(s.rules),
                         errors: UInt16(clamping: s.counts.errors), warnings: UInt16(clamping: s.counts.warnings),
                         infos: UInt16(clamping: s.counts.infos), time: s.time ?? .min, session: s.sessionID ?? .min))
     }
@@ -97,6 +115,9 @@ struct CaptureIndex: Sendable {
         firstID = nextID
         entries.removeAll(keepingCapacity: false)
         rows.removeAll(keepingCapacity: false)
+        eventCount = 0
+        rowsWithErrors = 0
+        rowsWithWarnings = 0
     }
 
     func slot(of captureID: Int64) -> Int? {
@@ -116,12 +137,11 @@ struct CaptureIndex: Sendable {
         counts.errors = Int(r.errors)
         counts.warnings = Int(r.warnings)
         counts.infos = Int(r.infos)
-        let ruleText = strings.string(r.rules)
         let summary = EventSummary(
             index: Int(r.eventIndex), eventType: strings.string(r.eventType), userID: strings.optional(r.user),
             deviceID: strings.optional(r.device), insertID: nil, time: r.time == .min ? nil : r.time,
             sessionID: r.session == .min ? nil : r.session, counts: counts,
-            rules: ruleText.isEmpty ? [] : ruleText.split(separator: ",").map(String.init))
+            rules: ruleSets[Int(r.rules)])
         return StreamRow(captureID: firstID + Int64(r.capture), receivedAt: e.receivedAt, sourceKind: e.sourceKind,
                          sourceName: strings.string(e.sourceName), method: strings.string(e.method), endpoint: e.endpoint,
                          status: Int(e.status), emulatedStatus: Int(e.emulatedStatus), answerOrigin: e.origin,

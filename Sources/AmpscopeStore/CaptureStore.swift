@@ -44,7 +44,8 @@ public actor CaptureStore {
     private let database: CaptureDatabase?
     private let sessionID: Int64
     private let ingest: Ingest
-    private var index = CaptureIndex()
+    /// The in-memory index; readable from any thread.
+    public nonisolated let index = StoreIndex()
     private var pending: [(Processed, CheckedContinuation<Int64, Error>)] = []
     private var flushing = false
     private var subscribers: [Int: AsyncStream<Change>.Continuation] = [:]
@@ -68,9 +69,8 @@ public actor CaptureStore {
                 let db = try CaptureDatabase(path: path)
                 database = db
                 sessionID = try db.startSession(label: sessionLabel)
-                var idx = CaptureIndex()
-                for e in try db.loadEntries() { idx.add(stored: e) }
-                index = idx
+                let entries = try db.loadEntries()
+                index.mutate { idx in for e in entries { idx.add(stored: e) } }
             } catch {
                 throw StoreError.cannotOpen(path, "\(error)")
             }
@@ -87,7 +87,8 @@ public actor CaptureStore {
     /// (disk full, I/O error); the caller must then not acknowledge the request as accepted.
     public func append(_ p: Processed) async throws -> Int64 {
         guard database != nil else {
-            let id = index.add(p, location: .memory(slot: Int32(memory.count)))
+            let slot = Int32(memory.count)
+            let id = index.mutate { $0.add(p, location: .memory(slot: slot)) }
             memory.append(p.capture)
             publish()
             return id
@@ -107,10 +108,10 @@ public actor CaptureStore {
             pending = []
             do {
                 let ids = try await database!.insert(batch.map(\.0), session: sessionID)
-                for (i, item) in batch.enumerated() {
-                    let id = index.add(item.0, location: .database(rowID: ids[i]))
-                    item.1.resume(returning: id)
+                let newIDs = index.mutate { idx in
+                    batch.enumerated().map { i, item in idx.add(item.0, location: .database(rowID: ids[i])) }
                 }
+                for (item, id) in zip(batch, newIDs) { item.1.resume(returning: id) }
                 publish()
             } catch {
                 for item in batch { item.1.resume(throwing: error) }
@@ -129,20 +130,20 @@ public actor CaptureStore {
     /// `locations[i]` must locate `items[i]`'s line in a registered file (or be nil to keep it in memory).
     @discardableResult
     public func appendReplayed(_ items: [(Processed, PayloadLocation?)]) -> [Int64] {
-        var ids: [Int64] = []
-        ids.reserveCapacity(items.count)
+        var resolved: [(Processed, PayloadLocation)] = []
+        resolved.reserveCapacity(items.count)
         for (p, loc) in items {
-            let location: PayloadLocation
             if let loc {
-                location = loc
+                resolved.append((p, loc))
             } else {
-                location = .memory(slot: Int32(memory.count))
+                resolved.append((p, .memory(slot: Int32(memory.count))))
                 memory.append(p.capture)
             }
-            let id = index.add(p, location: location)
+        }
+        let ids = index.mutate { idx in resolved.map { idx.add($0.0, location: $0.1) } }
+        for ((p, location), id) in zip(resolved, ids) {
             let contextual = p.findings.filter { $0.rule == RuleID.duplicateInsertID }
             if !contextual.isEmpty, case .file = location { contextFindings[id] = contextual }
-            ids.append(id)
         }
         if !items.isEmpty { publish() }
         return ids
@@ -150,7 +151,7 @@ public actor CaptureStore {
 
     /// Empties the view: rows disappear from the index (live captures stay in the database file).
     public func clear() {
-        index.clear()
+        index.mutate { $0.clear() }
         memory.removeAll()
         contextFindings.removeAll()
         generation += 1
@@ -163,42 +164,15 @@ public actor CaptureStore {
     public var captureCount: Int { index.captureCount }
     public var stats: Stats { Stats(rowCount: index.rowCount, captureCount: index.captureCount, path: path, indexBytes: index.approximateBytes) }
 
-    public func row(_ i: Int) -> StreamRow? { i >= 0 && i < index.rowCount ? index.streamRow(i) : nil }
-
-    /// Rows `range` (clamped to what exists).
-    public func rows(_ range: Range<Int>) -> [StreamRow] {
-        let lo = max(0, range.lowerBound)
-        let hi = min(index.rowCount, range.upperBound)
-        guard lo < hi else { return [] }
-        return (lo..<hi).map { index.streamRow($0) }
-    }
-
-    /// Rows at the given positions (a filtered view's window).
-    public func rows(at positions: some Sequence<Int>) -> [StreamRow] {
-        positions.compactMap { $0 >= 0 && $0 < index.rowCount ? index.streamRow($0) : nil }
-    }
-
-    /// First row of a capture.
-    public func firstRow(ofCapture id: Int64) -> Int? { index.firstRow(of: id) }
-
-    /// Positions of the rows that satisfy `predicate`, scanning `range` of rows.
-    public func matchingRows(in range: Range<Int>, _ predicate: (StreamRow) -> Bool) -> [Int] {
-        let lo = max(0, range.lowerBound)
-        let hi = min(index.rowCount, range.upperBound)
-        guard lo < hi else { return [] }
-        var out: [Int] = []
-        for i in lo..<hi where predicate(index.streamRow(i)) { out.append(i) }
-        return out
-    }
-
+    public func row(_ i: Int) -> StreamRow? { index.row(i) }
+    public func rows(_ range: Range<Int>) -> [StreamRow] { index.rows(range) }
+    public func firstRow(ofCapture id: Int64) -> Int? { index.firstRow(ofCapture: id) }
     /// Capture ids in order (exports).
-    public func captureIDs() -> [Int64] {
-        (0..<index.captureCount).map { index.nextID - Int64(index.captureCount) + Int64($0) }
-    }
+    public func captureIDs() -> [Int64] { index.captureIDs() }
 
     /// The full capture, re-decoded, with the findings and emulated answer it was stored with.
     public func processed(_ id: Int64) async throws -> Processed {
-        guard let entry = index.entry(id) else { throw StoreError.notFound(id) }
+        guard let entry = index.mutate({ $0.entry(id) }) else { throw StoreError.notFound(id) }
         switch entry.location {
         case .database(let rowID):
             guard let db = database,
@@ -251,7 +225,10 @@ public actor CaptureStore {
 
     private func unsubscribe(_ key: Int) { subscribers[key] = nil }
 
-    private var currentChange: Change { Change(rowCount: index.rowCount, captureCount: index.captureCount, generation: generation) }
+    private var currentChange: Change {
+        let (rows, captures) = index.mutate { ($0.rowCount, $0.captureCount) }
+        return Change(rowCount: rows, captureCount: captures, generation: generation)
+    }
 
     private func publish() {
         let c = currentChange
