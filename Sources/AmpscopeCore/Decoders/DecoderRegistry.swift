@@ -80,8 +80,12 @@ public struct DecoderRegistry: Sendable {
                 case .success(let plain):
                     body = plain
                     encodingProblem = "body is gzip-compressed but has no 'Content-Encoding: gzip' header"
-                case .failure:
-                    break  // leave as is; the format decoder reports it
+                case .failure(let e):
+                    // The gzip magic is neither JSON nor form text: say what is wrong with the
+                    // compressed data (a bomb stops at the cap like a declared gzip body).
+                    return failedEncoding(capture, endpoint, prefix,
+                                          "the body starts with the gzip signature but has no 'Content-Encoding: gzip' header, and it cannot be expanded: \(e.description)",
+                                          tooLarge: e.isTooLarge)
                 }
             }
         case "gzip", "x-gzip":

@@ -241,11 +241,13 @@ public enum JSONParser {
                     case UInt8(ascii: "u"):
                         guard i + 6 <= n else { return fail("truncated \\u escape") }
                         for j in 2..<6 where hexValue(p[i + j]) == nil {
-                            return fail("invalid \\u escape: '\(describeByte(p[i + j]))' is not a hex digit", at: i + j)
+                            return fail("invalid \\u escape: \(describeByte(p[i + j])) is not a hex digit", at: i + j)
                         }
                         i += 6
                     default:
-                        return fail("invalid escape '\\\(describeByte(e))'")
+                        // describeByte quotes printable bytes itself ('x'); say "\x" for those, the byte otherwise.
+                        let shown = e >= 0x21 && e < 0x7F ? "'\\\(Character(Unicode.Scalar(e)))'" : "\\ followed by \(describeByte(e))"
+                        return fail("invalid escape \(shown)")
                     }
                     continue
                 }

@@ -18,9 +18,11 @@ public struct JSONWriter: Sendable {
         needsComma[needsComma.count - 1] = true
     }
 
-    public mutating func beginObject() { separator(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
+    // Containers use `valuePrefix` like scalars: a container that is a member's value must consume
+    // the pending key, or the next scalar in it would skip its comma (`{"a":[[],1]}` came out `[[]1]`).
+    public mutating func beginObject() { valuePrefix(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
     public mutating func endObject() { needsComma.removeLast(); bytes.append(UInt8(ascii: "}")) }
-    public mutating func beginArray() { separator(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
+    public mutating func beginArray() { valuePrefix(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
     public mutating func endArray() { needsComma.removeLast(); bytes.append(UInt8(ascii: "]")) }
 
     /// Writes `"key":` inside an object; the next value call writes its value.
@@ -68,18 +70,29 @@ public struct JSONWriter: Sendable {
 
     /// Appends `s` as a quoted JSON string.
     public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        var s = s
         out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20, 0x7F:
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(contentsOf: hex2(b).lowercased().utf8)
-            default: out.append(b)
+        s.withUTF8 { p in
+            let n = p.count
+            var i = 0
+            while i < n {
+                let b = p[i]
+                switch b {
+                case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+                case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case 0..<0x20, 0x7F:
+                    out.append(contentsOf: "\\u00".utf8)
+                    out.append(contentsOf: hex2(b).lowercased().utf8)
+                case 0xE2 where i + 2 < n && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9):
+                    // U+2028 / U+2029 are valid JSON but end a line in JavaScript source.
+                    out.append(contentsOf: (p[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                    i += 2
+                default: out.append(b)
+                }
+                i += 1
             }
         }
         out.append(UInt8(ascii: "\""))
@@ -120,7 +133,9 @@ public enum JSONPointer {
                 guard let v = doc.member(i, named: t) else { return nil }
                 i = v
             case .array:
-                guard let n = Int(t), n >= 0 else { return nil }
+                // RFC 6901: "0" or digits without a leading zero (Int() would also take "+1" and "01").
+                guard !t.isEmpty, t.utf8.allSatisfy({ $0 &- 48 < 10 }), t == "0" || !t.hasPrefix("0"),
+                      let n = Int(t) else { return nil }
                 var found: Int?
                 for (k, e) in doc.elements(i).enumerated() where k == n { found = e; break }
                 guard let f = found else { return nil }

@@ -21,7 +21,8 @@ public struct UnknownFieldRule: RecordRule {
     ]
 
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {
-        guard e.isObject, !e.unknownKeys.isEmpty else { return }
+        // Duplicated known keys are reported below even when no key is unknown.
+        guard e.isObject, !e.unknownKeys.isEmpty || !e.duplicateKeys.isEmpty else { return }
         let allowed = EventField.allowed(for: e.kind).map(\.wireName)
         for k in e.unknownKeys {
             let name = e.doc.string(k)
