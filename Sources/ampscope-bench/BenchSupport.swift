@@ -1,0 +1,152 @@
+import Foundation
+
+/// One benchmark mode of `ampscope-bench`.
+protocol BenchMode {
+    /// The word after `ampscope-bench`.
+    static var name: String { get }
+    /// One line for the usage text.
+    static var summary: String { get }
+    /// Option lines for `--help`.
+    static var optionsHelp: String { get }
+    /// Runs the benchmark and prints its report. Read options with `options.int(...)` etc.
+    static func run(_ options: inout BenchOptions) throws
+}
+
+struct BenchError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// `--name value` and `--flag` options; every option must be read by the mode or it is an error.
+struct BenchOptions {
+    private var values: [String: String] = [:]
+    private var used: Set<String> = []
+
+    init(_ args: [String]) throws {
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            guard a.hasPrefix("-") else { throw BenchError("unexpected argument '\(a)'") }
+            let name = String(a.drop { $0 == "-" })
+            if let eq = name.firstIndex(of: "=") {
+                values[String(name[..<eq])] = String(name[name.index(after: eq)...])
+                i += 1
+                continue
+            }
+            if i + 1 < args.count, !args[i + 1].hasPrefix("--") {
+                values[name] = args[i + 1]
+                i += 2
+            } else {
+                values[name] = ""
+                i += 1
+            }
+        }
+    }
+
+    mutating func flag(_ name: String) -> Bool {
+        used.insert(name)
+        return values[name] != nil
+    }
+
+    mutating func string(_ name: String, default d: String) -> String {
+        used.insert(name)
+        return values[name] ?? d
+    }
+
+    mutating func int(_ name: String, default d: Int) throws -> Int {
+        used.insert(name)
+        guard let v = values[name] else { return d }
+        guard let n = Int(v.replacingOccurrences(of: "_", with: "")), n >= 0 else {
+            throw BenchError("--\(name) needs a non-negative integer, not '\(v)'")
+        }
+        return n
+    }
+
+    mutating func double(_ name: String, default d: Double) throws -> Double {
+        used.insert(name)
+        guard let v = values[name] else { return d }
+        guard let n = Double(v) else { throw BenchError("--\(name) needs a number, not '\(v)'") }
+        return n
+    }
+
+    func rejectUnused() throws {
+        let unknown = Set(values.keys).subtracting(used)
+        if !unknown.isEmpty { throw BenchError("unknown option(s): " + unknown.sorted().map { "--" + $0 }.joined(separator: ", ")) }
+    }
+}
+
+/// Timing and reporting helpers.
+enum Bench {
+    /// Seconds taken by `body`.
+    @inline(never)
+    static func time(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    static func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        guard !s.isEmpty else { return 0 }
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    static func fixed(_ v: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", v) }
+
+    /// 1234567 → "1 234 567"
+    static func grouped(_ v: Double) -> String {
+        let n = Int(v.rounded())
+        let s = String(n)
+        var out = ""
+        for (i, c) in s.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 { out.append(" ") }
+            out.append(c)
+        }
+        return String(out.reversed())
+    }
+
+    /// Left-aligned first column, right-aligned others.
+    static func table(_ rows: [[String]]) -> String {
+        guard let width = rows.map(\.count).max() else { return "" }
+        var widths = [Int](repeating: 0, count: width)
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+        return rows.map { r in
+            r.enumerated().map { i, c in
+                let pad = String(repeating: " ", count: widths[i] - c.count)
+                return i == 0 ? c + pad : pad + c
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    /// Other cores' load during the run, from /proc/stat (Linux), so a reader can judge the figures.
+    static func cpuBusy() -> (busy: UInt64, total: UInt64)? {
+        guard let s = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = s.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
+        let f = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
+        guard f.count >= 4 else { return nil }
+        let idle = f[3] + (f.count > 4 ? f[4] : 0)
+        let total = f.reduce(0, +)
+        return (total - idle, total)
+    }
+}
+
+/// Deterministic pseudo-random numbers (SplitMix64), so every run measures the same input.
+struct BenchRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
+    mutating func pick<T>(_ a: [T]) -> T { a[Int(next() % UInt64(a.count))] }
+    mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
+    mutating func hex(_ n: Int) -> String {
+        let d = Array("0123456789abcdef")
+        return String((0..<n).map { _ in d[Int(next() & 15)] })
+    }
+    mutating func uuid() -> String { hex(8) + "-" + hex(4) + "-4" + hex(3) + "-a" + hex(3) + "-" + hex(12) }
+}
