@@ -1,0 +1,165 @@
+import Foundation
+
+struct ProxyTestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ s: String) { description = s }
+}
+
+/// Runs the built `ampscope proxy` binary as a subprocess for end-to-end tests.
+final class ProxyProcess: @unchecked Sendable {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `ampscope` executable next to the test bundle (`.build*/debug/ampscope`).
+    static func binary() throws -> String {
+        var candidates: [String] = []
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(dir.appendingPathComponent("ampscope").path)
+            dir = dir.deletingLastPathComponent()
+        }
+        if let b = Bundle.main.executableURL?.deletingLastPathComponent() { candidates.append(b.appendingPathComponent("ampscope").path) }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw ProxyTestFailure("the ampscope binary was not found next to the tests (looked at \(candidates)); build it with `swift build --product ampscope` using the same --scratch-path")
+        }
+        return found
+    }
+
+    static func tempDir() -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ampscope-proxy-app-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    let process = Process()
+    private let outPipe = Pipe()
+    private let errPipe = Pipe()
+    private let lock = NSLock()
+    private var stdoutData = Data()
+    private var stderrData = Data()
+    private var readers: [Thread] = []
+    private let done = DispatchGroup()
+    private(set) var port = 0
+
+    /// Starts `ampscope proxy --listen 127.0.0.1:0 ARGS` and waits for its banner (the bound port).
+    init(_ args: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = ["proxy", "--listen", "127.0.0.1:0"] + args
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = FileHandle.nullDevice
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        process.environment = env
+        try process.run()
+        follow(outPipe.fileHandleForReading, isOut: true)
+        follow(errPipe.fileHandleForReading, isOut: false)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let p = Self.port(in: stderr) { port = p; return }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        process.terminate()
+        throw ProxyTestFailure("ampscope proxy did not start; stderr:\n\(stderr)")
+    }
+
+    private func follow(_ handle: FileHandle, isOut: Bool) {
+        done.enter()
+        let t = Thread { [self] in
+            while true {
+                let d = handle.availableData
+                if d.isEmpty { break }
+                append(d, isOut)
+            }
+            done.leave()
+        }
+        t.start()
+        readers.append(t)
+    }
+
+    private func append(_ d: Data, _ isOut: Bool) {
+        lock.lock()
+        if isOut { stdoutData.append(d) } else { stderrData.append(d) }
+        lock.unlock()
+    }
+
+    static func port(in banner: String) -> Int? {
+        guard let r = banner.range(of: "listening on http://127.0.0.1:") else { return nil }
+        let digits = banner[r.upperBound...].prefix { $0.isNumber }
+        return Int(digits)
+    }
+
+    var stdout: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stdoutData, as: UTF8.self) }
+    var stderr: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stderrData, as: UTF8.self) }
+
+    /// Sends `signal` and waits for the process and its output to end. Returns the exit status.
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM, timeout: Double = 30) -> Int32 {
+        kill(process.processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        _ = done.wait(timeout: .now() + 5)
+        return process.terminationStatus
+    }
+}
+
+/// Runs a program to completion with a time limit, capturing both outputs.
+func runProgram(_ path: String, _ args: [String], timeout: Double, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    let box = LockedData()
+    let g = DispatchGroup()
+    drain(out.fileHandleForReading, into: box, isOut: true, group: g)
+    drain(err.fileHandleForReading, into: box, isOut: false, group: g)
+    let deadline = Date().addingTimeInterval(timeout)
+    while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    if p.isRunning {
+        p.terminate()
+        p.waitUntilExit()
+        _ = g.wait(timeout: .now() + 5)
+        throw ProxyTestFailure("\(path) \(args.joined(separator: " ")) did not finish within \(timeout) s; stderr:\n\(box.text(false))")
+    }
+    p.waitUntilExit()
+    _ = g.wait(timeout: .now() + 5)
+    return (p.terminationStatus, box.text(true), box.text(false))
+}
+
+/// Reads a pipe to its end on its own thread.
+private func drain(_ h: FileHandle, into box: LockedData, isOut: Bool, group: DispatchGroup) {
+    group.enter()
+    let t = Thread {
+        let d = h.readDataToEndOfFile()
+        box.set(d, isOut)
+        group.leave()
+    }
+    t.start()
+}
+
+final class LockedData: @unchecked Sendable {
+    private var out = Data()
+    private var err = Data()
+    private let lock = NSLock()
+    func set(_ d: Data, _ isOut: Bool) { lock.lock(); if isOut { out = d } else { err = d }; lock.unlock() }
+    func text(_ isOut: Bool) -> String { lock.lock(); defer { lock.unlock() }; return String(decoding: isOut ? out : err, as: UTF8.self) }
+}
+
+/// Runs blocking work on its own thread (never on the cooperative pool).
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, Error>) in
+        Thread {
+            do { cont.resume(returning: try body()) } catch { cont.resume(throwing: error) }
+        }.start()
+    }
+}
