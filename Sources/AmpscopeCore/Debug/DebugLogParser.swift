@@ -1,0 +1,671 @@
+import Foundation
+
+/// Streaming reader of Amplitude SDK log output, line by line.
+///
+/// One parser reads one source (a file, stdin, the HTTP log endpoint) and recognises, line by
+/// line and in any mix:
+/// - TypeScript SDK console output: `Amplitude Logger [Debug|Log|Warn|Error]: message`, where a
+///   message that opens a JSON value at the end of its line (`{`, `success: {`) continues on the
+///   following lines until its brackets balance;
+/// - Python SDK records in the `logging.basicConfig` format `LEVEL:amplitude:message` (with the
+///   fixtures' appended ` | code=N event={json}`), and the traceback lines that follow them;
+/// - Python structured records, one JSON object per line with `level` and `message`
+///   (the fixtures' `.log.jsonl`);
+/// - amplitude-js 8.x `[Amplitude] message` lines.
+/// Text before the SDK prefix (a timestamp, `app_1  | `) is allowed; a timestamp there becomes
+/// the record's `loggedAt`, and the same prefix is stripped from continuation lines.
+///
+/// Everything else is other program output: ignored but counted (`stats.otherLines`). Broken
+/// SDK lines, binary junk, over-long lines and unterminated blocks are reported in `problems`
+/// with their line number and counted in `stats.badLines`; they never stop the parser. Memory
+/// is bounded by `DebugLogLimits` whatever the input.
+///
+/// Feed lines (`feed(line:)`) or raw chunks (`feed(bytes:)`); each call returns the records it
+/// completed. A Python record is held until the next line shows whether a traceback follows:
+/// on a live tail call `flush()` after a short idle gap, and `finish()` at end of input.
+public struct DebugLogParser: Sendable {
+    public let source: String
+    public let limits: DebugLogLimits
+    public private(set) var stats = DebugLogStats()
+    /// Located problems, oldest first (at most `limits.maxProblems`; `stats.problems` counts all).
+    public private(set) var problems: [InputProblem] = []
+
+    private var lineNumber = 0
+    private var nextID = 0
+    private var block: TSBlock?
+    private var held: HeldPython?
+    // Chunked input: the incomplete last line.
+    private var partial: [UInt8] = []
+    private var partialDropped = 0
+    private var partialTime: Int64?
+
+    public init(source: String, limits: DebugLogLimits = DebugLogLimits()) {
+        self.source = source
+        self.limits = limits
+    }
+
+    // MARK: Input
+
+    /// Feeds one line (without its line terminator; a trailing CR is removed).
+    /// `receivedAt` is when the line arrived (live sources), epoch ms.
+    public mutating func feed(line: some Collection<UInt8>, receivedAt: Int64? = nil) -> [DebugRecord] {
+        var out: [DebugRecord] = []
+        let bytes = Array(line.prefix(limits.maxLineBytes + 1))
+        if bytes.count > limits.maxLineBytes {
+            let total = line.count
+            process(Array(bytes.prefix(limits.maxLineBytes)), droppedBytes: total - limits.maxLineBytes, receivedAt: receivedAt, into: &out)
+        } else {
+            process(bytes, droppedBytes: 0, receivedAt: receivedAt, into: &out)
+        }
+        return out
+    }
+
+    /// Feeds a chunk of bytes split anywhere; complete lines are read, the tail waits for more.
+    public mutating func feed(bytes chunk: some Collection<UInt8>, receivedAt: Int64? = nil) -> [DebugRecord] {
+        var out: [DebugRecord] = []
+        let buf = Array(chunk)
+        if partial.isEmpty && partialDropped == 0 { partialTime = receivedAt }
+        var i = 0
+        while i < buf.count {
+            guard let nl = buf[i...].firstIndex(of: 0x0A) else {
+                keepPartial(buf[i...])
+                break
+            }
+            let t = partialTime ?? receivedAt
+            if partial.isEmpty && partialDropped == 0 && nl - i <= limits.maxLineBytes {
+                process(Array(buf[i..<nl]), droppedBytes: 0, receivedAt: t, into: &out)
+            } else {
+                keepPartial(buf[i..<nl])
+                let line = partial
+                let dropped = partialDropped
+                partial = []
+                partialDropped = 0
+                process(line, droppedBytes: dropped, receivedAt: t, into: &out)
+            }
+            partialTime = receivedAt
+            i = nl + 1
+        }
+        return out
+    }
+
+    /// Buffers the start of an incomplete line, up to the line limit (the rest is counted).
+    private mutating func keepPartial(_ bytes: ArraySlice<UInt8>) {
+        let room = max(0, limits.maxLineBytes - partial.count)
+        partial.append(contentsOf: bytes.prefix(room))
+        partialDropped += max(0, bytes.count - room)
+    }
+
+    /// Emits a held Python record without waiting for a traceback (call after an idle gap on a
+    /// live tail). An open TypeScript block stays open: its end has not been written yet.
+    public mutating func flush() -> [DebugRecord] {
+        var out: [DebugRecord] = []
+        emitHeld(into: &out)
+        return out
+    }
+
+    /// End of input: reads a last line without newline, closes what is open (an unterminated
+    /// block is reported).
+    public mutating func finish() -> [DebugRecord] {
+        var out: [DebugRecord] = []
+        if !partial.isEmpty || partialDropped > 0 {
+            let line = partial
+            let dropped = partialDropped
+            partial = []
+            partialDropped = 0
+            process(line, droppedBytes: dropped, receivedAt: partialTime, into: &out)
+        }
+        if let b = block {
+            block = nil
+            closeBroken(b, reason: "the JSON block that starts here never ends (input ended after line \(lineNumber))", into: &out)
+        }
+        emitHeld(into: &out)
+        return out
+    }
+
+    /// Returns the problems reported so far and forgets them (for live sources).
+    public mutating func takeProblems() -> [InputProblem] {
+        defer { problems = [] }
+        return problems
+    }
+
+    // MARK: Lines
+
+    private mutating func process(_ raw: [UInt8], droppedBytes: Int, receivedAt: Int64?, into out: inout [DebugRecord]) {
+        lineNumber += 1
+        stats.lines += 1
+        var line = raw
+        if line.last == 0x0D { line.removeLast() }
+        if droppedBytes > 0 {
+            stats.droppedBytes += droppedBytes
+            problem(lineNumber, "line is \(line.count + droppedBytes) bytes, over the \(limits.maxLineBytes)-byte limit; only its start was read")
+            stats.badLines += 1
+        }
+
+        if var b = block {
+            block = nil  // b is now the only owner: its text grows in place
+            if let content = continuation(of: b, line) {
+                b.lineCount += 1
+                b.endLine = lineNumber
+                stats.sdkLines += 1
+                b.scanner.scan(content)
+                b.scanner.endLine()
+                if b.stored + content.count + 1 <= limits.maxBlockBytes {
+                    b.text.append(0x0A)
+                    b.text.append(contentsOf: content)
+                    b.stored += content.count + 1
+                } else {
+                    b.overflow = true
+                    stats.droppedBytes += content.count + 1
+                }
+                if b.scanner.depth == 0 {
+                    if b.overflow {
+                        closeBroken(b, reason: "the JSON block is \(b.lineCount) lines, over the \(limits.maxBlockBytes)-byte limit; only its start was kept", into: &out)
+                    } else {
+                        emit(buildTS(b), into: &out)
+                    }
+                } else if b.lineCount >= limits.maxBlockLines {
+                    closeBroken(b, reason: "the JSON block reached \(b.lineCount) lines (limit \(limits.maxBlockLines)) without closing", into: &out)
+                } else {
+                    block = b
+                }
+                return
+            }
+            closeBroken(b, reason: "the JSON block that starts here is cut off at line \(lineNumber) by a line that does not continue it", into: &out)
+        }
+
+        if var h = held {
+            held = nil
+            if h.acceptsTraceback(line) {
+                if h.stored + line.count + 1 <= limits.maxBlockBytes, h.record.traceback.count < limits.maxBlockLines {
+                    let text = String(decoding: line, as: UTF8.self)
+                    h.record.traceback.append(text)
+                    if let f = StackFrame.parsePython(text) { h.record.tracebackFrames.append(f) }
+                    h.stored += line.count + 1
+                } else {
+                    h.record.truncated = true
+                    stats.droppedBytes += line.count
+                }
+                h.record.endLine = lineNumber
+                stats.sdkLines += 1
+                held = h
+                return
+            }
+            held = h
+            emitHeld(into: &out)
+        }
+
+        readFreshLine(line, receivedAt: receivedAt, into: &out)
+    }
+
+    /// The content of a continuation line of an open block, nil when the line is not one.
+    private func continuation(of b: TSBlock, _ line: [UInt8]) -> ArraySlice<UInt8>? {
+        var content = line[...]
+        if !b.lead.isEmpty {
+            if content.starts(with: b.lead) { content = content.dropFirst(b.lead.count) } else { return nil }
+        }
+        guard let first = content.first else { return nil }
+        if first == 0x20 || first == 0x09 { return content }
+        if first == UInt8(ascii: "}") || first == UInt8(ascii: "]") { return content }
+        return nil
+    }
+
+    private mutating func readFreshLine(_ line: [UInt8], receivedAt: Int64?, into out: inout [DebugRecord]) {
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+            stats.otherLines += 1
+            return
+        }
+        let window = line.prefix(512)
+        if let p = find(Self.tsPrefix, in: window) {
+            startTS(line, prefixAt: p, receivedAt: receivedAt, into: &out)
+            return
+        }
+        if let p = find(Self.ajsPrefix, in: window) {
+            stats.sdkLines += 1
+            let (leadTime, _) = readLead(line[..<p])
+            let text = String(decoding: line[(p + Self.ajsPrefix.count)...], as: UTF8.self)
+            var r = newRecord(sdk: .amplitudeJS, level: Self.ajsLevel(text), kind: .message, text: text, line: lineNumber, receivedAt: receivedAt)
+            r.loggedAt = leadTime
+            emit(r, into: &out)
+            return
+        }
+        if let r = readPythonText(line, window: window, receivedAt: receivedAt) {
+            stats.sdkLines += 1
+            held = HeldPython(record: r, stored: line.count)
+            return
+        }
+        if let first = line.first(where: { $0 != 0x20 && $0 != 0x09 }), first == UInt8(ascii: "{") {
+            if let r = readPythonJSON(line, receivedAt: receivedAt) {
+                stats.sdkLines += 1
+                emit(r, into: &out)
+                return
+            }
+        }
+        if looksBinary(line) {
+            stats.badLines += 1
+            problem(lineNumber, "binary data (\(line.count) bytes), not log text")
+            return
+        }
+        stats.otherLines += 1
+    }
+
+    // MARK: TypeScript
+
+    static let tsPrefix = Array("Amplitude Logger [".utf8)
+    static let ajsPrefix = Array("[Amplitude] ".utf8)
+
+    private mutating func startTS(_ line: [UInt8], prefixAt p: Int, receivedAt: Int64?, into out: inout [DebugRecord]) {
+        stats.sdkLines += 1
+        let afterPrefix = p + Self.tsPrefix.count
+        guard let close = line[afterPrefix...].prefix(24).firstIndex(of: UInt8(ascii: "]")) else {
+            stats.badLines += 1
+            problem(lineNumber, "an 'Amplitude Logger [' line without its level tag")
+            emit(newRecord(sdk: .typescript, level: .log, kind: .message, text: String(decoding: line[afterPrefix...], as: UTF8.self),
+                           line: lineNumber, receivedAt: receivedAt), into: &out)
+            return
+        }
+        let tag = String(decoding: line[afterPrefix..<close], as: UTF8.self)
+        var level = DebugLevel(word: tag) ?? .log
+        if DebugLevel(word: tag) == nil {
+            stats.badLines += 1
+            problem(lineNumber, "unknown SDK log level '\(Sanitize.inline(tag, limit: 24))'")
+            level = .log
+        }
+        var m = close + 1
+        if m < line.count, line[m] == UInt8(ascii: ":") { m += 1 }
+        if m < line.count, line[m] == 0x20 { m += 1 }
+        let message = line[m...]
+        let (leadTime, leadBytes) = readLead(line[..<p])
+
+        var b = TSBlock(level: level, lead: leadBytes, startLine: lineNumber, endLine: lineNumber, loggedAt: leadTime,
+                        receivedAt: receivedAt)
+        b.text = Array(message)
+        b.stored = message.count
+        // A value opened at the end of the line continues on the next lines (JSON.stringify(x, null, 2)).
+        if let start = message.firstIndex(where: { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") }) {
+            b.scanner.scan(message[start...])
+            b.scanner.endLine()
+            let last = message.last(where: { $0 != 0x20 && $0 != 0x09 })
+            if b.scanner.depth > 0, last == UInt8(ascii: "{") || last == UInt8(ascii: "[") {
+                block = b
+                return
+            }
+        }
+        emit(buildTS(b), into: &out)
+    }
+
+    /// Reads text before an SDK prefix: a timestamp (→ time) and the exact bytes (→ stripped
+    /// from continuation lines).
+    private func readLead(_ lead: ArraySlice<UInt8>) -> (Int64?, [UInt8]) {
+        guard !lead.isEmpty else { return (nil, []) }
+        var text = String(decoding: Self.stripANSI(Array(lead)), as: UTF8.self).trimmingASCIISpaces
+        if text.hasPrefix("["), text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
+        var time = Timestamp.parseISO8601(text)
+        if time == nil, let firstSpace = text.firstIndex(of: " ") {
+            time = Timestamp.parseISO8601(String(text[..<firstSpace]))
+        }
+        return (time, Array(lead))
+    }
+
+    private mutating func closeBroken(_ b: TSBlock, reason: String, into out: inout [DebugRecord]) {
+        stats.badLines += 1
+        problem(b.startLine, reason)
+        var r = newRecord(sdk: .typescript, level: b.level, kind: .message, text: String(decoding: b.text, as: UTF8.self),
+                          line: b.startLine, receivedAt: b.receivedAt)
+        r.endLine = b.endLine
+        r.loggedAt = b.loggedAt
+        r.truncated = true
+        emit(r, into: &out)
+    }
+
+    private mutating func buildTS(_ b: TSBlock) -> DebugRecord {
+        let text = String(decoding: b.text, as: UTF8.self)
+        var r = newRecord(sdk: .typescript, level: b.level, kind: .message, text: text, line: b.startLine, receivedAt: b.receivedAt)
+        r.endLine = b.endLine
+        r.loggedAt = b.loggedAt
+        let bytes = b.text[...]
+        switch b.level {
+        case .debug:
+            if bytes.first == UInt8(ascii: "{") {
+                if let doc = try? JSONDocument(parsing: Array(bytes)), let call = DebugCall.from(doc, doc.root) {
+                    r.kind = .call
+                    r.call = call
+                } else {
+                    stats.badLines += 1
+                    problem(b.startLine, "the debug block is not a readable method call (invalid JSON or no 'name')")
+                }
+            }
+        case .log:
+            readLogMessage(&r, bytes)
+        case .warn:
+            if bytes.first == UInt8(ascii: "{") {
+                if let doc = DebugJSON.parseLenient(bytes), let info = DebugResponseInfo.from(doc, doc.root) {
+                    r.kind = .response
+                    r.response = info
+                } else {
+                    stats.badLines += 1
+                    problem(b.startLine, "the warning's JSON body could not be read")
+                }
+            } else if let (word, info) = statusBody(bytes) {
+                r.kind = .result
+                r.response = info
+                r.code = DebugResponseInfo.code(forStatusWord: word)
+            }
+        case .error, .critical:
+            readErrorMessage(&r, text, bytes)
+        case .info:
+            break
+        }
+        return r
+    }
+
+    private mutating func readLogMessage(_ r: inout DebugRecord, _ bytes: ArraySlice<UInt8>) {
+        let text = r.text
+        if text.hasPrefix("Timeline.apply: ") {
+            r.kind = .pipeline
+            if let range = find(Array("event: ".utf8), in: bytes) {
+                let json = bytes[(range + 7)...]
+                if let doc = try? JSONDocument(parsing: Array(json)), let e = DebugEventInfo.from(doc, doc.root) {
+                    r.event = e
+                } else if text.contains("Final event before destinations") || text.contains("filtered out") {
+                    stats.badLines += 1
+                    problem(r.line, "the event JSON of '\(Sanitize.inline(String(text.prefix(60)), limit: 60))' could not be read")
+                }
+            }
+            if r.event != nil {
+                if text.hasPrefix("Timeline.apply: Final event before destinations") { r.kind = .finalEvent }
+                if text.hasPrefix("Timeline.apply: Event filtered out by ") { r.kind = .filteredOut }
+            }
+            return
+        }
+        if text == TSMessages.success {
+            r.kind = .result
+            r.code = 200
+            return
+        }
+        if let (word, info) = statusBody(bytes) {
+            r.kind = .result
+            r.response = info
+            r.code = DebugResponseInfo.code(forStatusWord: word) ?? info.code
+        }
+    }
+
+    private mutating func readErrorMessage(_ r: inout DebugRecord, _ text: String, _ bytes: ArraySlice<UInt8>) {
+        if let (word, info) = statusBody(bytes) {
+            r.kind = .result
+            r.response = info
+            r.code = DebugResponseInfo.code(forStatusWord: word) ?? 0
+            return
+        }
+        if DebugResponseInfo.statusWords.contains(text) {
+            // flush() with a response that had no body: the message is the status alone.
+            r.kind = .result
+            r.code = DebugResponseInfo.code(forStatusWord: text) ?? 0
+            return
+        }
+        if let code = TSMessages.resultCode(text) {
+            r.kind = .result
+            r.code = code
+        }
+    }
+
+    /// `word: {json}` where word is a TypeScript status (`success: {…}`, `invalid: {…}`).
+    private func statusBody(_ bytes: ArraySlice<UInt8>) -> (String, DebugResponseInfo)? {
+        guard let colon = bytes.prefix(24).firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let word = String(decoding: bytes[..<colon], as: UTF8.self)
+        guard DebugResponseInfo.statusWords.contains(word) else { return nil }
+        let body = bytes[(colon + 1)...].drop { $0 == 0x20 }
+        guard let doc = DebugJSON.parseLenient(body), let info = DebugResponseInfo.from(doc, doc.root, status: word) else {
+            return nil
+        }
+        return (word, info)
+    }
+
+    // MARK: Python
+
+    private func readPythonText(_ line: [UInt8], window: ArraySlice<UInt8>, receivedAt: Int64?) -> DebugRecord? {
+        guard let at = find(Array(":amplitude".utf8), in: window) else { return nil }
+        // LEVEL just before, bounded by the start of the line or a separator.
+        var s = at
+        while s > 0, (line[s - 1] >= 0x41 && line[s - 1] <= 0x5A) { s -= 1 }
+        guard s < at, let level = DebugLevel(word: String(decoding: line[s..<at], as: UTF8.self)) else { return nil }
+        if s > 0, line[s - 1] != 0x20 && line[s - 1] != 0x09 && line[s - 1] != UInt8(ascii: "]") { return nil }
+        var m = at + ":amplitude".utf8.count
+        // Child loggers: `amplitude.worker`.
+        if m < line.count, line[m] == UInt8(ascii: ".") {
+            while m < line.count, line[m] != UInt8(ascii: ":"), line[m] != 0x20 { m += 1 }
+        }
+        guard m < line.count, line[m] == UInt8(ascii: ":") else { return nil }
+        m += 1
+        let (leadTime, _) = readLead(line[..<s])
+        var r = newRecordPeek(sdk: .python, level: level, text: String(decoding: line[m...], as: UTF8.self), receivedAt: receivedAt)
+        r.loggedAt = leadTime
+        Self.interpretPython(&r)
+        return r
+    }
+
+    /// Reads the fixtures' appended ` | code=N event={json}` and known messages.
+    static func interpretPython(_ r: inout DebugRecord) {
+        let text = r.text
+        let marker = " | code="
+        if let range = text.range(of: marker, options: .backwards) {
+            let rest = text[range.upperBound...]
+            let digits = rest.prefix { $0 == "-" || ($0.isASCII && $0.isNumber) }
+            if let code = Int(digits) {
+                r.code = code
+                r.kind = .result
+                let after = rest.dropFirst(digits.count)
+                if after.hasPrefix(" event=") {
+                    let json = after.dropFirst(7)
+                    if let doc = try? JSONDocument(parsing: String(json)) { r.event = DebugEventInfo.from(doc, doc.root) }
+                }
+                r.text = String(text[..<range.lowerBound])
+                return
+            }
+        }
+        let invalid = "Invalid event body "
+        if text.hasPrefix(invalid), let doc = try? JSONDocument(parsing: String(text.dropFirst(invalid.count))),
+           let e = DebugEventInfo.from(doc, doc.root) {
+            r.kind = .invalidEvent
+            r.event = e
+        }
+    }
+
+    private func readPythonJSON(_ line: [UInt8], receivedAt: Int64?) -> DebugRecord? {
+        guard let doc = try? JSONDocument(parsing: line), doc.kind(doc.root) == .object else { return nil }
+        let root = doc.root
+        guard let lv = doc.member(root, "level").flatMap({ doc.stringValue($0) }) ?? doc.member(root, "levelname").flatMap({ doc.stringValue($0) }),
+              let level = DebugLevel(word: lv),
+              let message = doc.member(root, "message").flatMap({ doc.stringValue($0) }) ?? doc.member(root, "msg").flatMap({ doc.stringValue($0) })
+        else { return nil }
+        if let logger = doc.member(root, "logger").flatMap({ doc.stringValue($0) }) ?? doc.member(root, "name").flatMap({ doc.stringValue($0) }),
+           !(logger == "amplitude" || logger.hasPrefix("amplitude.")) {
+            return nil
+        }
+        var r = newRecordPeek(sdk: .python, level: level, text: message, receivedAt: receivedAt)
+        if let c = doc.member(root, "code"), let v = doc.int64(c) { r.code = Int(truncatingIfNeeded: v) }
+        if let e = doc.member(root, "event"), doc.kind(e) == .object { r.event = DebugEventInfo.from(doc, e) }
+        if r.code != nil { r.kind = .result } else { Self.interpretPython(&r) }
+        if let x = doc.member(root, "exc_text").flatMap({ doc.stringValue($0) }) ?? doc.member(root, "exc_info").flatMap({ doc.stringValue($0) }) {
+            r.traceback = x.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            r.tracebackFrames = r.traceback.compactMap { StackFrame.parsePython($0) }
+        }
+        if let c = doc.member(root, "created"), let secs = doc.double(c), secs.isFinite, abs(secs) < 1e11 {
+            r.loggedAt = Int64((secs * 1000).rounded())
+        } else if let t = doc.member(root, "time") ?? doc.member(root, "timestamp") ?? doc.member(root, "asctime") {
+            if let s = doc.stringValue(t) { r.loggedAt = Timestamp.parseISO8601(s) } else if let v = doc.int64(t) { r.loggedAt = v }
+        }
+        return r
+    }
+
+    private mutating func emitHeld(into out: inout [DebugRecord]) {
+        guard let h = held else { return }
+        held = nil
+        var r = h.record
+        while r.traceback.last?.isEmpty == true { r.traceback.removeLast() }
+        emit(r, into: &out)
+    }
+
+    // MARK: Helpers
+
+    private static func ajsLevel(_ text: String) -> DebugLevel {
+        let lower = String(text.prefix(16)).asciiLowercased
+        if lower.hasPrefix("error") || lower.hasPrefix("invalid") { return .error }
+        if lower.hasPrefix("warn") { return .warn }
+        return .info
+    }
+
+    private func newRecordPeek(sdk: DebugSDK, level: DebugLevel, text: String, receivedAt: Int64?) -> DebugRecord {
+        DebugRecord(id: -1, source: source, line: lineNumber, sdk: sdk, level: level, kind: .message, text: text, receivedAt: receivedAt)
+    }
+
+    private func newRecord(sdk: DebugSDK, level: DebugLevel, kind: DebugRecordKind, text: String, line: Int, receivedAt: Int64?) -> DebugRecord {
+        DebugRecord(id: -1, source: source, line: line, sdk: sdk, level: level, kind: kind, text: text, receivedAt: receivedAt)
+    }
+
+    private mutating func emit(_ r: DebugRecord, into out: inout [DebugRecord]) {
+        var r = r
+        r.id = nextID
+        nextID += 1
+        stats.records += 1
+        out.append(r)
+    }
+
+    private mutating func problem(_ line: Int, _ reason: String) {
+        stats.problems += 1
+        if problems.count < limits.maxProblems { problems.append(InputProblem(source: source, line: line, reason: reason)) }
+    }
+
+    private func looksBinary(_ line: [UInt8]) -> Bool {
+        var controls = 0
+        for c in line {
+            if c == 0 { return true }
+            if c < 0x20 && c != 0x09 && c != 0x1B { controls += 1 }
+        }
+        if controls > 0 && controls * 8 >= line.count { return true }
+        return UTF8Check.firstInvalidOffset(line) != nil
+    }
+
+    /// Removes ANSI CSI/OSC escape sequences (colour codes before a prefix).
+    static func stripANSI(_ b: [UInt8]) -> [UInt8] {
+        guard b.contains(0x1B) else { return b }
+        var out: [UInt8] = []
+        var i = 0
+        while i < b.count {
+            if b[i] == 0x1B, i + 1 < b.count {
+                if b[i + 1] == UInt8(ascii: "[") {
+                    i += 2
+                    while i < b.count, !(b[i] >= 0x40 && b[i] <= 0x7E) { i += 1 }
+                    i += 1
+                    continue
+                }
+                if b[i + 1] == UInt8(ascii: "]") {
+                    i += 2
+                    while i < b.count, b[i] != 0x07, b[i] != 0x1B { i += 1 }
+                    i += 1
+                    continue
+                }
+            }
+            out.append(b[i])
+            i += 1
+        }
+        return out
+    }
+
+    private func find(_ needle: [UInt8], in hay: ArraySlice<UInt8>) -> Int? {
+        guard let first = needle.first, hay.count >= needle.count else { return nil }
+        var i = hay.startIndex
+        let last = hay.endIndex - needle.count
+        while i <= last {
+            if hay[i] == first {
+                var j = 1
+                while j < needle.count && hay[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// An open TypeScript multi-line block.
+private struct TSBlock: Sendable {
+    var level: DebugLevel
+    var lead: [UInt8]
+    var startLine: Int
+    var endLine: Int
+    var loggedAt: Int64?
+    var receivedAt: Int64?
+    var text: [UInt8] = []
+    var stored = 0
+    var lineCount = 1
+    var overflow = false
+    var scanner = JSONDepthScanner()
+}
+
+/// A Python record waiting to see whether a traceback follows.
+private struct HeldPython: Sendable {
+    var record: DebugRecord
+    var stored: Int
+    private var state: State = .none
+
+    enum State: Sendable { case none, frames, afterException }
+
+    init(record: DebugRecord, stored: Int) {
+        self.record = record
+        self.stored = stored
+    }
+
+    /// True when `line` continues this record's traceback (and updates the state).
+    mutating func acceptsTraceback(_ line: [UInt8]) -> Bool {
+        let text = String(decoding: line.prefix(80), as: UTF8.self)
+        switch state {
+        case .none:
+            if text.hasPrefix("Traceback (most recent call last):") { state = .frames; return true }
+            return false
+        case .frames:
+            if line.first == 0x20 || line.first == 0x09 { return true }
+            if line.isEmpty { return true }
+            state = .afterException  // the exception line ends the frames
+            return true
+        case .afterException:
+            if line.isEmpty || text.hasPrefix("During handling of the above exception")
+                || text.hasPrefix("The above exception was the direct cause") {
+                return true
+            }
+            if text.hasPrefix("Traceback (most recent call last):") { state = .frames; return true }
+            // Continuation of a multi-line exception message is indistinguishable from other
+            // output; stop here.
+            return false
+        }
+    }
+}
+
+/// Result messages of the TypeScript SDKs (analytics-core types/messages.ts) and the error
+/// texts of Amplitude's answers, which become per-event results when the SDK drops events.
+public enum TSMessages {
+    public static let success = "Event tracked successfully"
+    public static let unexpectedError = "Unexpected error occurred"
+    public static let maxRetries = "Event rejected due to exceeded retry count"
+    public static let optOut = "Event skipped due to optOut config"
+    public static let emptyEventType = "Event skipped due to empty event type"
+    public static let missingAPIKey = "Event rejected due to missing API key"
+
+    /// Messages a call gets before its event enters the pipeline (no final event is logged).
+    public static let prePipeline: Set<String> = [optOut, emptyEventType]
+
+    static let known: [(String, Int)] = [
+        (success, 200), (unexpectedError, 0), (maxRetries, 500), (optOut, 0), (emptyEventType, 0), (missingAPIKey, 400),
+        ("Invalid API key", 400), ("Request missing required field", 400), ("Invalid id length for user_id or device_id", 400),
+        ("Invalid field values on some events", 400), ("Invalid event JSON", 400), ("Invalid JSON request body", 400),
+        ("Missing request body", 400), ("Invalid request path", 400), ("Events silenced for device_id", 400),
+        ("Method not allowed", 405), ("Payload too large", 413), ("Too many requests for some devices and users", 429),
+    ]
+
+    /// The code of a known result message (prefix match for `Invalid API key: <key>`).
+    public static func resultCode(_ text: String) -> Int? {
+        for (m, c) in known where text == m || (text.hasPrefix(m) && text.dropFirst(m.count).first == ":") { return c }
+        // `Timeline` resolves a plugin-filtered event with an empty message, logged as `[Error]: `.
+        if text.isEmpty { return 0 }
+        return nil
+    }
+}
