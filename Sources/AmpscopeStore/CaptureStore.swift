@@ -51,23 +51,22 @@ public actor CaptureStore {
     private var subscribers: [Int: AsyncStream<Change>.Continuation] = [:]
     private var nextSubscriber = 0
     private var generation = 0
-    private var memory: [Capture] = []
-    private var files: [String] = []
-    /// Cross-request findings (duplicate insert_id) of file-backed captures, which re-validating
-    /// one capture alone could not reproduce.
-    private var contextFindings: [Int64: [Finding]] = [:]
+    /// Reads payloads back; usable from any thread (filters, exports) without the actor.
+    public nonisolated let payloads: PayloadReader
 
     /// Opens (or creates) a store. `path == nil` keeps everything in memory (tests, `check`-like uses).
     /// Reopening an existing file appends a new session and loads its index.
     public init(path: String?, ingest: Ingest = Ingest(), sessionLabel: String = "") throws {
         self.path = path
         self.ingest = ingest
+        var opened: CaptureDatabase?
         if let path {
             do {
                 let dir = (path as NSString).deletingLastPathComponent
                 if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
                 let db = try CaptureDatabase(path: path)
                 database = db
+                opened = db
                 sessionID = try db.startSession(label: sessionLabel)
                 let entries = try db.loadEntries()
                 index.mutate { idx in for e in entries { idx.add(stored: e) } }
@@ -78,6 +77,7 @@ public actor CaptureStore {
             database = nil
             sessionID = 0
         }
+        payloads = PayloadReader(database: opened, ingest: ingest, index: index)
     }
 
     // MARK: Writing
@@ -87,9 +87,8 @@ public actor CaptureStore {
     /// (disk full, I/O error); the caller must then not acknowledge the request as accepted.
     public func append(_ p: Processed) async throws -> Int64 {
         guard database != nil else {
-            let slot = Int32(memory.count)
+            let slot = payloads.keep(p.capture)
             let id = index.mutate { $0.add(p, location: .memory(slot: slot)) }
-            memory.append(p.capture)
             publish()
             return id
         }
@@ -121,10 +120,7 @@ public actor CaptureStore {
     }
 
     /// Registers a replayed file; its captures are then added with `.file(fileID:...)` locations.
-    public func registerFile(_ path: String) -> Int32 {
-        files.append(path)
-        return Int32(files.count - 1)
-    }
+    public func registerFile(_ path: String) -> Int32 { payloads.register(file: path) }
 
     /// Indexes captures of a replayed file without copying them into the database.
     /// `locations[i]` must locate `items[i]`'s line in a registered file (or be nil to keep it in memory).
@@ -136,14 +132,13 @@ public actor CaptureStore {
             if let loc {
                 resolved.append((p, loc))
             } else {
-                resolved.append((p, .memory(slot: Int32(memory.count))))
-                memory.append(p.capture)
+                resolved.append((p, .memory(slot: payloads.keep(p.capture))))
             }
         }
         let ids = index.mutate { idx in resolved.map { idx.add($0.0, location: $0.1) } }
         for ((p, location), id) in zip(resolved, ids) {
             let contextual = p.findings.filter { $0.rule == RuleID.duplicateInsertID }
-            if !contextual.isEmpty, case .file = location { contextFindings[id] = contextual }
+            if !contextual.isEmpty, case .file = location { payloads.remember(contextual, for: id) }
         }
         if !items.isEmpty { publish() }
         return ids
@@ -152,8 +147,7 @@ public actor CaptureStore {
     /// Empties the view: rows disappear from the index (live captures stay in the database file).
     public func clear() {
         index.mutate { $0.clear() }
-        memory.removeAll()
-        contextFindings.removeAll()
+        payloads.forgetMemory()
         generation += 1
         publish()
     }
@@ -171,42 +165,7 @@ public actor CaptureStore {
     public func captureIDs() -> [Int64] { index.captureIDs() }
 
     /// The full capture, re-decoded, with the findings and emulated answer it was stored with.
-    public func processed(_ id: Int64) async throws -> Processed {
-        guard let entry = index.mutate({ $0.entry(id) }) else { throw StoreError.notFound(id) }
-        switch entry.location {
-        case .database(let rowID):
-            guard let db = database,
-                  let p = try db.load(rowID: rowID, decoders: ingest.decoders, options: ingest.decodeOptions) else {
-                throw StoreError.notFound(id)
-            }
-            return p
-        case .memory(let slot):
-            return reprocess(memory[Int(slot)], id: id)
-        case .file(let fileID, let offset, let length):
-            let path = files[Int(fileID)]
-            guard let fh = FileHandle(forReadingAtPath: path) else { throw StoreError.unreadable("cannot reopen \(path)") }
-            defer { try? fh.close() }
-            try fh.seek(toOffset: UInt64(offset))
-            let bytes = [UInt8](try fh.read(upToCount: Int(length)) ?? Data())
-            switch CaptureLine.parse(bytes[...], name: (path as NSString).lastPathComponent, line: 0) {
-            case .success(let c?):
-                var capture = c
-                capture.source.line = nil
-                return reprocess(capture, id: id)
-            case .success(nil):
-                throw StoreError.unreadable("\(path) changed: no capture at byte \(offset)")
-            case .failure(let e):
-                throw StoreError.unreadable("\(path) changed: \(e.reason)")
-            }
-        }
-    }
-
-    private func reprocess(_ capture: Capture, id: Int64) -> Processed {
-        var context = ValidationContext()
-        var p = ingest.process(capture, context: &context, now: capture.receivedAt)
-        if let extra = contextFindings[id] { p.findings += extra }
-        return p
-    }
+    public func processed(_ id: Int64) async throws -> Processed { try payloads.processed(id) }
 
     // MARK: Changes
 
