@@ -17,6 +17,12 @@ public actor CaptureStore {
         public var captureCount: Int
         /// Increments on `clear()`, so a subscriber knows earlier rows are gone.
         public var generation: Int
+
+        public init(rowCount: Int, captureCount: Int, generation: Int) {
+            self.rowCount = rowCount
+            self.captureCount = captureCount
+            self.generation = generation
+        }
     }
 
     public struct Stats: Sendable, Equatable {
