@@ -111,6 +111,12 @@ struct FilterRowTests {
         #expect(kept == expected, "filter \(text)")
     }
 
+    @Test("the compiled form agrees with the expression tree", arguments: cases.map(\.0) + ["prop.x=1 or type:page", "!prop.x and user:a", "zzz", "!(zzz or type:page)"])
+    func compiledAgrees(_ text: String) throws {
+        let f = try Filter(text)
+        for row in FilterFixtures.rows.values { #expect(f.evaluate(row) == f.evaluateTree(row), "\(text)") }
+    }
+
     @Test("row-only filters never ask for the payload")
     func rowOnly() throws {
         for (text, _) in Self.cases where !text.contains(where: { $0 == "\"" || $0 == "'" }) && text.contains(":") {

@@ -14,6 +14,17 @@ struct ThemeTests {
         #expect(!t.explicit.isEmpty)
     }
 
+    @Test("Docs/themes.md lists every role with its parent")
+    func docs() throws {
+        let file = try String(contentsOf: UITest.repoRoot.appendingPathComponent("Docs/themes.md"), encoding: .utf8)
+        for r in StyleRole.allCases {
+            let line = file.split(separator: "\n").first { $0.hasPrefix("| `\(r.rawValue)` |") }
+            #expect(line != nil, "\(r.rawValue) is not documented")
+            let parent = r.parent.map { "`\($0.rawValue)`" } ?? "–"
+            #expect(line?.hasSuffix("| \(parent) |") == true, "\(r.rawValue): parent should be \(parent)")
+        }
+    }
+
     @Test("mono has no colour at all")
     func mono() {
         let t = Theme.mono

@@ -11,6 +11,8 @@ public struct Filter: Sendable, Equatable {
     public let expression: FilterExpression
     /// False when every row can be decided from its columns alone.
     public let mayNeedPayload: Bool
+    /// The expression compiled for fast row-only evaluation.
+    let program: FilterProgram
 
     public init(_ text: String) throws(FilterError) {
         self.expression = try FilterParser.parse(text)
@@ -19,6 +21,7 @@ public struct Filter: Sendable, Equatable {
         while let l = t.last, l == " " || l == "\t" { t.removeLast() }
         self.text = String(t)
         self.mayNeedPayload = Filter.needsPayload(expression)
+        self.program = FilterProgram.compile(expression)
     }
 
     /// Filters are equal when their texts are.
@@ -44,7 +47,44 @@ public struct Filter: Sendable, Equatable {
     }
 
     /// Decides a row from its columns: `.needsPayload` when only the event's JSON can tell.
-    public func evaluate(_ row: StreamRow) -> FilterVerdict {
+    @inlinable public func evaluate(_ row: borrowing StreamRow) -> FilterVerdict {
+        evaluateCompiled(row)
+    }
+
+    @usableFromInline func evaluateCompiled(_ row: borrowing StreamRow) -> FilterVerdict {
+        let t = withUnsafePointer(to: row) { program.eval($0) }
+        switch t {
+        case .yes: return .match
+        case .no: return .noMatch
+        case .unknown: return .needsPayload
+        }
+    }
+
+    /// Decides the row at `row` in place. Prefer this (or `scan`) in loops over stored rows:
+    /// passing a `StreamRow` by value from another module copies it (and retains its strings).
+    public func evaluate(at row: UnsafePointer<StreamRow>) -> FilterVerdict {
+        switch program.eval(row) {
+        case .yes: return .match
+        case .no: return .noMatch
+        case .unknown: return .needsPayload
+        }
+    }
+
+    /// Decides every row of a buffer from its columns: appends the positions (plus `offset`) of
+    /// matching rows to `matches`, and of rows that need their payload to `needsPayload`.
+    public func scan(_ rows: UnsafeBufferPointer<StreamRow>, offset: Int = 0, matches: inout [Int], needsPayload: inout [Int]) {
+        guard let base = rows.baseAddress else { return }
+        for i in 0..<rows.count {
+            switch program.eval(base + i) {
+            case .yes: matches.append(offset + i)
+            case .no: break
+            case .unknown: needsPayload.append(offset + i)
+            }
+        }
+    }
+
+    /// The same verdict by walking the expression tree (the reference the compiled form is tested against).
+    func evaluateTree(_ row: StreamRow) -> FilterVerdict {
         Filter.eval(expression, row, nil).verdict
     }
 
@@ -57,7 +97,7 @@ public struct Filter: Sendable, Equatable {
     }
 
     /// Row-only matching for searches: a row that would need its payload does not match.
-    public func matchesColumns(_ row: StreamRow) -> Bool { evaluate(row) == .match }
+    public func matchesColumns(_ row: borrowing StreamRow) -> Bool { evaluate(row) == .match }
 
     // MARK: Evaluation (three-valued: unknown = needs the payload)
 

@@ -17,12 +17,23 @@ struct FoldedNeedle: Sendable {
 
     func matches(_ s: String) -> Bool {
         if bytes.isEmpty { return true }
-        if asciiOnly {
-            var s = s
-            return s.withUTF8 { FoldedNeedle.search($0, bytes) }
+        if asciiOnly, let r = s.utf8.withContiguousStorageIfAvailable({ FoldedNeedle.search($0, bytes) }) { return r }
+        var hay = asciiOnly ? s : s.lowercased()
+        return hay.withUTF8 { FoldedNeedle.search($0, bytes) }
+    }
+
+    /// True when `s`, folded, starts with (`atEnd` false) or ends with the needle; `whole`: equals it.
+    func anchored(_ s: String, atEnd: Bool, whole: Bool) -> Bool {
+        func check(_ h: UnsafeBufferPointer<UInt8>) -> Bool {
+            let n = bytes.count
+            if whole ? h.count != n : h.count < n { return false }
+            let off = atEnd ? h.count - n : 0
+            for j in 0..<n where FoldedNeedle.fold(h[off + j]) != bytes[j] { return false }
+            return true
         }
-        var lower = s.lowercased()
-        return lower.withUTF8 { FoldedNeedle.search($0, bytes) }
+        if asciiOnly, let r = s.utf8.withContiguousStorageIfAvailable(check) { return r }
+        var hay = asciiOnly ? s : s.lowercased()
+        return hay.withUTF8(check)
     }
 
     /// Finds `needle` (already folded) in `hay`, folding ASCII letters of `hay` on the fly.
@@ -104,12 +115,10 @@ final class GuardedRegex: Sendable {
     }
 
     static func anchored(_ s: String, _ needle: FoldedNeedle, _ kind: Literal) -> Bool {
-        let folded: [UInt8] = needle.asciiOnly ? s.utf8.map(FoldedNeedle.fold) : Array(s.lowercased().utf8)
-        let n = needle.bytes
         switch kind {
-        case .prefix: return folded.starts(with: n)
-        case .suffix: return folded.count >= n.count && folded[(folded.count - n.count)...].elementsEqual(n)
-        case .whole: return folded == n
+        case .prefix: return needle.anchored(s, atEnd: false, whole: false)
+        case .suffix: return needle.anchored(s, atEnd: true, whole: false)
+        case .whole: return needle.anchored(s, atEnd: false, whole: true)
         case .contains: return needle.matches(s)
         }
     }

@@ -58,7 +58,10 @@ public enum InspectorContent {
 
     // MARK: Request tab
 
-    public static func request(_ p: Processed, config: UIConfig, raw: Bool, wrap: Bool, width: Int) -> [[Segment]] {
+    /// The Request tab's rows. Without `wrap`, rows outside `window` are left empty (their count
+    /// is exact), so the reducer can ask for the count and the renderer for the visible rows only.
+    public static func request(_ p: Processed, config: UIConfig, raw: Bool, wrap: Bool, width: Int,
+                               window: Range<Int>? = nil) -> [[Segment]] {
         var out: [[Segment]] = []
         let c = p.capture
         let r = p.request
@@ -97,12 +100,16 @@ public enum InspectorContent {
         if raw || r.document == nil {
             if !raw { text("  not JSON: shown raw", .textDim) }
             let bytes = config.redact ? Redactor.redactBody(p) : decoded
-            rawLines(bytes, wrap: wrap, width: w, into: &out)
+            rawLines(bytes, wrap: wrap, width: w, into: &out, window: window)
         } else if let doc = r.document {
             if !r.formFields.isEmpty { text("  form fields, shown as JSON (r: the form as sent)", .textDim) }
             let lines = PayloadTree.lines(doc, root: doc.root, basePointer: "", folded: [], foldKeysAreRelative: false)
             let style = PayloadTree.Style(width: w - 2, wrap: wrap, maskPointer: config.redact && r.apiKey != nil ? r.apiKeyPointer : nil)
             for l in lines.prefix(20_000) {
+                if !wrap, let win = window, !win.contains(out.count) {
+                    out.append([])
+                    continue
+                }
                 for row in PayloadTree.rows(l, doc, style) { out.append([Segment("  ", .text)] + row) }
             }
             if lines.count > 20_000 { text("  … \(TextLayout.grouped(lines.count - 20_000)) more lines (r: raw)", .textDim) }
@@ -173,12 +180,19 @@ public enum InspectorContent {
     }
 
     /// Raw bytes as lines: split at newlines, each line sanitised (invalid bytes as `\xNN`).
-    static func rawLines(_ bytes: [UInt8], wrap: Bool, width: Int, into out: inout [[Segment]]) {
+    static func rawLines(_ bytes: [UInt8], wrap: Bool, width: Int, into out: inout [[Segment]], window: Range<Int>? = nil) {
         var start = 0
         var n = 0
         let limit = 20_000
         while start <= bytes.count && n < limit {
             let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            if !wrap, let win = window, !win.contains(out.count) {
+                out.append([])
+                n += 1
+                start = end + 1
+                if end == bytes.count { break }
+                continue
+            }
             var line = Sanitize.bytes(bytes[start..<end])
             if line.hasSuffix("\\r") { line.removeLast(2) }
             if wrap {

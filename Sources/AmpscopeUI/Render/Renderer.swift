@@ -260,7 +260,8 @@ enum InspectorPane {
             b.draw(" \(d.capture.method) \(d.request.endpoint.displayName) · \(s.requestRaw ? "raw" : "pretty") body · answer \(d.answer.status)"
                    + (d.capture.recordedResponse.map { " / real \($0.status)" } ?? ""),
                    x: ctx.x, y: ctx.y, maxX: ctx.maxX, role: .textDim)
-            let lines = InspectorContent.request(d, config: s.config, raw: s.requestRaw, wrap: s.payload.wrap, width: body.width)
+            let lines = InspectorContent.request(d, config: s.config, raw: s.requestRaw, wrap: s.payload.wrap, width: body.width,
+                                                 window: s.requestTop..<(s.requestTop + body.height))
             for i in 0..<body.height {
                 guard let l = lines[safe: s.requestTop + i] else { break }
                 b.draw(l, x: body.x, y: body.y + i, maxX: body.maxX, skip: s.requestLeft)

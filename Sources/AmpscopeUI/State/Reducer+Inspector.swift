@@ -41,7 +41,8 @@ extension Reducer {
 
     static func requestLines(_ s: AppState, _ layout: Layout) -> [[Segment]] {
         guard let d = detailForSelection(s) else { return [] }
-        return InspectorContent.request(d, config: s.config, raw: s.requestRaw, wrap: s.payload.wrap, width: layout.inspectorBody.width)
+        return InspectorContent.request(d, config: s.config, raw: s.requestRaw, wrap: s.payload.wrap, width: layout.inspectorBody.width,
+                                        window: 0..<0)
     }
 
     static func clickInspector(_ s: inout AppState, row: Int, _ data: any StreamData) {
@@ -245,7 +246,7 @@ extension Reducer {
         }
         if s.tab == .request {
             let total = InspectorContent.request(d, config: s.config, raw: s.requestRaw, wrap: s.payload.wrap,
-                                                 width: layout.inspectorBody.width).count
+                                                 width: layout.inspectorBody.width, window: 0..<0).count
             s.requestTop = max(0, min(s.requestTop, max(0, total - h)))
         }
     }

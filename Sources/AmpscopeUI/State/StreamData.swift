@@ -188,14 +188,27 @@ public final class MemoryStreamData: StreamData {
         view.includes(r) { processed[r.captureID].map { FilterPayload($0, eventIndex: r.event.index) } }
     }
 
-    /// Applies a view now.
+    /// Applies a view now: the rows' columns first (in place), payloads only for the rows that need them.
     public func apply(_ v: StreamView) {
         view = v
         if v.isAll {
             visible = Array(all.indices)
             return
         }
-        visible = all.indices.filter { include(all[$0]) }
+        var matches: [Int] = []
+        var undecided: [Int] = []
+        all.withUnsafeBufferPointer { v.filter.scan($0, matches: &matches, needsPayload: &undecided) }
+        if !undecided.isEmpty {
+            for i in undecided {
+                let r = all[i]
+                if v.filter.matches(r, payload: processed[r.captureID].map { FilterPayload($0, eventIndex: r.event.index) }) {
+                    matches.append(i)
+                }
+            }
+            matches.sort()
+        }
+        if v.markedOnly { matches.removeAll { !v.marks.contains(RowID(all[$0])) } }
+        visible = matches
     }
 
     public func clear() {
