@@ -249,7 +249,7 @@ public struct KeyTable: Equatable, Sendable {
         ## Rebinding keys
 
         Put a key file at `$XDG_CONFIG_HOME/ampscope/keys.conf` (by default
-        `~/.config/ampscope/keys.conf`). Each line is
+        `~/.config/ampscope/keys.conf`), or pass `--keys FILE`. Each line is
         `[CONTEXT] KEY = COMMAND`; the context defaults to `global`, and the command `none`
         removes a binding. Lines starting with `#` are comments.
 
