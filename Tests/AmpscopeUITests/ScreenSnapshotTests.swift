@@ -1,3 +1,4 @@
+import Foundation
 import AmpscopeCore
 import Testing
 @testable import AmpscopeUI
@@ -134,6 +135,23 @@ struct ScreenSnapshotTests {
         open.press(.char("g"))
         open.press(.char("3"))
         #expect(open.session.render().text.contains(SampleTraffic.key))
+    }
+
+    @Test("every screen shown in Docs/guide.md is a current snapshot")
+    func guideScreens() throws {
+        let guide = try String(contentsOf: UITest.repoRoot.appendingPathComponent("Docs/guide.md"), encoding: .utf8)
+        let snaps = try FileManager.default.contentsOfDirectory(atPath: UITest.snapshotsDir.path).map { name -> String in
+            let t = (try? String(contentsOf: UITest.snapshotsDir.appendingPathComponent(name), encoding: .utf8)) ?? ""
+            let text = t.components(separatedBy: "\n# style runs")[0]
+            return text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+        }
+        let blocks = guide.components(separatedBy: "```\n").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        let screens = blocks.filter { $0.hasPrefix(" ampscope ") }
+        #expect(screens.count >= 12)
+        for screen in screens {
+            #expect(snaps.contains { $0.trimmed("\n") == screen.trimmed("\n") },
+                    "a screen in Docs/guide.md is not a current snapshot (copy the new one from __Snapshots__): \(screen.prefix(120))")
+        }
     }
 
     @Test("every screen at every size keeps the grid consistent and free of control characters")
