@@ -1,4 +1,4 @@
-@preconcurrency import CNcursesw
+import CNcursesw
 import AmpscopeUI
 import Foundation
 

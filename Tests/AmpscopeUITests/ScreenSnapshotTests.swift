@@ -137,6 +137,27 @@ struct ScreenSnapshotTests {
         #expect(open.session.render().text.contains(SampleTraffic.key))
     }
 
+    @Test("invalid UTF-8 in a body is shown as \\xNN in the request view")
+    func invalidUTF8() {
+        var c = Capture(receivedAt: SampleTraffic.t0, source: .proxy, path: "/2/httpapi",
+                        headers: [HTTPHeader("Content-Type", "application/json")],
+                        body: Array(#"{"api_key":"k","events":[{"event_type":"bad "#.utf8) + [0xFF, 0xFE, 0x1B] + Array(#"[2J","user_id":"user-1"}]}"#.utf8))
+        c.client = "127.0.0.1:1"
+        var ctx = ValidationContext(settings: ValidationSettings())
+        let p = Ingest().process(c, context: &ctx, now: SampleTraffic.t0)
+        let h = host(Self.small, [p])
+        h.press(.char("3"))
+        h.press(.tab)
+        h.press(.char("z"))
+        for _ in 0..<12 { h.press(.char("j")) }
+        var screen = h.session.render().text
+        #expect(screen.contains("\\xFF\\xFE\\u001b[2J"), "\(screen)")
+        h.press(.char("r"))
+        screen = h.session.render().text
+        #expect(screen.contains("\\xFF\\xFE\\u001b[2J"), "\(screen)")
+        #expect(h.session.render().isConsistent)
+    }
+
     @Test("every screen shown in Docs/guide.md is a current snapshot")
     func guideScreens() throws {
         let guide = try String(contentsOf: UITest.repoRoot.appendingPathComponent("Docs/guide.md"), encoding: .utf8)
