@@ -15,15 +15,15 @@ struct FoldedNeedle: Sendable {
 
     @inline(__always) static func fold(_ b: UInt8) -> UInt8 { b &- 65 < 26 ? b | 0x20 : b }
 
-    func matches(_ s: String) -> Bool {
+    func matches(_ s: borrowing String) -> Bool {
         if bytes.isEmpty { return true }
         if asciiOnly, let r = s.utf8.withContiguousStorageIfAvailable({ FoldedNeedle.search($0, bytes) }) { return r }
-        var hay = asciiOnly ? s : s.lowercased()
+        var hay = asciiOnly ? copy s : s.lowercased()
         return hay.withUTF8 { FoldedNeedle.search($0, bytes) }
     }
 
     /// True when `s`, folded, starts with (`atEnd` false) or ends with the needle; `whole`: equals it.
-    func anchored(_ s: String, atEnd: Bool, whole: Bool) -> Bool {
+    func anchored(_ s: borrowing String, atEnd: Bool, whole: Bool) -> Bool {
         func check(_ h: UnsafeBufferPointer<UInt8>) -> Bool {
             let n = bytes.count
             if whole ? h.count != n : h.count < n { return false }
@@ -32,7 +32,7 @@ struct FoldedNeedle: Sendable {
             return true
         }
         if asciiOnly, let r = s.utf8.withContiguousStorageIfAvailable(check) { return r }
-        var hay = asciiOnly ? s : s.lowercased()
+        var hay = asciiOnly ? copy s : s.lowercased()
         return hay.withUTF8(check)
     }
 
@@ -43,10 +43,13 @@ struct FoldedNeedle: Sendable {
         return needle.withUnsafeBufferPointer { np in
             let p = np.baseAddress!
             let first = p[0]
+            // The first byte in either case, so the scan compares without folding.
+            let firstUpper = first &- 97 < 26 ? first & 0xDF : first
             var i = 0
             let last = hay.count - n
             while i <= last {
-                if fold(h[i]) == first {
+                let c = h[i]
+                if c == first || c == firstUpper {
                     var j = 1
                     while j < n && fold(h[i + j]) == p[j] { j += 1 }
                     if j == n { return true }
@@ -95,13 +98,14 @@ final class GuardedRegex: Sendable {
         }
     }
 
-    func matches(_ s: String) -> Bool {
+    func matches(_ s: borrowing String) -> Bool {
         if let (needle, kind) = literal {
             switch kind {
             case .contains: return needle.matches(s)
             case .prefix, .suffix, .whole: return GuardedRegex.anchored(s, needle, kind)
             }
         }
+        let s = copy s
         return engine.withLock { e in
             if let known = e.memo[s] { return known }
             guard let regex = e.regex else { return false }
@@ -114,7 +118,7 @@ final class GuardedRegex: Sendable {
         }
     }
 
-    static func anchored(_ s: String, _ needle: FoldedNeedle, _ kind: Literal) -> Bool {
+    static func anchored(_ s: borrowing String, _ needle: FoldedNeedle, _ kind: Literal) -> Bool {
         switch kind {
         case .prefix: return needle.anchored(s, atEnd: false, whole: false)
         case .suffix: return needle.anchored(s, atEnd: true, whole: false)

@@ -225,7 +225,7 @@ final class FilterProgram: Sendable {
         }
     }
 
-    @inline(__always) func test(_ s: String) -> Bool {
+    @inline(__always) func test(_ s: borrowing String) -> Bool {
         switch stringTest {
         case .contains: return needle.matches(s)
         case .equals: return s == value
