@@ -13,7 +13,7 @@ public struct AmpscopeCommand: AsyncParsableCommand {
         http://127.0.0.1:8787/2/httpapi, or try it with --demo. Press ? in the UI for keys.
         """,
         version: AmpscopeVersion.current,
-        subcommands: [CheckCommand.self, ProxyCommand.self, ExportCommand.self]
+        subcommands: [CheckCommand.self, ProxyCommand.self, ReplayCommand.self, ExportCommand.self]
     )
 
     @OptionGroup var live: LiveOptions

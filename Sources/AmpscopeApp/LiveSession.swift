@@ -29,20 +29,19 @@ struct LiveOptions: ParsableArguments {
     @Option(name: .customLong("api-key"), help: "The project's API key: requests with another key are answered 'Invalid API key'.")
     var apiKey: String?
 
-    @Option(name: .long, help: "Theme name (dark, light, high-contrast, mono) or path to a theme file.")
-    var theme: String?
-
-    @Option(name: .long, help: "Key bindings file (default: $XDG_CONFIG_HOME/ampscope/keys.conf when present).", completion: .file())
-    var keys: String?
-
     @Flag(name: .long, help: "Feed generated traffic (with deliberate mistakes) through the proxy's ingestion path.")
     var demo = false
 
-    @Flag(name: .customLong("no-mouse"), help: "Do not capture the mouse (keeps the terminal's own text selection).")
-    var noMouse = false
+    @Option(name: .long, help: "Replay these files beside live capture (capture files, HAR, bodies, SDK logs), repeatable.", completion: .file())
+    var replay: [String] = []
 
-    @Flag(name: .customLong("no-redact"), help: "Show API keys unmasked.")
-    var noRedact = false
+    @Option(name: .long, help: "With --replay: original gaps divided by N (default: as fast as possible).")
+    var speed: Double?
+
+    @Flag(name: .long, help: "With --replay: keep reading the files as they grow (like tail -F).")
+    var follow = false
+
+    @OptionGroup var ui: UIOptions
 
     func validateOptions() throws {
         do { _ = try ListenAddress.parse(listen) } catch { throw ValidationError(error.description) }
@@ -50,6 +49,7 @@ struct LiveOptions: ParsableArguments {
         guard upstreamTimeout > 0 else { throw ValidationError("--upstream-timeout must be more than 0 seconds") }
         guard minIDLength >= 1 else { throw ValidationError("--min-id-length must be at least 1") }
         for spec in inject { do { _ = try FaultInjection(parsing: spec) } catch { throw ValidationError(error.description) } }
+        if let speed, speed <= 0 { throw ValidationError("--speed must be more than 0") }
     }
 }
 
@@ -60,17 +60,7 @@ struct LiveSession {
     func run() async throws {
         let o = options
         let environment = ProcessInfo.processInfo.environment
-        let themeResult = UIFiles.theme(o.theme, environment: environment)
-        guard case .success(let theme) = themeResult else {
-            if case .failure(let e) = themeResult { Self.fail("theme: \(e.description)") }
-            throw ExitCode(2)
-        }
-        let (keyTable, keyProblem) = UIFiles.keys(path: o.keys, environment: environment)
-        if let keyProblem, o.keys != nil {
-            Self.fail("keys: \(keyProblem)")
-            throw ExitCode(2)
-        }
-
+        try o.ui.check(environment: environment)
         let storePath = o.store ?? StorePaths.newStorePath()
         let ingest = Ingest()
         let store: CaptureStore
@@ -101,39 +91,30 @@ struct LiveSession {
             Self.fail("WARNING: listening on \(bound) is reachable from the network: captured API keys and user data can be read by anyone who can connect.")
         }
 
-        let data = StoreStreamData(store: store)
-        let effects = StoreEffects(data: data, ingest: shared, redact: !o.noRedact)
-        let uiConfig = UIConfig(proxyAddress: bound.description, storePath: storePath, redact: !o.noRedact, mouse: !o.noMouse,
-                                utcOffsetSeconds: TimeZone.current.secondsFromGMT(), demoCommand: "ampscope --demo")
-
-        let terminal: CursesTerminal
+        let problemsLog = problems
+        let replayPaths = o.replay
+        let replay = ReplayOptions(format: nil, endpoint: nil, speed: o.speed, follow: o.follow)
         do {
-            terminal = try CursesTerminal(theme: theme, mouse: !o.noMouse, environment: environment)
+          try await TerminalHost.run(
+            store: store, ingest: shared, storePath: storePath, proxyAddress: bound.description, ui: o.ui,
+            environment: environment,
+            background: { loop, data in
+                problemsLog.post = { [weak loop] m in loop?.post(.message(m, isError: true)) }
+                var tasks: [Task<Void, Never>] = []
+                if o.demo { tasks.append(Task { await DemoFeeder.run(ingest: shared, store: store) }) }
+                if !replayPaths.isEmpty {
+                    tasks.append(Task { await ReplayDriver.run(replayPaths, options: replay, store: store, ingest: shared, loop: loop) })
+                }
+                return tasks
+            })
         } catch {
             await server.shutdown()
             await store.close()
-            Self.fail("\(error)")
-            throw ExitCode(2)
+            throw error
         }
-        let session = UISession(config: uiConfig, keys: keyTable, theme: theme, data: data, size: terminal.size)
-        let loop = UILoop(session: session, terminal: terminal, handler: effects, themeLoader: UIFiles.themeLoader(environment: environment))
-        data.post = { [weak loop] a in loop?.post(a) }
-        problems.post = { [weak loop] m in loop?.post(.message(m, isError: true)) }
-
-        let changes = await store.subscribe()
-        let watcher = Task {
-            for await change in changes { data.storeChanged(change) }
-        }
-        let feeder: Task<Void, Never>? = o.demo ? Task { await DemoFeeder.run(ingest: shared, store: store) } : nil
-
-        await MainActor.run { loop.run() }
-
-        terminal.close()
-        feeder?.cancel()
         await server.shutdown()
         let totals = store.index.totals
         await store.close()
-        watcher.cancel()
         print("ampscope: \(totals.requests) request\(totals.requests == 1 ? "" : "s"), \(totals.events) event\(totals.events == 1 ? "" : "s") in \(storePath)")
     }
 

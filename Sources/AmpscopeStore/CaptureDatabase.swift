@@ -13,16 +13,17 @@ final class CaptureDatabase: Sendable {
 
     static let schemaVersion = 1
 
-    init(path: String) throws {
+    init(path: String, readOnly: Bool = false) throws {
         self.path = path
         var config = Configuration()
         config.label = "ampscope-store"
+        config.readonly = readOnly
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if !readOnly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             try db.execute(sql: "PRAGMA busy_timeout = 5000")
         }
         pool = try DatabasePool(path: path, configuration: config)
-        try migrate()
+        if !readOnly { try migrate() }
     }
 
     private func migrate() throws {

@@ -93,7 +93,7 @@ public actor CaptureStore {
     /// (disk full, I/O error); the caller must then not acknowledge the request as accepted.
     public func append(_ p: Processed) async throws -> Int64 {
         guard database != nil else {
-            let slot = payloads.keep(p.capture)
+            let slot = payloads.keep(p)
             let id = index.mutate { $0.add(p, location: .memory(slot: slot)) }
             publish()
             return id
@@ -138,7 +138,7 @@ public actor CaptureStore {
             if let loc {
                 resolved.append((p, loc))
             } else {
-                resolved.append((p, .memory(slot: payloads.keep(p.capture))))
+                resolved.append((p, .memory(slot: payloads.keep(p))))
             }
         }
         let ids = index.mutate { idx in resolved.map { idx.add($0.0, location: $0.1) } }

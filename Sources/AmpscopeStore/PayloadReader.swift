@@ -10,7 +10,8 @@ public final class PayloadReader: Sendable {
     private let ingest: Ingest
     private let index: StoreIndex
     private struct State {
-        var memory: [Capture] = []
+        /// Small inputs (HAR entries, unreadable lines, in-memory stores) keep their whole result.
+        var memory: [Processed] = []
         var files: [String] = []
         /// Cross-request findings (duplicate insert_id) of file-backed captures, which
         /// re-validating one capture alone could not reproduce.
@@ -24,9 +25,9 @@ public final class PayloadReader: Sendable {
         self.index = index
     }
 
-    func keep(_ c: Capture) -> Int32 {
+    func keep(_ p: Processed) -> Int32 {
         state.withLock { s in
-            s.memory.append(c)
+            s.memory.append(p)
             return Int32(s.memory.count - 1)
         }
     }
@@ -60,10 +61,10 @@ public final class PayloadReader: Sendable {
             }
             return p
         case .memory(let slot):
-            guard let c = state.withLock({ Int(slot) < $0.memory.count ? $0.memory[Int(slot)] : nil }) else {
+            guard let p = state.withLock({ Int(slot) < $0.memory.count ? $0.memory[Int(slot)] : nil }) else {
                 throw CaptureStore.StoreError.notFound(id)
             }
-            return reprocess(c, id: id)
+            return p
         case .file(let fileID, let offset, let length):
             guard let path = state.withLock({ Int(fileID) < $0.files.count ? $0.files[Int(fileID)] : nil }) else {
                 throw CaptureStore.StoreError.notFound(id)

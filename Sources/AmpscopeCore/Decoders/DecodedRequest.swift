@@ -138,6 +138,9 @@ public struct DecodedRequest: Sendable {
         self.problems = []
     }
 
+    /// Decoder id of the placeholder request made for an input line that could not be read.
+    public static let unreadableDecoder = "unreadable"
+
     /// Pointer of record `i` (`/events/3`; `/identification` for a single object).
     public func recordPointer(_ i: Int) -> String {
         recordsIsSingleObject ? recordsPointer : recordsPointer + "/" + String(i)

@@ -97,6 +97,7 @@ public struct EventSummary: Sendable, Equatable, Codable {
     }
 
     static func placeholderType(_ r: DecodedRequest) -> String {
+        if r.decoder == DecodedRequest.unreadableDecoder { return "(unreadable input)" }
         if r.endpoint == .unknown { return "(unknown endpoint)" }
         if r.document == nil { return "(undecodable body)" }
         return "(no events)"

@@ -90,6 +90,11 @@ public final class SharedIngest: Sendable {
         return context.withLock { ctx in ingest.judge(capture, request, context: &ctx, now: now) }
     }
 
+    /// Judges an already decoded request (callers that decode in parallel and judge in order).
+    public func judge(_ capture: Capture, _ request: DecodedRequest, now: Int64) -> Processed {
+        context.withLock { ctx in ingest.judge(capture, request, context: &ctx, now: now) }
+    }
+
     /// Forgets what was ingested (the UI's "clear").
     public func reset() {
         context.withLock { ctx in ctx = ValidationContext(settings: ctx.settings) }

@@ -15,5 +15,7 @@ public enum DecodeProblems {
                  summary: "The path is not an Amplitude ingestion endpoint.", effect: .notFound),
         RuleInfo(id: RuleID.wrongEndpoint, severity: .warning, scope: .request,
                  summary: "HTTP V2 JSON was posted to the legacy amplitude-js path `/`."),
+        RuleInfo(id: RuleID.unreadableInput, severity: .error, scope: .request,
+                 summary: "A line (or entry) of a replayed file could not be read; the row keeps its file and line."),
     ]
 }

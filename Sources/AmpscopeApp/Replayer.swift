@@ -1,0 +1,593 @@
+import AmpscopeCore
+import AmpscopeStore
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Loads recorded traffic into the store through the same ingestion path as the proxy.
+///
+/// Capture-line files (ampscope's and the fixture shape) are streamed: lines are read in
+/// chunks, parsed and decoded on all cores, judged in order (so duplicate detection sees the
+/// same order every time), merged across files by time, and indexed by byte offset, so a
+/// million-event file is never held in memory. HAR files, raw bodies and stores are read whole.
+/// SDK logs are handed to `onDebugLines`. Unreadable lines become rows with an
+/// `unreadable-input` finding naming the file and line, so nothing is dropped silently.
+final class Replayer: @unchecked Sendable {
+    struct Options: Sendable {
+        var format: InputFormat?
+        var endpoint: Endpoint?
+        /// nil = as fast as possible; N = original gaps divided by N.
+        var speed: Double?
+        /// Keep reading files as they grow (`tail -F`).
+        var follow = false
+        /// Worker threads for parsing and decoding.
+        var threads = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+        /// Lines per parse batch (the first batch is small so the first screen comes at once).
+        var batchLines = 4096
+        var pollMilliseconds: Int64 = 250
+    }
+
+    struct Progress: Sendable, Equatable {
+        var files = 0
+        var bytesRead: Int64 = 0
+        var bytesTotal: Int64 = 0
+        var captures = 0
+        var events = 0
+        var problems = 0
+        var debugLines = 0
+        var finished = false
+        var following = false
+        var fraction: Double { bytesTotal > 0 ? min(1, Double(bytesRead) / Double(bytesTotal)) : (finished ? 1 : 0) }
+    }
+
+    let store: CaptureStore
+    let ingest: SharedIngest
+    let options: Options
+    /// Wall clock in ms (injectable for pacing tests).
+    var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    var sleep: @Sendable (Int64) async -> Void = { ms in try? await Task.sleep(nanoseconds: UInt64(max(0, ms)) * 1_000_000) }
+    var onProgress: @Sendable (Progress) -> Void = { _ in }
+    /// SDK log lines (TypeScript console output, Python logs) by file, in order.
+    var onDebugLines: @Sendable (_ file: String, _ format: InputFormat, _ lines: [(line: Int, text: String)]) -> Void = { _, _, _ in }
+
+    private let progressState = Mutex(Progress())
+    private var pacer: ReplayPacer
+
+    init(store: CaptureStore, ingest: SharedIngest, options: Options) {
+        self.store = store
+        self.ingest = ingest
+        self.options = options
+        self.pacer = ReplayPacer(speed: options.speed)
+    }
+
+    var progress: Progress { progressState.withLock { $0 } }
+
+    private func update(_ body: (inout Progress) -> Void) {
+        let p = progressState.withLock { s -> Progress in
+            body(&s)
+            return s
+        }
+        onProgress(p)
+    }
+
+    // MARK: Running
+
+    /// Replays `paths` (`-` is standard input) until done, or forever with `follow`.
+    func run(_ paths: [String]) async {
+        var sources: [ReplaySource] = []
+        var total: Int64 = 0
+        for path in paths {
+            if let s = await open(path) {
+                sources.append(s)
+                total += s.size
+            }
+        }
+        update { $0.files = paths.count; $0.bytesTotal = total }
+        var merge = TimeMerge(sources: sources.count)
+        var first = true
+        while true {
+            // Fill every empty source queue and refresh the merge heads.
+            for s in sources where s.queue.isEmpty && !s.exhausted {
+                fill(s, lines: first ? 256 : options.batchLines)
+            }
+            first = false
+            for (i, s) in sources.enumerated() { merge.setHead(i, time: s.queue.first?.time) }
+            guard merge.next() != nil else {
+                if options.follow && sources.contains(where: { $0.followable }) {
+                    update { $0.following = true; $0.finished = true }
+                    await sleep(options.pollMilliseconds)
+                    for s in sources where s.followable { s.poll() }
+                    continue
+                }
+                break
+            }
+            // Take a merged batch, refilling sources as they run dry.
+            var batch: [ReplayItem] = []
+            let limit = options.speed == nil ? options.batchLines : 64
+            while batch.count < limit, let src = merge.next() {
+                batch.append(sources[src].queue.removeFirst())
+                if sources[src].queue.isEmpty && !sources[src].exhausted { fill(sources[src], lines: options.batchLines) }
+                merge.setHead(src, time: sources[src].queue.first?.time)
+            }
+            await deliver(batch)
+            let read = sources.reduce(Int64(0)) { $0 + $1.bytesRead }
+            update { $0.bytesRead = read }
+        }
+        update { $0.finished = true }
+    }
+
+    /// Decodes in parallel, judges in order, paces, and appends to the store.
+    private func deliver(_ batch: [ReplayItem]) async {
+        let decoded = parallelMap(batch) { item -> DecodedRequest? in
+            if case .capture(let c, _) = item.kind { return self.ingest.ingest.decode(c) }
+            return nil
+        }
+        var out: [(Processed, PayloadLocation?)] = []
+        out.reserveCapacity(batch.count)
+        var problems = 0
+        var events = 0
+        for (item, request) in zip(batch, decoded) {
+            switch item.kind {
+            case .capture(let c, let location):
+                let p = ingest.judge(c, request!, now: c.receivedAt > 0 ? c.receivedAt : now())
+                events += p.request.records.count
+                out.append((p, location))
+            case .problem(let pr, let raw):
+                problems += 1
+                out.append((Self.unreadableRow(pr, raw: raw, time: item.time), nil))
+            case .processed(let p):
+                events += p.request.records.count
+                out.append((p, nil))
+            }
+        }
+        if options.speed != nil {
+            for entry in out {
+                let wait = pacer.delay(recorded: entry.0.capture.receivedAt, now: now())
+                if wait > 0 { await sleep(wait) }
+                await store.appendReplayed([entry])
+            }
+        } else {
+            await store.appendReplayed(out)
+        }
+        update { p in
+            p.captures += out.count - problems
+            p.problems += problems
+            p.events += events
+        }
+    }
+
+    /// A row for an input line that could not be read: visible, filterable, never dropped.
+    static func unreadableRow(_ pr: InputProblem, raw: [UInt8], time: Int64) -> Processed {
+        let capture = Capture(receivedAt: time, source: CaptureSource(kind: .replay, name: pr.source, line: pr.line),
+                              method: "-", path: "-", body: raw)
+        var request = DecodedRequest(endpoint: .unknown, decoder: DecodedRequest.unreadableDecoder, body: raw,
+                                     wireBodySize: raw.count, recordKind: .event)
+        let f = Finding(rule: RuleID.unreadableInput, severity: .error, path: "",
+                        message: "\(pr.source):\(pr.line) could not be read: \(pr.reason)")
+        request.problems = [f]
+        return Processed(capture: capture, request: request, findings: [f],
+                         answer: EmulatedAnswer(status: 0, contentType: "text/plain; charset=utf-8", body: []))
+    }
+
+    // MARK: Sources
+
+    private func open(_ path: String) async -> ReplaySource? {
+        let name = path == "-" ? "stdin" : (path as NSString).lastPathComponent
+        if path == "-" {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            return await inMemory([UInt8](data), name: name, path: path)
+        }
+        guard let fh = FileHandle(forReadingAtPath: path) else {
+            let why = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
+            update { $0.problems += 1 }
+            await store.appendReplayed([(Self.unreadableRow(InputProblem(source: name, line: 0, reason: "cannot open: \(why)"), raw: [], time: 0), nil)])
+            return nil
+        }
+        let prefix = [UInt8]((try? fh.read(upToCount: 64 * 1024)) ?? Data())
+        try? fh.close()
+        var format = options.format ?? InputFormat.detect(prefix: prefix, name: path)
+        if prefix.isEmpty { return nil }
+        if Inflate.looksGzipped(prefix) {
+            // Expand to a temporary file so the replay still reads by offset, with bounded memory.
+            guard let expanded = expandGzip(path, name: name) else { return nil }
+            return await open(expanded, displayName: name, format: options.format)
+        }
+        if format == nil { format = .body }
+        return await open(path, displayName: name, format: format)
+    }
+
+    private func open(_ path: String, displayName: String, format: InputFormat?) async -> ReplaySource? {
+        let prefix: [UInt8] = FileHandle(forReadingAtPath: path).map { h in
+            defer { try? h.close() }
+            return [UInt8]((try? h.read(upToCount: 64 * 1024)) ?? Data())
+        } ?? []
+        let fmt = format ?? InputFormat.detect(prefix: prefix, name: path) ?? .body
+        switch fmt {
+        case .captures:
+            let fileID = await store.registerFile(path)
+            return LineFileSource(path: path, name: displayName, fileID: fileID, threads: options.threads, follow: options.follow)
+        case .tsLog, .pythonLog:
+            return LogFileSource(path: path, name: displayName, format: fmt, follow: options.follow) { [weak self] lines in
+                guard let self else { return }
+                self.update { $0.debugLines += lines.count }
+                self.onDebugLines(displayName, fmt, lines)
+            }
+        case .store:
+            return StoreFileSource(path: path, name: displayName)
+        case .har, .body, .gzip:
+            let bytes = [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data())
+            return await inMemory(bytes, name: displayName, path: path, format: fmt)
+        }
+    }
+
+    private func inMemory(_ bytes: [UInt8], name: String, path: String, format: InputFormat? = nil) async -> ReplaySource? {
+        var items: [ReplayItem] = []
+        var reader = InputFiles(format: format ?? options.format, endpoint: options.endpoint)
+        if format == .gzip { reader.format = nil }
+        let fmt = reader.format ?? InputFormat.detect(prefix: Array(bytes.prefix(64 * 1024)), name: path)
+        if fmt == .tsLog || fmt == .pythonLog {
+            var lines: [(line: Int, text: String)] = []
+            for (n, l) in LineSplitter(bytes) { lines.append((n, String(decoding: l, as: UTF8.self))) }
+            update { $0.debugLines += lines.count }
+            onDebugLines(name, fmt!, lines)
+            return nil
+        }
+        var lastTime: Int64 = 0
+        reader.readBuffer(bytes, label: name) { event in
+            switch event {
+            case .capture(let c):
+                lastTime = c.receivedAt
+                items.append(ReplayItem(time: c.receivedAt, kind: .capture(c, nil)))
+            case .problem(let pr):
+                items.append(ReplayItem(time: lastTime, kind: .problem(pr, [])))
+            case .skipped:
+                break
+            }
+        }
+        items.sort { $0.time < $1.time }
+        return ListSource(items: items, size: Int64(bytes.count))
+    }
+
+    private func expandGzip(_ path: String, name: String) -> String? {
+        guard let fh = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? fh.close() }
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ampscope-\(UUID().uuidString)-\(name).unzipped").path
+        guard FileManager.default.createFile(atPath: tmp, contents: nil), let out = FileHandle(forWritingAtPath: tmp) else { return nil }
+        defer { try? out.close() }
+        let result = Inflate.gunzipStream(limit: 64 << 30, read: {
+            guard let d = try? fh.read(upToCount: 1 << 20), !d.isEmpty else { return nil }
+            return [UInt8](d)
+        }, write: { chunk in try? out.write(contentsOf: Data(chunk)) })
+        if case .failure(let e) = result {
+            let pr = InputProblem(source: name, line: 0, reason: e.description)
+            update { $0.problems += 1 }
+            Task { [store] in await store.appendReplayed([(Self.unreadableRow(pr, raw: [], time: 0), nil)]) }
+            try? FileManager.default.removeItem(atPath: tmp)
+            return nil
+        }
+        return tmp
+    }
+
+    /// Parses a source's next lines into its queue (in parallel for capture lines).
+    private func fill(_ s: ReplaySource, lines: Int) {
+        s.fill(lines: lines) { work in parallelMap(work) { $0() } }
+    }
+
+    private func parallelMap<T, R>(_ items: [T], _ transform: (T) -> R) -> [R] {
+        let n = items.count
+        guard n > 64, options.threads > 1 else { return items.map(transform) }
+        var results = [R?](repeating: nil, count: n)
+        results.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            let threads = options.threads
+            nonisolated(unsafe) let sharedBase = base
+            items.withUnsafeBufferPointer { input in
+                nonisolated(unsafe) let sharedInput = input
+                withoutActuallyEscaping(transform) { t in
+                    nonisolated(unsafe) let work = t
+                    DispatchQueue.concurrentPerform(iterations: threads) { k in
+                        var i = k
+                        while i < n {
+                            (sharedBase + i).pointee = work(sharedInput[i])
+                            i += threads
+                        }
+                    }
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+}
+
+/// One thing to replay, with the time it is merged by.
+struct ReplayItem {
+    enum Kind {
+        case capture(Capture, PayloadLocation?)
+        case problem(InputProblem, [UInt8])
+        case processed(Processed)
+    }
+    var time: Int64
+    var kind: Kind
+}
+
+/// A source of replay items in time order.
+class ReplaySource {
+    var queue: [ReplayItem] = []
+    var exhausted = false
+    var size: Int64 { 0 }
+    var bytesRead: Int64 { 0 }
+    var followable: Bool { false }
+    /// Appends up to `lines` more items to `queue`; `parallel` maps raw work on all cores.
+    func fill(lines: Int, parallel: ([() -> ReplayItem?]) -> [ReplayItem?]) { exhausted = true }
+    func poll() {}
+}
+
+/// Items already in memory (HAR, raw bodies, stdin).
+final class ListSource: ReplaySource {
+    private let items: [ReplayItem]
+    private var next = 0
+    private let total: Int64
+
+    init(items: [ReplayItem], size: Int64) {
+        self.items = items
+        self.total = size
+    }
+
+    override var size: Int64 { total }
+    override var bytesRead: Int64 { next >= items.count ? total : total * Int64(next) / Int64(max(items.count, 1)) }
+
+    override func fill(lines: Int, parallel: ([() -> ReplayItem?]) -> [ReplayItem?]) {
+        let hi = min(items.count, next + lines)
+        queue += items[next..<hi]
+        next = hi
+        exhausted = next >= items.count
+    }
+}
+
+/// Captures of another ampscope store, read without modifying it.
+final class StoreFileSource: ReplaySource {
+    private var pending: [ReplayItem] = []
+    private var loaded = false
+    let path: String
+    let name: String
+
+    init(path: String, name: String) {
+        self.path = path
+        self.name = name
+    }
+
+    override func fill(lines: Int, parallel: ([() -> ReplayItem?]) -> [ReplayItem?]) {
+        if !loaded {
+            loaded = true
+            do {
+                let reader = try StoreSnapshotReader(path: path)
+                pending = try reader.all().map { ReplayItem(time: $0.capture.receivedAt, kind: .processed($0)) }
+            } catch {
+                pending = [ReplayItem(time: 0, kind: .problem(InputProblem(source: name, line: 0, reason: "cannot read the store: \(error)"), []))]
+            }
+        }
+        let n = min(lines, pending.count)
+        queue += pending.prefix(n)
+        pending.removeFirst(n)
+        exhausted = pending.isEmpty
+    }
+}
+
+/// A capture-lines file, read in chunks and indexed by byte offset; optionally followed.
+final class LineFileSource: ReplaySource {
+    let path: String
+    let name: String
+    let fileID: Int32
+    let follow: Bool
+    private var handle: FileHandle?
+    private var state = FollowState()
+    private var buffer: [UInt8] = []
+    /// File offset of buffer[0].
+    private var bufferStart: Int64 = 0
+    private var lineNo = 0
+    private var atEOF = false
+    private var lastTime: Int64 = 0
+    private let fileSize: Int64
+
+    init(path: String, name: String, fileID: Int32, threads: Int, follow: Bool) {
+        self.path = path
+        self.name = name
+        self.fileID = fileID
+        self.follow = follow
+        handle = FileHandle(forReadingAtPath: path)
+        fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+        super.init()
+        state.identity = Self.identity(path)
+    }
+
+    override var size: Int64 { fileSize }
+    override var bytesRead: Int64 { state.offset }
+    override var followable: Bool { follow }
+
+    static func identity(_ path: String) -> UInt64? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return UInt64(st.st_dev) &* 1_000_003 &+ UInt64(st.st_ino)
+    }
+
+    static func size(_ path: String) -> Int64? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Int64(st.st_size)
+    }
+
+    /// Raw complete lines from the buffer, reading more of the file as needed.
+    private func nextLines(_ max: Int) -> [(bytes: [UInt8], offset: Int64, line: Int)] {
+        var out: [(bytes: [UInt8], offset: Int64, line: Int)] = []
+        var scan = 0
+        while out.count < max {
+            var nl = scan
+            let count = buffer.count
+            buffer.withUnsafeBufferPointer { p in
+                while nl < count && p[nl] != 0x0A { nl += 1 }
+            }
+            if nl < buffer.count {
+                lineNo += 1
+                var stop = nl
+                if stop > scan && buffer[stop - 1] == 0x0D { stop -= 1 }
+                out.append((Array(buffer[scan..<stop]), bufferStart + Int64(scan), lineNo))
+                scan = nl + 1
+                continue
+            }
+            // No newline in what is buffered: read more.
+            if scan > 0 {
+                buffer.removeFirst(scan)
+                bufferStart += Int64(scan)
+                scan = 0
+            }
+            guard !atEOF, let h = handle, let d = try? h.read(upToCount: 4 << 20), !d.isEmpty else {
+                atEOF = true
+                // A final line without a newline counts when the file is not followed.
+                if !follow && !buffer.isEmpty {
+                    lineNo += 1
+                    out.append((buffer, bufferStart, lineNo))
+                    bufferStart += Int64(buffer.count)
+                    buffer.removeAll()
+                }
+                break
+            }
+            buffer.append(contentsOf: d)
+        }
+        if scan > 0 {
+            buffer.removeFirst(scan)
+            bufferStart += Int64(scan)
+        }
+        state.offset = bufferStart
+        return out
+    }
+
+    override func fill(lines: Int, parallel: ([() -> ReplayItem?]) -> [ReplayItem?]) {
+        let raw = nextLines(lines)
+        if raw.isEmpty {
+            exhausted = !follow
+            return
+        }
+        let name = self.name
+        let fileID = self.fileID
+        let work: [() -> ReplayItem?] = raw.map { r in
+            {
+                if r.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+                switch CaptureLine.parse(r.bytes[...], name: name, line: r.line) {
+                case .success(let c?):
+                    return ReplayItem(time: c.receivedAt, kind: .capture(c, .file(fileID: fileID, offset: r.offset, length: Int32(r.bytes.count))))
+                case .success(nil):
+                    return nil  // the header line of an ampscope file
+                case .failure(let pr):
+                    return ReplayItem(time: 0, kind: .problem(pr, Array(r.bytes.prefix(4096))))
+                }
+            }
+        }
+        for case var item? in parallel(work) {
+            // An unreadable line keeps its place: the time of the line before it.
+            if case .problem = item.kind { item.time = lastTime } else { lastTime = item.time }
+            queue.append(item)
+        }
+        exhausted = atEOF && !follow && buffer.isEmpty
+    }
+
+    override func poll() {
+        let decision = state.decide(identity: Self.identity(path), size: Self.size(path))
+        switch decision {
+        case .wait, .missing:
+            return
+        case .read:
+            atEOF = false
+        case .restartTruncated:
+            try? handle?.seek(toOffset: 0)
+            reset()
+        case .reopenRotated:
+            try? handle?.close()
+            handle = FileHandle(forReadingAtPath: path)
+            state.identity = Self.identity(path)
+            reset()
+        }
+    }
+
+    private func reset() {
+        buffer.removeAll()
+        bufferStart = 0
+        state.offset = 0
+        lineNo = 0
+        atEOF = false
+    }
+}
+
+/// An SDK log file: its lines go to the debug-log consumer; followed like `tail -F`.
+final class LogFileSource: ReplaySource {
+    let path: String
+    let name: String
+    let format: InputFormat
+    let follow: Bool
+    private let consume: ([(line: Int, text: String)]) -> Void
+    private var handle: FileHandle?
+    private var state = FollowState()
+    private var partial: [UInt8] = []
+    private var lineNo = 0
+    private let fileSize: Int64
+
+    init(path: String, name: String, format: InputFormat, follow: Bool, consume: @escaping ([(line: Int, text: String)]) -> Void) {
+        self.path = path
+        self.name = name
+        self.format = format
+        self.follow = follow
+        self.consume = consume
+        handle = FileHandle(forReadingAtPath: path)
+        fileSize = LineFileSource.size(path) ?? 0
+        super.init()
+        state.identity = LineFileSource.identity(path)
+        readAvailable()
+        exhausted = !follow
+    }
+
+    override var size: Int64 { fileSize }
+    override var bytesRead: Int64 { state.offset }
+    override var followable: Bool { follow }
+
+    private func readAvailable() {
+        var lines: [(line: Int, text: String)] = []
+        while let h = handle, let d = try? h.read(upToCount: 1 << 20), !d.isEmpty {
+            state.offset += Int64(d.count)
+            partial.append(contentsOf: d)
+            var start = 0
+            for i in partial.indices where partial[i] == 0x0A {
+                lineNo += 1
+                var stop = i
+                if stop > start && partial[stop - 1] == 0x0D { stop -= 1 }
+                lines.append((lineNo, String(decoding: partial[start..<stop], as: UTF8.self)))
+                start = i + 1
+            }
+            partial.removeFirst(start)
+        }
+        if !follow && !partial.isEmpty {
+            lineNo += 1
+            lines.append((lineNo, String(decoding: partial, as: UTF8.self)))
+            partial.removeAll()
+        }
+        if !lines.isEmpty { consume(lines) }
+    }
+
+    override func fill(lines: Int, parallel: ([() -> ReplayItem?]) -> [ReplayItem?]) {}
+
+    override func poll() {
+        switch state.decide(identity: LineFileSource.identity(path), size: LineFileSource.size(path)) {
+        case .wait, .missing: return
+        case .read: readAvailable()
+        case .restartTruncated:
+            try? handle?.seek(toOffset: 0)
+            state.offset = 0
+            partial.removeAll()
+            readAvailable()
+        case .reopenRotated:
+            try? handle?.close()
+            handle = FileHandle(forReadingAtPath: path)
+            state = FollowState(identity: LineFileSource.identity(path), offset: 0)
+            partial.removeAll()
+            readAvailable()
+        }
+    }
+}
