@@ -57,7 +57,9 @@ public final class CursesTerminal: Terminal {
         }
         win = w
         self.theme = theme
-        cbreak()
+        // raw, not cbreak: ctrl-c arrives as a key (bound to quit), so the terminal is always
+        // restored on the way out instead of being left in curses mode by SIGINT.
+        raw()
         noecho()
         nonl()
         keypad(w, true)
