@@ -7,7 +7,8 @@ import Synchronization
 /// `ACTION[,OPTION...]` where ACTION is an HTTP status (`429`, `413`, `500`, `503`, any 400-599),
 /// `close` (drop the connection without an answer) or `delay=DURATION` alone (answer normally,
 /// late). OPTIONS: `p=0.3`, `endpoint=batch`, `path=/eu`, `event=Checkout*`, `user=ID`,
-/// `device=ID`, `times=N`, `after=N`, `delay=500ms`, `quota` (429 only).
+/// `device=ID`, `times=N`, `after=N`, `delay=500ms`, `quota` (429 only), and last
+/// `filter=EXPR` (the filter language of Docs/filter.md; it may contain commas).
 public struct FaultInjection: Sendable, Equatable, CustomStringConvertible {
     public enum Action: Sendable, Equatable {
         /// Answer this status with an Amplitude-shaped JSON body.
@@ -47,13 +48,20 @@ public struct FaultInjection: Sendable, Equatable, CustomStringConvertible {
     public var after: Int = 0
     /// 429 only: also list the throttled users/devices as over their daily quota (SDKs drop those events).
     public var quota = false
+    /// A filter-language expression; the request matches when one of its events does.
+    public var filter: Filter?
     /// The spec as written.
     public var spec: String
 
     public var description: String { spec }
 
     /// True when deciding needs the request's records (event type, user or device predicates).
-    public var needsRecords: Bool { eventType != nil || userID != nil || deviceID != nil }
+    public var needsRecords: Bool { eventType != nil || userID != nil || deviceID != nil || filter != nil }
+
+    /// True when deciding needs the request validated (a `filter=`).
+    public var needsPreview: Bool { filter != nil }
+
+    public static func == (a: FaultInjection, b: FaultInjection) -> Bool { a.spec == b.spec }
 
     public init(parsing spec: String) throws(ProxyConfigurationError) {
         self.spec = spec
@@ -62,8 +70,19 @@ public struct FaultInjection: Sendable, Equatable, CustomStringConvertible {
         func bad(_ why: String) -> ProxyConfigurationError {
             .invalid("--inject '\(Sanitize.inline(spec, limit: 80))': \(why) (see Docs/proxy.md, e.g. --inject 429,p=0.3)")
         }
-        let tokens = spec.split(separator: ",", omittingEmptySubsequences: true).map { $0.trimmingSpaces }
-        guard !tokens.isEmpty else { throw bad("empty rule") }
+        // `filter=` takes the rest of the spec (filters may contain commas).
+        var head = Substring(spec)
+        if let r = spec.range(of: "filter=") , r.lowerBound == spec.startIndex || spec[spec.index(before: r.lowerBound)] == "," || spec[spec.index(before: r.lowerBound)] == " " {
+            let text = String(spec[r.upperBound...])
+            do {
+                filter = try Filter(text)
+            } catch {
+                throw bad("filter: \(error.description)")
+            }
+            head = spec[..<r.lowerBound]
+        }
+        let tokens = head.split(separator: ",", omittingEmptySubsequences: true).map { $0.trimmingSpaces }.filter { !$0.isEmpty }
+        guard !tokens.isEmpty else { throw bad("no action before filter= (e.g. 429,filter=...)") }
         for token in tokens {
             let kv = token.split(separator: "=", maxSplits: 1).map(String.init)
             let key = kv[0].asciiLowercased
@@ -146,22 +165,40 @@ public struct FaultInjection: Sendable, Equatable, CustomStringConvertible {
 
     /// Does the request match the rule's predicates (not the dice or counters)?
     /// Returns the indices of the matching records (all of them when the rule has no record predicate).
-    func match(path: String, endpoint routed: Endpoint, request: DecodedRequest?) -> [Int]? {
+    /// `preview` is the request validated on its own (needed only by `filter=`).
+    func match(path: String, endpoint routed: Endpoint, request: DecodedRequest?, preview: Processed? = nil) -> [Int]? {
         if let endpoint, endpoint != routed { return nil }
         if let pathPrefix, !path.hasPrefix(pathPrefix) { return nil }
         guard let request else { return needsRecords ? nil : [] }
         let all = Array(request.records.indices)
         guard needsRecords else { return all }
-        guard let doc = request.document else { return nil }
-        var hits: [Int] = []
-        for (i, node) in request.records.enumerated() where doc.kind(node) == .object {
-            let f = FaultInjection.recordFields(doc, node, kind: request.recordKind)
-            if let eventType, !eventType.matches(f.eventType) { continue }
-            if let userID, !userID.matches(f.userID) { continue }
-            if let deviceID, !deviceID.matches(f.deviceID) { continue }
-            hits.append(i)
+        var hits = Set(all)
+        if eventType != nil || userID != nil || deviceID != nil {
+            guard let doc = request.document else { return nil }
+            var own = Set<Int>()
+            for (i, node) in request.records.enumerated() where doc.kind(node) == .object {
+                let f = FaultInjection.recordFields(doc, node, kind: request.recordKind)
+                if let eventType, !eventType.matches(f.eventType) { continue }
+                if let userID, !userID.matches(f.userID) { continue }
+                if let deviceID, !deviceID.matches(f.deviceID) { continue }
+                own.insert(i)
+            }
+            hits.formIntersection(own)
+            if hits.isEmpty { return nil }
         }
-        return hits.isEmpty ? nil : hits
+        if let filter {
+            guard let preview else { return nil }
+            var matched = Set<Int>()
+            var requestLevel = false
+            for row in StreamRow.rows(preview, id: 0)
+            where filter.matches(row, payload: FilterPayload(preview, eventIndex: row.event.index)) {
+                if row.event.index < 0 { requestLevel = true } else { matched.insert(row.event.index) }
+            }
+            if request.records.isEmpty { return requestLevel && eventType == nil && userID == nil && deviceID == nil ? [] : nil }
+            hits.formIntersection(matched)
+            if hits.isEmpty { return nil }
+        }
+        return hits.sorted()
     }
 
     static func recordFields(_ doc: JSONDocument, _ node: Int, kind: RecordKind) -> (eventType: String?, userID: String?, deviceID: String?) {
@@ -222,11 +259,12 @@ final class FaultInjector: Sendable {
 
     var isEmpty: Bool { rules.isEmpty }
     var needsRecords: Bool { rules.contains { $0.needsRecords } }
+    var needsPreview: Bool { rules.contains { $0.needsPreview } }
 
     /// Tries the rules in order; the first that matches, is past `after`, under `times` and wins its roll fires.
-    func decide(path: String, endpoint: Endpoint, request: DecodedRequest?) -> InjectionDecision? {
+    func decide(path: String, endpoint: Endpoint, request: DecodedRequest?, preview: Processed? = nil) -> InjectionDecision? {
         for (i, rule) in rules.enumerated() {
-            guard let hits = rule.match(path: path, endpoint: endpoint, request: request) else { continue }
+            guard let hits = rule.match(path: path, endpoint: endpoint, request: request, preview: preview) else { continue }
             let fires: Bool = state.withLock { st in
                 st.seen[i] += 1
                 if st.seen[i] <= rule.after { return false }

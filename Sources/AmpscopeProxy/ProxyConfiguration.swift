@@ -158,21 +158,19 @@ public enum ListenAddress {
     }
 }
 
-/// A `POST /ampscope/log` body handed to `ProxyConfiguration.onSDKLog`.
+/// A `POST /ampscope/log` request handed to `ProxyConfiguration.onSDKLog`, already decoded by
+/// the core's `LogIngest` (text or JSON lines, gzip, `?source=`; see Docs/debug.md).
 public struct SDKLogPost: Sendable {
     public var receivedAt: Int64
     public var client: String?
-    public var contentType: String?
-    public var body: [UInt8]
-    /// The body split into lines (UTF-8, invalid bytes replaced), without line terminators.
-    public var lines: [String] {
-        String(decoding: body, as: UTF8.self).split(omittingEmptySubsequences: true) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }.map(String.init)
-    }
+    public var request: LogIngestRequest
 
-    public init(receivedAt: Int64, client: String?, contentType: String?, body: [UInt8]) {
+    /// The lines as text (invalid UTF-8 replaced).
+    public var lines: [String] { request.lines.map { String(decoding: $0.text, as: UTF8.self) } }
+
+    public init(receivedAt: Int64, client: String?, request: LogIngestRequest) {
         self.receivedAt = receivedAt
         self.client = client
-        self.contentType = contentType
-        self.body = body
+        self.request = request
     }
 }

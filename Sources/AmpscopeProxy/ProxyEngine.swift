@@ -105,7 +105,13 @@ final class ProxyEngine: Sendable {
         if let injector {
             let routed = Endpoint.route(path: path, legacyPaths: ingest.ingest.decodeOptions.legacyPaths).endpoint
             let decoded = ingest.ingest.decode(capture)
-            decision = injector.decide(path: path, endpoint: routed, request: decoded)
+            var preview: Processed?
+            if injector.needsPreview {
+                // Validated on its own (no cross-request state), only to evaluate `filter=`.
+                var scratch = ValidationContext(settings: ingest.settings)
+                preview = ingest.ingest.judge(capture, decoded, context: &scratch, now: request.receivedAt)
+            }
+            decision = injector.decide(path: path, endpoint: routed, request: decoded, preview: preview)
             if decision != nil { ProxyStats.bump(stats.injected) }
         }
         if let d = decision, d.delayMs > 0 {
@@ -236,15 +242,20 @@ final class ProxyEngine: Sendable {
             guard let sink = configuration.onSDKLog else {
                 return .error(501, "SDK log intake (POST /ampscope/log) is not enabled in this proxy; see Docs/debug.md")
             }
-            let post = SDKLogPost(receivedAt: request.receivedAt, client: request.client,
-                                  contentType: request.header("Content-Type"), body: request.body)
-            sink(post)
-            var w = JSONWriter()
-            w.beginObject()
-            w.field("code", 200)
-            w.field("lines", post.lines.count)
-            w.endObject()
-            return .json(200, w.bytes)
+            let query = request.pathAndQuery.query
+            switch LogIngest.decode(body: request.body, contentType: request.header("Content-Type"),
+                                    contentEncoding: request.header("Content-Encoding"), query: query) {
+            case .failure(let f):
+                return .error(f.status, f.reason)
+            case .success(let decoded):
+                sink(SDKLogPost(receivedAt: request.receivedAt, client: request.client, request: decoded))
+                var w = JSONWriter()
+                w.beginObject()
+                w.field("code", 200)
+                w.field("lines", decoded.lines.count)
+                w.endObject()
+                return .json(200, w.bytes)
+            }
         case (_, "/ampscope/log"):
             return .error(405, "use POST /ampscope/log")
         default:

@@ -12,6 +12,7 @@ import Foundation
 /// Every benchmark mode, by name.
 let benchModes: [any BenchMode.Type] = [
     CoreBench.self,
+    ProxyBaselineBench.self,
 ]
 
 @MainActor func benchUsage() -> String {

@@ -120,6 +120,21 @@ import Testing
         await proxy.stop()
     }
 
+    @Test func filterLanguageChoosesRequestsAndEvents() async throws {
+        let proxy = try await ProxyFixture { $0.injections = self.rules("429,filter=type:Checkout user:user-0000", "503,filter=severity:error") }
+        let body = Payload.v2([Payload.event("View", user: "user-00001"), Payload.event("Checkout", user: "user-00001"),
+                               Payload.event("Checkout", user: "user-00002")])
+        let r = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", body))
+        #expect(r.status == 429)
+        #expect(r.json("throttled_events") == "[1,2]")
+        // A request with an error finding (short user id) matches the second rule.
+        let short = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("View", user: "ab")])))
+        #expect(short.status == 503)
+        let clean = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("View")])))
+        #expect(clean.status == 200)
+        await proxy.stop()
+    }
+
     @Test func specParsing() throws {
         let a = try FaultInjection(parsing: "429, p=30%, endpoint=/batch, user=u-1*, quota, delay=1.5s")
         #expect(a.action == .status(429))
@@ -132,6 +147,11 @@ import Testing
         #expect(try FaultInjection(parsing: "delay=250ms").action == .delayOnly)
         #expect(try FaultInjection(parsing: "close,device=d1").action == .close)
         #expect(try FaultInjection(parsing: "503,times=2,after=3").times == 2)
+        let f = try FaultInjection(parsing: "429,p=0.5,filter=type:A, user:b")
+        #expect(f.filter?.text == "type:A, user:b")
+        #expect(f.probability == 0.5)
+        #expect(throws: ProxyConfigurationError.self) { try FaultInjection(parsing: "429,filter=(type:x") }
+        #expect(throws: ProxyConfigurationError.self) { try FaultInjection(parsing: "filter=type:x") }
         for bad in ["", "200", "429,p=2", "teapot", "413,quota", "429,500", "delay=soon", "429,frobnicate=1", "429,endpoint=nowhere"] {
             #expect(throws: ProxyConfigurationError.self, "\(bad)") { try FaultInjection(parsing: bad) }
         }

@@ -323,7 +323,17 @@ import Testing
         let r = try await proxy.send(HTTPRequestBytes.make("POST", "/ampscope/log",
                                                            body: Array("Amplitude Logger [Warn]: one\nAmplitude Logger [Error]: two\n".utf8)))
         #expect(r.status == 200)
+        #expect(r.text == "{\"code\":200,\"lines\":2}")
         #expect(got.value == ["Amplitude Logger [Warn]: one", "Amplitude Logger [Error]: two"])
+        // The JSON form, with a source and times.
+        let json = try await proxy.send(HTTPRequestBytes.json("/ampscope/log?source=web",
+                                                              "{\"source\":\"node\",\"lines\":[\"INFO:amplitude:three\",{\"text\":\"four\",\"time\":1763834765921}]}"))
+        #expect(json.status == 200)
+        #expect(got.value.suffix(2) == ["INFO:amplitude:three", "four"])
+        // Refused bodies get the decoder's status and a JSON code.
+        let bad = try await proxy.send(HTTPRequestBytes.make("POST", "/ampscope/log", headers: [("Content-Type", "image/png")], body: [1, 2, 3]))
+        #expect(bad.status == 415)
+        #expect(bad.code == 415)
         #expect(await proxy.store.captureCount == 0)
         await proxy.stop()
     }
