@@ -99,13 +99,15 @@ struct DebugJoinTests {
                                            requests: "typescript-node/requests/ts_http_429_throttled_quota.jsonl")
         let t1 = try #require(j.traces.first { $0.eventType == "T1" })
         #expect(t1.fate == .rejected(code: 429, message: "Too many requests for some devices and users"))
-        #expect(t1.wire.count == 1)
+        try #require(t1.wire.count == 1)
         #expect(j.reasons(forWire: t1.wire[0]) == ["throttled", "user over daily quota"])
         let t0 = try #require(j.traces.first { $0.eventType == "T0" })
-        #expect(t0.wire.count == 2 && t0.fate == .delivered(code: 200))
+        try #require(t0.wire.count == 2)
+        #expect(t0.fate == .delivered(code: 200))
         #expect(j.reasons(forWire: t0.wire[0]) == ["throttled"])
         #expect(j.reasons(forWire: t0.wire[1]).isEmpty)
         let t2 = try #require(j.traces.first { $0.eventType == "T2" })
+        try #require(t2.wire.count == 2)
         #expect(j.reasons(forWire: t2.wire[0]).isEmpty)
         #expect(j.notes(forWire: t2.wire[0]).map { j.records[$0].kind } == [.response])
     }
@@ -125,7 +127,7 @@ struct DebugJoinTests {
         let (k, _, _) = DebugFixtures.join(log: "typescript-node/logs/ts_http_503_text_then_200.console.log",
                                            requests: "typescript-node/requests/ts_http_503_text_then_200.jsonl")
         for t in k.traces {
-            #expect(t.wire.count == 2)
+            try #require(t.wire.count == 2)
             #expect(k.notes(forWire: t.wire[0]).map { k.records[$0].response?.status } == ["failed"])
         }
     }
@@ -133,13 +135,13 @@ struct DebugJoinTests {
     @Test func invalidEventNoIds() throws {
         let (j, _, wire) = DebugFixtures.join(log: "typescript-node/logs/ts_invalid_event_no_ids.console.log",
                                               requests: "typescript-node/requests/ts_invalid_event_no_ids.jsonl")
-        #expect(wire.count == 1)
+        try #require(wire.count == 1)
         let sent = try #require(j.trace(forWire: wire[0].ref))
         #expect(sent.eventType == "No Ids")
         #expect(j.records[sent.callRecord!].call?.argsSummary == "\"No Ids\", {…}")
         if case .rejected(400, let m) = sent.fate { #expect(m.contains("Request missing required field")) } else { Issue.record("\(sent.fate)") }
         let skipped = j.callsWithoutWire
-        #expect(skipped.count == 1)
+        try #require(skipped.count == 1)
         #expect(skipped[0].fate == .skipped(reason: "empty event type"))
         #expect(j.records[skipped[0].resultRecord!].text == TSMessages.emptyEventType)
     }

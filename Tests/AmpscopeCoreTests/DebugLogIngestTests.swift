@@ -90,7 +90,7 @@ struct DebugLogIngestTests {
         #expect(session.joiner.traces.count == 3)
         #expect(session.sources == ["http:node"])
         #expect(session.problems.isEmpty)
-        let info = try #require(session.joiner.traces.first { $0.eventType == "T1" }.flatMap { session.joiner.rowInfo(forWire: $0.wire[0]) })
+        let info = try #require(session.joiner.traces.first { $0.eventType == "T1" }.flatMap { $0.wire.first }.flatMap { session.joiner.rowInfo(forWire: $0) })
         #expect(info.method == "track" && info.fate == "rejected" && info.sdkProblems == 2)
     }
 

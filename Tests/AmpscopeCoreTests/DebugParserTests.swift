@@ -241,18 +241,24 @@ struct DebugParserTests {
         app_1  | }
         \u{1b}[33mAmplitude Logger [Warn]: {code: 0, error: "Status 'timeout' provided for 1 events"}
         [Amplitude] Invalid event type
+        logger.js:48 Amplitude Logger [Debug]: {
+          "type": "invoke public method",
+          "name": "getUserId",
+          "args": []
+        }
         """
         var p = DebugLogParser(source: "mixed")
         var out: [DebugRecord] = []
         for (_, l) in LineSplitter(Array(log.utf8)) { out += p.feed(line: l) }
         out += p.finish()
         #expect(p.problems.isEmpty)
-        #expect(out.count == 4)
+        try #require(out.count == 5)
         #expect(out[0].loggedAt == Timestamp.parseISO8601("2026-11-22T18:06:05.921Z"))
         #expect(out[0].kind == .result)
         #expect(out[1].call?.name == "flush" && out[1].line == 2 && out[1].endLine == 6)
         #expect(out[2].response?.status == "timeout")
         #expect(out[3].sdk == .amplitudeJS && out[3].level == .error && out[3].text == "Invalid event type")
+        #expect(out[4].call?.name == "getUserId" && out[4].endLine == 13)
     }
 
     @Test func stackFrames() {

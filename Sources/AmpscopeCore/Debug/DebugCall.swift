@@ -76,6 +76,11 @@ public struct DebugCall: Sendable, Equatable {
 
     /// Builds a call from a parsed debug block; nil when the value is not such a block.
     public static func from(_ doc: JSONDocument, _ root: Int) -> DebugCall? {
+        var cache = StackFrameCache(capacity: 64)
+        return from(doc, root, frames: &cache)
+    }
+
+    static func from(_ doc: JSONDocument, _ root: Int, frames: inout StackFrameCache) -> DebugCall? {
         guard doc.kind(root) == .object, let n = doc.member(root, "name"), doc.kind(n) == .string else { return nil }
         let type = doc.member(root, "type").flatMap { doc.stringValue($0) } ?? ""
         let name = doc.string(n)
@@ -89,9 +94,9 @@ public struct DebugCall: Sendable, Equatable {
         if let st = doc.member(root, "stacktrace") {
             switch doc.kind(st) {
             case .array:
-                for e in doc.elements(st) where doc.kind(e) == .string { stack.append(StackFrame.parseJS(doc.string(e))) }
+                for e in doc.elements(st) where doc.kind(e) == .string { stack.append(frames.frame(doc.string(e))) }
             case .string:
-                for l in doc.string(st).split(separator: "\n") where !l.isEmpty { stack.append(StackFrame.parseJS(String(l))) }
+                for l in doc.string(st).split(separator: "\n") where !l.isEmpty { stack.append(frames.frame(String(l))) }
             default: break
             }
         }

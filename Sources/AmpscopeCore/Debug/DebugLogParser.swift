@@ -1,5 +1,3 @@
-import Foundation
-
 /// Streaming reader of Amplitude SDK log output, line by line.
 ///
 /// One parser reads one source (a file, stdin, the HTTP log endpoint) and recognises, line by
@@ -38,6 +36,7 @@ public struct DebugLogParser: Sendable {
     private var partial: [UInt8] = []
     private var partialDropped = 0
     private var partialTime: Int64?
+    private var frameCache = StackFrameCache()
 
     public init(source: String, limits: DebugLogLimits = DebugLogLimits()) {
         self.source = source
@@ -200,9 +199,8 @@ public struct DebugLogParser: Sendable {
     /// The content of a continuation line of an open block, nil when the line is not one.
     private func continuation(of b: TSBlock, _ line: [UInt8]) -> ArraySlice<UInt8>? {
         var content = line[...]
-        if !b.lead.isEmpty {
-            if content.starts(with: b.lead) { content = content.dropFirst(b.lead.count) } else { return nil }
-        }
+        // `app_1  | ` repeats on every line; a devtools copy (`logger.js:48 `) shows it once.
+        if !b.lead.isEmpty, content.starts(with: b.lead) { content = content.dropFirst(b.lead.count) }
         guard let first = content.first else { return nil }
         if first == 0x20 || first == 0x09 { return content }
         if first == UInt8(ascii: "}") || first == UInt8(ascii: "]") { return content }
@@ -326,7 +324,7 @@ public struct DebugLogParser: Sendable {
         switch b.level {
         case .debug:
             if bytes.first == UInt8(ascii: "{") {
-                if let doc = try? JSONDocument(parsing: Array(bytes)), let call = DebugCall.from(doc, doc.root) {
+                if let doc = try? JSONDocument(parsing: Array(bytes)), let call = DebugCall.from(doc, doc.root, frames: &frameCache) {
                     r.kind = .call
                     r.call = call
                 } else {
@@ -362,18 +360,18 @@ public struct DebugLogParser: Sendable {
         let text = r.text
         if text.hasPrefix("Timeline.apply: ") {
             r.kind = .pipeline
-            if let range = find(Array("event: ".utf8), in: bytes) {
-                let json = bytes[(range + 7)...]
-                if let doc = try? JSONDocument(parsing: Array(json)), let e = DebugEventInfo.from(doc, doc.root) {
-                    r.event = e
-                } else if text.contains("Final event before destinations") || text.contains("filtered out") {
-                    stats.badLines += 1
-                    problem(r.line, "the event JSON of '\(Sanitize.inline(String(text.prefix(60)), limit: 60))' could not be read")
-                }
-            }
-            if r.event != nil {
-                if text.hasPrefix("Timeline.apply: Final event before destinations") { r.kind = .finalEvent }
-                if text.hasPrefix("Timeline.apply: Event filtered out by ") { r.kind = .filteredOut }
+            // Only the final (or filtered) event is read; the intermediate plugin steps keep
+            // their text (the UI can parse it when it shows one).
+            let final = text.hasPrefix("Timeline.apply: Final event before destinations")
+            let filtered = text.hasPrefix("Timeline.apply: Event filtered out by ")
+            guard final || filtered else { return }
+            if let range = find(Array("event: ".utf8), in: bytes),
+               let doc = try? JSONDocument(parsing: Array(bytes[(range + 7)...])), let e = DebugEventInfo.from(doc, doc.root) {
+                r.event = e
+                r.kind = final ? .finalEvent : .filteredOut
+            } else {
+                stats.badLines += 1
+                problem(r.line, "the event JSON of '\(Sanitize.inline(String(text.prefix(60)), limit: 60))' could not be read")
             }
             return
         }
@@ -447,8 +445,8 @@ public struct DebugLogParser: Sendable {
     static func interpretPython(_ r: inout DebugRecord) {
         let text = r.text
         let marker = " | code="
-        if let range = text.range(of: marker, options: .backwards) {
-            let rest = text[range.upperBound...]
+        if let at = StackFrame.lastIndex(of: marker, in: Substring(text)) {
+            let rest = text[text.utf8.index(at, offsetBy: marker.utf8.count)...]
             let digits = rest.prefix { $0 == "-" || ($0.isASCII && $0.isNumber) }
             if let code = Int(digits) {
                 r.code = code
@@ -458,7 +456,7 @@ public struct DebugLogParser: Sendable {
                     let json = after.dropFirst(7)
                     if let doc = try? JSONDocument(parsing: String(json)) { r.event = DebugEventInfo.from(doc, doc.root) }
                 }
-                r.text = String(text[..<range.lowerBound])
+                r.text = String(text[..<at])
                 return
             }
         }

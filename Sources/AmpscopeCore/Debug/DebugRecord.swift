@@ -130,7 +130,8 @@ public enum DebugLevel: Int, Sendable, Codable, Comparable, CaseIterable, Custom
 public enum DebugRecordKind: String, Sendable, Codable, CaseIterable {
     /// A TypeScript `[Debug]` block: one public SDK method call (`call` is set).
     case call
-    /// TS `Timeline.apply: Initial event` / `Event after … plugin` (pipeline progress).
+    /// TS `Timeline.apply: Initial event` / `Event after … plugin` (pipeline progress; the
+    /// event stays in `text`, `event` is not set).
     case pipeline
     /// TS `Timeline.apply: Final event before destinations, event: {…}` (`event` is set).
     case finalEvent

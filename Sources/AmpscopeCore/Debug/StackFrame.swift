@@ -1,5 +1,3 @@
-import Foundation
-
 /// One frame of a stack trace: a TypeScript SDK `stacktrace` entry (V8 `at fn (file:1:2)`,
 /// `at file:1:2`, Firefox/Safari `fn@file:1:2`) or a Python traceback `File "…", line N, in fn`.
 public struct StackFrame: Sendable, Equatable {
@@ -53,13 +51,13 @@ public struct StackFrame: Sendable, Equatable {
         var location: Substring
         if s.hasPrefix("at ") {
             s = s.dropFirst(3)
-            if s.hasSuffix(")"), let open = s.range(of: " (", options: .backwards) {
-                function = String(s[..<open.lowerBound])
-                location = s[open.upperBound..<s.index(before: s.endIndex)]
+            if s.hasSuffix(")"), let open = lastIndex(of: " (", in: s) {
+                function = String(s[..<open])
+                location = s[s.utf8.index(open, offsetBy: 2)..<s.index(before: s.endIndex)]
             } else {
                 location = s
             }
-        } else if let at = s.firstIndex(of: "@"), !s[..<at].contains(" "), !s[..<at].contains("/") {
+        } else if let at = s.firstIndex(of: "@"), !s[..<at].contains(where: { $0 == " " || $0 == "/" }) {
             // Firefox / Safari: `fn@url:line:col` (the function part may be empty).
             function = at == s.startIndex ? nil : String(s[..<at])
             location = s[s.index(after: at)...]
@@ -67,8 +65,8 @@ public struct StackFrame: Sendable, Equatable {
             return StackFrame(function: nil, file: nil, line: nil, column: nil, raw: raw, origin: .unknown)
         }
         // `eval at fn (file:1:2), <anonymous>:3:4` — keep the outer location.
-        if location.hasPrefix("eval at "), let comma = location.range(of: ", ", options: .backwards) {
-            location = location[comma.upperBound...]
+        if location.hasPrefix("eval at "), let comma = lastIndex(of: ", ", in: location) {
+            location = location[location.utf8.index(comma, offsetBy: 2)...]
         }
         let (file, line, col) = splitLocation(location)
         if let f = function, f.isEmpty { function = nil }
@@ -86,22 +84,48 @@ public struct StackFrame: Sendable, Equatable {
         var line: Int?
         var function: String?
         let tail = rest[rest.index(after: q)...]
-        if let r = tail.range(of: ", line ") {
-            let digits = tail[r.upperBound...].prefix { $0.isASCII && $0.isNumber }
+        if let r = firstIndex(of: ", line ", in: tail) {
+            let digits = tail[tail.utf8.index(r, offsetBy: 7)...].prefix { $0.isASCII && $0.isNumber }
             line = Int(digits)
         }
-        if let r = tail.range(of: ", in ") { function = String(tail[r.upperBound...]) }
+        if let r = firstIndex(of: ", in ", in: tail) { function = String(tail[tail.utf8.index(r, offsetBy: 5)...]) }
         let origin: Origin
-        if file.contains("/amplitude/") && (file.contains("site-packages") || file.contains("dist-packages")) {
+        func has(_ m: String) -> Bool { firstIndex(of: m, in: Substring(file)) != nil }
+        if has("/amplitude/") && (has("site-packages") || has("dist-packages")) {
             origin = .sdk
         } else if file.hasPrefix("<") {
             origin = .runtime
-        } else if file.contains("/lib/python") && !file.contains("site-packages") {
+        } else if has("/lib/python") && !has("site-packages") {
             origin = .runtime
         } else {
             origin = .app
         }
         return StackFrame(function: function, file: file, line: line, column: nil, raw: raw, origin: origin)
+    }
+
+    /// Start of the last occurrence of an ASCII `needle` in `s` (byte search, no Foundation).
+    static func lastIndex(of needle: String, in s: Substring) -> String.Index? {
+        let n = Array(needle.utf8)
+        let u = s.utf8
+        guard u.count >= n.count else { return nil }
+        var i = u.index(u.endIndex, offsetBy: -n.count)
+        while true {
+            if u[i...].starts(with: n) { return i }
+            if i == u.startIndex { return nil }
+            i = u.index(before: i)
+        }
+    }
+
+    /// Start of the first occurrence of an ASCII `needle` in `s`.
+    static func firstIndex(of needle: String, in s: Substring) -> String.Index? {
+        let n = Array(needle.utf8)
+        let u = s.utf8
+        var i = u.startIndex
+        while i != u.endIndex {
+            if u[i...].starts(with: n) { return i }
+            i = u.index(after: i)
+        }
+        return nil
     }
 
     /// `file:line:col`, `file:line`, `file` → parts (URLs keep their `https:`).
@@ -119,6 +143,28 @@ public struct StackFrame: Sendable, Equatable {
         return (file, nums.first, nums.count > 1 ? nums[1] : nil)
     }
 
+    static let sdkMarkerBytes: [[UInt8]] = sdkMarkers.map { Array($0.utf8) }
+
+    /// Byte substring search (first-byte scan; needles are short).
+    static func containsBytes(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, hay.count >= needle.count else { return needle.isEmpty }
+        return hay.withUnsafeBufferPointer { h in
+            needle.withUnsafeBufferPointer { n in
+                var i = 0
+                let last = h.count - n.count
+                while i <= last {
+                    if h[i] == first {
+                        var j = 1
+                        while j < n.count && h[i + j] == n[j] { j += 1 }
+                        if j == n.count { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
+    }
+
     /// Path fragments that mark Amplitude SDK code.
     public static let sdkMarkers = [
         "node_modules/@amplitude/", "/@amplitude/", "analytics-core", "analytics-browser", "analytics-node",
@@ -131,8 +177,8 @@ public struct StackFrame: Sendable, Equatable {
         if file.hasPrefix("node:") || file.hasPrefix("internal/") || file == "native" || file == "<anonymous>" {
             return .runtime
         }
-        let lower = file.asciiLowercased
-        for m in sdkMarkers where lower.contains(m) { return .sdk }
+        let lower = file.utf8.map { $0 &- 65 < 26 ? $0 | 0x20 : $0 }
+        for m in sdkMarkerBytes where containsBytes(lower, m) { return .sdk }
         return .app
     }
 }
@@ -143,5 +189,21 @@ extension Substring {
         while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
         return s
+    }
+}
+
+/// Stack lines repeat (the same call sites over and over): parsed frames are kept by text.
+struct StackFrameCache: Sendable {
+    private var frames: [String: StackFrame] = [:]
+    let capacity: Int
+
+    init(capacity: Int = 4096) { self.capacity = capacity }
+
+    mutating func frame(_ text: String) -> StackFrame {
+        if let f = frames[text] { return f }
+        let f = StackFrame.parseJS(text)
+        if frames.count >= capacity { frames.removeAll(keepingCapacity: true) }
+        frames[text] = f
+        return f
     }
 }
