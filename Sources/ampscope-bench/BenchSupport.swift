@@ -85,6 +85,25 @@ enum Bench {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
+    /// Wall-clock and CPU seconds of `body` on the calling thread. CPU time excludes the time
+    /// the thread waited for a core, so on a machine shared with other work it is the figure
+    /// that says what one core can do; wall time says what this run got.
+    @inline(never)
+    static func measure(_ body: () -> Void) -> (wall: Double, cpu: Double) {
+        let cpu0 = threadCPUSeconds()
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return (wall, threadCPUSeconds() - cpu0)
+    }
+
+    /// CPU time consumed by the calling thread so far.
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
     static func median(_ v: [Double]) -> Double {
         let s = v.sorted()
         guard !s.isEmpty else { return 0 }

@@ -74,6 +74,19 @@ public struct JSONDocument: Sendable {
         return ElementSequence(doc: self, start: array + 1, end: Int(tape[array].c))
     }
 
+    /// Height of a container's subtree (1 for a container holding only scalars); 0 for scalars.
+    @inlinable public func height(_ i: Index) -> Int { tape[i].kind.isContainer ? Int(tape[i].height) : 0 }
+
+    /// True when a container's subtree holds a string with more than `JSONTapeEntry.longStringBytes` source bytes.
+    @inlinable public func subtreeHasLongString(_ i: Index) -> Bool {
+        tape[i].kind.isContainer && tape[i].flags & JSONTapeEntry.subtreeHasLongString != 0
+    }
+
+    /// True when a container's subtree holds an array that directly contains an array.
+    @inlinable public func subtreeHasNestedArray(_ i: Index) -> Bool {
+        tape[i].kind.isContainer && tape[i].flags & JSONTapeEntry.subtreeHasNestedArray != 0
+    }
+
     /// Number of members of an object or elements of an array; 0 for scalars.
     public func count(_ i: Index) -> Int {
         switch tape[i].kind {
@@ -147,6 +160,35 @@ public struct JSONDocument: Sendable {
 
     /// The value as a string if it is one.
     public func stringValue(_ i: Index) -> String? { tape[i].kind == .string ? string(i) : nil }
+
+    /// Calls `body` with the UTF-8 of a string value (escapes resolved), without allocating when
+    /// the string has no escapes. Empty bytes for non-strings.
+    @inlinable public func withStringBytes<R>(_ i: Index, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let e = tape[i]
+        guard e.kind == .string else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        if e.flags & JSONTapeEntry.hasEscapes == 0 {
+            return try bytes.withUnsafeBufferPointer { p in
+                try body(UnsafeBufferPointer(rebasing: p[Int(e.a)..<Int(e.b)]))
+            }
+        }
+        var s = string(i)
+        return try s.withUTF8 { try body($0) }
+    }
+
+    /// True when the string value starts with the ASCII byte `b` (after escapes are resolved).
+    @inlinable public func stringStarts(_ i: Index, with b: UInt8) -> Bool {
+        let e = tape[i]
+        guard e.kind == .string, e.b > e.a else { return false }
+        if e.flags & JSONTapeEntry.hasEscapes == 0 || bytes[Int(e.a)] != UInt8(ascii: "\\") {
+            return bytes[Int(e.a)] == b
+        }
+        return withStringBytes(i) { $0.first == b }
+    }
+
+    /// True for a string that is empty or only ASCII spaces and tabs.
+    public func isBlankString(_ i: Index) -> Bool {
+        withStringBytes(i) { p in p.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+    }
 
     /// Length of a string value in Unicode scalars, without building a String when possible.
     public func stringScalarCount(_ i: Index) -> Int {
@@ -230,19 +272,36 @@ public enum JSONKind: UInt8, Sendable, CustomStringConvertible {
 
 /// One tape slot. Scalars: `a..<b` is the byte range (strings without quotes).
 /// Containers: `a..<b` is the byte range of the whole text and `c` the tape index after the subtree.
+///
+/// While parsing, each container also gets a summary of its subtree, so checks that look for
+/// something rare (a very long string, a list of lists, deep nesting) can skip a whole event in
+/// O(1): `height` (1 for a container of scalars; saturates at 65535) and the flags
+/// `subtreeHasLongString` and `subtreeHasNestedArray`.
 @frozen public struct JSONTapeEntry: Sendable {
     public var kind: JSONKind
     public var flags: UInt8
+    /// Containers: height of the subtree (this container counts 1).
+    public var height: UInt16
     public var a: UInt32
     public var b: UInt32
     public var c: UInt32
 
+    /// Strings: the source has escape sequences (its bytes are not its value).
     public static let hasEscapes: UInt8 = 1
+    /// Numbers: written without fraction or exponent.
     public static let isInteger: UInt8 = 2
+    /// Containers: some string in the subtree (key or value) has more than `longStringBytes` source bytes.
+    public static let subtreeHasLongString: UInt8 = 4
+    /// Containers: some array in the subtree (or this one) has an array as a direct element.
+    public static let subtreeHasNestedArray: UInt8 = 8
+    /// Threshold for `subtreeHasLongString`: Amplitude's 1024-character string limit (a string
+    /// of more than 1024 characters has more than 1024 source bytes).
+    public static let longStringBytes = 1024
 
     @inlinable init(kind: JSONKind, flags: UInt8 = 0, a: UInt32, b: UInt32, c: UInt32 = 0) {
         self.kind = kind
         self.flags = flags
+        self.height = 0
         self.a = a
         self.b = b
         self.c = c

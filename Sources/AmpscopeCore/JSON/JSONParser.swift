@@ -21,36 +21,65 @@ public enum JSONParser {
         guard bytes.count < Int(UInt32.max) else {
             throw JSONParseError(offset: 0, line: 1, column: 1, reason: "text larger than 4 GiB")
         }
-        var tape: [JSONTapeEntry] = []
-        tape.reserveCapacity(bytes.count / 8 + 4)
-        let failure: (offset: Int, reason: String)? = bytes.withUnsafeBufferPointer { buf in
-            var s = State(p: buf.baseAddress, n: buf.count, maxDepth: maxDepth)
-            return s.run(&tape) ? nil : (s.errorOffset, s.errorReason)
+        guard !bytes.isEmpty else {
+            throw JSONParseError(offset: 0, line: 1, column: 1, reason: "empty text where a JSON value was expected")
         }
-        if let failure {
-            var line = 1
-            var col = 1
-            for j in 0..<min(failure.offset, bytes.count) {
-                if bytes[j] == 0x0A { line += 1; col = 1 } else { col += 1 }
+        let result: Result<[JSONTapeEntry], JSONParseError> = bytes.withUnsafeBufferPointer { buf in
+            var s = State(p: buf.baseAddress!, n: buf.count, maxDepth: maxDepth)
+            defer { s.release() }
+            guard s.run() else {
+                var line = 1
+                var col = 1
+                for j in 0..<min(s.errorOffset, buf.count) {
+                    if buf[j] == 0x0A { line += 1; col = 1 } else { col += 1 }
+                }
+                return .failure(JSONParseError(offset: s.errorOffset, line: line, column: col, reason: s.errorReason))
             }
-            throw JSONParseError(offset: failure.offset, line: line, column: col, reason: failure.reason)
+            // The tape is built in a scratch buffer and copied once into an exactly sized array.
+            return .success(Array(UnsafeBufferPointer(start: s.tape, count: s.count)))
         }
-        return JSONDocument(bytes: bytes, tape: tape)
+        switch result {
+        case .success(let tape): return JSONDocument(bytes: bytes, tape: tape)
+        case .failure(let e): throw e
+        }
     }
 
+    /// Parser state over a non-empty buffer. The tape is a manually grown buffer: appending is a
+    /// capacity check and a store (an Array append also checks uniqueness every time).
     struct State {
-        let p: UnsafePointer<UInt8>?
+        let p: UnsafePointer<UInt8>
         let n: Int
         let maxDepth: Int
         var i = 0
         var errorOffset = 0
         var errorReason = ""
         var stack: [Int] = []
+        var tape: UnsafeMutablePointer<JSONTapeEntry>
+        var count = 0
+        var capacity: Int
 
-        init(p: UnsafePointer<UInt8>?, n: Int, maxDepth: Int) {
+        init(p: UnsafePointer<UInt8>, n: Int, maxDepth: Int) {
             self.p = p
             self.n = n
             self.maxDepth = maxDepth
+            capacity = n / 8 + 16
+            tape = .allocate(capacity: capacity)
+        }
+
+        func release() { tape.deallocate() }
+
+        @inline(__always) mutating func push(_ e: JSONTapeEntry) {
+            if count == capacity { grow() }
+            (tape + count).initialize(to: e)
+            count &+= 1
+        }
+
+        @inline(never) mutating func grow() {
+            let bigger = UnsafeMutablePointer<JSONTapeEntry>.allocate(capacity: capacity * 2)
+            bigger.moveInitialize(from: tape, count: count)
+            tape.deallocate()
+            tape = bigger
+            capacity *= 2
         }
 
         mutating func fail(_ reason: String, at off: Int? = nil) -> Bool {
@@ -60,15 +89,13 @@ public enum JSONParser {
         }
 
         @inline(__always) mutating func skipWS() {
-            guard let p else { return }
             while i < n {
                 let c = p[i]
-                if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { return }
+                if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i &+= 1 } else { return }
             }
         }
 
-        mutating func run(_ tape: inout [JSONTapeEntry]) -> Bool {
-            guard let p, n > 0 else { return fail("empty text where a JSON value was expected") }
+        mutating func run() -> Bool {
             skipWS()
             if i >= n { return fail("only whitespace where a JSON value was expected") }
             // Value position.
@@ -76,63 +103,66 @@ public enum JSONParser {
                 guard i < n else { return fail("unexpected end of text: a value is missing") }
                 let c = p[i]
                 switch c {
+                case UInt8(ascii: "\""):
+                    guard readString() else { return false }
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
                     if stack.count >= maxDepth {
                         return fail("nested deeper than \(maxDepth) levels")
                     }
                     let isObject = c == UInt8(ascii: "{")
-                    stack.append(tape.count)
-                    tape.append(JSONTapeEntry(kind: isObject ? .object : .array, a: UInt32(i), b: 0))
-                    i += 1
+                    if !isObject, let parent = stack.last, tape[parent].kind == .array {
+                        tape[parent].flags |= JSONTapeEntry.subtreeHasNestedArray
+                    }
+                    stack.append(count)
+                    push(JSONTapeEntry(kind: isObject ? .object : .array, a: UInt32(truncatingIfNeeded: i), b: 0))
+                    i &+= 1
                     skipWS()
                     guard i < n else { return fail("unexpected end of text inside \(isObject ? "an object" : "an array")") }
                     if p[i] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
-                        i += 1
-                        close(&tape)
+                        i &+= 1
+                        close()
                         // fall through to after-value handling
                     } else if isObject {
-                        guard readKey(&tape) else { return false }
+                        guard readKey() else { return false }
                         continue valueLoop
                     } else {
                         continue valueLoop
                     }
-                case UInt8(ascii: "\""):
-                    guard readString(&tape) else { return false }
                 case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    guard readNumber(&tape) else { return false }
+                    guard readNumber() else { return false }
                 case UInt8(ascii: "t"):
-                    guard literal("true", &tape, .true) else { return false }
+                    guard literal("true", .true) else { return false }
                 case UInt8(ascii: "f"):
-                    guard literal("false", &tape, .false) else { return false }
+                    guard literal("false", .false) else { return false }
                 case UInt8(ascii: "n"):
-                    guard literal("null", &tape, .null) else { return false }
+                    guard literal("null", .null) else { return false }
                 default:
                     return fail("unexpected \(describeByte(c)) where a value was expected")
                 }
                 // After a complete value.
                 afterValue: while true {
-                    if stack.isEmpty {
+                    guard let open = stack.last else {
                         skipWS()
                         if i < n { return fail("unexpected \(describeByte(p[i])) after the end of the JSON value") }
                         return true
                     }
                     skipWS()
+                    let top = tape[open].kind
                     guard i < n else {
-                        return fail("unexpected end of text: \(tape[stack.last!].kind == .object ? "'}'" : "']'") is missing")
+                        return fail("unexpected end of text: \(top == .object ? "'}'" : "']'") is missing")
                     }
-                    let top = tape[stack.last!].kind
                     let c2 = p[i]
                     if c2 == UInt8(ascii: ",") {
-                        i += 1
+                        i &+= 1
                         skipWS()
                         if top == .object {
-                            guard readKey(&tape) else { return false }
+                            guard readKey() else { return false }
                         }
                         continue valueLoop
                     }
                     if top == .object && c2 == UInt8(ascii: "}") || top == .array && c2 == UInt8(ascii: "]") {
-                        i += 1
-                        close(&tape)
+                        i &+= 1
+                        close()
                         continue afterValue
                     }
                     return fail("expected ',' or '\(top == .object ? "}" : "]")' but found \(describeByte(c2))")
@@ -140,94 +170,143 @@ public enum JSONParser {
             }
         }
 
-        @inline(__always) mutating func close(_ tape: inout [JSONTapeEntry]) {
+        /// Closes the innermost container and folds its subtree summary into its parent.
+        @inline(__always) mutating func close() {
             let open = stack.removeLast()
-            tape[open].b = UInt32(i)
-            tape[open].c = UInt32(tape.count)
+            tape[open].b = UInt32(truncatingIfNeeded: i)
+            tape[open].c = UInt32(truncatingIfNeeded: count)
+            let h = tape[open].height == .max ? .max : tape[open].height &+ 1  // children's max + this level
+            tape[open].height = h
+            if let parent = stack.last {
+                if tape[parent].height < h { tape[parent].height = h }
+                tape[parent].flags |= tape[open].flags & (JSONTapeEntry.subtreeHasLongString | JSONTapeEntry.subtreeHasNestedArray)
+            }
         }
 
         /// Reads `"key" :` and leaves `i` at the value.
-        mutating func readKey(_ tape: inout [JSONTapeEntry]) -> Bool {
-            guard let p else { return false }
+        mutating func readKey() -> Bool {
             guard i < n else { return fail("unexpected end of text: an object key is missing") }
             guard p[i] == UInt8(ascii: "\"") else {
                 return fail("expected a quoted object key but found \(describeByte(p[i]))")
             }
-            guard readString(&tape) else { return false }
-            skipWS()
-            guard i < n, p[i] == UInt8(ascii: ":") else {
-                return fail(i < n ? "expected ':' after an object key but found \(describeByte(p[i]))" : "unexpected end of text after an object key")
+            guard readString() else { return false }
+            if i < n && p[i] == UInt8(ascii: ":") {  // compact JSON: no blank before the colon
+                i &+= 1
+            } else {
+                skipWS()
+                guard i < n, p[i] == UInt8(ascii: ":") else {
+                    return fail(i < n ? "expected ':' after an object key but found \(describeByte(p[i]))" : "unexpected end of text after an object key")
+                }
+                i &+= 1
             }
-            i += 1
+            if i < n && p[i] > 0x20 { return true }  // the value follows directly
             skipWS()
             return true
         }
 
-        mutating func literal(_ word: StaticString, _ tape: inout [JSONTapeEntry], _ kind: JSONKind) -> Bool {
-            guard let p else { return false }
+        mutating func literal(_ word: StaticString, _ kind: JSONKind) -> Bool {
             let len = word.utf8CodeUnitCount
             guard i + len <= n else { return fail("truncated literal, expected '\(word)'") }
             let w = word.utf8Start
             for j in 0..<len where p[i + j] != w[j] { return fail("invalid literal, expected '\(word)'") }
-            tape.append(JSONTapeEntry(kind: kind, a: UInt32(i), b: UInt32(i + len)))
-            i += len
+            push(JSONTapeEntry(kind: kind, a: UInt32(truncatingIfNeeded: i), b: UInt32(truncatingIfNeeded: i + len)))
+            i &+= len
             return true
         }
 
-        mutating func readNumber(_ tape: inout [JSONTapeEntry]) -> Bool {
-            guard let p else { return false }
+        mutating func readNumber() -> Bool {
             let start = i
             var isInt = true
-            if p[i] == UInt8(ascii: "-") { i += 1 }
+            if p[i] == UInt8(ascii: "-") { i &+= 1 }
             guard i < n, isDigit(p[i]) else { return fail("a '-' must be followed by a digit") }
             if p[i] == UInt8(ascii: "0") {
-                i += 1
+                i &+= 1
                 if i < n, isDigit(p[i]) { return fail("numbers may not have leading zeros") }
             } else {
-                while i < n, isDigit(p[i]) { i += 1 }
+                while i < n, isDigit(p[i]) { i &+= 1 }
             }
             if i < n, p[i] == UInt8(ascii: ".") {
                 isInt = false
-                i += 1
+                i &+= 1
                 guard i < n, isDigit(p[i]) else { return fail("a decimal point must be followed by a digit") }
-                while i < n, isDigit(p[i]) { i += 1 }
+                while i < n, isDigit(p[i]) { i &+= 1 }
             }
             if i < n, p[i] | 0x20 == UInt8(ascii: "e") {
                 isInt = false
-                i += 1
-                if i < n, p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") { i += 1 }
+                i &+= 1
+                if i < n, p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") { i &+= 1 }
                 guard i < n, isDigit(p[i]) else { return fail("an exponent must have digits") }
-                while i < n, isDigit(p[i]) { i += 1 }
+                while i < n, isDigit(p[i]) { i &+= 1 }
             }
-            tape.append(JSONTapeEntry(kind: .number, flags: isInt ? JSONTapeEntry.isInteger : 0,
-                                      a: UInt32(start), b: UInt32(i)))
+            push(JSONTapeEntry(kind: .number, flags: isInt ? JSONTapeEntry.isInteger : 0,
+                               a: UInt32(truncatingIfNeeded: start), b: UInt32(truncatingIfNeeded: i)))
             return true
         }
 
+        /// Bytes of an 8-byte word that need a closer look inside a string: '"', '\\', a control
+        /// byte, or a byte >= 0x80. Returns the word's "special" high bits; the lowest set bit
+        /// marks exactly the first such byte (borrows only travel upwards).
+        @inline(__always) static func specialBits(_ w: UInt64) -> UInt64 {
+            let hi: UInt64 = 0x8080_8080_8080_8080
+            let lo: UInt64 = 0x0101_0101_0101_0101
+            let q = w ^ (lo &* 0x22)
+            let b = w ^ (lo &* 0x5C)
+            return (((q &- lo) & ~q) | ((b &- lo) & ~b) | (w &- (lo &* 0x20)) | w) & hi
+        }
+
+        /// Reads a string starting at the opening quote. The common case (plain ASCII, at least
+        /// 16 bytes from the end of the text) is inlined into the callers; anything else (escapes,
+        /// non-ASCII, errors, the end of the text) starts over in `readStringSlow`.
+        @inline(__always) mutating func readString() -> Bool {
+            let start = i &+ 1
+            var j = start
+            while j &+ 16 <= n {
+                let w1 = Self.specialBits(UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self))
+                let w2 = Self.specialBits(UnsafeRawPointer(p + (j &+ 8)).loadUnaligned(as: UInt64.self))
+                if w1 | w2 == 0 { j &+= 16; continue }
+                j &+= w1 != 0 ? w1.trailingZeroBitCount >> 3 : 8 &+ w2.trailingZeroBitCount >> 3
+                if p[j] != UInt8(ascii: "\"") { break }
+                push(JSONTapeEntry(kind: .string, a: UInt32(truncatingIfNeeded: start), b: UInt32(truncatingIfNeeded: j)))
+                if j &- start > JSONTapeEntry.longStringBytes, let top = stack.last {
+                    tape[top].flags |= JSONTapeEntry.subtreeHasLongString
+                }
+                i = j &+ 1
+                return true
+            }
+            return readStringSlow()
+        }
+
         /// Reads a string starting at the opening quote; validates escapes and UTF-8.
-        mutating func readString(_ tape: inout [JSONTapeEntry]) -> Bool {
-            guard let p else { return false }
+        @inline(never) mutating func readStringSlow() -> Bool {
             let quote = i
-            i += 1
+            i &+= 1
             let start = i
             var flags: UInt8 = 0
             while true {
-                // Skip 8 plain ASCII bytes at a time: none is '"', '\\', a control byte or >= 0x80.
-                while i + 8 <= n {
-                    let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-                    let hi: UInt64 = 0x8080_8080_8080_8080
-                    let lo: UInt64 = 0x0101_0101_0101_0101
-                    let q = w ^ (lo &* 0x22)
-                    let b = w ^ (lo &* 0x5C)
-                    let special = ((q &- lo) & ~q) | ((b &- lo) & ~b) | (w &- (lo &* 0x20)) | w
-                    if special & hi != 0 { break }
-                    i += 8
+                // Skip plain ASCII 16 bytes at a time, then land exactly on the first special byte.
+                while i &+ 16 <= n {
+                    let w1 = Self.specialBits(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+                    let w2 = Self.specialBits(UnsafeRawPointer(p + (i &+ 8)).loadUnaligned(as: UInt64.self))
+                    if w1 | w2 == 0 { i &+= 16; continue }
+                    i &+= w1 != 0 ? w1.trailingZeroBitCount >> 3 : 8 &+ w2.trailingZeroBitCount >> 3
+                    break
+                }
+                if i &+ 16 > n {
+                    while i &+ 8 <= n {
+                        let w = Self.specialBits(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+                        if w == 0 { i &+= 8; continue }
+                        i &+= w.trailingZeroBitCount >> 3
+                        break
+                    }
                 }
                 guard i < n else { return fail("unterminated string", at: quote) }
                 let c = p[i]
                 if c == UInt8(ascii: "\"") {
-                    tape.append(JSONTapeEntry(kind: .string, flags: flags, a: UInt32(start), b: UInt32(i)))
-                    i += 1
+                    push(JSONTapeEntry(kind: .string, flags: flags, a: UInt32(truncatingIfNeeded: start), b: UInt32(truncatingIfNeeded: i)))
+                    if i &- start > JSONTapeEntry.longStringBytes, let top = stack.last {
+                        tape[top].flags |= JSONTapeEntry.subtreeHasLongString
+                    }
+                    i &+= 1
                     return true
                 }
                 if c == UInt8(ascii: "\\") {
@@ -237,13 +316,13 @@ public enum JSONParser {
                     switch e {
                     case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
                          UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                        i += 2
+                        i &+= 2
                     case UInt8(ascii: "u"):
                         guard i + 6 <= n else { return fail("truncated \\u escape") }
                         for j in 2..<6 where hexValue(p[i + j]) == nil {
                             return fail("invalid \\u escape: \(describeByte(p[i + j])) is not a hex digit", at: i + j)
                         }
-                        i += 6
+                        i &+= 6
                     default:
                         // describeByte quotes printable bytes itself ('x'); say "\x" for those, the byte otherwise.
                         let shown = e >= 0x21 && e < 0x7F ? "'\\\(Character(Unicode.Scalar(e)))'" : "\\ followed by \(describeByte(e))"
@@ -254,10 +333,10 @@ public enum JSONParser {
                 if c < 0x20 {
                     return fail("control character \(describeByte(c)) must be escaped inside a string")
                 }
-                if c < 0x80 { i += 1; continue }
+                if c < 0x80 { i &+= 1; continue }  // only in the last few bytes of the text
                 let len = utf8SequenceLength(p, i, n)
                 if len == 0 { return fail("invalid UTF-8 byte 0x\(hex2(c)) inside a string") }
-                i += len
+                i &+= len
             }
         }
     }

@@ -86,28 +86,11 @@ public enum EventField: Int, CaseIterable, Sendable {
         return d
     }()
 
-    /// Classifies a key given as raw UTF-8 bytes, without allocating for the common short keys.
-    @inlinable static func classify(_ p: UnsafePointer<UInt8>, _ n: Int) -> EventField? {
-        // Dispatch on length then compare: a handful of comparisons per key.
-        guard n >= 2 && n <= 26 else { return nil }
-        let candidates = EventField.byLength[n]
-        for f in candidates {
-            let w = f.wireBytes
-            var eq = true
-            for j in 0..<n where p[j] != w[j] { eq = false; break }
-            if eq { return f }
-        }
-        return nil
+    /// Classifies a key given as raw UTF-8 bytes, without allocating: one hash, then usually
+    /// one byte comparison (`FieldNameTable`).
+    @inline(__always) static func classify(_ p: UnsafePointer<UInt8>, _ n: Int) -> EventField? {
+        FieldNameTable.shared.lookup(p, n)
     }
-
-    @usableFromInline static let byLength: [[EventField]] = {
-        var t = [[EventField]](repeating: [], count: 27)
-        for f in EventField.allCases { t[f.wireName.utf8.count].append(f) }
-        return t
-    }()
-
-    @usableFromInline var wireBytes: [UInt8] { EventField.wireBytesTable[rawValue] }
-    @usableFromInline static let wireBytesTable: [[UInt8]] = EventField.allCases.map { Array($0.wireName.utf8) }
 
     /// Keys allowed on each kind of record.
     public static func allowed(for kind: RecordKind) -> Set<EventField> {
@@ -144,4 +127,62 @@ public enum EventField: Int, CaseIterable, Sendable {
         .plan, .ingestionMetadata, .carrier, .country, .region, .city, .dma, .ip, .idfa, .idfv, .adid, .androidID,
         .locationLat, .locationLng,
     ]
+}
+
+/// Open-addressed hash table from wire-name bytes to `EventField`, in memory allocated once and
+/// never freed, so a lookup is a few loads and one `memcmp`-style loop, with no reference
+/// counting (an `[[UInt8]]` table retained and released an inner array per comparison).
+final class FieldNameTable: @unchecked Sendable {
+    static let shared = FieldNameTable()
+
+    static let slotCount = 256  // power of two, > 4 × the number of fields
+    /// Field raw value per slot, or 0xFF when empty.
+    let slots: UnsafeMutablePointer<UInt8>
+    /// All wire names concatenated; `starts[f]` and `lengths[f]` locate field `f`'s name.
+    let names: UnsafeMutablePointer<UInt8>
+    let starts: UnsafeMutablePointer<Int32>
+    let lengths: UnsafeMutablePointer<Int32>
+
+    private init() {
+        let fields = EventField.allCases
+        let total = fields.reduce(0) { $0 + $1.wireName.utf8.count }
+        slots = .allocate(capacity: Self.slotCount)
+        slots.initialize(repeating: 0xFF, count: Self.slotCount)
+        names = .allocate(capacity: total)
+        starts = .allocate(capacity: fields.count)
+        lengths = .allocate(capacity: fields.count)
+        var offset = 0
+        for f in fields {
+            let bytes = Array(f.wireName.utf8)
+            starts[f.rawValue] = Int32(offset)
+            lengths[f.rawValue] = Int32(bytes.count)
+            for (j, b) in bytes.enumerated() { names[offset + j] = b }
+            offset += bytes.count
+            var h = bytes.withUnsafeBufferPointer { Self.hash($0.baseAddress!, $0.count) }
+            while slots[h] != 0xFF { h = (h + 1) & (Self.slotCount - 1) }
+            slots[h] = UInt8(f.rawValue)
+        }
+    }
+
+    @inline(__always) static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        let a = Int(p[0]) &* 31 &+ Int(p[n &- 1]) &* 17
+        let b = Int(p[n >> 1]) &* 7 &+ n &* 61
+        return (a &+ b) & (slotCount - 1)
+    }
+
+    @inline(__always) func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> EventField? {
+        guard n >= 2 && n <= 26 else { return nil }  // shortest "ip", longest "$skip_user_properties_sync"
+        var h = Self.hash(p, n)
+        while true {
+            let f = Int(slots[h])
+            if f == 0xFF { return nil }
+            if Int(lengths[f]) == n {
+                let name = names + Int(starts[f])
+                var j = 0
+                while j < n && name[j] == p[j] { j &+= 1 }
+                if j == n { return EventField(rawValue: f) }
+            }
+            h = (h &+ 1) & (Self.slotCount - 1)
+        }
+    }
 }

@@ -65,9 +65,4 @@ public struct PropertyWalk {
 /// The property containers of a record that hold user data (walked by the deep rules).
 enum PropertyContainers {
     static let fields: [EventField] = [.eventProperties, .userProperties, .groupProperties, .groups, .apiProperties]
-
-    /// (field, tape index) of each present container.
-    static func present(in r: RecordFacts) -> [(EventField, Int)] {
-        fields.compactMap { f in r[f].map { (f, $0) } }
-    }
 }

@@ -1,7 +1,9 @@
 /// One record of a request (event, identification, mapping) with its top-level keys indexed.
 ///
 /// Built once per record by a single pass over its members, then shared by every record rule,
-/// so a rule asks `facts[.userID]` instead of scanning the object again.
+/// so a rule asks `facts[.userID]` instead of scanning the object again. Building it allocates
+/// nothing in the common case: the Validator lends it a reusable key table, the pointer is
+/// built only when a rule reports something, and the key lists stay empty for clean records.
 public struct RecordFacts: Sendable {
     public let doc: JSONDocument
     /// Tape index of the record.
@@ -9,41 +11,98 @@ public struct RecordFacts: Sendable {
     /// Position in the request's record list.
     public let index: Int
     public let kind: RecordKind
-    /// Pointer of the record in the request view (`/events/3`).
-    public let pointer: String
+    /// The records pointer (`/events`), or the record's own pointer when `pointerIsFinal`.
+    @usableFromInline let pointerBase: String
+    @usableFromInline let pointerIsFinal: Bool
     /// Tape index of each known key's value, or -1.
     @usableFromInline var table: [Int32]
+    /// Bit `f.rawValue` is set when field `f` is present (fast iteration over present fields).
+    public private(set) var presentMask: UInt64 = 0
     /// Key tape indices of keys that are not known wire keys for this kind of record.
     public private(set) var unknownKeys: [Int] = []
     /// Key tape indices of keys that appeared more than once.
     public private(set) var duplicateKeys: [Int] = []
+    /// Amplitude's deduplication key for this record: a hash of (`device_id`, `insert_id`),
+    /// nil without a string `insert_id`.
+    public private(set) var insertKey: UInt64?
+    /// Index of an earlier record of the same request with the same `insertKey` (set by the Validator).
+    public internal(set) var earlierRecordWithSameInsertKey: Int?
 
+    /// Facts for a record whose pointer is given.
     public init(doc: JSONDocument, node: Int, index: Int, kind: RecordKind, pointer: String) {
+        var table: [Int32] = []
+        self.init(doc: doc, node: node, index: index, kind: kind, pointerBase: pointer, pointerIsFinal: true, table: &table)
+    }
+
+    /// Facts for record `index` of `request`, using (and emptying) `table` as storage; take it
+    /// back with `reclaimTable(into:)` to reuse it for the next record.
+    init(request: DecodedRequest, doc: JSONDocument, index: Int, table: inout [Int32]) {
+        self.init(doc: doc, node: request.records[index], index: index, kind: request.recordKind,
+                  pointerBase: request.recordsPointer, pointerIsFinal: request.recordsIsSingleObject, table: &table)
+    }
+
+    init(doc: JSONDocument, node: Int, index: Int, kind: RecordKind, pointerBase: String, pointerIsFinal: Bool, table storage: inout [Int32]) {
         self.doc = doc
         self.node = node
         self.index = index
         self.kind = kind
-        self.pointer = pointer
-        self.table = [Int32](repeating: -1, count: EventField.allCases.count)
+        self.pointerBase = pointerBase
+        self.pointerIsFinal = pointerIsFinal
+        let n = EventField.allCases.count
+        if storage.count == n {
+            storage.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
+            self.table = storage
+            storage = []  // the table is now uniquely ours: filling it below does not copy
+        } else {
+            self.table = [Int32](repeating: -1, count: n)
+        }
         guard doc.kind(node) == .object else { return }
         let allowed = EventField.allowedMask(for: kind)
+        var present: UInt64 = 0
         var unknown: [Int] = []
         var dups: [Int] = []
-        doc.bytes.withUnsafeBufferPointer { p in
-            let base = p.baseAddress!
-            for (k, v) in doc.members(node) {
-                let r = doc.byteRange(k)
-                let field = doc.isPlainString(k) ? EventField.classify(base + r.lowerBound, r.count)
-                                                 : EventField.byName[doc.string(k)]
-                if let field, allowed & (1 << UInt64(field.rawValue)) != 0 {
-                    if table[field.rawValue] >= 0 { dups.append(k) } else { table[field.rawValue] = Int32(v) }
-                } else {
-                    unknown.append(k)
+        table.withUnsafeMutableBufferPointer { t in
+            doc.tape.withUnsafeBufferPointer { tape in
+                doc.bytes.withUnsafeBufferPointer { p in
+                    let base = p.baseAddress!
+                    let end = Int(tape[node].c)
+                    var k = node + 1
+                    // Members are (key, value) pairs on the tape; a container value ends at its `c`.
+                    while k < end {
+                        let key = tape[k]
+                        let value = tape[k + 1]
+                        let field = key.flags & JSONTapeEntry.hasEscapes == 0
+                            ? EventField.classify(base + Int(key.a), Int(key.b &- key.a))
+                            : EventField.byName[doc.string(k)]
+                        if let field, allowed & (1 << UInt64(field.rawValue)) != 0 {
+                            if t[field.rawValue] >= 0 { dups.append(k) } else {
+                                t[field.rawValue] = Int32(k + 1)
+                                present |= 1 << UInt64(field.rawValue)
+                            }
+                        } else {
+                            unknown.append(k)
+                        }
+                        k = value.kind.isContainer ? Int(value.c) : k + 2
+                    }
                 }
             }
         }
+        presentMask = present
         unknownKeys = unknown
         duplicateKeys = dups
+        if let ins = self[.insertID], doc.kind(ins) == .string {
+            insertKey = InsertKey.hash(doc, insert: ins, device: self[.deviceID])
+        }
+    }
+
+    /// Hands the key table back for reuse.
+    mutating func reclaimTable(into storage: inout [Int32]) {
+        swap(&table, &storage)
+    }
+
+    /// Pointer of the record in the request view (`/events/3`).
+    public var pointer: String {
+        pointerIsFinal ? pointerBase : pointerBase + "/" + String(index)
     }
 
     public var isObject: Bool { doc.kind(node) == .object }
@@ -53,6 +112,9 @@ public struct RecordFacts: Sendable {
         let v = table[f.rawValue]
         return v < 0 ? nil : Int(v)
     }
+
+    /// True when the field is present.
+    @inlinable public func has(_ f: EventField) -> Bool { presentMask & (1 << UInt64(f.rawValue)) != 0 }
 
     /// The field's value if it is a string.
     public func string(_ f: EventField) -> String? {
@@ -83,15 +145,25 @@ public struct RecordFacts: Sendable {
 }
 
 extension EventField {
-    static let masks: [RecordKind: UInt64] = {
-        var m: [RecordKind: UInt64] = [:]
-        for kind in [RecordKind.event, .identification, .groupIdentification, .mapping, .legacyEvent] {
-            var bits: UInt64 = 0
-            for f in allowed(for: kind) { bits |= 1 << UInt64(f.rawValue) }
-            m[kind] = bits
-        }
-        return m
-    }()
+    static let eventMask = mask(eventKeys)
+    static let identifyMask = mask(identifyKeys)
+    static let groupIdentifyMask = mask(groupIdentifyKeys)
+    static let mappingMask = mask(allowed(for: .mapping))
+    static let legacyMask = mask(legacyKeys)
 
-    static func allowedMask(for kind: RecordKind) -> UInt64 { masks[kind] ?? 0 }
+    static func mask(_ fields: Set<EventField>) -> UInt64 {
+        var bits: UInt64 = 0
+        for f in fields { bits |= 1 << UInt64(f.rawValue) }
+        return bits
+    }
+
+    static func allowedMask(for kind: RecordKind) -> UInt64 {
+        switch kind {
+        case .event: return eventMask
+        case .identification: return identifyMask
+        case .groupIdentification: return groupIdentifyMask
+        case .mapping: return mappingMask
+        case .legacyEvent: return legacyMask
+        }
+    }
 }

@@ -18,9 +18,14 @@ public struct ValidationSettings: Sendable, Equatable {
 public struct ValidationContext: Sendable {
     public var settings: ValidationSettings
     /// Hash of (device_id, insert_id) → the request sequence number that first got it ingested.
-    var ingested: [UInt64: Int] = [:]
+    var ingested = IngestedKeys()
     /// Sequence number of the request being validated (1-based).
     public private(set) var sequence = 0
+    /// Insert keys of the request validated last, so `commit` need not compute them again.
+    var pendingKeys: [UInt64?] = []
+    var pendingRecords: [Int] = []
+    var pendingBodyCount = -1
+    var pendingBodyAddress: UInt = 0
 
     public init(settings: ValidationSettings = ValidationSettings()) { self.settings = settings }
 
@@ -29,38 +34,137 @@ public struct ValidationContext: Sendable {
         request.minIdLength ?? settings.defaultMinIdLength
     }
 
-    func firstIngestion(of key: UInt64) -> Int? { ingested[key] }
+    /// Identity of an array's storage (the same parsed body shares it).
+    static func address(of bytes: [UInt8]) -> UInt {
+        bytes.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+    }
+
+    func firstIngestion(of key: UInt64) -> Int? { ingested.lookup(key) }
 
     mutating func beginRequest() { sequence += 1 }
 
     /// Records what Amplitude ingested from a request, once its answer is known.
     public mutating func commit(_ request: DecodedRequest, accepted: Bool) {
+        defer { pendingKeys.removeAll(keepingCapacity: true) }
         guard accepted, let doc = request.document else { return }
         let seq = sequence
+        if pendingKeys.count == request.records.count, pendingBodyCount == doc.bytes.count,
+           pendingBodyAddress == Self.address(of: doc.bytes), pendingRecords == request.records {
+            for case let key? in pendingKeys { ingested.insertIfAbsent(key, seq) }
+            return
+        }
         for r in request.records where doc.kind(r) == .object {
-            if let key = InsertKey.hash(doc, r) { ingested[key] = ingested[key] ?? seq }
+            if let key = InsertKey.hash(doc, r) { ingested.insertIfAbsent(key, seq) }
         }
     }
 }
 
-/// Hashing of (device_id, insert_id), the key Amplitude deduplicates on.
+/// Hashing of (device_id, insert_id), the key Amplitude deduplicates on. Hashes the string
+/// bytes in place (no String is built for plain strings), eight bytes at a time.
 enum InsertKey {
     static func hash(_ doc: JSONDocument, _ record: Int) -> UInt64? {
         guard let ins = doc.member(record, "insert_id"), doc.kind(ins) == .string else { return nil }
-        var h = FNV1a()
-        if let d = doc.member(record, "device_id"), doc.kind(d) == .string { h.add(doc.string(d)) }
-        h.addSeparator()
-        h.add(doc.string(ins))
-        return h.value
+        return hash(doc, insert: ins, device: doc.member(record, "device_id"))
+    }
+
+    static func hash(_ doc: JSONDocument, insert: Int, device: Int?) -> UInt64 {
+        var h = KeyHasher()
+        if let d = device, doc.kind(d) == .string { doc.withStringBytes(d) { h.add($0) } } else { h.add(UnsafeBufferPointer(start: nil, count: 0)) }
+        doc.withStringBytes(insert) { h.add($0) }
+        return h.finish()
     }
 }
 
-struct FNV1a {
-    var value: UInt64 = 0xcbf2_9ce4_8422_2325
-    mutating func add(_ s: String) {
-        for b in s.utf8 { value = (value ^ UInt64(b)) &* 0x100_0000_01b3 }
+/// A 64-bit hash for dedup keys: a multiply-xorshift round per 8-byte word, each part's length
+/// mixed in (so "ab"+"c" and "a"+"bc" differ), and a SplitMix64 finalizer. Never returns 0
+/// (the empty slot of `IngestedKeys`).
+struct KeyHasher {
+    var h: UInt64 = 0x243F_6A88_85A3_08D3
+
+    @inline(__always) mutating func round(_ w: UInt64) {
+        h = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 29
     }
-    mutating func addSeparator() { value = (value ^ 0xFF) &* 0x100_0000_01b3 }
+
+    mutating func add(_ p: UnsafeBufferPointer<UInt8>) {
+        let n = p.count
+        var i = 0
+        if let base = p.baseAddress {
+            while i + 8 <= n {
+                round(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                i += 8
+            }
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n {
+                tail |= UInt64(base[i]) << shift
+                shift += 8
+                i += 1
+            }
+            round(tail)
+        }
+        round(UInt64(n) | 0xA5 << 56)
+    }
+
+    func finish() -> UInt64 {
+        var z = h
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return z == 0 ? 1 : z
+    }
+}
+
+/// Open-addressing map from dedup key to the request that got it ingested. The keys are
+/// already well mixed, so they index the table directly (no SipHash, unlike `Dictionary`).
+struct IngestedKeys: Sendable {
+    private var keys: [UInt64] = []  // 0 = empty slot
+    private var seqs: [Int32] = []
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    func lookup(_ key: UInt64) -> Int? {
+        guard count > 0 else { return nil }
+        return keys.withUnsafeBufferPointer { k in
+            let mask = k.count - 1
+            var i = Int(truncatingIfNeeded: key) & mask
+            while true {
+                let found = k[i]
+                if found == key { return Int(seqs[i]) }
+                if found == 0 { return nil }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
+    /// Records `key` as ingested by request `seq`, unless an earlier request already did.
+    mutating func insertIfAbsent(_ key: UInt64, _ seq: Int) {
+        if (count + 1) * 2 > keys.count { grow() }
+        let mask = keys.count - 1
+        var i = Int(truncatingIfNeeded: key) & mask
+        while true {
+            let found = keys[i]
+            if found == key { return }
+            if found == 0 {
+                keys[i] = key
+                seqs[i] = Int32(truncatingIfNeeded: seq)
+                count += 1
+                return
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldSeqs = seqs
+        let size = max(1024, keys.count * 2)
+        keys = [UInt64](repeating: 0, count: size)
+        seqs = [Int32](repeating: 0, count: size)
+        count = 0
+        for (k, s) in zip(oldKeys, oldSeqs) where k != 0 { insertIfAbsent(k, Int(s)) }
+    }
 }
 
 /// Runs every rule over a decoded request.
@@ -75,13 +179,37 @@ public struct Validator: Sendable {
         context.beginRequest()
         var sink = FindingSink()
         sink.append(contentsOf: request.problems)
-        for rule in rules.requestRules { rule.check(request, context, &sink) }
+        // Rules are empty structs called through the arrays' storage: `for rule in rules` copied
+        // each existential. (Closures per rule were slower: their thunks copy RecordFacts.)
+        rules.requestRules.withUnsafeBufferPointer { rs in
+            for i in rs.indices { rs[i].check(request, context, &sink) }
+        }
+        context.pendingKeys.removeAll(keepingCapacity: true)
         if let doc = request.document {
-            for (i, node) in request.records.enumerated() {
-                let facts = RecordFacts(doc: doc, node: node, index: i, kind: request.recordKind,
-                                        pointer: request.recordPointer(i))
-                for rule in rules.recordRules { rule.check(facts, request, context, &sink) }
+            var table: [Int32] = []
+            let count = request.records.count
+            // First record index per insert key: a scan of the keys so far for ordinary batches,
+            // a dictionary for big ones.
+            var firstIndexOfKey: [UInt64: Int] = [:]
+            let useDictionary = count > 64
+            rules.recordRules.withUnsafeBufferPointer { rs in
+                for i in 0..<count {
+                    var facts = RecordFacts(request: request, doc: doc, index: i, table: &table)
+                    if let key = facts.insertKey {
+                        if useDictionary {
+                            if let earlier = firstIndexOfKey[key] { facts.earlierRecordWithSameInsertKey = earlier } else { firstIndexOfKey[key] = i }
+                        } else {
+                            facts.earlierRecordWithSameInsertKey = context.pendingKeys.firstIndex(of: key)
+                        }
+                    }
+                    context.pendingKeys.append(facts.insertKey)
+                    for r in rs.indices { rs[r].check(facts, request, context, &sink) }
+                    facts.reclaimTable(into: &table)
+                }
             }
+            context.pendingRecords = request.records
+            context.pendingBodyCount = doc.bytes.count
+            context.pendingBodyAddress = ValidationContext.address(of: doc.bytes)
         }
         return sink.findings
     }

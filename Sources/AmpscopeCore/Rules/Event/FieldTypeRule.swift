@@ -1,9 +1,9 @@
 /// Known fields with the wrong JSON type: `event_properties` as a string, `price` as text,
 /// `quantity` as a float, `groups` as an array...
 public struct FieldTypeRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.fieldType, severity: .error, scope: .event,
+    public var info: RuleInfo { RuleInfo(id: RuleID.fieldType, severity: .error, scope: .event,
                                summary: "A known field has the wrong JSON type (e.g. event_properties not an object, price as a string).",
-                               effect: .eventInvalidField)
+                               effect: .eventInvalidField) }
     public init() {}
 
     enum Want { case object, number, integer, string, boolean, objectOrString }
@@ -27,11 +27,24 @@ public struct FieldTypeRule: RecordRule {
         (.unmap, .boolean, .warning), (.library, .objectOrString, .warning), (.uuid, .string, .warning),
     ]
 
+    static let expectedMask: UInt64 = expected.reduce(0) { $0 | 1 << UInt64($1.0.rawValue) }
+    /// `expected` indexed by field raw value.
+    static let byField: [(EventField, Want, Severity)?] = {
+        var t = [(EventField, Want, Severity)?](repeating: nil, count: EventField.allCases.count)
+        for (f, w, s) in expected { t[f.rawValue] = (f, w, s) }
+        return t
+    }()
+
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {
         guard e.isObject else { return }
         let doc = e.doc
-        for (field, want, severity) in Self.expected {
-            guard let i = e[field] else { continue }
+        // Only the fields present and type-checked, in field order, one bit at a time.
+        var bits = e.presentMask & Self.expectedMask
+        while bits != 0 {
+            let raw = bits.trailingZeroBitCount
+            bits &= bits &- 1
+            guard let spec = Self.byField[raw], let i = e[spec.0] else { continue }
+            let (field, want, severity) = spec
             let k = doc.kind(i)
             if k == .null { continue }
             let ok: Bool

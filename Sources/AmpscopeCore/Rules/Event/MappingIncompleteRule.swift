@@ -1,7 +1,7 @@
 /// A `/usermap` mapping needs `user_id`, and `global_user_id` unless `unmap` is true.
 public struct MappingIncompleteRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.mappingIncomplete, severity: .error, scope: .event,
-                               summary: "A user mapping lacks user_id, or global_user_id without unmap.", effect: .eventMissingField)
+    public var info: RuleInfo { RuleInfo(id: RuleID.mappingIncomplete, severity: .error, scope: .event,
+                               summary: "A user mapping lacks user_id, or global_user_id without unmap.", effect: .eventMissingField) }
     public init() {}
 
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

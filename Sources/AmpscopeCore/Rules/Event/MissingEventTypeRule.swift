@@ -1,7 +1,7 @@
 /// Events need a non-empty `event_type` (identify endpoints imply theirs).
 public struct MissingEventTypeRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.missingEventType, severity: .error, scope: .event,
-                               summary: "An event has no `event_type`, or it is empty.", effect: .eventMissingField)
+    public var info: RuleInfo { RuleInfo(id: RuleID.missingEventType, severity: .error, scope: .event,
+                               summary: "An event has no `event_type`, or it is empty.", effect: .eventMissingField) }
     public init() {}
 
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {
@@ -20,7 +20,7 @@ public struct MissingEventTypeRule: RecordRule {
         }
         if e.doc.kind(t) == .null {
             out.add(info, e.path(.eventType), event: e.index, "event \(e.index) has event_type null")
-        } else if e.doc.kind(t) == .string && e.doc.string(t).trimmingASCIISpaces.isEmpty {
+        } else if e.doc.kind(t) == .string && e.doc.isBlankString(t) {
             out.add(info, e.path(.eventType), event: e.index, "event \(e.index) has an empty event_type (the TypeScript SDK skips such events before sending)")
         }
     }

@@ -1,14 +1,14 @@
 /// Events and identifications need a `user_id` or a `device_id`.
 public struct MissingIDRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.missingID, severity: .error, scope: .event,
-                               summary: "A record has neither `user_id` nor `device_id`.", effect: .eventMissingField)
+    public var info: RuleInfo { RuleInfo(id: RuleID.missingID, severity: .error, scope: .event,
+                               summary: "A record has neither `user_id` nor `device_id`.", effect: .eventMissingField) }
     public init() {}
 
     static func present(_ e: RecordFacts, _ f: EventField) -> Bool {
         guard let i = e[f] else { return false }
         switch e.doc.kind(i) {
         case .null: return false
-        case .string: return !e.doc.string(i).isEmpty
+        case .string: return e.doc.stringSourceLength(i) > 0
         default: return true  // wrong type: id-not-string reports it
         }
     }

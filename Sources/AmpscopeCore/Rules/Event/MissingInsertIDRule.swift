@@ -1,7 +1,7 @@
 /// Without `insert_id`, a retried request can be counted twice.
 public struct MissingInsertIDRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.missingInsertID, severity: .info, scope: .event,
-                               summary: "An event has no insert_id, so retries cannot be deduplicated.")
+    public var info: RuleInfo { RuleInfo(id: RuleID.missingInsertID, severity: .info, scope: .event,
+                               summary: "An event has no insert_id, so retries cannot be deduplicated.") }
     public init() {}
 
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

@@ -2,15 +2,35 @@
 /// `event_properties` when it sees one, amplitude-js skips the value, and Amplitude's property
 /// model has no nested lists. Arrays of objects are fine.
 public struct NestedArrayRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.nestedArray, severity: .warning, scope: .event,
-                               summary: "A property value is an array that directly contains another array.")
+    public var info: RuleInfo { RuleInfo(id: RuleID.nestedArray, severity: .warning, scope: .event,
+                               summary: "A property value is an array that directly contains another array.") }
     public init() {}
 
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {
-        guard e.isObject else { return }
+        // The parser flags containers whose subtree nests an array in an array: most events have none.
+        guard e.isObject, e.doc.subtreeHasNestedArray(e.node) else { return }
         let doc = e.doc
-        var i = e.node + 1
         let end = doc.next(e.node)
+        // Fast scan for the first array that directly holds an array; most events have none.
+        let first: Int? = doc.tape.withUnsafeBufferPointer { tape in
+            var i = e.node + 1
+            while i < end {
+                let t = tape[i]
+                if t.kind == .array {
+                    var el = i + 1
+                    let stop = Int(t.c)
+                    while el < stop {
+                        let k = tape[el].kind
+                        if k == .array { return i }
+                        el = k.isContainer ? Int(tape[el].c) : el + 1
+                    }
+                }
+                i += 1
+            }
+            return nil
+        }
+        guard let start = first else { return }
+        var i = start
         while i < end {
             if doc.kind(i) == .array {
                 var inner: Int?

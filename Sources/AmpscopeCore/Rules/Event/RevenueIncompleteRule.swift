@@ -1,8 +1,8 @@
 /// Revenue is counted only when the event carries an amount: `price` (with `quantity`,
 /// default 1) or `revenue`, on the event or, for SDK revenue events, as `$price`/`$revenue`.
 public struct RevenueIncompleteRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.revenueIncomplete, severity: .warning, scope: .event,
-                               summary: "A revenue event or revenue field lacks the amount Amplitude needs to count it.")
+    public var info: RuleInfo { RuleInfo(id: RuleID.revenueIncomplete, severity: .warning, scope: .event,
+                               summary: "A revenue event or revenue field lacks the amount Amplitude needs to count it.") }
     public init() {}
 
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

@@ -1,8 +1,8 @@
 /// `session_id` is the session's start time in epoch milliseconds, or -1 for "no session".
 public struct SessionIDNotMsRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.sessionIDNotMs, severity: .error, scope: .event,
+    public var info: RuleInfo { RuleInfo(id: RuleID.sessionIDNotMs, severity: .error, scope: .event,
                                summary: "`session_id` is not an integer start time in milliseconds (or -1).",
-                               effect: .eventInvalidField)
+                               effect: .eventInvalidField) }
     public init() {}
 
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

@@ -2,8 +2,8 @@
 /// The Python SDK truncates values to 1024; the TypeScript SDKs send them whole. Keys are
 /// reported too: nothing truncates them (the recorded 2000-character key went through).
 public struct StringTooLongRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.stringTooLong, severity: .warning, scope: .event,
-                               summary: "A string value or property key is longer than 1024 characters.")
+    public var info: RuleInfo { RuleInfo(id: RuleID.stringTooLong, severity: .warning, scope: .event,
+                               summary: "A string value or property key is longer than 1024 characters.") }
     public init() {}
 
     public static let limit = 1024
@@ -11,10 +11,22 @@ public struct StringTooLongRule: RecordRule {
     static let exempt: Set<String> = ["$receipt", "$receiptSig", "receipt", "receiptSig", "receipt_sig", "user_agent"]
 
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {
-        guard e.isObject else { return }
+        // The parser flags containers holding a string over 1024 source bytes: most events have none.
+        guard e.isObject, e.doc.subtreeHasLongString(e.node) else { return }
         let doc = e.doc
-        var i = e.node + 1
         let end = doc.next(e.node)
+        // Fast scan: only strings whose source is longer than the limit can be too long.
+        let first: Int? = doc.tape.withUnsafeBufferPointer { tape in
+            var i = e.node + 1
+            while i < end {
+                let t = tape[i]
+                if t.kind == .string && Int(t.b &- t.a) > Self.limit { return i }
+                i += 1
+            }
+            return nil
+        }
+        guard let start = first else { return }
+        var i = start
         var reported = 0
         while i < end {
             if doc.kind(i) == .string && doc.stringSourceLength(i) > Self.limit {

@@ -2,9 +2,9 @@
 /// Strings and floats are rejected; integers in seconds or microseconds are accepted but land
 /// in the wrong year.
 public struct TimeNotMsRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.timeNotMs, severity: .error, scope: .event,
+    public var info: RuleInfo { RuleInfo(id: RuleID.timeNotMs, severity: .error, scope: .event,
                                summary: "`time` is not an integer number of milliseconds since the epoch.",
-                               effect: .eventInvalidField)
+                               effect: .eventInvalidField) }
     public init() {}
 
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

@@ -1,7 +1,7 @@
 /// Amplitude tracks up to 5 group types and 10 group values per event; the rest are dropped.
 public struct TooManyGroupsRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.tooManyGroups, severity: .error, scope: .event,
-                               summary: "More than 5 group types or 10 group values on one event (the extra ones are not tracked).")
+    public var info: RuleInfo { RuleInfo(id: RuleID.tooManyGroups, severity: .error, scope: .event,
+                               summary: "More than 5 group types or 10 group values on one event (the extra ones are not tracked).") }
     public init() {}
 
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

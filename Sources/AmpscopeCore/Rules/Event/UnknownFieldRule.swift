@@ -1,8 +1,8 @@
 /// Keys Amplitude does not read are silently ignored: `userId` instead of `user_id`, typos,
 /// or properties put at the top level instead of in `event_properties`.
 public struct UnknownFieldRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.unknownField, severity: .warning, scope: .event,
-                               summary: "A top-level key of an event is not one Amplitude reads (camelCase, typo, misplaced property).")
+    public var info: RuleInfo { RuleInfo(id: RuleID.unknownField, severity: .warning, scope: .event,
+                               summary: "A top-level key of an event is not one Amplitude reads (camelCase, typo, misplaced property).") }
     public init() {}
 
     /// Spellings SDK users reach for, mapped to Amplitude's.

@@ -1,24 +1,24 @@
 /// `$add` increments a number; anything else cannot be added.
 public struct AddNonNumericRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.addNonNumeric, severity: .error, scope: .identify,
-                               summary: "A $add value is not a number, so nothing is added.")
+    public var info: RuleInfo { RuleInfo(id: RuleID.addNonNumeric, severity: .error, scope: .identify,
+                               summary: "A $add value is not a number, so nothing is added.") }
     public init() {}
 
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {
         let doc = e.doc
-        for (field, obj) in IdentifyTargets.maps(e) {
-            guard let add = doc.member(obj, "$add"), doc.kind(add) == .object else { continue }
+        IdentifyTargets.forEachMap(e) { field, obj in
+            guard let add = doc.member(obj, "$add"), doc.kind(add) == .object else { return }
             for (k, v) in doc.members(add) {
-                let name = doc.string(k)
-                let path = e.path(field.wireName) + "/$add/" + JSONPointer.escape(name)
                 switch doc.kind(v) {
                 case .number:
                     continue
                 case .string where Double(doc.string(v).trimmingASCIISpaces) != nil:
-                    out.add(info, path, event: e.index, severity: .warning,
+                    let name = doc.string(k)
+                    out.add(info, e.path(field.wireName) + "/$add/" + JSONPointer.escape(name), event: e.index, severity: .warning,
                             "$add '\(Sanitize.inline(name, limit: 30))' is the numeric string \"\(Sanitize.inline(doc.string(v), limit: 20))\"; send a number (amplitude-js accepts strings, the newer SDKs do not)")
                 default:
-                    out.add(info, path, event: e.index,
+                    let name = doc.string(k)
+                    out.add(info, e.path(field.wireName) + "/$add/" + JSONPointer.escape(name), event: e.index,
                             "$add '\(Sanitize.inline(name, limit: 30))' is \(doc.kind(v)); $add needs a number, so nothing is added")
                 }
             }

@@ -1,8 +1,8 @@
 /// An identify that changes nothing. The Python SDK refuses to send one
 /// ("Empty identify properties"), so seeing it on the wire means a hand-built payload.
 public struct EmptyIdentifyRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.emptyIdentify, severity: .warning, scope: .identify,
-                               summary: "An identify has no user properties (or only empty operations) and changes nothing.")
+    public var info: RuleInfo { RuleInfo(id: RuleID.emptyIdentify, severity: .warning, scope: .identify,
+                               summary: "An identify has no user properties (or only empty operations) and changes nothing.") }
     public init() {}
 
     static let bookkeeping: Set<EventField> = [.userID, .deviceID, .eventType, .time, .insertID, .library, .eventID, .sessionID, .userProperties, .plan, .ingestionMetadata, .sequenceNumber, .uuid, .timestamp, .apiProperties, .eventProperties]
@@ -13,7 +13,7 @@ public struct EmptyIdentifyRule: RecordRule {
         if let up = e[.userProperties], doc.kind(up) == .object {
             var anything = false
             for (k, v) in doc.members(up) {
-                let isOp = IdentifyOperation.byName[doc.string(k)] != nil
+                let isOp = IdentifyOperation.classify(doc, k) != nil
                 if !isOp || doc.kind(v) != .object || doc.count(v) > 0 || doc.keyEquals(k, "$clearAll") { anything = true; break }
             }
             if anything { return }

@@ -1,7 +1,7 @@
 /// A group identify names one group (type and value) and the properties to apply to it.
 public struct GroupIdentifyIncompleteRule: RecordRule {
-    public let info = RuleInfo(id: RuleID.groupIdentifyIncomplete, severity: .error, scope: .identify,
-                               summary: "A group identify lacks its group (type/value) or its group_properties.")
+    public var info: RuleInfo { RuleInfo(id: RuleID.groupIdentifyIncomplete, severity: .error, scope: .identify,
+                               summary: "A group identify lacks its group (type/value) or its group_properties.") }
     public init() {}
 
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

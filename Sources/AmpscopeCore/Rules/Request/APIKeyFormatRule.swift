@@ -1,7 +1,7 @@
 /// Amplitude API keys are 32 lower-case hexadecimal characters.
 public struct APIKeyFormatRule: RequestRule {
-    public let info = RuleInfo(id: RuleID.apiKeyFormat, severity: .warning, scope: .request,
-                               summary: "The API key does not look like an Amplitude key (32 hex characters).")
+    public var info: RuleInfo { RuleInfo(id: RuleID.apiKeyFormat, severity: .warning, scope: .request,
+                               summary: "The API key does not look like an Amplitude key (32 hex characters).") }
     public init() {}
 
     public func check(_ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

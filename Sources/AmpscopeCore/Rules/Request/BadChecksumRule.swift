@@ -3,8 +3,8 @@ import Crypto
 /// amplitude-js signs each upload: `checksum` = lower-case hex MD5 of `v + client + e + upload_time`
 /// (the field texts as sent). A mismatch means the body was altered on the way.
 public struct BadChecksumRule: RequestRule {
-    public let info = RuleInfo(id: RuleID.badChecksum, severity: .error, scope: .request,
-                               summary: "The legacy upload's MD5 checksum does not match its fields.", effect: .badChecksum)
+    public var info: RuleInfo { RuleInfo(id: RuleID.badChecksum, severity: .error, scope: .request,
+                               summary: "The legacy upload's MD5 checksum does not match its fields.", effect: .badChecksum) }
     public init() {}
 
     /// The checksum amplitude-js would send for these fields.

@@ -1,7 +1,7 @@
 /// JSON endpoints want `application/json`; the form endpoints want form encoding.
 public struct ContentTypeRule: RequestRule {
-    public let info = RuleInfo(id: RuleID.contentType, severity: .warning, scope: .request,
-                               summary: "The Content-Type header does not match what the endpoint expects.")
+    public var info: RuleInfo { RuleInfo(id: RuleID.contentType, severity: .warning, scope: .request,
+                               summary: "The Content-Type header does not match what the endpoint expects.") }
     public init() {}
 
     public func check(_ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

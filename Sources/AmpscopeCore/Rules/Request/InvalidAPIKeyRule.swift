@@ -1,8 +1,8 @@
 /// With `--api-key KEY`, requests for any other project are answered `Invalid API key`,
 /// as Amplitude answers keys it does not know.
 public struct InvalidAPIKeyRule: RequestRule {
-    public let info = RuleInfo(id: RuleID.invalidAPIKey, severity: .error, scope: .request,
-                               summary: "The API key is not the one configured with --api-key.", effect: .invalidAPIKey)
+    public var info: RuleInfo { RuleInfo(id: RuleID.invalidAPIKey, severity: .error, scope: .request,
+                               summary: "The API key is not the one configured with --api-key.", effect: .invalidAPIKey) }
     public init() {}
 
     public func check(_ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

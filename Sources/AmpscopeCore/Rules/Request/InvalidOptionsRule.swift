@@ -1,7 +1,7 @@
 /// `options` is an object; its only documented key is `min_id_length`, a positive integer.
 public struct InvalidOptionsRule: RequestRule {
-    public let info = RuleInfo(id: RuleID.invalidOptions, severity: .warning, scope: .request,
-                               summary: "`options` is not an object, or `min_id_length` is not a positive integer.")
+    public var info: RuleInfo { RuleInfo(id: RuleID.invalidOptions, severity: .warning, scope: .request,
+                               summary: "`options` is not an object, or `min_id_length` is not a positive integer.") }
     public init() {}
 
     public func check(_ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

@@ -1,7 +1,7 @@
 /// HTTP V2 and Batch take POST only; the form endpoints also take GET with a query string.
 public struct MethodNotAllowedRule: RequestRule {
-    public let info = RuleInfo(id: RuleID.methodNotAllowed, severity: .error, scope: .request,
-                               summary: "The HTTP method is not one the endpoint accepts.", effect: .methodNotAllowed)
+    public var info: RuleInfo { RuleInfo(id: RuleID.methodNotAllowed, severity: .error, scope: .request,
+                               summary: "The HTTP method is not one the endpoint accepts.", effect: .methodNotAllowed) }
     public init() {}
 
     public func check(_ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

@@ -1,8 +1,8 @@
 /// Every Amplitude request names its project by API key (`api_key`, or `client` for amplitude-js).
 public struct MissingAPIKeyRule: RequestRule {
-    public let info = RuleInfo(id: RuleID.missingAPIKey, severity: .error, scope: .request,
+    public var info: RuleInfo { RuleInfo(id: RuleID.missingAPIKey, severity: .error, scope: .request,
                                summary: "The request has no API key (or it is not a non-empty string).",
-                               effect: .missingRequestField("api_key"))
+                               effect: .missingRequestField("api_key")) }
     public init() {}
 
     public func check(_ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

@@ -1,8 +1,8 @@
 /// The record list must be present and an array (`events`, `identification`, `mapping`, `e`).
 public struct MissingEventsRule: RequestRule {
-    public let info = RuleInfo(id: RuleID.missingEvents, severity: .error, scope: .request,
+    public var info: RuleInfo { RuleInfo(id: RuleID.missingEvents, severity: .error, scope: .request,
                                summary: "The request has no list of events (identifications, mappings), or it has the wrong type.",
-                               effect: .missingRequestField("events"))
+                               effect: .missingRequestField("events")) }
     public init() {}
 
     public func check(_ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {

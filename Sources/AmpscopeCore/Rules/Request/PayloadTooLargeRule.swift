@@ -1,9 +1,9 @@
 /// Size limits per endpoint, measured on the body after gzip is undone (Amplitude counts the
 /// events of a gzip body after decompressing it, so the uncompressed size is what it holds).
 public struct PayloadTooLargeRule: RequestRule {
-    public let info = RuleInfo(id: RuleID.payloadTooLarge, severity: .error, scope: .request,
+    public var info: RuleInfo { RuleInfo(id: RuleID.payloadTooLarge, severity: .error, scope: .request,
                                summary: "The body is over the endpoint's size limit (1 MiB; 20 MiB for /batch).",
-                               effect: .payloadTooLarge)
+                               effect: .payloadTooLarge) }
     public init() {}
 
     /// Byte limit for an endpoint.

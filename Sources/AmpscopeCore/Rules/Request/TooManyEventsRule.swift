@@ -1,8 +1,8 @@
 /// At most 2000 events per request (1024 group identifies per /groupidentify request).
 public struct TooManyEventsRule: RequestRule {
-    public let info = RuleInfo(id: RuleID.tooManyEvents, severity: .error, scope: .request,
+    public var info: RuleInfo { RuleInfo(id: RuleID.tooManyEvents, severity: .error, scope: .request,
                                summary: "More than 2000 events (1024 group identifications) in one request.",
-                               effect: .payloadTooLarge)
+                               effect: .payloadTooLarge) }
     public init() {}
 
     public static func limit(for e: Endpoint) -> Int { e == .groupIdentify ? 1024 : 2000 }

@@ -1,0 +1,173 @@
+import Testing
+@testable import AmpscopeCore
+
+/// The fast paths added for throughput must agree with the plain definitions they replace.
+@Suite("Core internals (fast paths)")
+struct CoreInternalsTests {
+    @Test("every wire name classifies to its field; near misses do not")
+    func fieldNameTable() {
+        #expect(EventField.allCases.count <= 64, "RecordFacts.presentMask has one bit per field")
+        for f in EventField.allCases {
+            let bytes = Array(f.wireName.utf8)
+            let got = bytes.withUnsafeBufferPointer { EventField.classify($0.baseAddress!, $0.count) }
+            #expect(got == f, "\(f.wireName)")
+        }
+        for miss in ["userId", "user_i", "user_idd", "User_id", "x", "insert-id", "event_typ", "$skip_user_properties_syncx", "ipx", "pi",
+                     String(repeating: "a", count: 40)] {
+            let bytes = Array(miss.utf8)
+            #expect(bytes.withUnsafeBufferPointer { EventField.classify($0.baseAddress!, $0.count) } == nil, "\(miss)")
+        }
+    }
+
+    @Test("string helpers: bytes without allocating, first byte, blank")
+    func stringHelpers() throws {
+        let doc = try JSONDocument(parsing: #"["plain", "\u0024set", "  \t", "", "\u0020", "a\"b", 5]"#)
+        let e = doc.elements(doc.root).map { $0 }
+        #expect(doc.withStringBytes(e[0]) { Array($0) } == Array("plain".utf8))
+        #expect(doc.withStringBytes(e[1]) { Array($0) } == Array("$set".utf8))
+        #expect(doc.withStringBytes(e[6]) { $0.count } == 0, "non-strings give no bytes")
+        #expect(doc.stringStarts(e[0], with: UInt8(ascii: "p")))
+        #expect(doc.stringStarts(e[1], with: UInt8(ascii: "$")), "escaped first character")
+        #expect(!doc.stringStarts(e[3], with: UInt8(ascii: "$")))
+        #expect(!doc.stringStarts(e[6], with: UInt8(ascii: "5")))
+        #expect(doc.isBlankString(e[2]))
+        #expect(doc.isBlankString(e[3]))
+        #expect(doc.isBlankString(e[4]))
+        #expect(!doc.isBlankString(e[5]))
+    }
+
+    @Test("operation keys are recognised by bytes, escaped or not")
+    func operationClassify() throws {
+        let doc = try JSONDocument(parsing: #"{"$set":1,"\u0024setOnce":2,"$SET":3,"set":4,"$setAlways":5,"$":6,"$clearAll":7}"#)
+        let got = doc.members(doc.root).map { IdentifyOperation.classify(doc, $0.key) }
+        #expect(got == [.set, .setOnce, nil, nil, nil, nil, .clearAll])
+        for op in IdentifyOperation.allCases {
+            let d = try JSONDocument(parsing: "{\"\(op.rawValue)\":{}}")
+            #expect(IdentifyOperation.classify(d, 1) == op)
+        }
+    }
+
+    @Test("the byte-level reserved-id check agrees with the documented list")
+    func reservedIDs() {
+        let yes = ["anonymous", "ANONYMOUS", " null ", "\tnil", "n/a", "NA", "undefined", "Unknown", "\"\"", "\"\"\"\"", "{}",
+                   "LMY47D", "0", "-1", "00000000-0000-0000-0000-000000000000", "00000000", "0000-0000-0000", "none"]
+        let no = ["", " ", "anonymous1", "nul", "0000000", "-2", "00000000-0000-0000-0000-000000000001", "null-user", "{ }", "ANONYMOUS-X"]
+        for s in yes { #expect(ReservedIDRule.isReserved(s), "\(s)") }
+        for s in no { #expect(!ReservedIDRule.isReserved(s), "\(s)") }
+        for s in ReservedIDRule.reserved { #expect(ReservedIDRule.isReserved(s.uppercased()), "\(s)") }
+    }
+
+    @Test("the parser summarises each container: height, long strings, nested arrays")
+    func tapeSummaries() throws {
+        let long = String(repeating: "x", count: 1025)
+        let doc = try JSONDocument(parsing: #"{"a":{"b":[1,{"c":[[2]]}]},"s":"short","t":{"k":"\#(long)"},"u":{"\#(long)":1},"e":[],"f":[{}],"g":"\#(String(repeating: "y", count: 1024))"}"#)
+        func at(_ p: String) throws -> Int { try #require(JSONPointer.resolve(p, in: doc)) }
+        #expect(doc.height(doc.root) == 6)           // root > a > b > {c} > c > [2]
+        #expect(doc.height(try at("/a")) == 5)
+        #expect(doc.height(try at("/a/b/1/c/0")) == 1)
+        #expect(doc.height(try at("/s")) == 0)
+        #expect(doc.height(try at("/e")) == 1)
+        #expect(doc.height(try at("/f")) == 2)
+        #expect(doc.subtreeHasNestedArray(doc.root))
+        #expect(doc.subtreeHasNestedArray(try at("/a")))
+        #expect(doc.subtreeHasNestedArray(try at("/a/b/1/c")))
+        #expect(!doc.subtreeHasNestedArray(try at("/a/b/1/c/0")))
+        #expect(!doc.subtreeHasNestedArray(try at("/f")), "an array of objects is not nested")
+        #expect(doc.subtreeHasLongString(doc.root))
+        #expect(doc.subtreeHasLongString(try at("/t")))
+        #expect(doc.subtreeHasLongString(try at("/u")), "long keys count")
+        #expect(!doc.subtreeHasLongString(try at("/a")))
+        #expect(!doc.subtreeHasLongString(try at("/s")), "scalars have no subtree")
+        // 1024 bytes exactly is not over the threshold.
+        let edge = try JSONDocument(parsing: #"{"g":"\#(String(repeating: "y", count: 1024))"}"#)
+        #expect(!edge.subtreeHasLongString(edge.root))
+        // Escapes count as source bytes (a superset: the rule then counts characters).
+        let escaped = try JSONDocument(parsing: "[\"" + String(repeating: "\\u00e9", count: 200) + "\"]")
+        #expect(escaped.subtreeHasLongString(escaped.root))
+        #expect(StringTooLongRule.limit >= JSONTapeEntry.longStringBytes, "the skip must never hide a too-long string")
+    }
+
+    @Test("heights of deep documents are exact, and match the too-deep rule")
+    func deepHeights() throws {
+        for n in [1, 2, 39, 40, 41, 100, 511] {
+            let doc = try JSONDocument(parsing: String(repeating: "[", count: n) + String(repeating: "]", count: n))
+            #expect(doc.height(doc.root) == n)
+            let found = TooDeepRule.firstTooDeep(doc, doc.root, doc.next(doc.root))
+            #expect(found == (n > TooDeepRule.limit ? TooDeepRule.limit : nil))
+        }
+    }
+
+    @Test("dedup keys: parts are delimited, 0 is never produced, escapes hash as their value")
+    func keyHasher() throws {
+        func h(_ parts: [String]) -> UInt64 {
+            var k = KeyHasher()
+            for var p in parts { p.withUTF8 { k.add($0) } }
+            return k.finish()
+        }
+        #expect(h(["ab", "c"]) != h(["a", "bc"]))
+        #expect(h(["", "x"]) != h(["x", ""]))
+        #expect(h(["device-1", "insert-1"]) == h(["device-1", "insert-1"]))
+        var seen = Set<UInt64>()
+        for i in 0..<20_000 { seen.insert(h(["device-\(i % 97)", "insert-\(i)"])) }
+        #expect(seen.count == 20_000)
+        #expect(!seen.contains(0))
+        let a = try JSONDocument(parsing: #"{"insert_id":"ab","device_id":"d1"}"#)
+        let b = try JSONDocument(parsing: #"{"insert_id":"\u0061b","device_id":"d\u0031"}"#)
+        #expect(InsertKey.hash(a, a.root) == InsertKey.hash(b, b.root))
+    }
+
+    @Test("IngestedKeys keeps the first request per key across growth")
+    func ingestedKeys() {
+        var t = IngestedKeys()
+        #expect(t.lookup(42) == nil)
+        for k in 1...5000 as ClosedRange<UInt64> { t.insertIfAbsent(k &* 0x9E37_79B9_7F4A_7C15, Int(k % 7)) }
+        for k in 1...5000 as ClosedRange<UInt64> { t.insertIfAbsent(k &* 0x9E37_79B9_7F4A_7C15, 99) }
+        #expect(t.count == 5000)
+        for k in 1...5000 as ClosedRange<UInt64> { #expect(t.lookup(k &* 0x9E37_79B9_7F4A_7C15) == Int(k % 7)) }
+        #expect(t.lookup(12345) == nil)
+    }
+
+    @Test("record facts are right for every record when the key table is reused")
+    func factsReuse() throws {
+        let body = CoreTest.body([
+            #"{"user_id":"user-1","event_type":"a","insert_id":"i-1"}"#,
+            #"{"device_id":"device-2","time":1795371070308}"#,
+            #"[1]"#,
+            #"{"user_id":"user-3","user_id":"user-3b","userId":"x","groups":{}}"#,
+        ])
+        let r = CoreTest.decode(CoreTest.json(body))
+        let doc = try #require(r.document)
+        var table: [Int32] = []
+        var seen: [(Int?, Int?, Int?, UInt64, Int, Int, Bool)] = []
+        for i in r.records.indices {
+            var f = RecordFacts(request: r, doc: doc, index: i, table: &table)
+            seen.append((f[.userID].map { doc.sourceOffset($0) }, f[.deviceID].map { doc.sourceOffset($0) }, f[.insertID],
+                         f.presentMask, f.unknownKeys.count, f.duplicateKeys.count, f.insertKey != nil))
+            // Same facts as a fresh table gives.
+            let fresh = RecordFacts(doc: doc, node: r.records[i], index: i, kind: .event, pointer: r.recordPointer(i))
+            for field in EventField.allCases { #expect(f[field] == fresh[field], "record \(i) \(field)") }
+            #expect(f.pointer == "/events/\(i)")
+            #expect(fresh.pointer == "/events/\(i)")
+            f.reclaimTable(into: &table)
+        }
+        #expect(seen[0].0 != nil && seen[0].1 == nil && seen[0].2 != nil && seen[0].6)
+        #expect(seen[1].0 == nil && seen[1].1 != nil && seen[1].2 == nil && !seen[1].6)
+        #expect(seen[2].3 == 0, "a non-object has no fields")
+        #expect(seen[3].4 == 1 && seen[3].5 == 1, "userId is unknown, the second user_id a duplicate")
+        #expect(seen[3].3 == (1 << UInt64(EventField.userID.rawValue)) | (1 << UInt64(EventField.groups.rawValue)))
+    }
+
+    @Test("commit records the keys even when the request was not the last one validated")
+    func commitWithoutPending() {
+        let e = CoreTest.event(["insert_id": "\"late-1\""])
+        let first = CoreTest.decode(CoreTest.events(e))
+        let other = CoreTest.decode(CoreTest.events(CoreTest.event()))
+        var ctx = ValidationContext()
+        let v = Validator()
+        _ = v.validate(first, context: &ctx)
+        _ = v.validate(other, context: &ctx)   // the pending keys are now other's
+        ctx.commit(first, accepted: true)        // falls back to hashing first's records
+        let again = v.validate(CoreTest.decode(CoreTest.events(e)), context: &ctx)
+        #expect(again.contains { $0.rule == RuleID.duplicateInsertID })
+    }
+}
