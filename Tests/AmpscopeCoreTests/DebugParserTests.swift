@@ -261,6 +261,15 @@ struct DebugParserTests {
         #expect(out[4].call?.name == "getUserId" && out[4].endLine == 13)
     }
 
+    @Test func sniffingFormats() {
+        #expect(DebugLogParser.sniff(DebugFixtures.bytes(Self.tsTrackBasic)) == .typescript)
+        #expect(DebugLogParser.sniff(DebugFixtures.bytes("python-sdk/logs/invalid_event_no_ids.log")) == .python)
+        #expect(DebugLogParser.sniff(DebugFixtures.bytes("python-sdk/logs/revenue.log.jsonl")) == .python)
+        #expect(DebugLogParser.sniff(DebugFixtures.bytes("typescript-node/requests/ts_track_basic.jsonl")) == nil)
+        #expect(DebugLogParser.sniff(Array("[Amplitude] Invalid event\n".utf8)) == .amplitudeJS)
+        #expect(DebugLogParser.sniff(Array("hello\nworld\n".utf8)) == nil)
+    }
+
     @Test func stackFrames() {
         let f1 = StackFrame.parseJS("at AmplitudeBrowser.track (https://cdn.amplitude.com/libs/analytics-browser-2.11.1-min.js.gz:1:2345)")
         #expect(f1.function == "AmplitudeBrowser.track" && f1.file == "https://cdn.amplitude.com/libs/analytics-browser-2.11.1-min.js.gz")

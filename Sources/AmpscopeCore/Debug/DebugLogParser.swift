@@ -43,6 +43,17 @@ public struct DebugLogParser: Sendable {
         self.limits = limits
     }
 
+    /// Which SDK's log a file's first bytes look like (for input detection): a TypeScript or
+    /// amplitude-js prefix, a Python `LEVEL:amplitude:` line, or a Python JSON record (an object
+    /// with `level`, `message` and an `amplitude` logger) among the first lines. nil otherwise.
+    public static func sniff(_ prefix: some Collection<UInt8>) -> DebugSDK? {
+        var p = DebugLogParser(source: "sniff", limits: DebugLogLimits(maxLineBytes: 64 * 1024, maxBlockBytes: 256 * 1024,
+                                                                      maxBlockLines: 2000, maxProblems: 0))
+        var records = p.feed(bytes: prefix.prefix(256 * 1024))
+        if records.isEmpty { records = p.finish() }
+        return records.first?.sdk
+    }
+
     // MARK: Input
 
     /// Feeds one line (without its line terminator; a trailing CR is removed).
