@@ -1,6 +1,7 @@
 -- wrk script for Scripts/bench-proxy.sh: POSTs realistic 10-event HTTP V2 bodies (about 4 KB,
 -- shaped like analytics-browser's) and prints one machine-readable RESULT line at the end.
--- Each wrk thread pre-builds 1000 distinct requests (distinct insert_ids) and cycles through them.
+-- Every request carries fresh insert_ids (as real SDKs send), so no request is a resend; 100
+-- body shapes per thread (users, prices, items) are rotated.
 
 local threads = {}
 
@@ -9,37 +10,51 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local reqs = {}
+local shapes = {}   -- each: list of 11 fixed parts around 10 insert_id holes
+local heads = {}    -- per shape: the request head (its Content-Length is fixed per shape)
 local n = 0
 
 local types = { "Page Viewed", "Button Clicked", "Add To Cart", "Checkout Started", "Order Completed" }
 
 function init(args)
-  for r = 1, 1000 do
-    local events = {}
+  for r = 1, 100 do
+    local parts = {}
+    local pre = '{"api_key":"0123456789abcdef0123456789abcdef","events":['
     for e = 1, 10 do
-      local insert = string.format("%08x-%04x-4%03x-a%03x-%012x", tid, r % 65536, e, r % 4096, r * 16 + e)
-      events[e] = string.format(
+      local ev = string.format(
         '{"user_id":"user-%05d","device_id":"device-%08x-%04x","session_id":1795000000000,"time":%d,' ..
         '"event_type":"%s","event_properties":{"button":"Buy now","price":%d.99,"currency":"EUR",' ..
         '"items":["sku-%d","sku-%d"],"page":{"path":"/checkout","title":"Checkout","referrer":"https://example.com/cart"}},' ..
         '"user_properties":{"plan":"pro","beta":true},"platform":"Web","os_name":"Chrome","os_version":"120",' ..
-        '"device_model":"Linux","language":"en-US","ip":"$remote","insert_id":"%s","event_id":%d,' ..
-        '"library":"amplitude-ts/2.45.6",' ..
-        '"user_agent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}',
-        (tid * 1000 + r) % 100000, tid, r % 65536, 1795000000000 + r * 10 + e, types[(e % #types) + 1],
-        e * 3, r, e, insert, r * 10 + e)
+        '"device_model":"Linux","language":"en-US","ip":"$remote","event_id":%d,"library":"amplitude-ts/2.45.6",' ..
+        '"user_agent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",' ..
+        '"insert_id":"',
+        (tid * 100 + r) % 100000, tid, r, 1795000000000 + r * 10 + e, types[(e % #types) + 1], e * 3, r, e, r * 10 + e)
+      if e == 1 then parts[1] = pre .. ev else parts[e] = '"},' .. ev end
     end
-    local body = '{"api_key":"0123456789abcdef0123456789abcdef","events":[' .. table.concat(events, ",") ..
-      '],"options":{},"client_upload_time":"2026-11-22T18:06:05.928Z"}'
-    reqs[r] = wrk.format("POST", "/2/httpapi", { ["Content-Type"] = "application/json" }, body)
+    parts[11] = '"}],"options":{},"client_upload_time":"2026-11-22T18:06:05.928Z"}'
+    shapes[r] = parts
   end
 end
 
 function request()
   n = n + 1
-  if n > #reqs then n = 1 end
-  return reqs[n]
+  local k = (n % #shapes) + 1
+  local parts = shapes[k]
+  local pieces = {}
+  for e = 1, 10 do
+    pieces[2 * e - 1] = parts[e]
+    -- 36 characters, unique per thread, request and event (UUID-shaped)
+    pieces[2 * e] = string.format("%08x-%04x-4%03x-a%03x-%012x", tid, e, n % 4096, e, n)
+  end
+  pieces[21] = parts[11]
+  local body = table.concat(pieces)
+  local head = heads[k]
+  if head == nil then
+    head = "POST /2/httpapi HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " .. #body .. "\r\n\r\n"
+    heads[k] = head
+  end
+  return head .. body
 end
 
 function done(summary, latency, requests)

@@ -8,7 +8,8 @@
 #
 # Environment: DURATION (s per measured run, default 10), WARMUP (s, default 2), CONNS (default 32),
 # WRK_THREADS (default 1), THREADS (event loops of both servers, default 1), SCRATCH (default
-# .build-proxy-rel), NO_BUILD=1 (use the existing build), MODES (default "baseline quiet output").
+# .build-proxy-rel), NO_BUILD=1 (use the existing build), MODES (default "baseline quiet output";
+# also "json"), AMPSCOPE (an ampscope binary to measure instead of the one just built).
 # The machine's cores are shared by wrk and the server: figures are loopback, not network, figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,7 @@ if [ -z "${NO_BUILD:-}" ]; then
     swift build -c release --scratch-path "$SCRATCH" --product ampscope-bench >&2
 fi
 BIN="$SCRATCH/release"
+AMPSCOPE=${AMPSCOPE:-$BIN/ampscope}     # another ampscope binary to compare (before/after)
 
 TMP=$(mktemp -d)
 PIDS=()
@@ -82,13 +84,13 @@ for mode in $MODES; do
             "$BIN/ampscope-bench" proxy-baseline --listen "127.0.0.1:$port" --threads "$THREADS" >/dev/null 2>"$TMP/baseline.err" &
             ;;
         quiet)
-            "$BIN/ampscope" proxy --listen "127.0.0.1:$port" --store "$TMP/quiet.sqlite" --threads "$THREADS" --quiet 2>"$TMP/quiet.err" &
+            "$AMPSCOPE" proxy --listen "127.0.0.1:$port" --store "$TMP/quiet.sqlite" --threads "$THREADS" --quiet 2>"$TMP/quiet.err" &
             ;;
         output)
-            "$BIN/ampscope" proxy --listen "127.0.0.1:$port" --store "$TMP/output.sqlite" --threads "$THREADS" >/dev/null 2>"$TMP/output.err" &
+            "$AMPSCOPE" proxy --listen "127.0.0.1:$port" --store "$TMP/output.sqlite" --threads "$THREADS" >/dev/null 2>"$TMP/output.err" &
             ;;
         json)
-            "$BIN/ampscope" proxy --listen "127.0.0.1:$port" --store "$TMP/json.sqlite" --threads "$THREADS" --json >/dev/null 2>"$TMP/json.err" &
+            "$AMPSCOPE" proxy --listen "127.0.0.1:$port" --store "$TMP/json.sqlite" --threads "$THREADS" --json >/dev/null 2>"$TMP/json.err" &
             ;;
         *) echo "bench-proxy: unknown mode $mode" >&2; exit 2 ;;
     esac

@@ -75,15 +75,20 @@ public struct ProxyLimits: Sendable, Equatable {
     public var idleTimeout: Double
     /// Open connections beyond this are answered 503 and closed at once.
     public var maxConnections: Int
+    /// Request bodies buffered by all connections together; beyond it new body bytes are
+    /// answered 503 (default: 8 × maxBodyBytes, at least 256 MiB).
+    public var maxBufferedBodyBytes: Int
 
     public init(maxBodyBytes: Int = 32 << 20, maxHeaderBytes: Int = 64 << 10, headerTimeout: Double = 10,
-                requestTimeout: Double = 60, idleTimeout: Double = 60, maxConnections: Int = 1024) {
+                requestTimeout: Double = 60, idleTimeout: Double = 60, maxConnections: Int = 1024,
+                maxBufferedBodyBytes: Int? = nil) {
         self.maxBodyBytes = maxBodyBytes
         self.maxHeaderBytes = maxHeaderBytes
         self.headerTimeout = headerTimeout
         self.requestTimeout = requestTimeout
         self.idleTimeout = idleTimeout
         self.maxConnections = maxConnections
+        self.maxBufferedBodyBytes = maxBufferedBodyBytes ?? max(256 << 20, 8 * maxBodyBytes)
     }
 }
 

@@ -61,6 +61,8 @@ final class ProxyEngine: Sendable {
     let injector: FaultInjector?
     let upstream: UpstreamClient?
     let startedAt: Date
+    /// Request bodies being received or processed, all connections together.
+    let bodyBudget: ByteBudget
     private let listenAddress = Mutex<String>("")
 
     init(configuration: ProxyConfiguration, store: CaptureStore, ingest: SharedIngest, stats: ProxyStats, upstream: UpstreamClient?) {
@@ -71,6 +73,7 @@ final class ProxyEngine: Sendable {
         self.upstream = upstream
         injector = configuration.injections.isEmpty ? nil : FaultInjector(rules: configuration.injections, seed: configuration.injectionSeed)
         startedAt = Date()
+        bodyBudget = ByteBudget(limit: max(configuration.limits.maxBufferedBodyBytes, 2 * configuration.limits.maxBodyBytes))
     }
 
     func setListenAddress(_ s: String) { listenAddress.withLock { $0 = s } }
@@ -311,4 +314,26 @@ final class ProxyEngine: Sendable {
         w.endObject()
         return w.bytes
     }
+}
+
+/// A proxy-wide cap on buffered request bodies (so many large uploads at once cannot exhaust memory).
+final class ByteBudget: Sendable {
+    let limit: Int
+    private let used = Atomic<Int>(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes `n` bytes if they fit.
+    func reserve(_ n: Int) -> Bool {
+        let now = used.wrappingAdd(n, ordering: .relaxed).newValue
+        if now > limit {
+            used.wrappingSubtract(n, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func release(_ n: Int) { used.wrappingSubtract(n, ordering: .relaxed) }
+
+    var inUse: Int { used.load(ordering: .relaxed) }
 }

@@ -2,8 +2,11 @@ import AmpscopeCore
 import NIOCore
 import NIOHTTP1
 
-/// Per-connection timers (slowloris and idle guards), shared by the raw-byte watcher in front of
-/// the HTTP decoder and the HTTP handler behind it. Lives on the channel's event loop only.
+/// Per-connection deadlines (slowloris and idle guards), shared by the raw-byte watcher in front
+/// of the HTTP decoder and the HTTP handler behind it. Lives on the channel's event loop only.
+///
+/// One sweep timer per connection checks the deadlines a few times per timeout, so a request
+/// costs no timer scheduling at all (only clock reads).
 final class ConnectionGuard {
     enum Phase { case idle, readingHead, readingBody, processing }
     let limits: ProxyLimits
@@ -11,30 +14,53 @@ final class ConnectionGuard {
     var phase = Phase.idle
     /// Bytes of a next (pipelined) request arrived while one was being processed.
     var bytesWhileBusy = false
-    private var headerTimer: Scheduled<Void>?
-    private var requestTimer: Scheduled<Void>?
-    private var idleTimer: Scheduled<Void>?
+    private var idleDeadline = NIODeadline.distantFuture
+    private var headerDeadline = NIODeadline.distantFuture
+    private var requestDeadline = NIODeadline.distantFuture
+    private var sweepTimer: Scheduled<Void>?
+    private var channel: (any Channel)?
+    private let tick: TimeAmount
 
     init(limits: ProxyLimits, stats: ProxyStats) {
         self.limits = limits
         self.stats = stats
+        let shortest = min(limits.headerTimeout, limits.idleTimeout, limits.requestTimeout)
+        tick = Self.amount(min(1.0, max(0.02, shortest / 5)))
     }
 
-    private static func amount(_ seconds: Double) -> TimeAmount { .milliseconds(Int64(max(seconds, 0.001) * 1000)) }
-
-    private func schedule(_ seconds: Double, _ context: ChannelHandlerContext) -> Scheduled<Void> {
-        let channel = context.channel
-        let stats = self.stats
-        return context.eventLoop.assumeIsolated().scheduleTask(in: Self.amount(seconds)) {
-            // No answer: the client has not sent a complete request (HTTP allows closing here).
-            ProxyStats.bump(stats.limitRejections)
-            channel.close(promise: nil)
-        }
-    }
+    private static func amount(_ seconds: Double) -> TimeAmount { .nanoseconds(Int64(max(seconds, 0.001) * 1_000_000_000)) }
 
     /// A new connection: it must start a request within the header timeout.
     func connected(_ context: ChannelHandlerContext) {
-        headerTimer = schedule(limits.headerTimeout, context)
+        channel = context.channel
+        idleDeadline = .now() + Self.amount(limits.headerTimeout)
+        scheduleSweep(context.eventLoop)
+    }
+
+    private func scheduleSweep(_ loop: any EventLoop) {
+        sweepTimer = loop.assumeIsolated().scheduleTask(in: tick) { [self] in
+            sweep(loop)
+        }
+    }
+
+    private func sweep(_ loop: any EventLoop) {
+        let now = NIODeadline.now()
+        let expired: Bool
+        switch phase {
+        case .idle: expired = now >= idleDeadline
+        case .readingHead: expired = now >= headerDeadline || now >= requestDeadline
+        case .readingBody: expired = now >= requestDeadline
+        case .processing: expired = false
+        }
+        if expired {
+            // No answer: the client has not sent a complete request (HTTP allows closing here).
+            ProxyStats.bump(stats.limitRejections)
+            sweepTimer = nil
+            channel?.close(promise: nil)
+            channel = nil
+            return
+        }
+        scheduleSweep(loop)
     }
 
     /// Raw bytes arrived (before HTTP decoding).
@@ -42,10 +68,9 @@ final class ConnectionGuard {
         switch phase {
         case .idle:
             phase = .readingHead
-            idleTimer?.cancel()
-            idleTimer = nil
-            if headerTimer == nil { headerTimer = schedule(limits.headerTimeout, context) }
-            requestTimer = schedule(limits.requestTimeout, context)
+            let now = NIODeadline.now()
+            headerDeadline = now + Self.amount(limits.headerTimeout)
+            requestDeadline = now + Self.amount(limits.requestTimeout)
         case .processing:
             bytesWhileBusy = true
         case .readingHead, .readingBody:
@@ -54,42 +79,37 @@ final class ConnectionGuard {
     }
 
     func headReceived(_ context: ChannelHandlerContext) {
-        headerTimer?.cancel()
-        headerTimer = nil
-        idleTimer?.cancel()
-        idleTimer = nil
-        if requestTimer == nil { requestTimer = schedule(limits.requestTimeout, context) }
+        if phase == .idle {
+            // (A head can only follow bytes; kept for safety.)
+            requestDeadline = .now() + Self.amount(limits.requestTimeout)
+        }
         phase = .readingBody
     }
 
     func requestComplete() {
-        requestTimer?.cancel()
-        requestTimer = nil
         phase = .processing
         bytesWhileBusy = false
     }
 
     /// The answer is going out; the connection stays open for the next request.
     func responding(_ context: ChannelHandlerContext) {
-        phase = .idle
+        let now = NIODeadline.now()
         if bytesWhileBusy {
             // Part of the next request is already here: it gets the header timeout, not the idle one.
             bytesWhileBusy = false
             phase = .readingHead
-            headerTimer = schedule(limits.headerTimeout, context)
-            requestTimer = schedule(limits.requestTimeout, context)
+            headerDeadline = now + Self.amount(limits.headerTimeout)
+            requestDeadline = now + Self.amount(limits.requestTimeout)
         } else {
-            idleTimer = schedule(limits.idleTimeout, context)
+            phase = .idle
+            idleDeadline = now + Self.amount(limits.idleTimeout)
         }
     }
 
     func cancelAll() {
-        headerTimer?.cancel()
-        requestTimer?.cancel()
-        idleTimer?.cancel()
-        headerTimer = nil
-        requestTimer = nil
-        idleTimer = nil
+        sweepTimer?.cancel()
+        sweepTimer = nil
+        channel = nil
     }
 }
 
@@ -137,8 +157,9 @@ final class ConnectionRefuser: ChannelInboundHandler {
 }
 
 /// The HTTP/1.1 request handler: collects a request, hands it to the engine, writes the answer.
-final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     enum State { case idle, receiving, refused, processing, closed }
@@ -151,6 +172,10 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var body: ByteBuffer?
     private var receivedAt: Int64 = 0
     private var peer: String?
+    /// Body bytes of the current request counted against the proxy-wide memory budget.
+    private var reserved = 0
+    /// A read was held back because the client is not reading its answers.
+    private var readPending = false
 
     init(engine: ProxyEngine, guardian: ConnectionGuard) {
         self.engine = engine
@@ -172,11 +197,39 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         state = .closed
         guardian.cancelAll()
+        release()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         state = .closed
+        release()
+    }
+
+    /// Returns this request's body bytes to the memory budget.
+    private func release() {
+        if reserved > 0 {
+            engine.bodyBudget.release(reserved)
+            reserved = 0
+        }
+    }
+
+    // Backpressure: a client that does not read its answers is not read from either, so
+    // pipelined requests cannot pile answers up in memory.
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            readPending = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable && readPending {
+            readPending = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -202,6 +255,11 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 refuseTooLarge(context, declared: nil)
                 return
             }
+            guard engine.bodyBudget.reserve(chunk.readableBytes) else {
+                refuseBusy(context)
+                return
+            }
+            reserved += chunk.readableBytes
             body?.writeBuffer(&chunk)
         case .end:
             guard state == .receiving, let h = head else { return }
@@ -254,7 +312,19 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         respond(context, response, to: request)
     }
 
+    /// 503 when the bodies being received by all connections together exceed the memory budget.
+    private func refuseBusy(_ context: ChannelHandlerContext) {
+        guard let h = head else { return }
+        state = .refused
+        ProxyStats.bump(engine.stats.limitRejections)
+        release()
+        body = nil
+        let response = ProxyResponse.error(503, "ampscope is receiving too much request data at once (\(engine.bodyBudget.limit >> 20) MiB in flight); retry later", close: true)
+        respond(context, response, to: makeRequest(h, body: []))
+    }
+
     private func respond(_ context: ChannelHandlerContext, _ response: ProxyResponse, to request: ProxyRequest) {
+        release()
         guard state != .closed, context.channel.isActive else { return }
         if response.dropConnection {
             state = .closed

@@ -292,6 +292,62 @@ import Testing
         await proxy.stop()
     }
 
+    @Test func bodiesInFlightShareAMemoryBudget() async throws {
+        // The budget is at least two maximal bodies: 2000 bytes here.
+        let proxy = try await ProxyFixture { c in
+            c.limits.maxBodyBytes = 1000
+            c.limits.maxBufferedBodyBytes = 1500
+        }
+        let port = proxy.port
+        let (done, refused): ([RawResponse], RawResponse) = try await onThread {
+            let body = Array(Payload.v2([Payload.event("Budget")]).utf8)
+            let padded = body + [UInt8](repeating: 0x20, count: 900 - body.count)
+            let head = Array("POST /2/httpapi HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 900\r\n\r\n".utf8)
+            let a = try RawClient(port: port)
+            let b = try RawClient(port: port)
+            let c = try RawClient(port: port)
+            try a.send(head + padded[0..<800])
+            try b.send(head + padded[0..<800])
+            Thread.sleep(forTimeInterval: 0.2)
+            try c.send(head + padded[0..<800])
+            let refused = try c.readResponse()
+            try a.send(Array(padded[800...]))
+            try b.send(Array(padded[800...]))
+            return ([try a.readResponse(), try b.readResponse()], refused)
+        }
+        #expect(refused.status == 503)
+        #expect(refused.code == 503)
+        #expect(done.map(\.status) == [200, 200])
+        // The budget is returned: more requests fit again.
+        for _ in 0..<3 {
+            let again = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("After")])))
+            #expect(again.status == 200)
+        }
+        await proxy.stop()
+    }
+
+    @Test func aClientThatDoesNotReadItsAnswersGetsThemAllLater() async throws {
+        let proxy = try await ProxyFixture(onDisk: false)
+        let port = proxy.port
+        let n = 2000
+        let statuses: [Int] = try await onThread {
+            let c = try RawClient(port: port, timeout: 30)
+            let one = HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("Pipelined")]))
+            let writer = Thread {
+                var all: [UInt8] = []
+                for _ in 0..<n { all += one }
+                try? c.send(all)
+            }
+            writer.start()
+            Thread.sleep(forTimeInterval: 0.5)
+            return try (0..<n).map { _ in try c.readResponse().status }
+        }
+        #expect(statuses.count == n)
+        #expect(statuses.allSatisfy { $0 == 200 })
+        #expect(await proxy.store.captureCount == n)
+        await proxy.stop()
+    }
+
     @Test func statusEndpointReportsCountsAndIsNotCaptured() async throws {
         let proxy = try await ProxyFixture()
         _ = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("A"), Payload.event("B", user: "ab")])))
