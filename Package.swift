@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "ampscope-bench",
             dependencies: [
-                "AmpscopeCore", "AmpscopeStore", "AmpscopeProxy", "AmpscopeUI",
+                "AmpscopeCore", "AmpscopeStore", "AmpscopeProxy", "AmpscopeUI", "AmpscopeApp",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -13,6 +13,9 @@ import Foundation
 let benchModes: [any BenchMode.Type] = [
     CoreBench.self,
     ProxyBaselineBench.self,
+    UIBench.self,
+    DebugBench.self,
+    ReplayBench.self,
 ]
 
 @MainActor func benchUsage() -> String {

@@ -20,8 +20,6 @@ public enum InputFormat: String, Sendable, CaseIterable {
         if Inflate.looksGzipped(prefix) { return .gzip }
         if prefix.starts(with: Array("SQLite format 3".utf8)) { return .store }
         let text = String(decoding: prefix.prefix(64 * 1024), as: UTF8.self)
-        if text.contains("Amplitude Logger [") { return .tsLog }
-        if text.contains(":amplitude:") { return .pythonLog }
         let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == "\u{FEFF}" }
         if trimmed.first == "{" {
             if HAR.looksLikeHAR(Array(trimmed.utf8.prefix(4096))) { return .har }
@@ -32,7 +30,14 @@ public enum InputFormat: String, Sendable, CaseIterable {
                     return .captures
                 }
             }
+            // Python SDK records as JSON lines (`.log.jsonl`) before "a JSON request body".
+            if DebugLogParser.sniff(prefix) == .python { return .pythonLog }
             return .body
+        }
+        switch DebugLogParser.sniff(prefix) {
+        case .typescript?, .amplitudeJS?: return .tsLog
+        case .python?: return .pythonLog
+        case nil: break
         }
         if trimmed.first == "[" { return .body }
         if name.hasSuffix(".har") { return .har }

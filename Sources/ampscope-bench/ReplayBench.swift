@@ -1,0 +1,127 @@
+import AmpscopeApp
+import AmpscopeCore
+import Foundation
+
+/// Replay load of a large capture file, against `wc -l` (the I/O floor) and a Python loop that
+/// `json.loads` every line (a baseline any user has), in the same run.
+enum ReplayBench: BenchMode {
+    static let name = "replay"
+    static let summary = "load a generated N-event capture file: first screen, full load, peak memory vs wc -l and Python json.loads"
+    static let optionsHelp = """
+          --events N     events in the generated file (default 1000000; 10 per request)
+          --file PATH    where the file is (generated if missing; default /tmp/ampscope-bench-N.jsonl)
+          --threads N    decode threads (default: cores)
+          --skip-python  do not run the Python baseline
+        """
+
+    static func run(_ o: inout BenchOptions) throws {
+        let events = try o.int("events", default: 1_000_000)
+        let path = o.string("file", default: "/tmp/ampscope-bench-\(events).jsonl")
+        let threads = try o.int("threads", default: 0)
+        let skipPython = o.flag("skip-python")
+        if !FileManager.default.fileExists(atPath: path) {
+            print("generating \(Bench.grouped(Double(events))) events into \(path) ...")
+            let t = Bench.time { generate(events: events, path: path) }
+            print("  generated in \(Bench.fixed(t)) s")
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        print("file: \(path), \(Bench.fixed(Double(size) / 1e6)) MB")
+
+        let wc = timeProcess("/usr/bin/wc", ["-l", path])
+        var python: Double?
+        if !skipPython {
+            python = timeProcess("/usr/bin/env", ["python3", "-c", "import json,sys\nn=0\nfor l in open(sys.argv[1],'rb'):\n    json.loads(l); n+=1\nprint(n)", path])
+        }
+
+        // ampscope: decode + validate + index, into the in-memory store the UI reads.
+        let box = ResultBox()
+        let sem = DispatchSemaphore(value: 0)
+        Task.detached {
+            let (_, r) = await HeadlessReplay.load([path], threads: threads > 0 ? threads : nil)
+            box.result = r
+            sem.signal()
+        }
+        sem.wait()
+        let r = box.result!
+        let peak = peakRSSMB()
+        var rows: [[String]] = [["", "seconds", "MB/s", "vs ampscope"]]
+        func row(_ label: String, _ s: Double) -> [String] {
+            [label, Bench.fixed(s, 2), Bench.fixed(Double(size) / 1e6 / s), Bench.fixed(s / r.totalSeconds, 2) + "×"]
+        }
+        rows.append(row("wc -l (I/O floor)", wc))
+        if let python { rows.append(row("python3 json.loads per line", python)) }
+        rows.append(row("ampscope replay load", r.totalSeconds))
+        print(Bench.table(rows))
+        print("ampscope: \(Bench.grouped(Double(r.rows))) events in \(Bench.grouped(Double(r.requests))) requests, \(r.unreadable) unreadable")
+        print("  first screen (40 rows in the store): \(r.firstScreenSeconds.map { Bench.fixed($0 * 1000, 0) + " ms" } ?? "n/a")")
+        print("  full load: \(Bench.fixed(r.totalSeconds, 2)) s = \(Bench.grouped(Double(r.rows) / r.totalSeconds)) events/s")
+        print("  in-memory index: \(Bench.fixed(Double(r.indexBytes) / 1e6)) MB; peak RSS of this process: \(Bench.fixed(peak)) MB")
+        if let python { print("  speed-up over the Python loop: \(Bench.fixed(python / r.totalSeconds, 2))× (target ≥ 4×)") }
+    }
+
+    final class ResultBox: @unchecked Sendable { var result: HeadlessReplay.Result? }
+
+    /// Writes `events` events as fixture-shape capture lines, 10 events per request.
+    static func generate(events: Int, path: String) {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let fh = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? fh.close() }
+        var gen = EventGenerator(seed: 11, identifyShare: 0.1)
+        var buffer: [UInt8] = []
+        var seq = 0
+        var remaining = events
+        while remaining > 0 {
+            let n = min(10, remaining)
+            remaining -= n
+            seq += 1
+            let body = gen.body((0..<n).map { _ in gen.event() })
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("seq", seq)
+            w.field("received_ms", gen.now)
+            w.field("client", "127.0.0.1")
+            w.field("method", "POST")
+            w.field("path", "/2/httpapi")
+            w.field("query", "")
+            w.field("http_version", "HTTP/1.1")
+            w.key("headers")
+            w.beginArray()
+            w.beginArray(); w.string("Content-Type"); w.string("application/json"); w.endArray()
+            w.beginArray(); w.string("Content-Length"); w.string(String(body.utf8.count)); w.endArray()
+            w.endArray()
+            w.field("body", body)
+            w.field("body_base64", nil as String?)
+            w.field("body_bytes", body.utf8.count)
+            w.field("events_in_body", n)
+            w.endObject()
+            buffer.append(contentsOf: w.bytes)
+            buffer.append(0x0A)
+            if buffer.count > 8 << 20 {
+                fh.write(Data(buffer))
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        fh.write(Data(buffer))
+    }
+
+    static func timeProcess(_ exe: String, _ args: [String]) -> Double {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        let t = Bench.time {
+            try? p.run()
+            p.waitUntilExit()
+        }
+        return t
+    }
+
+    static func peakRSSMB() -> Double {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return kb / 1024
+        }
+        return 0
+    }
+}
