@@ -29,8 +29,8 @@ final class StoreStreamData: StreamData, @unchecked Sendable {
     }
     private let shared = Mutex(Shared())
     private let worker = DispatchQueue(label: "ampscope.stream-view", qos: .userInitiated)
-    /// Rows scanned per lock hold: large enough to be fast, small enough not to stall writers.
-    static let chunk = 32_768
+    /// Rows decided per step (between steps a newer view can cancel the scan and progress is shown).
+    static let chunk = 262_144
 
     /// Where the data tells the UI that it changed (set by the host before the loop starts).
     var post: @Sendable (Action) -> Void = { _ in }
@@ -115,7 +115,7 @@ final class StoreStreamData: StreamData, @unchecked Sendable {
         while lo < total {
             if shared.withLock({ $0.scanGeneration }) != generation { return }
             let hi = min(total, lo + Self.chunk)
-            positions += index.positions(in: lo..<hi) { row in v.includes(row) { loader.payload(row) } }
+            positions += matching(v, lo..<hi, loader)
             lo = hi
             let now = DispatchTime.now()
             if now.uptimeNanoseconds - lastReport.uptimeNanoseconds > 100_000_000 {
@@ -147,7 +147,7 @@ final class StoreStreamData: StreamData, @unchecked Sendable {
             let total = index.rowCount
             guard current == generation, from < total else { break }
             let hi = min(total, from + Self.chunk)
-            let found = index.positions(in: from..<hi) { row in v.includes(row) { loader.payload(row) } }
+            let found = matching(v, from..<hi, loader)
             let ok: Bool = shared.withLock { s in
                 guard s.scanGeneration == generation, s.scanned == from else { return false }
                 s.positions += found
@@ -160,6 +160,33 @@ final class StoreStreamData: StreamData, @unchecked Sendable {
         post(.dataChanged)
     }
 
+    /// Positions in `range` that belong to the view: the filter decides most rows from their
+    /// columns on all cores; only rows it cannot decide load their payload.
+    private func matching(_ v: StreamView, _ range: Range<Int>, _ loader: PayloadCache) -> [Int] {
+        let (decided, undecided) = index.scan(v.filter, in: range)
+        var out: [Int]
+        if undecided.isEmpty {
+            out = decided
+        } else {
+            var extra: [Int] = []
+            for p in undecided {
+                if let row = index.row(p), v.filter.matches(row, payload: loader.payload(row)) { extra.append(p) }
+            }
+            // Both lists are ascending: merge them.
+            out = []
+            out.reserveCapacity(decided.count + extra.count)
+            var i = 0
+            var j = 0
+            while i < decided.count || j < extra.count {
+                if j >= extra.count || (i < decided.count && decided[i] < extra[j]) { out.append(decided[i]); i += 1 } else { out.append(extra[j]); j += 1 }
+            }
+        }
+        if v.markedOnly {
+            out = out.filter { p in index.row(p).map { v.marks.contains(RowID($0)) } ?? false }
+        }
+        return out
+    }
+
     /// Capture ids of the rows in a view, in order, without repeats (exports).
     func captureIDs(in v: StreamView) -> [Int64] {
         let loader = PayloadCache(store.payloads)
@@ -168,7 +195,7 @@ final class StoreStreamData: StreamData, @unchecked Sendable {
         var lo = 0
         while lo < total {
             let hi = min(total, lo + Self.chunk)
-            for p in index.positions(in: lo..<hi, where: { row in v.includes(row) { loader.payload(row) } }) {
+            for p in matching(v, lo..<hi, loader) {
                 if let id = index.row(p)?.captureID, ids.last != id { ids.append(id) }
             }
             lo = hi

@@ -35,6 +35,7 @@ struct CaptureIndex: Sendable {
         var eventType: Int32
         var user: Int32
         var device: Int32
+        var insert: Int32
         var rules: Int32         // index into `ruleSets`
         var errors: UInt16
         var warnings: UInt16
@@ -104,7 +105,7 @@ struct CaptureIndex: Sendable {
         if s.counts.errors > 0 { rowsWithErrors += 1 }
         if s.counts.warnings > 0 { rowsWithWarnings += 1 }
         rows.append(Row(capture: slot, eventIndex: Int32(s.index), eventType: strings.id(s.eventType),
-                        user: strings.id(s.userID), device: strings.id(s.deviceID),
+                        user: strings.id(s.userID), device: strings.id(s.deviceID), insert: strings.id(s.insertID),
                         rules: ruleSet(s.rules),
                         errors: UInt16(clamping: s.counts.errors), warnings: UInt16(clamping: s.counts.warnings),
                         infos: UInt16(clamping: s.counts.infos), time: s.time ?? .min, session: s.sessionID ?? .min))
@@ -139,7 +140,7 @@ struct CaptureIndex: Sendable {
         counts.infos = Int(r.infos)
         let summary = EventSummary(
             index: Int(r.eventIndex), eventType: strings.string(r.eventType), userID: strings.optional(r.user),
-            deviceID: strings.optional(r.device), insertID: nil, time: r.time == .min ? nil : r.time,
+            deviceID: strings.optional(r.device), insertID: strings.optional(r.insert), time: r.time == .min ? nil : r.time,
             sessionID: r.session == .min ? nil : r.session, counts: counts,
             rules: ruleSets[Int(r.rules)])
         return StreamRow(captureID: firstID + Int64(r.capture), receivedAt: e.receivedAt, sourceKind: e.sourceKind,

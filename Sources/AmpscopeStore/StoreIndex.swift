@@ -1,4 +1,5 @@
 import AmpscopeCore
+import Dispatch
 import Synchronization
 
 /// The store's in-memory index, readable from any thread without waiting for the store actor.
@@ -55,6 +56,39 @@ public final class StoreIndex: Sendable {
             for i in lo..<hi where predicate(idx.streamRow(i)) { out.append(i) }
             return out
         }
+    }
+
+    /// Decides `filter` over the rows in `range` from their columns, on `threads` threads, without
+    /// holding the lock (it scans a copy-on-write snapshot, so writers are not held up).
+    /// Returns the positions that match and those that need their payload to decide, in order.
+    public func scan(_ filter: Filter, in range: Range<Int>, threads: Int = 2) -> (matches: [Int], needsPayload: [Int]) {
+        let snapshot = state.withLock { $0 }
+        let lo = max(0, range.lowerBound)
+        let hi = min(snapshot.rowCount, range.upperBound)
+        guard lo < hi else { return ([], []) }
+        let parts = max(1, min(threads, (hi - lo) / 65_536 + 1))
+        let step = (hi - lo + parts - 1) / parts
+        let results = Mutex([(Int, [Int], [Int])]())
+        DispatchQueue.concurrentPerform(iterations: parts) { k in
+            let a = lo + k * step
+            let b = min(hi, a + step)
+            guard a < b else { return }
+            var matches: [Int] = []
+            var needs: [Int] = []
+            var buffer: [StreamRow] = []
+            buffer.reserveCapacity(4096)
+            var i = a
+            while i < b {
+                let end = min(b, i + 4096)
+                buffer.removeAll(keepingCapacity: true)
+                for j in i..<end { buffer.append(snapshot.streamRow(j)) }
+                buffer.withUnsafeBufferPointer { filter.scan($0, offset: i, matches: &matches, needsPayload: &needs) }
+                i = end
+            }
+            results.withLock { $0.append((k, matches, needs)) }
+        }
+        let ordered = results.withLock { $0 }.sorted { $0.0 < $1.0 }
+        return (ordered.flatMap(\.1), ordered.flatMap(\.2))
     }
 
     /// First row of a capture.

@@ -1,5 +1,6 @@
 import AmpscopeApp
 import AmpscopeCore
+import AmpscopeStore
 import Foundation
 
 /// Replay load of a large capture file, against `wc -l` (the I/O floor) and a Python loop that
@@ -37,8 +38,9 @@ enum ReplayBench: BenchMode {
         let box = ResultBox()
         let sem = DispatchSemaphore(value: 0)
         Task.detached {
-            let (_, r) = await HeadlessReplay.load([path], threads: threads > 0 ? threads : nil)
+            let (store, r) = await HeadlessReplay.load([path], threads: threads > 0 ? threads : nil)
             box.result = r
+            box.store = store
             sem.signal()
         }
         sem.wait()
@@ -57,9 +59,36 @@ enum ReplayBench: BenchMode {
         print("  full load: \(Bench.fixed(r.totalSeconds, 2)) s = \(Bench.grouped(Double(r.rows) / r.totalSeconds)) events/s")
         print("  in-memory index: \(Bench.fixed(Double(r.indexBytes) / 1e6)) MB; peak RSS of this process: \(Bench.fixed(peak)) MB")
         if let python { print("  speed-up over the Python loop: \(Bench.fixed(python / r.totalSeconds, 2))× (target ≥ 4×)") }
+        if let store = box.store { filterTimes(store) }
     }
 
-    final class ResultBox: @unchecked Sendable { var result: HeadlessReplay.Result? }
+    final class ResultBox: @unchecked Sendable {
+        var result: HeadlessReplay.Result?
+        var store: CaptureStore?
+    }
+
+    /// Row-only filters over the loaded store, as the UI applies them (all cores, no lock held),
+    /// against a plain loop that compares one column of rows already in memory.
+    static func filterTimes(_ store: CaptureStore) {
+        let index = store.index
+        let n = index.rowCount
+        let rows = index.rows(0..<n)
+        var sink = 0
+        let baseline = Bench.median((0..<3).map { _ in
+            Bench.time { for r in rows where r.status >= 400 { sink &+= 1 } }
+        })
+        var table: [[String]] = [["filter over \(Bench.grouped(Double(n))) rows", "ms", "matches", "vs loop"]]
+        table.append(["plain loop: status >= 400 (baseline)", Bench.fixed(baseline * 1000), Bench.grouped(Double(sink / 3)), "1.00×"])
+        for text in ["status:4xx", "severity:error", "type:checkout", "user:user-1000", "rule:unknown-field or type:song", "!type:page and device:0a"] {
+            guard let f = try? Filter(text) else { continue }
+            var found = 0
+            let t = Bench.median((0..<3).map { _ in
+                Bench.time { found = index.scan(f, in: 0..<n).matches.count }
+            })
+            table.append([text, Bench.fixed(t * 1000), Bench.grouped(Double(found)), Bench.fixed(t / baseline, 2) + "×"])
+        }
+        print(Bench.table(table))
+    }
 
     /// Writes `events` events as fixture-shape capture lines, 10 events per request.
     static func generate(events: Int, path: String) {
