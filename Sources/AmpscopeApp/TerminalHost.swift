@@ -59,9 +59,11 @@ enum TerminalHost {
         let changes = await store.subscribe()
         let watcher = Task { for await change in changes { data.storeChanged(change) } }
         let tasks = background(loop, data)
+        let signals = QuitSignals.install { [weak loop] in loop?.post(.command(.quit)) }
 
         await MainActor.run { loop.run() }
 
+        signals.cancel()
         terminal.close()
         for t in tasks { t.cancel() }
         watcher.cancel()
