@@ -50,7 +50,7 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "Seconds a kept-alive connection may stay silent (default 60).")
     var idleTimeout: Double = 60
 
-    @Option(name: .long, help: "Event-loop threads (default: one per core).")
+    @Option(name: .long, help: "Event-loop threads (default 1; validation is serialized, so more rarely help).")
     var threads: Int?
 
     @Flag(name: .long, help: "Print one JSON object per request (NDJSON: decoded events, findings, emulated and real answers).")

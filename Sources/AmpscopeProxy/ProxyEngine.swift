@@ -98,10 +98,8 @@ final class ProxyEngine: Sendable {
 
     /// Handles an Amplitude (or any non-internal) request. Returns only after the capture is committed.
     func handle(_ request: ProxyRequest) async -> ProxyResponse {
-        let (path, query) = request.pathAndQuery
-        var capture = Capture(receivedAt: request.receivedAt, source: .proxy, method: request.method, path: path,
-                              query: query, httpVersion: request.httpVersion, headers: request.headers,
-                              body: request.body, client: request.client)
+        var capture = Self.capture(request)
+        let path = capture.path
 
         // Fault injection decides first: a faulted request never reaches the upstream.
         var decision: InjectionDecision?
@@ -153,12 +151,34 @@ final class ProxyEngine: Sendable {
             }
         }
 
+        return await commit(process(capture), reply: reply)
+    }
+
+    /// True when a request needs nothing asynchronous before it is processed (sink mode, no
+    /// injection): the handler then processes it on its event loop, off the cooperative pool.
+    var processesInline: Bool { injector == nil && upstream == nil }
+
+    static func capture(_ request: ProxyRequest) -> Capture {
+        let (path, query) = request.pathAndQuery
+        return Capture(receivedAt: request.receivedAt, source: .proxy, method: request.method, path: path,
+                       query: query, httpVersion: request.httpVersion, headers: request.headers,
+                       body: request.body, client: request.client)
+    }
+
+    /// Decode, validate, emulate (synchronous; takes the shared validation lock briefly).
+    func process(_ capture: Capture) -> Processed {
         let processed = ingest.process(capture, now: Self.nowMs())
         ProxyStats.bump(stats.requests)
         ProxyStats.bump(stats.events, by: processed.request.records.count)
         let counts = processed.counts
         if counts.errors > 0 { ProxyStats.bump(stats.errors, by: counts.errors) }
         if counts.warnings > 0 { ProxyStats.bump(stats.warnings, by: counts.warnings) }
+        return processed
+    }
+
+    /// Stores the capture (returns once it is committed) and chooses the answer: `reply` (a
+    /// fault, the upstream's or a fallback) or the emulated one; 503 when it cannot be stored.
+    func commit(_ processed: Processed, reply: ProxyResponse?) async -> ProxyResponse {
         do {
             _ = try await store.append(processed)
         } catch {

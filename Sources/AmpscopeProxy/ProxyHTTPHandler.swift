@@ -291,7 +291,14 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let engine = self.engine
         let promise = context.eventLoop.makePromise(of: ProxyResponse.self)
-        promise.completeWithTask { await engine.handle(request) }
+        if engine.processesInline {
+            // Sink mode: validate here, on the event loop. The validation lock is then never
+            // waited for on the cooperative pool, which the store's commits need.
+            let processed = engine.process(ProxyEngine.capture(request))
+            promise.completeWithTask { await engine.commit(processed, reply: nil) }
+        } else {
+            promise.completeWithTask { await engine.handle(request) }
+        }
         promise.futureResult.assumeIsolated().whenSuccess { response in
             self.respond(context, response, to: request)
         }

@@ -57,7 +57,7 @@ public final class ProxyServer: Sendable {
     @discardableResult
     public func start() async throws -> BoundAddress {
         guard running.withLock({ $0 == nil }) else { throw ServerError.alreadyStarted }
-        let threads = max(1, configuration.eventLoopThreads ?? System.coreCount)
+        let threads = max(1, configuration.eventLoopThreads ?? 1)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let upstream = configuration.upstream.map { UpstreamClient(target: $0, timeout: configuration.upstreamTimeout, group: group) }
         let engine = ProxyEngine(configuration: configuration, store: store, ingest: ingest, stats: stats, upstream: upstream)

@@ -12,12 +12,12 @@ enum ProxyBaselineBench: BenchMode {
     static let summary = "constant-answer NIO HTTP server: the baseline for Scripts/bench-proxy.sh (runs until killed)"
     static let optionsHelp = """
       --listen HOST:PORT  address (default 127.0.0.1:8788)
-      --threads N         event-loop threads (default: one per core, like the proxy)
+      --threads N         event-loop threads (default 1, like the proxy)
     """
 
     static func run(_ o: inout BenchOptions) throws {
         let listen = o.string("listen", default: "127.0.0.1:8788")
-        let threads = try o.int("threads", default: System.coreCount)
+        let threads = try o.int("threads", default: 1)
         try o.rejectUnused()
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             throw BenchError("--listen needs HOST:PORT")
