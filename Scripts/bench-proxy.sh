@@ -9,7 +9,8 @@
 # Environment: DURATION (s per measured run, default 10), WARMUP (s, default 2), CONNS (default 32),
 # WRK_THREADS (default 1), THREADS (event loops of both servers, default 1), SCRATCH (default
 # .build-proxy-rel), NO_BUILD=1 (use the existing build), MODES (default "baseline quiet output";
-# also "json"), AMPSCOPE (an ampscope binary to measure instead of the one just built).
+# also "json", and "memory": the same proxy with an in-memory store, to split out SQLite's cost),
+# AMPSCOPE (an ampscope binary to measure instead of the one just built).
 # The machine's cores are shared by wrk and the server: figures are loopback, not network, figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,6 +84,9 @@ for mode in $MODES; do
         baseline)
             "$BIN/ampscope-bench" proxy-baseline --listen "127.0.0.1:$port" --threads "$THREADS" >/dev/null 2>"$TMP/baseline.err" &
             ;;
+        memory)
+            "$BIN/ampscope-bench" proxy-server --listen "127.0.0.1:$port" --threads "$THREADS" --store memory >/dev/null 2>"$TMP/memory.err" &
+            ;;
         quiet)
             "$AMPSCOPE" proxy --listen "127.0.0.1:$port" --store "$TMP/quiet.sqlite" --threads "$THREADS" --quiet 2>"$TMP/quiet.err" &
             ;;
@@ -104,7 +108,7 @@ for mode in $MODES; do
     echo "$mode $line cpu_ticks=$((t1 - t0)) rss_kb=$rss" >> "$RESULTS"
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
-    if [ "$mode" != baseline ]; then
+    if [ "$mode" != baseline ] && [ "$mode" != memory ]; then
         stored=$(sqlite3 "$TMP/$mode.sqlite" 'SELECT count(*) FROM capture' 2>/dev/null || echo "?")
         echo "$mode stored=$stored" >> "$TMP/stored"
     fi
@@ -127,6 +131,7 @@ try:
 except FileNotFoundError:
     pass
 labels = {"baseline": "baseline (constant answer, no decode/store)",
+          "memory": "proxy, in-memory store (decode+validate, no SQLite)",
           "quiet": "ampscope proxy --quiet (decode+validate+store)",
           "output": "ampscope proxy (+ one line per request)",
           "json": "ampscope proxy --json (+ NDJSON per request)"}

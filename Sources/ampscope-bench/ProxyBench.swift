@@ -1,3 +1,6 @@
+import AmpscopeCore
+import AmpscopeProxy
+import AmpscopeStore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -75,4 +78,50 @@ final class ConstantAnswerHandler: ChannelInboundHandler {
             }
         }
     }
+}
+
+/// `ampscope-bench proxy-server`: the real `ProxyServer` (sink mode) with a store of choice, so
+/// Scripts/bench-proxy.sh can split the proxy's cost: `--store memory` keeps captures in memory
+/// (decode + validate + answer, no SQLite), a path behaves like `ampscope proxy --quiet`.
+enum ProxyServerBench: BenchMode {
+    static let name = "proxy-server"
+    static let summary = "the capture proxy in sink mode with an in-memory or SQLite store (runs until killed)"
+    static let optionsHelp = """
+      --listen HOST:PORT  address (default 127.0.0.1:8789)
+      --threads N         event-loop threads (default 1, like the proxy)
+      --store memory|PATH where captures go (default memory)
+    """
+
+    static func run(_ o: inout BenchOptions) throws {
+        let listen = o.string("listen", default: "127.0.0.1:8789")
+        let threads = try o.int("threads", default: 1)
+        let storeArg = o.string("store", default: "memory")
+        try o.rejectUnused()
+        let (host, port) = try ListenAddress.parse(listen)
+        let store = try CaptureStore(path: storeArg == "memory" ? nil : storeArg)
+        let config = ProxyConfiguration(host: host, port: port, eventLoopThreads: threads)
+        let server = ProxyServer(configuration: config, store: store)
+        let started = DispatchSemaphore(value: 0)
+        let failure = BenchFailureBox()
+        Task {
+            do {
+                let bound = try await server.start()
+                FileHandle.standardOutput.write(Data("proxy-server listening on \(bound) (store: \(storeArg))\n".utf8))
+            } catch {
+                failure.set("\(error)")
+            }
+            started.signal()
+        }
+        started.wait()
+        if let f = failure.message { throw BenchError(f) }
+        // Serve until the process is killed.
+        while true { sleep(3600) }
+    }
+}
+
+final class BenchFailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text: String?
+    func set(_ s: String) { lock.lock(); text = s; lock.unlock() }
+    var message: String? { lock.lock(); defer { lock.unlock() }; return text }
 }

@@ -13,6 +13,7 @@ import Foundation
 let benchModes: [any BenchMode.Type] = [
     CoreBench.self,
     ProxyBaselineBench.self,
+    ProxyServerBench.self,
     UIBench.self,
     DebugBench.self,
     ReplayBench.self,
