@@ -37,25 +37,27 @@ actor HeadlessPrinter {
                 printedRows = 0
                 lastCapture = nil
             }
-            await catchUp(to: change.rowCount)
+            catchUp(to: change.rowCount)
         }
     }
 
     /// Prints every row not printed yet (call once more before closing the store).
     func catchUp() async {
-        await catchUp(to: await store.rowCount)
+        catchUp(to: store.index.rowCount)
     }
 
-    private func catchUp(to rowCount: Int) async {
+    /// Reads through the store's thread-safe index and payload reader, never through the store
+    /// actor, so printing does not queue behind (or delay) the commits of live captures.
+    private func catchUp(to rowCount: Int) {
         while printedRows < rowCount {
             let hi = min(rowCount, printedRows + 512)
-            let rows = await store.rows(printedRows..<hi)
+            let rows = store.index.rows(printedRows..<hi)
             if rows.isEmpty { break }
             printedRows += rows.count
             for row in rows where row.captureID != lastCapture {
                 lastCapture = row.captureID
                 do {
-                    let p = try await store.processed(row.captureID)
+                    let p = try store.payloads.processed(row.captureID)
                     out.write(format == .json ? jsonLine(p, id: row.captureID) : textLine(p))
                     printedCaptures += 1
                 } catch {
