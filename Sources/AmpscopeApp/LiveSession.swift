@@ -43,6 +43,8 @@ struct LiveOptions: ParsableArguments {
 
     @OptionGroup var ui: UIOptions
 
+    @OptionGroup var debugOptions: DebugLogOptions
+
     func validateOptions() throws {
         do { _ = try ListenAddress.parse(listen) } catch { throw ValidationError(error.description) }
         if let forward { do { _ = try ForwardTarget(parsing: forward) } catch { throw ValidationError(error.description) } }
@@ -50,6 +52,7 @@ struct LiveOptions: ParsableArguments {
         guard minIDLength >= 1 else { throw ValidationError("--min-id-length must be at least 1") }
         for spec in inject { do { _ = try FaultInjection(parsing: spec) } catch { throw ValidationError(error.description) } }
         if let speed, speed <= 0 { throw ValidationError("--speed must be more than 0") }
+        try debugOptions.check()
     }
 }
 
@@ -78,6 +81,7 @@ struct LiveSession {
         config.injections = try o.inject.map { try FaultInjection(parsing: $0) }
         let problems = ProblemLog()
         config.onProblem = { problems.add($0) }
+        let debugHub = DebugHub.make(store: store, options: o.debugOptions, proxy: &config)
         let server = ProxyServer(configuration: config, store: store, ingest: shared)
         let bound: ProxyServer.BoundAddress
         do {
@@ -97,13 +101,13 @@ struct LiveSession {
         do {
           try await TerminalHost.run(
             store: store, ingest: shared, storePath: storePath, proxyAddress: bound.description, ui: o.ui,
-            environment: environment,
+            environment: environment, debug: debugHub,
             background: { loop, data in
                 problemsLog.post = { [weak loop] m in loop?.post(.message(m, isError: true)) }
                 var tasks: [Task<Void, Never>] = []
                 if o.demo { tasks.append(Task { await DemoFeeder.run(ingest: shared, store: store) }) }
                 if !replayPaths.isEmpty {
-                    tasks.append(Task { await ReplayDriver.run(replayPaths, options: replay, store: store, ingest: shared, loop: loop) })
+                    tasks.append(Task { await ReplayDriver.run(replayPaths, options: replay, store: store, ingest: shared, loop: loop, debug: debugHub) })
                 }
                 return tasks
             })

@@ -49,6 +49,8 @@ final class Replayer: @unchecked Sendable {
     var onProgress: @Sendable (Progress) -> Void = { _ in }
     /// SDK log lines (TypeScript console output, Python logs) by file, in order.
     var onDebugLines: @Sendable (_ file: String, _ format: InputFormat, _ lines: [(line: Int, text: String)]) -> Void = { _, _, _ in }
+    /// An SDK log file was read to its end and is not followed.
+    var onDebugEnd: @Sendable (_ file: String) -> Void = { _ in }
 
     private let progressState = Mutex(Progress())
     private var pacer: ReplayPacer
@@ -207,11 +209,13 @@ final class Replayer: @unchecked Sendable {
             let fileID = await store.registerFile(path)
             return LineFileSource(path: path, name: displayName, fileID: fileID, threads: options.threads, follow: options.follow)
         case .tsLog, .pythonLog:
-            return LogFileSource(path: path, name: displayName, format: fmt, follow: options.follow) { [weak self] lines in
+            let source = LogFileSource(path: path, name: displayName, format: fmt, follow: options.follow) { [weak self] lines in
                 guard let self else { return }
                 self.update { $0.debugLines += lines.count }
                 self.onDebugLines(displayName, fmt, lines)
             }
+            if !options.follow { onDebugEnd(displayName) }
+            return source
         case .store:
             return StoreFileSource(path: path, name: displayName)
         case .har, .body, .gzip:
@@ -230,6 +234,7 @@ final class Replayer: @unchecked Sendable {
             for (n, l) in LineSplitter(bytes) { lines.append((n, String(decoding: l, as: UTF8.self))) }
             update { $0.debugLines += lines.count }
             onDebugLines(name, fmt!, lines)
+            onDebugEnd(name)
             return nil
         }
         var lastTime: Int64 = 0

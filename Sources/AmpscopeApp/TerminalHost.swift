@@ -37,8 +37,9 @@ struct UIOptions: ParsableArguments {
 enum TerminalHost {
     /// `background` starts the tasks that feed the store (demo, replay...) once the loop exists;
     /// they are cancelled when the UI ends.
+    /// `debug`: the SDK debug side (the Debug tab, the SDK-calls list), started with the loop.
     static func run(store: CaptureStore, ingest: SharedIngest, storePath: String?, proxyAddress: String?, ui: UIOptions,
-                    environment: [String: String],
+                    environment: [String: String], debug: DebugHub? = nil,
                     background: (UILoop, StoreStreamData) -> [Task<Void, Never>]) async throws {
         guard case .success(let theme) = UIFiles.theme(ui.theme, environment: environment) else { throw ExitCode(2) }
         let keyTable = UIFiles.keys(path: ui.keys, environment: environment).0
@@ -53,11 +54,13 @@ enum TerminalHost {
             LiveSession.fail("\(error)")
             throw ExitCode(2)
         }
-        let session = UISession(config: config, keys: keyTable, theme: theme, data: data, size: terminal.size)
+        let session = UISession(config: config, keys: keyTable, theme: theme, data: data, size: terminal.size, debug: debug?.session)
         let loop = UILoop(session: session, terminal: terminal, handler: effects, themeLoader: UIFiles.themeLoader(environment: environment))
         data.post = { [weak loop] a in loop?.post(a) }
         let changes = await store.subscribe()
         let watcher = Task { for await change in changes { data.storeChanged(change) } }
+        debug?.post = { [weak loop] a in loop?.post(a) }
+        let debugTasks = await debug?.start() ?? []
         let tasks = background(loop, data)
         let signals = QuitSignals.install { [weak loop] in loop?.post(.command(.quit)) }
 
@@ -65,7 +68,7 @@ enum TerminalHost {
 
         signals.cancel()
         terminal.close()
-        for t in tasks { t.cancel() }
+        for t in tasks + debugTasks { t.cancel() }
         watcher.cancel()
     }
 }
@@ -79,13 +82,18 @@ struct ReplayOptions: Sendable {
 
 /// Runs a replay into the store and reports progress in the UI's status line.
 enum ReplayDriver {
-    static func run(_ paths: [String], options: ReplayOptions, store: CaptureStore, ingest: SharedIngest, loop: UILoop) async {
+    static func run(_ paths: [String], options: ReplayOptions, store: CaptureStore, ingest: SharedIngest, loop: UILoop,
+                    debug: DebugHub? = nil) async {
         var o = Replayer.Options()
         o.format = options.format
         o.endpoint = options.endpoint
         o.speed = options.speed
         o.follow = options.follow
         let replayer = Replayer(store: store, ingest: ingest, options: o)
+        if let debug {
+            replayer.onDebugLines = { file, _, lines in debug.replayLines(file, lines) }
+            replayer.onDebugEnd = { file in debug.replayEnded(file) }
+        }
         let started = Date()
         let lastPost = LockedTime()
         replayer.onProgress = { [weak loop] p in
@@ -140,7 +148,9 @@ struct ReplayCommand: AsyncParsableCommand {
         """)
 
     @Argument(help: "Files to replay (- reads standard input).", completion: .file())
-    var files: [String]
+    var files: [String] = []
+
+    @OptionGroup var debugOptions: DebugLogOptions
 
     @Option(name: .long, help: "Input format instead of detecting it: captures, har, body, ts-log, python-log, store.")
     var format: String?
@@ -163,6 +173,13 @@ struct ReplayCommand: AsyncParsableCommand {
     @OptionGroup var ui: UIOptions
 
     func validate() throws {
+        if files.isEmpty && debugOptions.debugLog.isEmpty {
+            throw ValidationError("give files to replay, or an SDK log with --debug-log FILE (or - for standard input)")
+        }
+        if files.contains("-") && debugOptions.debugLog.contains("-") {
+            throw ValidationError("standard input can be replayed (-) or read as an SDK log (--debug-log -), not both")
+        }
+        try debugOptions.check()
         if let f = format, InputFormat(userSpelling: f) == nil {
             throw ValidationError("unknown format '\(f)': use captures, har, body, ts-log, python-log or store")
         }
@@ -180,8 +197,11 @@ struct ReplayCommand: AsyncParsableCommand {
         let shared = SharedIngest(ingest: ingest, settings: ValidationSettings(defaultMinIdLength: minIDLength, expectedAPIKey: apiKey))
         let options = ReplayOptions(format: format.flatMap(InputFormat.init(userSpelling:)), endpoint: endpointOverride, speed: speed, follow: follow)
         let paths = files
-        try await TerminalHost.run(store: store, ingest: shared, storePath: nil, proxyAddress: nil, ui: ui, environment: environment) { loop, _ in
-            [Task { await ReplayDriver.run(paths, options: options, store: store, ingest: shared, loop: loop) }]
+        let hub = DebugHub(store: store)
+        hub.open(debugOptions.debugLog)
+        try await TerminalHost.run(store: store, ingest: shared, storePath: nil, proxyAddress: nil, ui: ui, environment: environment,
+                                   debug: hub) { loop, _ in
+            paths.isEmpty ? [] : [Task { await ReplayDriver.run(paths, options: options, store: store, ingest: shared, loop: loop, debug: hub) }]
         }
         await store.close()
     }

@@ -5,6 +5,8 @@ import Foundation
 /// Why the terminal UI could not start.
 public enum TerminalStartError: Error, CustomStringConvertible, Equatable {
     case notATerminal
+    /// Standard input or output is not a terminal and the controlling terminal cannot be opened.
+    case noControllingTerminal(String)
     case noTERM
     case unknownTERM(String)
 
@@ -12,6 +14,8 @@ public enum TerminalStartError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .notATerminal:
             return "the terminal UI needs a terminal: stdin and stdout are not both a tty (use `ampscope check` or the headless commands in scripts)"
+        case .noControllingTerminal(let why):
+            return "the terminal UI needs a terminal: standard input or output is redirected and /dev/tty cannot be opened (\(why)); run it from a terminal, or use `ampscope check` and the headless commands in scripts"
         case .noTERM:
             return "TERM is not set, so the terminal's capabilities are unknown: set it (for example TERM=xterm-256color)"
         case .unknownTERM(let t):
@@ -41,13 +45,21 @@ public final class CursesTerminal: Terminal {
     public let clipboardFile: String
 
     /// Starts curses. Fails cleanly (never exits the process) when there is no usable terminal.
+    ///
+    /// Like `less`, it reads keys from the controlling terminal (`/dev/tty`) when standard input
+    /// is not one (`node app.js | ampscope --debug-log -`), and draws there when standard output
+    /// is redirected.
     public init(theme: Theme, mouse: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) throws(TerminalStartError) {
-        guard isatty(0) == 1, isatty(1) == 1 else { throw .notATerminal }
-        guard let term = environment["TERM"], !term.isEmpty else { throw .noTERM }
+        let (inFD, outFD) = try Self.terminalDescriptors()
+        guard let term = environment["TERM"], !term.isEmpty else {
+            _ = Foundation.close(inFD)
+            _ = Foundation.close(outFD)
+            throw .noTERM
+        }
         // Wide characters need a UTF-8 locale; the machine may only have C.UTF-8.
         setlocale(LC_ALL, "")
         if String(cString: shim_codeset()) != "UTF-8" { setlocale(LC_CTYPE, "C.UTF-8") }
-        guard let out = fdopen(dup(1), "w"), let inp = fdopen(dup(0), "r") else { throw .notATerminal }
+        guard let out = fdopen(outFD, "w"), let inp = fdopen(inFD, "r") else { throw .notATerminal }
         guard let scr = newterm(nil, out, inp) else { throw .unknownTERM(term) }
         screen = scr
         _ = set_term(scr)
@@ -83,6 +95,24 @@ public final class CursesTerminal: Terminal {
     }
 
     deinit { close() }
+
+    /// The descriptors curses reads keys from and draws to (both owned by the caller): copies
+    /// of standard input and output when they are terminals, else the controlling terminal.
+    public static func terminalDescriptors(isTTY: (Int32) -> Bool = { isatty($0) == 1 },
+                                           openTTY: () -> Int32 = { open("/dev/tty", O_RDWR | O_NOCTTY) })
+        throws(TerminalStartError) -> (input: Int32, output: Int32) {
+        let inTTY = isTTY(0)
+        let outTTY = isTTY(1)
+        if inTTY && outTTY { return (dup(0), dup(1)) }
+        let tty = openTTY()
+        guard tty >= 0 else {
+            let why = String(cString: strerror(errno))
+            throw .noControllingTerminal("/dev/tty: " + why)
+        }
+        let input = inTTY ? dup(0) : tty
+        let output = outTTY ? dup(1) : (inTTY ? tty : dup(tty))
+        return (input, output)
+    }
 
     /// Restores the terminal. Safe to call twice.
     public func close() {

@@ -9,9 +9,11 @@ public final class UISession {
     public let data: any StreamData
     public var theme: Theme
 
+    /// `debug`: the SDK debug session the Debug tab and the SDK-calls list read (nil: none is open).
     public init(config: UIConfig = UIConfig(), keys: KeyTable = .standard, theme: Theme = .dark, data: any StreamData,
-                size: Size = Size(cols: 80, rows: 24)) {
+                size: Size = Size(cols: 80, rows: 24), debug: SharedDebugSession? = nil) {
         self.state = AppState(config: config, keys: keys, size: size)
+        self.state.debug = debug.map(DebugContext.init(session:))
         self.data = data
         self.theme = theme
     }

@@ -114,7 +114,7 @@ struct ScreenSnapshotTests {
         Snapshot.check("marked-none-\(Self.small)", h.session.render())
     }
 
-    @Test("debug tab placeholder and a terminal that is too small")
+    @Test("debug tab without an SDK log, and a terminal that is too small")
     func debugAndTiny() {
         let h = host(Self.small)
         h.press(.char("4"))

@@ -117,12 +117,15 @@ public struct DebugRowInfo: Sendable, Equatable {
     public var fate: String
     /// Warnings and errors the SDK logged about this wire event.
     public var sdkProblems: Int
+    /// Wire events (attempts) that carried the trace's event; 0 when it never reached the wire.
+    public var wireEvents: Int
 
-    public init(traceID: Int, method: String?, fate: String, sdkProblems: Int) {
+    public init(traceID: Int, method: String?, fate: String, sdkProblems: Int, wireEvents: Int = 1) {
         self.traceID = traceID
         self.method = method
         self.fate = fate
         self.sdkProblems = sdkProblems
+        self.wireEvents = wireEvents
     }
 }
 
@@ -312,7 +315,7 @@ public struct DebugJoiner: Sendable {
         guard let t = wireTrace[ref] else { return nil }
         let tr = traces[t]
         let problems = notes(forWire: ref).filter { records[$0].level >= .warn }.count
-        return DebugRowInfo(traceID: t, method: tr.method, fate: tr.fate.keyword, sdkProblems: problems)
+        return DebugRowInfo(traceID: t, method: tr.method, fate: tr.fate.keyword, sdkProblems: problems, wireEvents: tr.wire.count)
     }
 
     /// The trace of an insert_id (from the log, or linked to the log by the heuristic).

@@ -74,6 +74,14 @@ public struct DebugSession: Sendable {
 
     public var sources: [String] { order }
 
+    /// Returns the located problems of every source reported since the last call, and forgets
+    /// them (live sources: each problem is handed out once).
+    public mutating func takeProblems() -> [InputProblem] {
+        var out: [InputProblem] = []
+        for s in order { out += withParser(s) { $0.takeProblems() } }
+        return out
+    }
+
     /// Runs `body` on the source's parser, taken out of the dictionary meanwhile so that its
     /// buffers are mutated in place (no copy-on-write of an open block).
     private mutating func withParser<R>(_ source: String, _ body: (inout DebugLogParser) -> R) -> R {

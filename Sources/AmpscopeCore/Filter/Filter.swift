@@ -11,17 +11,39 @@ public struct Filter: Sendable, Equatable {
     public let expression: FilterExpression
     /// False when every row can be decided from its columns alone.
     public let mayNeedPayload: Bool
+    /// True when the filter has debug terms (`sdk:`, `fate:`, `has:`): they read the SDK side of
+    /// each row through `debug`, so the result changes when the debug session does.
+    public let usesDebug: Bool
+    /// Where debug terms look rows up (nil: no row has an SDK side). See `bound(to:)`.
+    public let debug: (any FilterDebugLookup)?
     /// The expression compiled for fast row-only evaluation.
     let program: FilterProgram
 
-    public init(_ text: String) throws(FilterError) {
+    public init(_ text: String, debug: (any FilterDebugLookup)? = nil) throws(FilterError) {
         self.expression = try FilterParser.parse(text)
         var t = Substring(text)
         while let f = t.first, f == " " || f == "\t" { t.removeFirst() }
         while let l = t.last, l == " " || l == "\t" { t.removeLast() }
         self.text = String(t)
         self.mayNeedPayload = Filter.needsPayload(expression)
-        self.program = FilterProgram.compile(expression)
+        self.usesDebug = FilterDebug.usesDebug(expression)
+        self.debug = debug
+        self.program = FilterProgram.compile(expression, debug: debug)
+    }
+
+    private init(copying f: Filter, debug: (any FilterDebugLookup)?) {
+        text = f.text
+        expression = f.expression
+        mayNeedPayload = f.mayNeedPayload
+        usesDebug = f.usesDebug
+        self.debug = debug
+        program = f.usesDebug ? FilterProgram.compile(f.expression, debug: debug) : f.program
+    }
+
+    /// The same filter reading debug terms from `lookup` (a snapshot: the filter does not see
+    /// later changes; bind again to refresh). A filter without debug terms is returned as is.
+    public func bound(to lookup: (any FilterDebugLookup)?) -> Filter {
+        usesDebug ? Filter(copying: self, debug: lookup) : self
     }
 
     /// Filters are equal when their texts are.
@@ -85,12 +107,12 @@ public struct Filter: Sendable, Equatable {
 
     /// The same verdict by walking the expression tree (the reference the compiled form is tested against).
     func evaluateTree(_ row: StreamRow) -> FilterVerdict {
-        Filter.eval(expression, row, nil).verdict
+        Filter.eval(expression, row, nil, debug).verdict
     }
 
     /// Decides a row with its payload at hand (pass nil when there is none: payload terms then fail).
     public func matches(_ row: StreamRow, payload: FilterPayload?) -> Bool {
-        switch Filter.eval(expression, row, payload ?? .absent) {
+        switch Filter.eval(expression, row, payload ?? .absent, debug) {
         case .yes: return true
         case .no, .unknown: return false
         }
@@ -112,14 +134,14 @@ public struct Filter: Sendable, Equatable {
         }
     }
 
-    static func eval(_ e: FilterExpression, _ row: StreamRow, _ payload: FilterPayload?) -> Tri {
+    static func eval(_ e: FilterExpression, _ row: StreamRow, _ payload: FilterPayload?, _ debug: (any FilterDebugLookup)?) -> Tri {
         switch e {
         case .all:
             return .yes
         case .and(let parts):
             var unknown = false
             for p in parts {
-                switch eval(p, row, payload) {
+                switch eval(p, row, payload, debug) {
                 case .no: return .no
                 case .unknown: unknown = true
                 case .yes: break
@@ -129,7 +151,7 @@ public struct Filter: Sendable, Equatable {
         case .or(let parts):
             var unknown = false
             for p in parts {
-                switch eval(p, row, payload) {
+                switch eval(p, row, payload, debug) {
                 case .yes: return .yes
                 case .unknown: unknown = true
                 case .no: break
@@ -137,12 +159,15 @@ public struct Filter: Sendable, Equatable {
             }
             return unknown ? .unknown : .no
         case .not(let x):
-            switch eval(x, row, payload) {
+            switch eval(x, row, payload, debug) {
             case .yes: return .no
             case .no: return .yes
             case .unknown: return .unknown
             }
         case .predicate(let p):
+            if p.field.needsDebug {
+                return tri(FilterDebug.evaluate(p, captureID: row.captureID, index: row.event.index, debug))
+            }
             return predicate(p, row, payload)
         case .text(let t):
             if textInColumns(t.needle, row) { return .yes }
@@ -196,6 +221,9 @@ public struct Filter: Sendable, Equatable {
         case .prop, .uprop:
             guard let payload else { return .unknown }
             return tri(payload.property(p.field == .uprop, p.name ?? "", t))
+        case .sdk, .fate, .has:
+            // Read through a lookup (see `eval` and the compiled `.debug` node); none here.
+            return tri(FilterDebug.evaluate(p, captureID: row.captureID, index: row.event.index, nil))
         }
     }
 

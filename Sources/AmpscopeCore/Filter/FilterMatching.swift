@@ -223,6 +223,8 @@ enum ValueTest: Sendable {
     /// Severity tests: `severity:error` (has one), `severity>info` (worst above info).
     case severity(FilterOperator, Severity?)
     case endpoint(Endpoint)
+    /// `has:debug`, `has:call`, `has:sdkwarn`, `has:wire`.
+    case has(DebugHas)
     case exists
 
     func matchString(_ s: String?) -> Bool {
@@ -237,7 +239,7 @@ enum ValueTest: Sendable {
             return ValueTest.compare(d, op, v)
         case .statusClass(let c): return Int(s).map { $0 / 100 == c } ?? false
         case .exists: return true
-        case .severity, .endpoint: return false
+        case .severity, .endpoint, .has: return false
         }
     }
 

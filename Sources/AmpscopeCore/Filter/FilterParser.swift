@@ -329,6 +329,21 @@ enum FilterCompiler {
             default: test = .severity(op, sev)
             }
             return FilterPredicate(field: field, name: nil, op: op, value: value, test: test)
+        case .has:
+            guard op == .contains || op == .equals else {
+                throw FilterError(position: opPos, length: max(1, op.rawValue.count),
+                                  message: "has takes ':' (has:debug); use !has:\(Sanitize.inline(value, limit: 20)) for the opposite")
+            }
+            guard let what = DebugHas(word: value) else {
+                throw fail("unknown has:\(Sanitize.inline(value, limit: 30)): use \(DebugHas.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return FilterPredicate(field: field, name: nil, op: op, value: value, test: .has(what))
+        case .fate where op == .contains || op == .equals || op == .notEquals:
+            let v = value.lowercased()
+            let known = FilterDebug.fates
+            guard op == .contains ? known.contains(where: { $0.contains(v) }) : known.contains(value) else {
+                throw fail("unknown fate '\(Sanitize.inline(value, limit: 30))': use \(known.joined(separator: ", "))")
+            }
         case .endpoint where op == .equals || op == .notEquals:
             guard let e = Endpoint(userSpelling: value) else {
                 throw fail("unknown endpoint '\(Sanitize.inline(value, limit: 30))': use /2/httpapi, /batch, /identify, /groupidentify, /usermap or /")

@@ -5,7 +5,7 @@
 /// at every node of every row, and closures built at run time copy the whole row on each call:
 /// both measured 4-5x slower than these nodes (`ampscope-bench ui`).
 final class FilterProgram: Sendable {
-    enum Kind: UInt8, Sendable { case all, not, and, or, text, string, number, severity, rule, source, endpoint, general, payload }
+    enum Kind: UInt8, Sendable { case all, not, and, or, text, string, number, severity, rule, source, endpoint, general, payload, debug }
     enum StringField: UInt8, Sendable { case type, user, device, insert, method, key }
     enum NumberField: UInt8, Sendable { case status, session, capture }
     enum StringTest: UInt8, Sendable { case contains, equals, notEquals, regex }
@@ -29,11 +29,14 @@ final class FilterProgram: Sendable {
     let endpoint: Endpoint?
     /// For `.source`: the source kinds whose name passes the test (decided once).
     let sourceKinds: Set<CaptureSource.Kind>
+    /// For `.debug`: where the SDK side of a row is looked up.
+    let debug: (any FilterDebugLookup)?
 
     private init(kind: Kind, children: [FilterProgram] = [], stringField: StringField = .type, stringTest: StringTest = .contains,
                  needle: FoldedNeedle = FoldedNeedle(""), value: String = "", regex: GuardedRegex? = nil,
                  numberField: NumberField = .status, op: FilterOperator = .equals, number: Double = 0, statusClass: Int64 = -1,
-                 predicate: FilterPredicate? = nil, severity: Severity? = nil, endpoint: Endpoint? = nil) {
+                 predicate: FilterPredicate? = nil, severity: Severity? = nil, endpoint: Endpoint? = nil,
+                 debug: (any FilterDebugLookup)? = nil) {
         self.kind = kind
         self.children = children
         self.stringField = stringField
@@ -48,6 +51,7 @@ final class FilterProgram: Sendable {
         self.predicate = predicate
         self.severity = severity
         self.endpoint = endpoint
+        self.debug = debug
         var kinds: Set<CaptureSource.Kind> = []
         if kind == .source {
             for k in CaptureSource.Kind.allCases {
@@ -65,15 +69,17 @@ final class FilterProgram: Sendable {
         sourceKinds = kinds
     }
 
-    static func compile(_ e: FilterExpression) -> FilterProgram {
+    static func compile(_ e: FilterExpression, debug: (any FilterDebugLookup)? = nil) -> FilterProgram {
         switch e {
         case .all: return FilterProgram(kind: .all)
-        case .not(let x): return FilterProgram(kind: .not, children: [compile(x)])
+        case .not(let x): return FilterProgram(kind: .not, children: [compile(x, debug: debug)])
         // Three-valued and/or do not depend on the order of their terms: cheap tests go first.
-        case .and(let p): return FilterProgram(kind: .and, children: p.map(compile).sorted { $0.cost < $1.cost })
-        case .or(let p): return FilterProgram(kind: .or, children: p.map(compile).sorted { $0.cost < $1.cost })
+        case .and(let p): return FilterProgram(kind: .and, children: p.map { compile($0, debug: debug) }.sorted { $0.cost < $1.cost })
+        case .or(let p): return FilterProgram(kind: .or, children: p.map { compile($0, debug: debug) }.sorted { $0.cost < $1.cost })
         case .text(let t): return FilterProgram(kind: .text, needle: t.needle)
-        case .predicate(let p): return predicate(p)
+        case .predicate(let p):
+            if p.field.needsDebug { return FilterProgram(kind: .debug, predicate: p, debug: debug) }
+            return predicate(p)
         }
     }
 
@@ -143,6 +149,7 @@ final class FilterProgram: Sendable {
         case .rule: return stringTest == .regex ? 20 : 6
         case .text: return 12
         case .general: return 10
+        case .debug: return 16
         case .not: return children[0].cost
         case .and, .or: return children.reduce(0) { $0 + $1.cost }
         }
@@ -222,6 +229,8 @@ final class FilterProgram: Sendable {
             return sourceKinds.contains(r.pointee.sourceKind) || test(r.pointee.sourceName) ? .yes : .no
         case .general:
             return Filter.predicate(predicate!, r.pointee, nil)
+        case .debug:
+            return FilterDebug.evaluate(predicate!, captureID: r.pointee.captureID, index: r.pointee.event.index, debug) ? .yes : .no
         }
     }
 

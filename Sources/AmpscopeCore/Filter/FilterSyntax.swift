@@ -1,10 +1,13 @@
 /// The fields a filter predicate can name (`type:`, `user:`, `prop.NAME`...).
 ///
-/// Every field except `prop`, `uprop` reads a `StreamRow` column, so the store can evaluate
-/// those over every row in memory; `prop`/`uprop` need the event's payload.
+/// Every field except `prop`, `uprop` and the debug fields reads a `StreamRow` column, so the
+/// store can evaluate those over every row in memory; `prop`/`uprop` need the event's payload;
+/// `sdk`, `fate` and `has` read the SDK debug side of the row through the filter's
+/// `FilterDebugLookup` (a lookup table, no payload).
 public enum FilterField: String, Sendable, CaseIterable {
     case type, user, device, insert, session, endpoint, severity, rule, status, method, source, capture, key
     case prop, uprop
+    case sdk, fate, has
 
     /// Spellings a user may type for each field (the first is the canonical one).
     static let spellings: [String: FilterField] = [
@@ -22,6 +25,9 @@ public enum FilterField: String, Sendable, CaseIterable {
         "capture": .capture, "id": .capture,
         "key": .key, "api_key": .key,
         "prop": .prop, "uprop": .uprop,
+        "sdk": .sdk, "call": .sdk,
+        "fate": .fate,
+        "has": .has,
     ]
 
     /// True when the field is a number (compared with `<`, `>`; `:` and `=` mean equality).
@@ -30,9 +36,12 @@ public enum FilterField: String, Sendable, CaseIterable {
     /// True when evaluating the field needs the event's JSON.
     public var needsPayload: Bool { self == .prop || self == .uprop }
 
+    /// True when the field reads the SDK debug side of a row (`sdk:`, `fate:`, `has:`).
+    public var needsDebug: Bool { self == .sdk || self == .fate || self == .has }
+
     /// One line for error messages and docs.
     public static var listForMessages: String {
-        "type, user, device, insert, session, endpoint, severity, rule, status, method, source, capture, key, prop.NAME, uprop.NAME"
+        "type, user, device, insert, session, endpoint, severity, rule, status, method, source, capture, key, prop.NAME, uprop.NAME, sdk, fate, has"
     }
 }
 

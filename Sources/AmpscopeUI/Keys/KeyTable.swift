@@ -1,6 +1,6 @@
 /// Where a key binding applies. The focused pane's contexts are searched first, `global` last.
 public enum KeyContext: String, CaseIterable, Sendable {
-    case global, stream, inspector, payload, findings, request, help
+    case global, stream, inspector, payload, findings, request, debug, help
 
     public var title: String {
         switch self {
@@ -10,6 +10,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .payload: return "Payload tab"
         case .findings: return "Findings tab"
         case .request: return "Request tab"
+        case .debug: return "Debug tab"
         case .help: return "Help and setup overlays"
         }
     }
@@ -34,6 +35,7 @@ public enum Command: String, CaseIterable, Sendable {
     case toggleFold = "toggle-fold", foldAll = "fold-all", unfoldAll = "unfold-all"
     case wrap, raw, scope
     case scrollLeft = "scroll-left", scrollRight = "scroll-right"
+    case sdkCalls = "sdk-calls", jump
 
     /// What the command does, for the help overlay and Docs/keys.md.
     public var help: String {
@@ -83,6 +85,8 @@ public enum Command: String, CaseIterable, Sendable {
         case .scope: return "Show the whole request's JSON, or the event only"
         case .scrollLeft: return "Scroll left"
         case .scrollRight: return "Scroll right"
+        case .sdkCalls: return "Stream: list the SDK calls read from debug logs, or the wire events again"
+        case .jump: return "Jump between an SDK call and the wire event it produced, and back"
         }
     }
 
@@ -109,6 +113,8 @@ public enum Command: String, CaseIterable, Sendable {
         case .scope: return "request/event"
         case .setup: return "setup"
         case .zoom: return "zoom"
+        case .sdkCalls: return "SDK calls"
+        case .jump: return "call ↔ wire"
         default: return rawValue
         }
     }
@@ -171,6 +177,8 @@ public struct KeyTable: Equatable, Sendable {
         add(.global, ["2"], .tabFindings)
         add(.global, ["3"], .tabRequest)
         add(.global, ["4"], .tabDebug)
+        add(.global, ["v"], .sdkCalls)
+        add(.global, ["d"], .jump)
         add(.stream, ["enter", "l", "right"], .open)
         add(.payload, ["enter"], .toggleFold)
         add(.payload, ["l", "right"], .expand)
@@ -184,6 +192,7 @@ public struct KeyTable: Equatable, Sendable {
         add(.request, ["r"], .raw)
         add(.request, ["h", "left"], .scrollLeft)
         add(.request, ["l", "right"], .scrollRight)
+        add(.debug, ["enter"], .jump)
         add(.inspector, ["w"], .wrap)
         add(.help, ["q", "esc", "?"], .back)
         return KeyTable(bindings: b)

@@ -235,22 +235,4 @@ public enum InspectorContent {
             return out
         }
     }
-
-    // MARK: Debug tab
-
-    public static func debug(_ p: Processed?, width: Int) -> [[Segment]] {
-        var out: [[Segment]] = [[Segment("No SDK debug record is joined to this event yet.", .sectionTitle)], []]
-        let text = """
-        This tab will show what the SDK itself logged about this request (its debug output, \
-        retries and how it read the answer), joined to the event by insert_id, once ampscope \
-        reads an SDK debug log alongside the traffic.
-        """
-        for l in TextLayout.wrap(text, width: max(10, width - 2)) { out.append([Segment(l, .textDim)]) }
-        if let p, let ids = Optional(EventSummary.extract(p).compactMap(\.insertID)), !ids.isEmpty {
-            out.append([])
-            out.append([Segment("insert_id of this request's events:", .text)])
-            for id in ids.prefix(50) { out.append([Segment("  " + id, .listID)]) }
-        }
-        return out
-    }
 }

@@ -14,7 +14,13 @@ public enum Renderer {
             return b
         }
         header(&b, s, layout)
-        if !layout.stream.isEmpty { StreamPane.draw(&b, s, data, layout) }
+        if !layout.stream.isEmpty {
+            if s.streamMode == .calls, let dbg = s.debug {
+                CallsPane.draw(&b, s, dbg.calls, layout)
+            } else {
+                StreamPane.draw(&b, s, data, layout)
+            }
+        }
         if !layout.separator.isEmpty {
             for y in layout.separator.y..<layout.separator.maxY {
                 b.put(Glyph("│", width: 1), x: layout.separator.x, y: y, role: .border)
@@ -71,12 +77,18 @@ enum StreamPane {
         var id = 16
         var status = 3
         var badge = 7
+        /// The SDK call column (only while an SDK log is open).
+        var sdk = 0
         var showSource = true
         var showEndpoint = true
 
-        init(width: Int) {
+        init(width: Int, sdkColumn: Bool = false) {
             // mark time src ep type id status badge, separated by single spaces.
             var fixed = mark + time + 1 + source + 1 + endpoint + 1 + status + 1 + badge + 1 + 1
+            if sdkColumn {
+                sdk = 11
+                fixed += sdk + 1
+            }
             if width - fixed < 28 { showSource = false; fixed -= source + 1 }
             if width - fixed < 28 { showEndpoint = false; fixed -= endpoint + 1 }
             if width - fixed < 24 { time = 8; fixed -= 4 }
@@ -104,7 +116,8 @@ enum StreamPane {
         let x = b.draw([Segment("─", .border), Segment(title, focused ? .paneTitleFocused : .paneTitle)], x: r.x, y: r.y, maxX: r.maxX)
         if x < r.maxX { b.fill(Rect(x: x, y: r.y, width: r.maxX - x, height: 1), role: .border, char: "─") }
         // Column header.
-        let c = Columns(width: r.width)
+        let sdkInfo = s.debug.map { $0.session.hasRecords } ?? false
+        let c = Columns(width: r.width, sdkColumn: sdkInfo)
         b.fill(r.row(1), role: .listHeader)
         var hdr: [String] = [" " + TextLayout.pad("TIME", c.time)]
         if c.showSource { hdr.append(TextLayout.pad("SOURCE", c.source)) }
@@ -112,6 +125,7 @@ enum StreamPane {
         hdr.append(TextLayout.pad("EVENT TYPE", c.type))
         hdr.append(TextLayout.pad("USER / DEVICE", c.id))
         hdr.append(TextLayout.padLeft("ST", c.status))
+        if c.sdk > 0 { hdr.append(TextLayout.pad("SDK CALL", c.sdk)) }
         hdr.append("FINDINGS")
         b.draw(hdr.joined(separator: " "), x: r.x, y: r.y + 1, maxX: r.maxX, role: .listHeader)
         let list = layout.streamList
@@ -121,16 +135,36 @@ enum StreamPane {
         }
         let pos = Reducer.currentPosition(s, data) ?? 0
         let top = max(0, pos - s.selectionLine)
-        for i in 0..<list.height {
+        let rows = data.rows(top..<min(n, top + list.height))
+        // The SDK side of the visible rows, in one lock.
+        let infos: [DebugRowInfo?] = c.sdk > 0
+            ? (s.debug?.session.rowInfo(rows.map { WireEventRef(captureID: $0.captureID, index: $0.event.index) }) ?? [])
+            : []
+        for (i, row) in rows.enumerated() {
             let p = top + i
-            guard p < n, let row = data.row(at: p) else { break }
             let selected = p == pos
-            drawRow(&b, row, y: list.y + i, x: list.x, width: list.width, c: c, s: s, selected: selected, focused: focused)
+            drawRow(&b, row, y: list.y + i, x: list.x, width: list.width, c: c, s: s, selected: selected, focused: focused,
+                    sdk: infos[safe: i] ?? nil)
         }
     }
 
+    /// `track ✓`, `identify ✖`, `— none`: the SDK call joined to a wire row.
+    static func sdkCell(_ info: DebugRowInfo?, _ row: StreamRow, width: Int, role: (StyleRole) -> StyleRole) -> Segment {
+        guard row.event.index >= 0 else { return Segment(TextLayout.pad("", width) + " ", role(.textDim)) }
+        guard let info else { return Segment(TextLayout.pad("— none", width) + " ", role(.textDim)) }
+        let (icon, r): (String, StyleRole)
+        switch info.fate {
+        case "delivered": (icon, r) = ("✓", info.sdkProblems > 0 ? .severityWarning : .severityOK)
+        case "rejected", "skipped": (icon, r) = ("✖", .severityError)
+        case "sent": (icon, r) = (info.sdkProblems > 0 ? "▲" : "●", info.sdkProblems > 0 ? .severityWarning : .severityInfo)
+        default: (icon, r) = ("?", .textDim)
+        }
+        let name = info.method ?? "(log)"
+        return Segment(TextLayout.pad(TextLayout.pad(name, max(1, width - 2)) + " " + icon, width) + " ", role(r))
+    }
+
     static func drawRow(_ b: inout ScreenBuffer, _ row: StreamRow, y: Int, x: Int, width: Int, c: Columns, s: AppState,
-                        selected: Bool, focused: Bool) {
+                        selected: Bool, focused: Bool, sdk: DebugRowInfo? = nil) {
         let id = RowID(row)
         let marked = s.marks.contains(id)
         let base: StyleRole = selected ? (focused ? .listSelected : .listSelectedUnfocused) : .listRow
@@ -150,6 +184,7 @@ enum StreamPane {
         segs.append(Segment(TextLayout.pad(who, c.id) + " ", role(.listID)))
         segs.append(Segment(TextLayout.padLeft(String(row.status), c.status) + " ",
                             role((200..<300).contains(row.status) ? .httpSuccess : .httpError)))
+        if c.sdk > 0 { segs.append(sdkCell(sdk, row, width: c.sdk, role: role)) }
         segs.append(contentsOf: badge(row.event.counts, selected: selected, base: base))
         b.draw(segs, x: x, y: y, maxX: x + width)
     }
@@ -181,6 +216,11 @@ enum StreamPane {
         } else {
             lines.append([Segment("No events yet.", .emptyTitle)])
             lines.append([])
+            if let dbg = s.debug, dbg.session.hasRecords {
+                lines.append([Segment("The SDK log is being read: ", .text), Segment("v", .emptyKey),
+                              Segment(" lists its calls (with their Debug tab) while no request has arrived.", .text)])
+                lines.append([])
+            }
             if let url = s.config.ingestURL {
                 lines.append([Segment("Point an Amplitude SDK at ", .text), Segment(url, .emptyKey)])
                 lines.append([Segment("(", .text), Segment("s", .emptyKey), Segment(" shows setup lines for the Browser, Node and Python SDKs,", .text)])
@@ -209,7 +249,7 @@ enum InspectorPane {
         let r = layout.inspector
         let focused = s.focus == .inspector
         let detail = Reducer.detailForSelection(s)
-        let findings = detail.map { InspectorContent.findings($0, index: s.selection?.index ?? -1) } ?? []
+        let findings = detail.map { InspectorContent.findings($0, index: s.wireSelection?.index ?? -1) } ?? []
         // Tab row.
         b.fill(r.row(0), role: .border, char: "─")
         for (tab, x0, _) in layout.tabHits(findings: findings.count) {
@@ -229,7 +269,15 @@ enum InspectorPane {
         let ctx = r.row(1)
         b.fill(ctx, role: .text)
         let body = layout.inspectorBody
-        guard let sel = s.selection else {
+        if s.tab == .debug {
+            debugTab(&b, s, ctx, body)
+            return
+        }
+        if s.streamMode == .calls, s.selection != nil, s.wireSelection == nil {
+            b.draw(" This SDK row has no wire event: its Debug tab (4) tells why.", x: ctx.x, y: ctx.y, maxX: ctx.maxX, role: .textDim)
+            return
+        }
+        guard let sel = s.wireSelection else {
             b.draw(" Select an event in the stream to inspect it.", x: ctx.x, y: ctx.y, maxX: ctx.maxX, role: .textDim)
             return
         }
@@ -267,12 +315,28 @@ enum InspectorPane {
                 b.draw(l, x: body.x, y: body.y + i, maxX: body.maxX, skip: s.requestLeft)
             }
         case .debug:
-            b.draw(" SDK debug log", x: ctx.x, y: ctx.y, maxX: ctx.maxX, role: .textDim)
-            let lines = InspectorContent.debug(d, width: body.width)
-            for i in 0..<body.height {
-                guard let l = lines[safe: s.debugTop + i] else { break }
-                b.draw(l, x: body.x + 1, y: body.y + i, maxX: body.maxX)
-            }
+            break
+        }
+    }
+
+    /// The Debug tab: the SDK call behind the selection (works without a loaded capture, and
+    /// for SDK rows that never reached the wire).
+    static func debugTab(_ b: inout ScreenBuffer, _ s: AppState, _ ctx: Rect, _ body: Rect) {
+        var context = " SDK debug log"
+        if let row = s.selectedSDKRow {
+            context = " SDK row \(row.number) · " + Sanitize.inline(row.headline, limit: 200)
+        } else if s.debug == nil {
+            context = " SDK debug log: none is open"
+        } else if s.streamMode == .events, let sel = s.selection {
+            context = " SDK side of capture \(sel.captureID)" + (sel.index >= 0 ? " event \(sel.index)" : " (a request without events)")
+        } else if s.selection == nil {
+            context = " Select an event or an SDK call to see what the SDK logged."
+        }
+        b.draw(context, x: ctx.x, y: ctx.y, maxX: ctx.maxX, role: .textDim)
+        let lines = Reducer.debugLines(s, width: body.width)
+        for i in 0..<body.height {
+            guard let l = lines[safe: s.debugTop + i] else { break }
+            b.draw(l, x: body.x + 1, y: body.y + i, maxX: body.maxX)
         }
     }
 
@@ -286,7 +350,7 @@ enum InspectorPane {
         let cur = s.payload.lines[safe: cursorLine]
         var ptr = cur?.pointer ?? ""
         if ptr.isEmpty { ptr = "/" }
-        let scopeNote = s.payload.scope == .request || (s.selection?.index ?? -1) < 0 ? "request " : "event "
+        let scopeNote = s.payload.scope == .request || (s.wireSelection?.index ?? -1) < 0 ? "request " : "event "
         let x = b.draw([Segment(" " + scopeNote, .textDim), Segment(ptr, .path)], x: ctx.x, y: ctx.y, maxX: ctx.maxX)
         if let h = s.payload.highlight, h != cur?.pointer, x + 4 < ctx.maxX {
             b.draw("  ◆ " + h, x: x, y: ctx.y, maxX: ctx.maxX, role: .jsonHighlight)
@@ -346,6 +410,15 @@ enum StatusLine {
         if s.view.markedOnly { left.append(Segment(" marked only", .statusFilter)) }
         if !s.marks.isEmpty { left.append(Segment(" ● \(s.marks.count)", .statusBar)) }
         if let search = s.search { left.append(Segment(" /" + Sanitize.inline(search.text, limit: 30), .statusBar)) }
+        if let dbg = s.debug, dbg.session.hasRecords {
+            let rows = dbg.session.sdkRows().count
+            left.append(Segment(s.streamMode == .calls ? " SDK CALLS " : " ", s.streamMode == .calls ? .statusFollow : .statusBar))
+            if s.streamMode == .events && rows > 0 {
+                left.append(Segment("SDK \(TextLayout.grouped(rows)) row\(rows == 1 ? "" : "s") (v)", .statusBar))
+            } else if s.streamMode == .events {
+                left.append(Segment("SDK log open (v)", .statusBar))
+            }
+        }
         let leftEnd = b.draw(left, x: r.x, y: r.y, maxX: r.maxX)
         // Right side: proxy and store, dropping the proxy first and shortening the path from the left.
         let store = "store " + (s.config.storePath ?? "in memory")
@@ -418,13 +491,15 @@ enum StatusLine {
         var cmds: [Command]
         switch s.focus {
         case .stream:
-            cmds = [.help, .open, .filter, .search, .nextError, s.following ? .pause : .follow, .mark, .copy, .command, .back]
+            cmds = [.help, .open, .filter, .search, .nextError, s.following ? .pause : .follow]
+            if s.debug != nil { cmds += [.sdkCalls, .jump] }
+            cmds += [.mark, .copy, .command, .back]
         case .inspector:
             switch s.tab {
             case .payload: cmds = [.help, .nextTab, .toggleFold, .wrap, .scope, .search, .copy, .nextError, .back]
             case .findings: cmds = [.help, .nextTab, .toggleFold, .copy, .nextError, .back]
             case .request: cmds = [.help, .nextTab, .raw, .wrap, .copy, .back]
-            case .debug: cmds = [.help, .nextTab, .back]
+            case .debug: cmds = [.help, .nextTab, .jump, .sdkCalls, .copy, .back]
             }
         }
         var segs: [Segment] = []
@@ -433,6 +508,7 @@ enum StatusLine {
             var label = c.hint
             if c == .toggleFold && s.tab == .findings { label = "go to path" }
             if c == .back { label = s.focus == .stream ? "quit" : "back" }
+            if c == .sdkCalls && s.streamMode == .calls { label = "wire events" }
             segs.append(Segment(" " + k.description, .hintKey))
             segs.append(Segment(" " + label + " ", .hintText))
         }
@@ -488,6 +564,7 @@ enum Overlays {
         rows.append([])
         rows.append([Segment("Filters: type:Foo user:bob status:4xx severity:error rule:id-too-short prop.plan=pro", .overlay)])
         rows.append([Segment("         !, and, or, ( ), \"quoted text\", ~regex, < >; bare words search the text", .overlay)])
+        rows.append([Segment("SDK log: sdk:track fate:rejected has:debug has:call has:sdkwarn !has:wire (Docs/debug.md)", .overlay)])
         scrolled(&b, rows.flatMap { InspectorContent.wrapSegments($0, width: max(10, r.width - 2)) }, in: r, scroll: s.overlayScroll,
                  footer: "q or esc closes")
     }

@@ -46,6 +46,27 @@ public enum InspectorTab: String, Sendable, Equatable, CaseIterable {
     }
 }
 
+/// What the stream pane lists: the wire events (the store's rows) or the SDK calls read from
+/// debug logs (`SDKCallsData`), each with its own selection.
+public enum StreamMode: String, Sendable, Equatable {
+    case events, calls
+}
+
+enum StreamLink: Sendable, Equatable {
+    /// Switch between events and SDK calls.
+    case toggle
+    /// Go from an event to its SDK call, or from a call to its (first) wire event.
+    case jump
+}
+
+/// The stream selection of the mode not on screen, restored when switching back.
+public struct StreamCursor: Sendable, Equatable {
+    public var selection: RowID?
+    public var selectionLine = 0
+    public var following = true
+    public var pausedAtEvents: Int?
+}
+
 /// A line being typed at the bottom of the screen.
 public struct PromptState: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
@@ -170,6 +191,20 @@ public struct AppState: Sendable {
     public var requestTop = 0
     public var requestLeft = 0
     public var debugTop = 0
+    /// What the Debug tab shows (to start it at the top when that changes).
+    public var debugSubject: String?
+    /// Events or SDK calls in the stream pane.
+    public var streamMode: StreamMode = .events
+    /// The other mode's selection.
+    public var otherCursor = StreamCursor()
+    /// The SDK debug side (nil when ampscope reads no debug log and has no log endpoint).
+    public var debug: DebugContext?
+    /// `SharedDebugSession.version` when the stream's filter was last bound to the debug data.
+    public var debugBoundVersion: Int?
+    /// A mode switch or jump asked for by a command, carried out once both lists are at hand.
+    var pendingLink: StreamLink?
+    /// The user switched modes (or ampscope did once): no more automatic switching.
+    var modeChosen = false
     public var quitting = false
 
     public init(config: UIConfig = UIConfig(), keys: KeyTable = .standard, size: Size = Size(cols: 80, rows: 24)) {
@@ -188,9 +223,29 @@ public struct AppState: Sendable {
             case .payload: return [.payload, .inspector, .global]
             case .findings: return [.findings, .inspector, .global]
             case .request: return [.request, .inspector, .global]
-            case .debug: return [.inspector, .global]
+            case .debug: return [.debug, .inspector, .global]
             }
         }
+    }
+
+    /// The rows the stream pane shows in the current mode.
+    public func streamData(_ wire: any StreamData) -> any StreamData {
+        if streamMode == .calls, let d = debug { return d.calls }
+        return wire
+    }
+
+    /// The wire event the inspector shows: the selection in events mode, the selected SDK
+    /// call's first wire event in calls mode (nil when it has none).
+    public var wireSelection: RowID? {
+        guard streamMode == .calls else { return selection }
+        guard let sel = selection, let row = debug?.calls.sdkRow(number: Int(sel.captureID)), let w = row.wire.first else { return nil }
+        return RowID(captureID: w.captureID, index: w.index)
+    }
+
+    /// The selected SDK row (calls mode).
+    public var selectedSDKRow: SDKRow? {
+        guard streamMode == .calls, let sel = selection else { return nil }
+        return debug?.calls.sdkRow(number: Int(sel.captureID))
     }
 }
 
@@ -209,6 +264,8 @@ public enum Action: Sendable {
     case message(String, isError: Bool)
     /// The store was cleared (by `c` or by another client).
     case cleared
+    /// The SDK debug session changed (new log records, wire events joined).
+    case debugChanged
 }
 
 /// Work the UI asks its host to do; the host reports back with actions.

@@ -34,7 +34,7 @@ extension Reducer {
             let total = requestLines(s, layout).count
             s.requestTop = max(0, min(max(0, total - layout.inspectorHeight), s.requestTop + delta))
         case .debug:
-            let total = InspectorContent.debug(detailForSelection(s), width: layout.inspectorBody.width).count
+            let total = debugLines(s, width: layout.inspectorBody.width).count
             s.debugTop = max(0, min(max(0, total - layout.inspectorHeight), s.debugTop + delta))
         }
     }
@@ -66,7 +66,7 @@ extension Reducer {
             }
         case .findings:
             guard let d = detailForSelection(s) else { return }
-            let rows = InspectorContent.findingRows(d, index: s.selection?.index ?? -1, width: layout.inspectorBody.width,
+            let rows = InspectorContent.findingRows(d, index: s.wireSelection?.index ?? -1, width: layout.inspectorBody.width,
                                                     cursor: s.findingsCursor)
             if let r = rows[safe: s.findingsTop + row], let f = r.finding { s.findingsCursor = f }
         case .request, .debug:
@@ -128,7 +128,7 @@ extension Reducer {
     /// Opens the Payload tab on the selected finding's path, unfolding what hides it.
     static func jumpToFinding(_ s: inout AppState, _ layout: Layout) {
         guard let d = detailForSelection(s) else { return }
-        let index = s.selection?.index ?? -1
+        let index = s.wireSelection?.index ?? -1
         let items = InspectorContent.findings(d, index: index)
         guard let f = items[safe: s.findingsCursor] else { return }
         let base = index >= 0 && index < d.request.records.count ? d.request.recordPointer(index) : ""
@@ -179,7 +179,7 @@ extension Reducer {
 
     /// Rebuilds the payload lines when the selection, scope or folds changed, and keeps the cursor visible.
     static func refreshPayload(_ s: inout AppState, _ layout: Layout, force: Bool = false) {
-        guard let d = detailForSelection(s), let doc = d.request.document, let sel = s.selection else {
+        guard let d = detailForSelection(s), let doc = d.request.document, let sel = s.wireSelection else {
             s.payload.lines = []
             s.payload.source = nil
             return

@@ -6,8 +6,10 @@ import AmpscopeCore
 /// and asks for everything else (loading a detail, applying a filter, copying, exporting) by
 /// returning effects. The host carries them out and reports back with actions.
 public enum Reducer {
-    public static func reduce(_ s: inout AppState, _ action: Action, data: any StreamData) -> [Effect] {
+    public static func reduce(_ s: inout AppState, _ action: Action, data wire: any StreamData) -> [Effect] {
         var fx: [Effect] = []
+        if s.streamMode == .calls { s.debug?.calls.sync(view: s.view) }
+        let data = s.streamData(wire)
         switch action {
         case .input(let e):
             input(&s, e, data, &fx)
@@ -20,25 +22,47 @@ public enum Reducer {
             s.detailError = nil
             if s.detailRequested == nil { s.detailRequested = p.capture.id }
         case .detailFailed(let id, let m):
-            if id == s.selection?.captureID {
+            if id == s.wireSelection?.captureID {
                 s.detailError = m
             }
         case .message(let text, let isError):
             s.message = StatusMessage(text, isError: isError)
+        case .debugChanged:
+            // With SDK calls and no wire event at all (a log opened alone), show the calls.
+            if s.streamMode == .events, !s.modeChosen, wire.totals.requests == 0, wire.count == 0,
+               let dbg = s.debug, !dbg.session.sdkRows().isEmpty {
+                s.modeChosen = true
+                s.pendingLink = .toggle
+            }
         case .cleared:
-            s.selection = nil
             s.marks = []
             s.detail = nil
             s.detailRequested = nil
-            s.selectionLine = 0
-            s.pausedAtEvents = nil
+            if s.streamMode == .calls {
+                // The SDK calls stay; the wire events are gone.
+                s.otherCursor = StreamCursor()
+            } else {
+                s.selection = nil
+                s.selectionLine = 0
+                s.pausedAtEvents = nil
+            }
             if s.view.markedOnly {
                 s.view.markedOnly = false
                 s.view.marks = []
                 fx.append(.applyView(s.view))
             }
         }
-        normalize(&s, data, &fx)
+        if let link = s.pendingLink {
+            s.pendingLink = nil
+            switch link {
+            case .toggle: toggleStreamMode(&s, wire: wire)
+            case .jump: jump(&s, wire: wire)
+            }
+        }
+        var refresh = false
+        if case .debugChanged = action { refresh = true }
+        bindDebugFilter(&s, &fx, refresh: refresh)
+        normalize(&s, s.streamData(wire), &fx)
         return fx
     }
 
@@ -178,6 +202,14 @@ public enum Reducer {
                 s.pausedAtEvents = nil
                 s.message = StatusMessage("following the newest event")
             }
+        case .sdkCalls:
+            s.pendingLink = .toggle
+            s.modeChosen = true
+        case .jump:
+            s.pendingLink = .jump
+            s.modeChosen = true
+        case .mark where s.streamMode == .calls, .markedOnly where s.streamMode == .calls:
+            s.message = StatusMessage("marks belong to wire events: v shows them again", isError: true)
         case .mark:
             guard let id = s.selection else { s.message = StatusMessage("nothing to mark yet"); return }
             if s.marks.contains(id) { s.marks.remove(id) } else { s.marks.insert(id) }
@@ -321,11 +353,16 @@ public enum Reducer {
     }
 
     static func copy(_ s: inout AppState, _ data: any StreamData, _ fx: inout [Effect]) {
+        if s.streamMode == .calls, s.focus == .inspector, s.tab == .debug || s.wireSelection == nil {
+            let lines = debugLines(s, width: 200)
+            fx.append(.copy(text: lines.map { $0.map(\.text).joined() }.joined(separator: "\n"), what: "the Debug tab"))
+            return
+        }
         guard let d = detailForSelection(s) else {
             s.message = StatusMessage(s.selection == nil ? "nothing selected" : "still loading the event", isError: true)
             return
         }
-        let index = s.selection?.index ?? -1
+        let index = s.wireSelection?.index ?? -1
         if s.focus == .inspector {
             switch s.tab {
             case .payload:
@@ -348,7 +385,10 @@ public enum Reducer {
                 fx.append(.copy(text: String(decoding: body, as: UTF8.self), what: "the request body"))
                 return
             case .debug:
-                break
+                let lines = debugLines(s, width: 200)
+                let text = lines.map { $0.map(\.text).joined() }.joined(separator: "\n")
+                fx.append(.copy(text: text, what: "the Debug tab"))
+                return
             }
         }
         if let doc = d.request.document, index >= 0, index < d.request.records.count {
@@ -361,18 +401,19 @@ public enum Reducer {
 
     /// The loaded detail when it belongs to the selection.
     static func detailForSelection(_ s: AppState) -> Processed? {
-        guard let d = s.detail, let sel = s.selection, d.capture.id == sel.captureID else { return nil }
+        guard let d = s.detail, let sel = s.wireSelection, d.capture.id == sel.captureID else { return nil }
         return d
     }
 
     static func findingsCount(_ s: AppState) -> Int {
         guard let d = detailForSelection(s) else { return 0 }
-        return InspectorContent.findings(d, index: s.selection?.index ?? -1).count
+        return InspectorContent.findings(d, index: s.wireSelection?.index ?? -1).count
     }
 
     // MARK: Normalisation after every action
 
     static func normalize(_ s: inout AppState, _ data: any StreamData, _ fx: inout [Effect]) {
+        if s.streamMode == .calls { s.debug?.calls.sync(view: s.view) }
         let layout = Layout(size: s.size, focus: s.focus, zoomed: s.zoomed)
         let h = layout.listHeight
         let n = data.count
@@ -397,13 +438,19 @@ public enum Reducer {
             if top + h > n { line = min(p, max(line, p - max(0, n - h))) }
             s.selectionLine = line
         }
-        // Detail of the selection.
-        if let sel = s.selection {
+        // Detail of the selection (calls mode: of the selected call's wire event).
+        if let sel = s.wireSelection {
             if s.detailRequested != sel.captureID {
                 s.detailRequested = sel.captureID
                 s.detailError = nil
                 fx.append(.loadDetail(captureID: sel.captureID))
             }
+        }
+        // The Debug tab starts at the top for each new subject.
+        let subject = debugSubject(s)
+        if subject != s.debugSubject {
+            s.debugSubject = subject
+            s.debugTop = 0
         }
         refreshPayload(&s, layout)
         s.findingsCursor = max(0, min(s.findingsCursor, max(0, findingsCount(s) - 1)))

@@ -1,0 +1,71 @@
+/// Where the debug predicates of a filter (`sdk:track`, `fate:rejected`, `has:debug`) read
+/// the SDK side of a row: it is not a column of the row, it comes from the SDK log joined to the
+/// wire (`DebugJoiner`), so the filter is bound to a lookup (`Filter.bound(to:)`).
+///
+/// A lookup is called once per row and debug term while scanning, possibly from several threads:
+/// make it an immutable snapshot (`DebugRowTable`, `SDKRowTable`), not a locked live object.
+public protocol FilterDebugLookup: Sendable {
+    /// The SDK side of a row (nil: no SDK record explains it).
+    func debugInfo(captureID: Int64, index: Int) -> DebugRowInfo?
+    /// True when the rows are wire events (the stream); false for a list of SDK calls.
+    var rowsAreWireEvents: Bool { get }
+}
+
+/// What `has:` asks about the SDK side of a row.
+public enum DebugHas: String, Sendable, CaseIterable {
+    /// An SDK record explains the row (a call, a final event, a result…).
+    case debug
+    /// The SDK method call that produced it is known (a TypeScript debug block).
+    case call
+    /// The SDK logged a warning or an error about it.
+    case sdkwarn
+    /// It reached the wire (every stream row; SDK calls whose event was seen on the wire).
+    case wire
+
+    init?(word: String) {
+        switch word.lowercased() {
+        case "debug", "sdk", "log": self = .debug
+        case "call", "calls": self = .call
+        case "sdkwarn", "sdkwarning", "sdkerror", "sdkproblem", "warn", "warning": self = .sdkwarn
+        case "wire", "request", "sent": self = .wire
+        default: return nil
+        }
+    }
+}
+
+enum FilterDebug {
+    /// `SDKFate.keyword` values.
+    static let fates = ["delivered", "rejected", "skipped", "sent", "queued", "unknown"]
+
+    /// Decides a debug predicate from the row's SDK side. Without a lookup, no row has one
+    /// (and rows are taken for wire events).
+    static func evaluate(_ p: FilterPredicate, captureID: Int64, index: Int, _ lookup: (any FilterDebugLookup)?) -> Bool {
+        let info = lookup?.debugInfo(captureID: captureID, index: index)
+        switch p.field {
+        case .sdk:
+            return p.test.matchString(info?.method)
+        case .fate:
+            guard let f = info?.fate, !f.isEmpty else { return false }
+            return p.test.matchString(f)
+        case .has:
+            guard case .has(let what) = p.test else { return false }
+            switch what {
+            case .debug: return info != nil
+            case .call: return info?.method != nil
+            case .sdkwarn: return (info?.sdkProblems ?? 0) > 0
+            case .wire: return (lookup?.rowsAreWireEvents ?? true) || (info?.wireEvents ?? 0) > 0
+            }
+        default:
+            return false
+        }
+    }
+
+    static func usesDebug(_ e: FilterExpression) -> Bool {
+        switch e {
+        case .all, .text: return false
+        case .and(let p), .or(let p): return p.contains(where: usesDebug)
+        case .not(let x): return usesDebug(x)
+        case .predicate(let p): return p.field.needsDebug
+        }
+    }
+}
