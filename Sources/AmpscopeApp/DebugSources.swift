@@ -16,9 +16,9 @@ struct DebugLogOptions: ParsableArguments {
     var debugLog: [String] = []
 
     /// Refuses `--debug-log -` when standard input is the terminal: the UI reads its keys there.
-    func check() throws {
+    func check(stdinIsTTY: Bool = isatty(0) == 1) throws {
         if debugLog.filter({ $0 == "-" }).count > 1 { throw ValidationError("--debug-log - can be given once") }
-        if debugLog.contains("-") && isatty(0) == 1 {
+        if debugLog.contains("-") && stdinIsTTY {
             throw ValidationError("--debug-log - reads the SDK log from standard input, but standard input is this terminal: pipe the app's output in (node app.js 2>&1 | ampscope --debug-log -) or give a file")
         }
     }

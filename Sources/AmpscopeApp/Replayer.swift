@@ -96,6 +96,8 @@ final class Replayer: @unchecked Sendable {
             for (i, s) in sources.enumerated() { merge.setHead(i, time: s.queue.first?.time) }
             guard merge.next() != nil else {
                 if options.follow && sources.contains(where: { $0.followable }) {
+                    // Cancelled (the UI ended): stop following instead of polling forever.
+                    if Task.isCancelled { break }
                     update { $0.following = true; $0.finished = true }
                     await sleep(options.pollMilliseconds)
                     for s in sources where s.followable { s.poll() }

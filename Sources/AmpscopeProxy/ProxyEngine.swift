@@ -266,19 +266,18 @@ final class ProxyEngine: Sendable {
                 return .error(501, "SDK log intake (POST /ampscope/log) is not enabled in this proxy; see Docs/debug.md")
             }
             let query = request.pathAndQuery.query
+            // Any page may ship its logs here (no credentials are involved): CORS `*`.
+            var answer: ProxyResponse
             switch LogIngest.decode(body: request.body, contentType: request.header("Content-Type"),
                                     contentEncoding: request.header("Content-Encoding"), query: query) {
             case .failure(let f):
-                return .error(f.status, f.reason)
+                answer = .json(f.status, LogIngest.failureBody(f))
             case .success(let decoded):
                 sink(SDKLogPost(receivedAt: request.receivedAt, client: request.client, request: decoded))
-                var w = JSONWriter()
-                w.beginObject()
-                w.field("code", 200)
-                w.field("lines", decoded.lines.count)
-                w.endObject()
-                return .json(200, w.bytes)
+                answer = .json(200, LogIngest.acceptedBody(lines: decoded.lines.count))
             }
+            answer.headers.append(HTTPHeader("Access-Control-Allow-Origin", "*"))
+            return answer
         case (_, "/ampscope/log"):
             return .error(405, "use POST /ampscope/log")
         default:
