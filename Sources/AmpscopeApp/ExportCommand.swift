@@ -14,7 +14,7 @@ struct ExportCommand: AsyncParsableCommand {
         each request byte for byte. API keys are masked unless --no-redact. See Docs/export.md.
         """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, har, curl }
+    typealias Format = Exporter.Format
 
     @Argument(help: "The store file written by `ampscope proxy` or the UI.", completion: .file())
     var store: String
@@ -71,36 +71,15 @@ struct ExportCommand: AsyncParsableCommand {
             err.line("ampscope: cannot write \(Sanitize.inline(output ?? "-", limit: 300)): \(error)")
             throw ExitCode(2)
         }
-        var unreadable = 0
-        switch format {
-        case .jsonl:
-            sink.write(CaptureLine.headerLine(tool: "ampscope \(AmpscopeVersion.current)") + [0x0A])
-            for (i, id) in ids.enumerated() {
-                guard let p = try? await captureStore.processed(id) else { unreadable += 1; continue }
-                sink.write(CaptureLine.write(p, seq: i + 1, redactKeys: redact) + [0x0A])
-            }
-        case .har:
-            var items: [Processed] = []
-            items.reserveCapacity(ids.count)
-            for id in ids {
-                guard let p = try? await captureStore.processed(id) else { unreadable += 1; continue }
-                items.append(p)
-            }
-            sink.write(HAR.write(items, tool: "ampscope", version: AmpscopeVersion.current, redactKeys: redact) + [0x0A])
-        case .curl:
-            sink.write(Array(ExportCurl.header(count: ids.count, store: store, redacted: redact, base: baseURL).utf8))
-            for (i, id) in ids.enumerated() {
-                guard let p = try? await captureStore.processed(id) else { unreadable += 1; continue }
-                let c = redact ? Redactor.redactedCapture(p) : p.capture
-                sink.write(Array(ExportCurl.command(c, seq: i + 1, p: p, base: baseURL).utf8))
-            }
-        }
+        // One implementation per format, shared with the UI's `:export` (Exporter, StoreEffects.swift).
+        let result = Exporter.write(ids, format: format, redact: redact, sink: sink, storeName: store,
+                                    baseURL: baseURL) { try captureStore.payloads.processed($0) }
         do { try sink.close() } catch {
             err.line("ampscope: writing \(Sanitize.inline(output ?? "stdout", limit: 300)) failed: \(error)")
             throw ExitCode(2)
         }
         await captureStore.close()
-        let written = ids.count - unreadable
+        let written = result.written, unreadable = result.unreadable
         if output != nil || unreadable > 0 {
             err.line("ampscope: exported \(written) request\(written == 1 ? "" : "s") as \(format.rawValue)"
                      + (output.map { " to \(Sanitize.inline($0, limit: 300))" } ?? "")
@@ -109,6 +88,8 @@ struct ExportCommand: AsyncParsableCommand {
         if unreadable > 0 { throw ExitCode(1) }
     }
 }
+
+extension Exporter.Format: ExpressibleByArgument {}
 
 /// Which captures an export writes.
 enum ExportSelection {

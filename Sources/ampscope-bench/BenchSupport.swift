@@ -1,3 +1,4 @@
+import AmpscopeCore
 import Foundation
 
 /// One benchmark mode of `ampscope-bench`.
@@ -149,20 +150,12 @@ enum Bench {
     }
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64), so every run measures the same input.
-struct BenchRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-    mutating func pick<T>(_ a: [T]) -> T { a[Int(next() % UInt64(a.count))] }
-    mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
+/// Deterministic pseudo-random numbers, so every run measures the same input: the core's
+/// SplitMix64 (the demo generator's), with the helpers the benchmarks' data generators need.
+typealias BenchRandom = SplitMix64
+
+extension SplitMix64 {
+    mutating func chance(_ p: Double) -> Bool { unit() < p }
     mutating func hex(_ n: Int) -> String {
         let d = Array("0123456789abcdef")
         return String((0..<n).map { _ in d[Int(next() & 15)] })
