@@ -16,7 +16,10 @@ local n = 0
 
 local types = { "Page Viewed", "Button Clicked", "Add To Cart", "Checkout Started", "Order Completed" }
 
+local salt = 0      -- per wrk run: the warm-up run and the measured run must not send the same ids
+
 function init(args)
+  salt = os.time() % 0x1000   -- the runs start seconds apart
   for r = 1, 100 do
     local parts = {}
     local pre = '{"api_key":"0123456789abcdef0123456789abcdef","events":['
@@ -44,8 +47,8 @@ function request()
   local pieces = {}
   for e = 1, 10 do
     pieces[2 * e - 1] = parts[e]
-    -- 36 characters, unique per thread, request and event (UUID-shaped)
-    pieces[2 * e] = string.format("%08x-%04x-4%03x-a%03x-%012x", tid, e, n % 4096, e, n)
+    -- 36 characters, unique per run, thread, request and event (UUID-shaped)
+    pieces[2 * e] = string.format("%08x-%04x-4%03x-a%03x-%012x", tid, e, salt, e, n)
   end
   pieces[21] = parts[11]
   local body = table.concat(pieces)

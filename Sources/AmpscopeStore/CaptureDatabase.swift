@@ -85,8 +85,12 @@ final class CaptureDatabase: Sendable {
 
     /// Inserts a batch in one transaction and returns the row ids in order.
     func insert(_ batch: [Processed], session: Int64) async throws -> [Int64] {
-        let rows = batch.map { Self.encode($0) }
-        return try await pool.write { db in
+        try await insert(rows: batch.map { Self.encode($0, summaries: EventSummary.extract($0)) }, session: session)
+    }
+
+    /// Inserts rows made by `encode` (callers encode before queueing, off the serial commit path).
+    func insert(rows: [[DatabaseValue]], session: Int64) async throws -> [Int64] {
+        try await pool.write { db in
             var ids: [Int64] = []
             ids.reserveCapacity(rows.count)
             let stmt = try db.cachedStatement(sql: """
@@ -106,7 +110,9 @@ final class CaptureDatabase: Sendable {
         }
     }
 
-    static func encode(_ p: Processed) -> [DatabaseValue] {
+    /// The column values of one capture (all but `session_id`). `summaries` is
+    /// `EventSummary.extract(p)`, passed in because the index needs it too.
+    static func encode(_ p: Processed, summaries: [EventSummary]) -> [DatabaseValue] {
         let c = p.capture
         let r = c.recordedResponse
         let counts = p.counts
@@ -125,7 +131,7 @@ final class CaptureDatabase: Sendable {
             r.map { headersJSON($0.headers) }.databaseValue, r.map { Data($0.body) }.databaseValue,
             r?.error.databaseValue ?? .null, r?.latencyMs.databaseValue ?? .null,
             counts.errors.databaseValue, counts.warnings.databaseValue, counts.infos.databaseValue,
-            findings.text.databaseValue, summariesJSON(EventSummary.extract(p)).databaseValue,
+            findings.text.databaseValue, summariesJSON(summaries).databaseValue,
         ]
     }
 

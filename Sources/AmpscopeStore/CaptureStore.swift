@@ -1,5 +1,6 @@
 import AmpscopeCore
 import Foundation
+import GRDB
 
 /// The spine of ampscope: owns every capture, persists live ones before they are acknowledged,
 /// keeps a compact in-memory index, serves windows of rows and payloads on demand, and
@@ -52,7 +53,14 @@ public actor CaptureStore {
     private let ingest: Ingest
     /// The in-memory index; readable from any thread.
     public nonisolated let index = StoreIndex()
-    private var pending: [(Processed, CheckedContinuation<Int64, Error>)] = []
+    /// A live capture ready to commit: its event summaries and database row are computed by the
+    /// caller's thread before it joins the queue, so the serial commit loop only writes.
+    private struct Prepared: @unchecked Sendable {  // DatabaseValue is immutable
+        var processed: Processed
+        var summaries: [EventSummary]
+        var row: [DatabaseValue]
+    }
+    private var pending: [(Prepared, CheckedContinuation<Int64, Error>)] = []
     private var flushing = false
     private var subscribers: [Int: AsyncStream<Change>.Continuation] = [:]
     private var nextSubscriber = 0
@@ -91,10 +99,19 @@ public actor CaptureStore {
     /// Stores a live capture durably and returns its id. Returns only after the capture is
     /// committed to disk (in-memory stores: immediately). Throws when it cannot be stored
     /// (disk full, I/O error); the caller must then not acknowledge the request as accepted.
-    public func append(_ p: Processed) async throws -> Int64 {
+    public nonisolated func append(_ p: Processed) async throws -> Int64 {
+        let summaries = EventSummary.extract(p)
+        let row = database == nil ? [] : CaptureDatabase.encode(p, summaries: summaries)
+        return try await enqueue(Prepared(processed: p, summaries: summaries, row: row))
+    }
+
+    private func enqueue(_ p: Prepared) async throws -> Int64 {
         guard database != nil else {
-            let slot = payloads.keep(p)
-            let id = index.mutate { $0.add(p, location: .memory(slot: slot)) }
+            let slot = payloads.keep(p.processed)
+            let id = index.mutate {
+                $0.add(capture: p.processed.capture, request: p.processed.request, answer: p.processed.answer,
+                       summaries: p.summaries, location: .memory(slot: slot))
+            }
             publish()
             return id
         }
@@ -112,10 +129,15 @@ public actor CaptureStore {
             let batch = pending
             pending = []
             do {
-                let ids = try await database!.insert(batch.map(\.0), session: sessionID)
+                let ids = try await database!.insert(rows: batch.map(\.0.row), session: sessionID)
                 let newIDs = index.mutate { idx in
-                    batch.enumerated().map { i, item in idx.add(item.0, location: .database(rowID: ids[i])) }
+                    batch.enumerated().map { i, item in
+                        idx.add(capture: item.0.processed.capture, request: item.0.processed.request,
+                                answer: item.0.processed.answer, summaries: item.0.summaries,
+                                location: .database(rowID: ids[i]))
+                    }
                 }
+                payloads.rememberRecent(zip(newIDs, batch).map { ($0, $1.0.processed) })
                 for (item, id) in zip(batch, newIDs) { item.1.resume(returning: id) }
                 publish()
             } catch {

@@ -16,7 +16,14 @@ public final class PayloadReader: Sendable {
         /// Cross-request findings (duplicate insert_id) of file-backed captures, which
         /// re-validating one capture alone could not reproduce.
         var contextFindings: [Int64: [Finding]] = [:]
+        /// The last `recentCapacity` live captures committed to the database, by capture id:
+        /// the proxy's printer and the UI's follow mode read the newest captures, and this spares
+        /// them a database read and a decode per capture.
+        var recent: [Int64: Processed] = [:]
+        var recentOrder: [Int64] = []
+        var recentNext = 0
     }
+    static let recentCapacity = 1024
     private let state = Mutex(State())
 
     init(database: CaptureDatabase?, ingest: Ingest, index: StoreIndex) {
@@ -43,6 +50,22 @@ public final class PayloadReader: Sendable {
         state.withLock { $0.contextFindings[id] = findings }
     }
 
+    /// Keeps committed live captures at hand (the oldest are dropped beyond `recentCapacity`).
+    func rememberRecent(_ items: [(Int64, Processed)]) {
+        state.withLock { s in
+            for (id, p) in items {
+                if s.recentOrder.count < Self.recentCapacity {
+                    s.recentOrder.append(id)
+                } else {
+                    s.recent[s.recentOrder[s.recentNext]] = nil
+                    s.recentOrder[s.recentNext] = id
+                    s.recentNext = (s.recentNext + 1) % Self.recentCapacity
+                }
+                s.recent[id] = p
+            }
+        }
+    }
+
     func forgetMemory() {
         state.withLock { s in
             s.memory.removeAll()
@@ -55,6 +78,7 @@ public final class PayloadReader: Sendable {
         guard let entry = index.mutate({ $0.entry(id) }) else { throw CaptureStore.StoreError.notFound(id) }
         switch entry.location {
         case .database(let rowID):
+            if let p = state.withLock({ $0.recent[id] }) { return p }
             guard let db = database,
                   let p = try db.load(rowID: rowID, decoders: ingest.decoders, options: ingest.decodeOptions) else {
                 throw CaptureStore.StoreError.notFound(id)

@@ -75,8 +75,15 @@ public struct JSONWriter: Sendable {
         s.withUTF8 { p in
             let n = p.count
             var i = 0
+            var run = 0  // start of the pending run of bytes that need no escaping
             while i < n {
                 let b = p[i]
+                // Fast path: most bytes are copied as they are, in runs.
+                if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") && b != 0x7F && b != 0xE2 {
+                    i += 1
+                    continue
+                }
+                if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[run..<i])) }
                 switch b {
                 case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
                 case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
@@ -93,7 +100,9 @@ public struct JSONWriter: Sendable {
                 default: out.append(b)
                 }
                 i += 1
+                run = i
             }
+            if run < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[run..<n])) }
         }
         out.append(UInt8(ascii: "\""))
     }
