@@ -36,9 +36,14 @@ struct ExportCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let filter {
-            do { _ = try Filter(filter) } catch {
+            let parsed: Filter
+            do { parsed = try Filter(filter) } catch {
                 let c = error.caret(for: filter)
                 throw ValidationError("--filter: \(error.description)\n  \(c.text)\n  \(c.caret)")
+            }
+            // A store holds wire requests only; the SDK side these terms read comes from debug logs.
+            if parsed.usesDebug {
+                throw ValidationError("--filter: sdk:, fate: and has: read SDK debug logs, which a store does not hold; export filters on the captured requests (type:, user:, rule:, status: ...)")
             }
         }
         if baseURL != nil && format != .curl { throw ValidationError("--base-url applies to --format curl only") }

@@ -141,6 +141,13 @@ import Testing
         let bad = try Self.export([path, "--filter", "(type:x", "--format", "har"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("--filter"))
+        // SDK debug terms have nothing to read in a store: refused, not an empty export.
+        for debugTerm in ["sdk:track", "fate:rejected", "!has:wire"] {
+            let debug = try Self.export([path, "--filter", debugTerm])
+            #expect(debug.status != 0, "\(debugTerm)")
+            #expect(debug.stdout.isEmpty, "\(debugTerm)")
+            #expect(debug.stderr.contains("SDK debug logs"), "\(debugTerm): \(debug.stderr)")
+        }
         let missing = try Self.export(["/nonexistent/store.sqlite"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("no store at"))
