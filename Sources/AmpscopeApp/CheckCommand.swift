@@ -14,7 +14,7 @@ struct CheckCommand: ParsableCommand {
         2 an input could not be read.
         """)
 
-    @Argument(help: "Input files.", completion: .file())
+    @Argument(help: "Input files (- reads standard input).", completion: .file())
     var files: [String]
 
     @Option(name: .long, help: "Output format: text, json or junit.")

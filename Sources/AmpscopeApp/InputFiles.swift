@@ -23,16 +23,18 @@ public struct InputFiles {
     }
 
     /// Reads one file; `name` is how captures are labelled (usually the path as given).
+    /// `-` reads standard input (labelled `stdin`).
     public func read(path: String, name: String? = nil, _ handle: (Event) -> Void) {
-        let label = name ?? path
-        guard let fh = FileHandle(forReadingAtPath: path) else {
+        let isStdin = path == "-"
+        let label = name ?? (isStdin ? "stdin" : path)
+        guard let fh = isStdin ? FileHandle.standardInput : FileHandle(forReadingAtPath: path) else {
             let why = FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file"
             handle(.problem(InputProblem(source: label, line: 0, reason: "cannot open: \(why)")))
             return
         }
-        defer { try? fh.close() }
+        defer { if !isStdin { try? fh.close() } }
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+        if !isStdin, FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             handle(.problem(InputProblem(source: label, line: 0, reason: "is a directory")))
             return
         }

@@ -28,10 +28,16 @@ public enum UIFiles {
         return nil
     }
 
-    /// The standard keys with the user's key file applied. A bad file gives the standard keys
-    /// and a message to show (the UI still starts).
+    /// The standard keys with the user's key file applied. A bad default file gives the
+    /// standard keys and a message to show (the UI still starts). A file named with `--keys`
+    /// (`path`) that is missing, unreadable or wrong gives a message too; the caller refuses to
+    /// start on it rather than silently running with other keys than the user asked for.
     public static func keys(path: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) -> (KeyTable, String?) {
-        guard let p = path ?? keyFilePath(environment: environment), let text = read(p) else { return (.standard, nil) }
+        if let p = path {
+            guard let text = read(p) else { return (.standard, "cannot read \(p) (missing, unreadable, not UTF-8 or over 1 MB)") }
+            do { return (try KeyConfigParser.apply(text, to: .standard, source: p), nil) } catch { return (.standard, error.description) }
+        }
+        guard let p = keyFilePath(environment: environment), let text = read(p) else { return (.standard, nil) }
         do {
             return (try KeyConfigParser.apply(text, to: .standard, source: p), nil)
         } catch {

@@ -37,6 +37,18 @@ import FoundationXML
         #expect(r.stdout.contains("252 events"))
     }
 
+    @Test func dashReadsStandardInput() throws {
+        let path = TestSupport.fixtureFiles("python-sdk").first { $0.hasSuffix("/track_basic.jsonl") }!
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let r = try TestSupport.run(["check", "-"], stdin: bytes)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let fromFile = try TestSupport.run(["check", path])
+        #expect(r.stdout.contains("stdin"), "\(r.stdout)")
+        // The same requests and findings whichever way the file arrived.
+        let events = { (s: String) in s.split(separator: "\n").last.map(String.init) ?? "" }
+        #expect(events(r.stdout) == events(fromFile.stdout), "\(r.stdout)\n---\n\(fromFile.stdout)")
+    }
+
     @Test func unreadableInputExitsTwoNamingFileAndLine() throws {
         let dir = TestSupport.tempDir()
         let bad = dir.appendingPathComponent("broken.jsonl")
