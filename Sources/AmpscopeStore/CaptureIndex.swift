@@ -35,7 +35,7 @@ struct CaptureIndex: Sendable {
         var eventType: Int32
         var user: Int32
         var device: Int32
-        var insert: Int32
+        var insert: UInt32       // offset in `insertBytes`; UInt32.max = absent
         var rules: Int32         // index into `ruleSets`
         var errors: UInt16
         var warnings: UInt16
@@ -47,6 +47,9 @@ struct CaptureIndex: Sendable {
     private(set) var entries: [Entry] = []
     private(set) var rows: [Row] = []
     var strings = Interner()
+    /// Insert ids, one per row and nearly all distinct, so interning them would only cost a
+    /// hash-table entry each: they sit in one byte arena as (2-byte length, UTF-8 bytes).
+    private(set) var insertBytes: [UInt8] = []
     /// Distinct sets of rule ids, shared by rows (usually a few dozen in all).
     private(set) var ruleSets: [[String]] = [[]]
     private var ruleSetIDs: [[String]: Int32] = [[]: 0]
@@ -105,10 +108,33 @@ struct CaptureIndex: Sendable {
         if s.counts.errors > 0 { rowsWithErrors += 1 }
         if s.counts.warnings > 0 { rowsWithWarnings += 1 }
         rows.append(Row(capture: slot, eventIndex: Int32(s.index), eventType: strings.id(s.eventType),
-                        user: strings.id(s.userID), device: strings.id(s.deviceID), insert: strings.id(s.insertID),
+                        user: strings.id(s.userID), device: strings.id(s.deviceID), insert: appendInsertID(s.insertID),
                         rules: ruleSet(s.rules),
                         errors: UInt16(clamping: s.counts.errors), warnings: UInt16(clamping: s.counts.warnings),
                         infos: UInt16(clamping: s.counts.infos), time: s.time ?? .min, session: s.sessionID ?? .min))
+    }
+
+    private mutating func appendInsertID(_ value: String?) -> UInt32 {
+        guard var text = value else { return .max }
+        return text.withUTF8 { u -> UInt32 in
+            // Longer ones (never valid) are cut in the index only, on a character boundary.
+            var n = min(u.count, Int(UInt16.max))
+            while n < u.count && n > 0 && u[n] & 0xC0 == 0x80 { n -= 1 }
+            // Past 4 GiB of insert ids (some hundred million rows) new rows show none.
+            guard insertBytes.count + n + 2 < Int(UInt32.max) else { return .max }
+            let at = UInt32(insertBytes.count)
+            insertBytes.append(UInt8(n & 0xFF))
+            insertBytes.append(UInt8(n >> 8))
+            insertBytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[0..<n]))
+            return at
+        }
+    }
+
+    func insertID(at offset: UInt32) -> String? {
+        guard offset != .max else { return nil }
+        let o = Int(offset)
+        let n = Int(insertBytes[o]) | Int(insertBytes[o + 1]) << 8
+        return String(decoding: insertBytes[(o + 2)..<(o + 2 + n)], as: UTF8.self)
     }
 
     /// Forgets everything (the store's rows stay on disk); ids keep increasing.
@@ -116,6 +142,7 @@ struct CaptureIndex: Sendable {
         firstID = nextID
         entries.removeAll(keepingCapacity: false)
         rows.removeAll(keepingCapacity: false)
+        insertBytes.removeAll(keepingCapacity: false)
         eventCount = 0
         rowsWithErrors = 0
         rowsWithWarnings = 0
@@ -140,7 +167,7 @@ struct CaptureIndex: Sendable {
         counts.infos = Int(r.infos)
         let summary = EventSummary(
             index: Int(r.eventIndex), eventType: strings.string(r.eventType), userID: strings.optional(r.user),
-            deviceID: strings.optional(r.device), insertID: strings.optional(r.insert), time: r.time == .min ? nil : r.time,
+            deviceID: strings.optional(r.device), insertID: insertID(at: r.insert), time: r.time == .min ? nil : r.time,
             sessionID: r.session == .min ? nil : r.session, counts: counts,
             rules: ruleSets[Int(r.rules)])
         return StreamRow(captureID: firstID + Int64(r.capture), receivedAt: e.receivedAt, sourceKind: e.sourceKind,
@@ -151,7 +178,7 @@ struct CaptureIndex: Sendable {
 
     /// Approximate bytes held (for status and benchmarks).
     var approximateBytes: Int {
-        entries.count * MemoryLayout<Entry>.stride + rows.count * MemoryLayout<Row>.stride
+        entries.count * MemoryLayout<Entry>.stride + rows.count * MemoryLayout<Row>.stride + insertBytes.count
             + strings.strings.reduce(0) { $0 + $1.utf8.count + 40 }
     }
 }

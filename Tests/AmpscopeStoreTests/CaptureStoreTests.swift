@@ -49,6 +49,27 @@ enum Make {
         #expect(back.request.records.count == 2)
     }
 
+    @Test func insertIDsAreKeptPerRowAbsentOnesStayAbsentAndTheyOutliveAReopen() async throws {
+        let path = Make.tempPath()
+        let long = String(repeating: "é", count: 40_000)  // 80 000 UTF-8 bytes: cut in the index only
+        do {
+            let store = try CaptureStore(path: path)
+            _ = try await store.append(Make.processed(Make.capture([
+                Make.event("A", insert: "0b6f-ü-1"), Make.event("B"), Make.event("C", insert: long),
+                Make.event("D", insert: "0b6f-ü-1"),
+            ])))
+            let rows = await store.rows(0..<10)
+            #expect(rows.map { $0.event.insertID?.prefix(20) } == ["0b6f-ü-1", nil, "éééééééééééééééééééé", "0b6f-ü-1"])
+            // Cut to 65 535 bytes on a character boundary: 32 767 whole characters.
+            #expect(rows[2].event.insertID == String(repeating: "é", count: 32_767))
+            await store.clear()
+            _ = try await store.append(Make.processed(Make.capture([Make.event("E", insert: "after-clear")])))
+            #expect(await store.rows(0..<10).map(\.event.insertID) == ["after-clear"])
+        }
+        let again = try CaptureStore(path: path)
+        #expect(await again.rows(0..<10).map(\.event.insertID).prefix(2) == ["0b6f-ü-1", nil])
+    }
+
     @Test func reopeningAppendsAndKeepsTheIndex() async throws {
         let path = Make.tempPath()
         do {
