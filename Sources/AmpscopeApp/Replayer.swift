@@ -23,7 +23,11 @@ final class Replayer: @unchecked Sendable {
         /// Worker threads for parsing and decoding.
         var threads = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
         /// Lines per parse batch (the first batch is small so the first screen comes at once).
-        var batchLines = 4096
+        /// A capture line can be tens of KB and is held three times while in flight (raw line,
+        /// decoded capture, parsed tape), so this bounds the load's transient memory.
+        var batchLines = 1024
+        /// Lines in the first batch: the first screen waits only for these.
+        var firstBatchLines = 256
         var pollMilliseconds: Int64 = 250
     }
 
@@ -90,9 +94,8 @@ final class Replayer: @unchecked Sendable {
         while true {
             // Fill every empty source queue and refresh the merge heads.
             for s in sources where s.queue.isEmpty && !s.exhausted {
-                fill(s, lines: first ? 256 : options.batchLines)
+                fill(s, lines: first ? options.firstBatchLines : options.batchLines)
             }
-            first = false
             for (i, s) in sources.enumerated() { merge.setHead(i, time: s.queue.first?.time) }
             guard merge.next() != nil else {
                 if options.follow && sources.contains(where: { $0.followable }) {
@@ -106,11 +109,18 @@ final class Replayer: @unchecked Sendable {
                 break
             }
             // Take a merged batch, refilling sources as they run dry.
+            // The first batch is small so the first screen does not wait for a full batch.
             var batch: [ReplayItem] = []
-            let limit = options.speed == nil ? options.batchLines : 64
+            let limit = options.speed != nil ? 64 : first ? options.firstBatchLines : options.batchLines
+            first = false
             while batch.count < limit, let src = merge.next() {
                 batch.append(sources[src].queue.removeFirst())
-                if sources[src].queue.isEmpty && !sources[src].exhausted { fill(sources[src], lines: options.batchLines) }
+                if sources[src].queue.isEmpty && !sources[src].exhausted {
+                    // A full batch is delivered before this source is read further (the top
+                    // of the loop refills it); otherwise refill now to keep the merge exact.
+                    if batch.count >= limit { break }
+                    fill(sources[src], lines: options.batchLines)
+                }
                 merge.setHead(src, time: sources[src].queue.first?.time)
             }
             await deliver(batch)
@@ -317,9 +327,36 @@ struct ReplayItem {
     var kind: Kind
 }
 
+/// A FIFO of parsed items: taking the first is O(1) (an array's `removeFirst` moves every
+/// remaining item, which made each batch quadratic in its length).
+struct ReplayQueue {
+    private var items: [ReplayItem] = []
+    private var head = 0
+
+    var isEmpty: Bool { head >= items.count }
+    var first: ReplayItem? { isEmpty ? nil : items[head] }
+
+    mutating func append(_ item: ReplayItem) {
+        if isEmpty && head > 0 { items.removeAll(keepingCapacity: true); head = 0 }
+        items.append(item)
+    }
+
+    static func += (q: inout ReplayQueue, more: some Sequence<ReplayItem>) {
+        for item in more { q.append(item) }
+    }
+
+    mutating func removeFirst() -> ReplayItem {
+        precondition(!isEmpty, "removeFirst on an empty replay queue")
+        let item = items[head]
+        head += 1
+        if head >= items.count { items.removeAll(keepingCapacity: true); head = 0 }
+        return item
+    }
+}
+
 /// A source of replay items in time order.
 class ReplaySource {
-    var queue: [ReplayItem] = []
+    var queue = ReplayQueue()
     var exhausted = false
     var size: Int64 { 0 }
     var bytesRead: Int64 { 0 }
@@ -428,10 +465,11 @@ final class LineFileSource: ReplaySource {
         var out: [(bytes: [UInt8], offset: Int64, line: Int)] = []
         var scan = 0
         while out.count < max {
-            var nl = scan
+            // memchr finds the newline a word at a time (a byte loop here was 4 % of a load).
             let count = buffer.count
-            buffer.withUnsafeBufferPointer { p in
-                while nl < count && p[nl] != 0x0A { nl += 1 }
+            let nl: Int = scan >= count ? count : buffer.withUnsafeBufferPointer { p in
+                guard let base = p.baseAddress, let hit = memchr(base + scan, 0x0A, count - scan) else { return count }
+                return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
             }
             if nl < buffer.count {
                 lineNo += 1
@@ -474,9 +512,14 @@ final class LineFileSource: ReplaySource {
             exhausted = !follow
             return
         }
+        enqueue(parallel(work(raw)))
+        exhausted = atEOF && !follow && buffer.isEmpty
+    }
+
+    private func work(_ raw: [(bytes: [UInt8], offset: Int64, line: Int)]) -> [() -> ReplayItem?] {
         let name = self.name
         let fileID = self.fileID
-        let work: [() -> ReplayItem?] = raw.map { r in
+        return raw.map { r in
             {
                 if r.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
                 switch CaptureLine.parse(r.bytes[...], name: name, line: r.line) {
@@ -489,12 +532,14 @@ final class LineFileSource: ReplaySource {
                 }
             }
         }
-        for case var item? in parallel(work) {
+    }
+
+    private func enqueue(_ items: [ReplayItem?]) {
+        for case var item? in items {
             // An unreadable line keeps its place: the time of the line before it.
             if case .problem = item.kind { item.time = lastTime } else { lastTime = item.time }
             queue.append(item)
         }
-        exhausted = atEOF && !follow && buffer.isEmpty
     }
 
     override func poll() {
