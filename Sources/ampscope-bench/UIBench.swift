@@ -5,7 +5,8 @@ import Foundation
 /// `ampscope-bench ui`: frame render time and filter time over a large synthetic stream.
 ///
 /// Targets (issue 4): under 16 ms per frame and under 50 ms per filter keystroke for filters
-/// that read only the row columns, with 1M events in the store. Baselines in the same run: a
+/// that read only the row columns, with 1M events. The rows are held in memory as `[StreamRow]`
+/// (`MemoryStreamData`); filtering the store's compact index is measured by `replay`. Baselines in the same run: a
 /// hand-written loop that compares one column (what a filter cannot beat), and drawing a blank
 /// frame (the cost of the cell grid alone).
 enum UIBench: BenchMode {
@@ -73,6 +74,9 @@ enum UIBench: BenchMode {
         let detail = sampleDetail(captureID: rows[rows.count / 2].captureID)
         let typed = "status:4xx"
         var keystrokes: [Double] = []
+        // Keystrokes after which the typed text was a complete row-only filter, so the view over
+        // all rows was recomputed (the others only redraw the prompt).
+        var applied: [Double] = []
         for _ in 0..<reps {
             let session = UISession(config: UIConfig(storePath: "bench"), data: data, size: Size(cols: 200, rows: 50))
             let handler = MemoryStoreHandler(data: data)
@@ -88,20 +92,28 @@ enum UIBench: BenchMode {
             run(session.send(.detailLoaded(detail)))
             run(session.press(.char("f")))
             for u in typed.unicodeScalars {
-                keystrokes.append(Bench.time {
-                    run(session.press(.char(u)))
+                var didApply = false
+                let t = Bench.time {
+                    let fx = session.press(.char(u))
+                    didApply = fx.contains { if case .applyView = $0 { return true } else { return false } }
+                    run(fx)
                     _ = session.render()
-                })
+                }
+                keystrokes.append(t)
+                if didApply { applied.append(t) }
             }
             run(session.press(.escape))
         }
         let perKey = keystrokes.sorted()
         print("\nfilter typed key by key (\"\(typed)\", \(reps)x): reduce + apply the view over \(Bench.grouped(Double(n))) rows + render 200x50")
-        print("  median \(Bench.fixed(Bench.median(perKey) * 1000, 1)) ms, slowest \(Bench.fixed((perKey.last ?? 0) * 1000, 1)) ms per keystroke (target < 50 ms)")
+        print("  all keystrokes: median \(Bench.fixed(Bench.median(perKey) * 1000, 1)) ms, slowest \(Bench.fixed((perKey.last ?? 0) * 1000, 1)) ms (target < 50 ms)")
+        let appliedSorted = applied.sorted()
+        print("  keystrokes that re-filtered all rows (\(applied.count)): median \(Bench.fixed(Bench.median(appliedSorted) * 1000, 1)) ms, slowest \(Bench.fixed((appliedSorted.last ?? 0) * 1000, 1)) ms")
+        print("  (rows held in memory as [StreamRow] (MemoryStreamData); the store's index path is measured by `ampscope-bench replay`)")
 
         // MARK: Frames.
         data.apply(.all)
-        var frameTable: [[String]] = [["frame (\(Bench.grouped(Double(n))) rows in the store)", "median ms", "p90 ms", "vs blank grid"]]
+        var frameTable: [[String]] = [["frame (\(Bench.grouped(Double(n))) rows in memory)", "median ms", "p90 ms", "vs blank grid"]]
         var worstFrame = 0.0
         for size in [Size(cols: 80, rows: 24), Size(cols: 120, rows: 40), Size(cols: 200, rows: 50)] {
             let blank = Bench.median((0..<frames).map { _ in Bench.time { _ = ScreenBuffer(size: size) } })
