@@ -179,20 +179,27 @@ final class ProxyEngine: Sendable {
     /// Stores the capture (returns once it is committed) and chooses the answer: `reply` (a
     /// fault, the upstream's or a fallback) or the emulated one; 503 when it cannot be stored.
     func commit(_ processed: Processed, reply: ProxyResponse?) async -> ProxyResponse {
-        do {
-            _ = try await store.append(processed)
-        } catch {
-            ProxyStats.bump(stats.storeFailures)
-            ProxyStats.bump(stats.rejected)
-            let why = "ampscope could not store this request, so it was not acknowledged: \(error)"
-            configuration.onProblem?("store: \(why)")
-            return .error(503, why)
+        await withCheckedContinuation { cont in commit(processed, reply: reply) { cont.resume(returning: $0) } }
+    }
+
+    /// The same with a callback (sink mode on the event loop: no task per request). `answer`
+    /// runs on the store's writer thread once the capture is committed.
+    func commit(_ processed: Processed, reply: ProxyResponse?, answer: @escaping @Sendable (ProxyResponse) -> Void) {
+        store.append(processed) { [self] result in
+            if case .failure(let error) = result {
+                ProxyStats.bump(stats.storeFailures)
+                ProxyStats.bump(stats.rejected)
+                let why = "ampscope could not store this request, so it was not acknowledged: \(error)"
+                configuration.onProblem?("store: \(why)")
+                answer(.error(503, why))
+                return
+            }
+            let response = reply ?? ProxyResponse(status: processed.answer.status,
+                                                  headers: [HTTPHeader("Content-Type", processed.answer.contentType)],
+                                                  body: processed.answer.body)
+            if !(200..<300).contains(response.status) { ProxyStats.bump(stats.rejected) }
+            answer(response)
         }
-        let answer = reply ?? ProxyResponse(status: processed.answer.status,
-                                            headers: [HTTPHeader("Content-Type", processed.answer.contentType)],
-                                            body: processed.answer.body)
-        if !(200..<300).contains(answer.status) { ProxyStats.bump(stats.rejected) }
-        return answer
     }
 
     /// A gzip-encoded upstream answer is recorded expanded (what a client reads), when it expands.

@@ -292,10 +292,10 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let engine = self.engine
         let promise = context.eventLoop.makePromise(of: ProxyResponse.self)
         if engine.processesInline {
-            // Sink mode: validate here, on the event loop. The validation lock is then never
-            // waited for on the cooperative pool, which the store's commits need.
+            // Sink mode: validate here, on the event loop, and hand the capture to the store's
+            // writer thread, which completes the promise after the commit (no task per request).
             let processed = engine.process(ProxyEngine.capture(request))
-            promise.completeWithTask { await engine.commit(processed, reply: nil) }
+            engine.commit(processed, reply: nil) { promise.succeed($0) }
         } else {
             promise.completeWithTask { await engine.handle(request) }
         }

@@ -90,24 +90,31 @@ final class CaptureDatabase: Sendable {
 
     /// Inserts rows made by `encode` (callers encode before queueing, off the serial commit path).
     func insert(rows: [[DatabaseValue]], session: Int64) async throws -> [Int64] {
-        try await pool.write { db in
-            var ids: [Int64] = []
-            ids.reserveCapacity(rows.count)
-            let stmt = try db.cachedStatement(sql: """
-                INSERT INTO capture (session_id, received_at, source_kind, source_name, source_line, client, method, path,
-                    query, http_version, headers, body, endpoint, decoder, api_key_masked, event_count, emulated_status,
-                    emulated_type, emulated_body, response_status, response_origin, response_headers, response_body,
-                    response_error, response_latency_ms, errors, warnings, infos, findings, summaries)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for r in rows {
-                var args = r
-                args.insert(session.databaseValue, at: 0)
-                try stmt.execute(arguments: StatementArguments(args))
-                ids.append(db.lastInsertedRowID)
-            }
-            return ids
+        try await pool.write { db in try Self.insert(rows: rows, session: session, db) }
+    }
+
+    /// The same, blocking (the store's writer thread).
+    func insertNow(rows: [[DatabaseValue]], session: Int64) throws -> [Int64] {
+        try pool.write { db in try Self.insert(rows: rows, session: session, db) }
+    }
+
+    private static func insert(rows: [[DatabaseValue]], session: Int64, _ db: Database) throws -> [Int64] {
+        var ids: [Int64] = []
+        ids.reserveCapacity(rows.count)
+        let stmt = try db.cachedStatement(sql: """
+            INSERT INTO capture (session_id, received_at, source_kind, source_name, source_line, client, method, path,
+                query, http_version, headers, body, endpoint, decoder, api_key_masked, event_count, emulated_status,
+                emulated_type, emulated_body, response_status, response_origin, response_headers, response_body,
+                response_error, response_latency_ms, errors, warnings, infos, findings, summaries)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for r in rows {
+            var args = r
+            args.insert(session.databaseValue, at: 0)
+            try stmt.execute(arguments: StatementArguments(args))
+            ids.append(db.lastInsertedRowID)
         }
+        return ids
     }
 
     /// The column values of one capture (all but `session_id`). `summaries` is

@@ -1,6 +1,7 @@
 import AmpscopeCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// The spine of ampscope: owns every capture, persists live ones before they are acknowledged,
 /// keeps a compact in-memory index, serves windows of rows and payloads on demand, and
@@ -60,8 +61,14 @@ public actor CaptureStore {
         var summaries: [EventSummary]
         var row: [DatabaseValue]
     }
-    private var pending: [(Prepared, CheckedContinuation<Int64, Error>)] = []
-    private var flushing = false
+    private struct WriteQueue {
+        var pending: [(Prepared, @Sendable (Result<Int64, Error>) -> Void)] = []
+        var flushing = false
+    }
+    private nonisolated let writeQueue = Mutex(WriteQueue())
+    /// The one thread that commits live captures (GRDB's write is synchronous there).
+    private nonisolated let writer = DispatchQueue(label: "ampscope-store-writer", qos: .userInitiated)
+    private nonisolated let publishPending = Atomic<Bool>(false)
     private var subscribers: [Int: AsyncStream<Change>.Continuation] = [:]
     private var nextSubscriber = 0
     private var generation = 0
@@ -100,36 +107,49 @@ public actor CaptureStore {
     /// committed to disk (in-memory stores: immediately). Throws when it cannot be stored
     /// (disk full, I/O error); the caller must then not acknowledge the request as accepted.
     public nonisolated func append(_ p: Processed) async throws -> Int64 {
+        try await withCheckedThrowingContinuation { cont in
+            append(p) { cont.resume(with: $0) }
+        }
+    }
+
+    /// The same without Swift concurrency, for callers on an event loop (the proxy): `done` is
+    /// called once the capture is committed (or could not be), on the store's writer thread
+    /// (in-memory stores: at once, on the caller's thread). The event summaries and the
+    /// database row are computed here, on the caller's thread, so the serial writer only writes.
+    public nonisolated func append(_ p: Processed, done: @escaping @Sendable (Result<Int64, Error>) -> Void) {
         let summaries = EventSummary.extract(p)
-        let row = database == nil ? [] : CaptureDatabase.encode(p, summaries: summaries)
-        return try await enqueue(Prepared(processed: p, summaries: summaries, row: row))
-    }
-
-    private func enqueue(_ p: Prepared) async throws -> Int64 {
         guard database != nil else {
-            let slot = payloads.keep(p.processed)
+            let slot = payloads.keep(p)
             let id = index.mutate {
-                $0.add(capture: p.processed.capture, request: p.processed.request, answer: p.processed.answer,
-                       summaries: p.summaries, location: .memory(slot: slot))
+                $0.add(capture: p.capture, request: p.request, answer: p.answer, summaries: summaries, location: .memory(slot: slot))
             }
-            publish()
-            return id
+            publishSoon()
+            done(.success(id))
+            return
         }
-        return try await withCheckedThrowingContinuation { cont in
-            pending.append((p, cont))
-            if !flushing {
-                flushing = true
-                Task { await self.flushLoop() }
-            }
+        let prepared = Prepared(processed: p, summaries: summaries, row: CaptureDatabase.encode(p, summaries: summaries))
+        let start = writeQueue.withLock { q -> Bool in
+            q.pending.append((prepared, done))
+            if q.flushing { return false }
+            q.flushing = true
+            return true
         }
+        if start { writer.async { self.flushLoop() } }
     }
 
-    private func flushLoop() async {
-        while !pending.isEmpty {
-            let batch = pending
-            pending = []
+    /// Group commit, on the writer thread: whatever queued while a transaction was being
+    /// written goes into the next one, and each capture's `done` runs after its commit.
+    private nonisolated func flushLoop() {
+        while true {
+            let batch = writeQueue.withLock { q -> [(Prepared, @Sendable (Result<Int64, Error>) -> Void)] in
+                let b = q.pending
+                q.pending = []
+                if b.isEmpty { q.flushing = false }
+                return b
+            }
+            if batch.isEmpty { return }
             do {
-                let ids = try await database!.insert(rows: batch.map(\.0.row), session: sessionID)
+                let ids = try database!.insertNow(rows: batch.map(\.0.row), session: sessionID)
                 let newIDs = index.mutate { idx in
                     batch.enumerated().map { i, item in
                         idx.add(capture: item.0.processed.capture, request: item.0.processed.request,
@@ -138,13 +158,24 @@ public actor CaptureStore {
                     }
                 }
                 payloads.rememberRecent(zip(newIDs, batch).map { ($0, $1.0.processed) })
-                for (item, id) in zip(batch, newIDs) { item.1.resume(returning: id) }
-                publish()
+                for (item, id) in zip(batch, newIDs) { item.1(.success(id)) }
+                publishSoon()
             } catch {
-                for item in batch { item.1.resume(throwing: error) }
+                for item in batch { item.1(.failure(error)) }
             }
         }
-        flushing = false
+    }
+
+    /// Publishes the current state from any thread; calls that come while one is pending merge
+    /// (subscribers read the state as it is when the publication runs).
+    private nonisolated func publishSoon() {
+        guard publishPending.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        Task { await self.publishPendingChange() }
+    }
+
+    private func publishPendingChange() {
+        publishPending.store(false, ordering: .releasing)
+        publish()
     }
 
     /// Registers a replayed file; its captures are then added with `.file(fileID:...)` locations.
