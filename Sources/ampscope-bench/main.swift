@@ -21,7 +21,8 @@ let benchModes: [any BenchMode.Type] = [
 
 @MainActor func benchUsage() -> String {
     var s = "usage: ampscope-bench <mode> [options]\n\nmodes:\n"
-    for m in benchModes { s += "  " + m.name.padding(toLength: 10, withPad: " ", startingAt: 0) + m.summary + "\n" }
+    let width = (benchModes.map(\.name.count).max() ?? 0) + 2
+    for m in benchModes { s += "  " + m.name.padding(toLength: width, withPad: " ", startingAt: 0) + m.summary + "\n" }
     s += "\n`ampscope-bench <mode> --help` lists a mode's options.\n"
     return s
 }
