@@ -21,7 +21,7 @@ let benchModes: [any BenchMode.Type] = [
 
 @MainActor func benchUsage() -> String {
     var s = "usage: ampscope-bench <mode> [options]\n\nmodes:\n"
-    let width = (benchModes.map(\.name.count).max() ?? 0) + 2
+    let width = (benchModes.map { $0.name.count }.max() ?? 0) + 2
     for m in benchModes { s += "  " + m.name.padding(toLength: width, withPad: " ", startingAt: 0) + m.summary + "\n" }
     s += "\n`ampscope-bench <mode> --help` lists a mode's options.\n"
     return s

@@ -274,8 +274,9 @@ public struct KeyTable: Equatable, Sendable {
         Key names: a character (`j`, `G`, `?`), `space`, `enter`, `tab`, `shift-tab`, `esc`,
         `backspace`, `delete`, `up`, `down`, `left`, `right`, `home`, `end`, `pgup`, `pgdn`,
         `ctrl-a` … `ctrl-z`, `f1` … `f24`. Contexts: \(KeyContext.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", ")).
-        A mistake in the file is reported with its line and column, and ampscope starts with the
-        standard keys.
+        A mistake in the default file is reported with its line and column, and ampscope starts
+        with the standard keys; a file named with `--keys` that is missing or wrong stops ampscope
+        before it starts, with the same message.
 
         """
         for (ctx, rows) in helpSections() {
