@@ -7,9 +7,14 @@ import GRDB
 /// WAL journal with `synchronous=NORMAL`: a committed transaction survives the process being
 /// killed (it is in the WAL, which SQLite replays on open); only a power loss can take the last
 /// few commits. The proxy acknowledges a request only after its transaction committed.
+///
+/// The WAL is checkpointed by a background connection (`WALCheckpointer`), not by the commit
+/// that happens to cross SQLite's threshold: that commit would otherwise copy megabytes into the
+/// database file and wait for its fsync while the proxy's clients wait for their answers.
 final class CaptureDatabase: Sendable {
     let pool: DatabasePool
     let path: String
+    private let checkpointer: WALCheckpointer?
 
     static let schemaVersion = 1
 
@@ -19,14 +24,18 @@ final class CaptureDatabase: Sendable {
         config.label = "ampscope-store"
         config.readonly = readOnly
         config.prepareDatabase { db in
-            if !readOnly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            if !readOnly {
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            }
             try db.execute(sql: "PRAGMA busy_timeout = 5000")
         }
         pool = try DatabasePool(path: path, configuration: config)
-        if !readOnly { try migrate() }
+        if !readOnly { try Self.migrate(pool) }
+        checkpointer = readOnly ? nil : try WALCheckpointer(path: path)
     }
 
-    private func migrate() throws {
+    private static func migrate(_ pool: DatabasePool) throws {
         var m = DatabaseMigrator()
         m.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -264,4 +273,34 @@ final class CaptureDatabase: Sendable {
     func captureCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM capture") ?? 0 }
     }
+}
+
+/// Checkpoints a WAL database from its own connection, off the commit path: a passive
+/// checkpoint (it never blocks the writer) every 250 ms, and a restarting one when the WAL has
+/// grown past 64 MiB anyway (sustained load can keep a passive checkpoint from ever finishing).
+final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched in init/deinit
+    private let connection: DatabaseQueue
+    private let timer: DispatchSourceTimer
+    static let interval = DispatchTimeInterval.milliseconds(250)
+    static let restartAboveBytes: UInt64 = 64 << 20
+
+    init(path: String) throws {
+        var config = Configuration()
+        config.label = "ampscope-checkpoint"
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA busy_timeout = 5000") }
+        connection = try DatabaseQueue(path: path, configuration: config)
+        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "ampscope-checkpoint", qos: .utility))
+        timer.schedule(deadline: .now() + Self.interval, repeating: Self.interval, leeway: .milliseconds(50))
+        let connection = self.connection
+        let wal = path + "-wal"
+        timer.setEventHandler {
+            let size = ((try? FileManager.default.attributesOfItem(atPath: wal)[.size]) as? NSNumber)?.uint64Value ?? 0
+            guard size > 0 else { return }
+            let mode = size > Self.restartAboveBytes ? "RESTART" : "PASSIVE"
+            _ = try? connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(\(mode))") }
+        }
+        timer.resume()
+    }
+
+    deinit { timer.cancel() }
 }
