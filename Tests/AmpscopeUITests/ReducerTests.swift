@@ -73,11 +73,14 @@ struct ReducerTests {
         host.press(.char("e"))
         #expect(selectedType(s) == "(unknown endpoint)")  // the request to an unknown path is an error too
         host.press(.char("e"))
-        #expect(selectedType(s) == "(unknown endpoint)")
-        #expect(s.state.message?.text == "no event with an error below")
-        host.press(.char("G"))
+        #expect(selectedType(s) == "Button Clicked")  // wraps around to the first error
+        #expect(s.state.message?.text == "wrapped around to the first event with an error")
+        host.press(.char("G"))  // the last row: the unknown-endpoint request
         host.press(.char("E"))
         #expect(selectedType(s) == "Button Clicked")
+        host.press(.char("E"))
+        #expect(selectedType(s) == "(unknown endpoint)")  // and backwards past the start
+        #expect(s.state.message?.text == "wrapped around to the last event with an error")
     }
 
     @Test("the filter prompt applies row-only filters as you type, shows errors, and esc restores")

@@ -342,13 +342,20 @@ public enum Reducer {
         }
     }
 
+    /// `e` / `E`: the next (previous) event with an error, wrapping around at the end (start)
+    /// like search does, so `e` from the live tail finds the errors above it.
     static func errorStep(_ s: inout AppState, forward: Bool, _ data: any StreamData) {
         guard let p = currentPosition(s, data) else { return }
-        if let f = data.nextPosition(from: p + (forward ? 1 : -1), forward: forward, where: { $0.event.counts.errors > 0 }) {
+        let hasError: (StreamRow) -> Bool = { $0.event.counts.errors > 0 }
+        if let f = data.nextPosition(from: p + (forward ? 1 : -1), forward: forward, where: hasError) {
             select(&s, position: f, data)
             s.message = nil
+        } else if let f = data.nextPosition(from: forward ? 0 : data.count - 1, forward: forward, where: hasError), f != p {
+            select(&s, position: f, data)
+            s.message = StatusMessage(forward ? "wrapped around to the first event with an error" : "wrapped around to the last event with an error")
         } else {
-            s.message = StatusMessage(forward ? "no event with an error below" : "no event with an error above")
+            let onError = data.row(at: p).map(hasError) ?? false
+            s.message = StatusMessage(onError ? "this is the only event with an error" : "no event with an error")
         }
     }
 
