@@ -522,7 +522,7 @@ final class LineFileSource: ReplaySource {
         return raw.map { r in
             {
                 if r.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
-                switch CaptureLine.parse(r.bytes[...], name: name, line: r.line) {
+                switch CaptureLine.parse(r.bytes, name: name, line: r.line) {
                 case .success(let c?):
                     return ReplayItem(time: c.receivedAt, kind: .capture(c, .file(fileID: fileID, offset: r.offset, length: Int32(r.bytes.count))))
                 case .success(nil):

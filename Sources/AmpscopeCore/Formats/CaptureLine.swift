@@ -29,12 +29,18 @@ public enum CaptureLine {
     /// Parses one line. `name` and `line` locate problems and become the capture's source.
     public static func parse(_ bytes: ArraySlice<UInt8>, name: String, line: Int,
                              sourceKind: CaptureSource.Kind = .replay) -> Result<Capture?, InputProblem> {
+        parse(Array(bytes), name: name, line: line, sourceKind: sourceKind)
+    }
+
+    /// Parses one line held in its own array (parsed in place: the document shares its storage).
+    public static func parse(_ bytes: [UInt8], name: String, line: Int,
+                             sourceKind: CaptureSource.Kind = .replay) -> Result<Capture?, InputProblem> {
         func fail(_ reason: String) -> Result<Capture?, InputProblem> {
             .failure(InputProblem(source: name, line: line, reason: reason))
         }
         let doc: JSONDocument
         do {
-            doc = try JSONDocument(parsing: Array(bytes))
+            doc = try JSONDocument(parsing: bytes)
         } catch {
             return fail("not valid JSON (\(error.description))")
         }
@@ -58,7 +64,7 @@ public enum CaptureLine {
             body = [UInt8](data)
         } else if let b = doc.member(root, "body") {
             switch doc.kind(b) {
-            case .string: body = Array(doc.string(b).utf8)
+            case .string: body = doc.stringBytes(b)  // escapes resolved straight into bytes
             case .null: body = []
             default: body = Array(doc.rawBytes(b))  // a body stored as JSON
             }
@@ -114,7 +120,7 @@ public enum CaptureLine {
             body = [UInt8](data)
         } else if let b = doc.member(resp, "body") {
             switch doc.kind(b) {
-            case .string: body = Array(doc.string(b).utf8)
+            case .string: body = doc.stringBytes(b)  // escapes resolved straight into bytes
             case .null: body = []
             default: body = Array(doc.rawBytes(b))
             }

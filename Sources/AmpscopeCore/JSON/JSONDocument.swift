@@ -431,3 +431,118 @@ extension JSONDocument {
         }
     }
 }
+
+// MARK: Strings as bytes
+
+extension JSONDocument {
+    /// The decoded UTF-8 of a string value (escapes resolved) as bytes, built without a String;
+    /// empty for non-strings. Equal to `Array(string(i).utf8)`.
+    ///
+    /// Large escaped strings (a capture line's `body` is a whole JSON request written as a JSON
+    /// string, an escape every few bytes) are copied eight bytes at a time up to the next
+    /// backslash. The parser has validated the escapes and the UTF-8, so decoding cannot fail.
+    public func stringBytes(_ i: Index) -> [UInt8] {
+        let e = tape[i]
+        guard e.kind == .string else { return [] }
+        let lo = Int(e.a)
+        let hi = Int(e.b)
+        if e.flags & JSONTapeEntry.hasEscapes == 0 { return Array(bytes[lo..<hi]) }
+        return bytes.withUnsafeBufferPointer { src in
+            // Every escape decodes to no more bytes than its source text, so the source length bounds the output.
+            [UInt8](unsafeUninitializedCapacity: hi - lo) { out, written in
+                written = JSONEscapes.decode(src.baseAddress! + lo, count: hi - lo, into: out.baseAddress!)
+            }
+        }
+    }
+}
+
+/// Escape decoding from a validated JSON string body into a buffer at least as long as the body.
+enum JSONEscapes {
+    /// Decodes `count` bytes at `p` into `out`; returns the number of bytes written (<= count).
+    /// The output cursor never passes the input cursor, which is what lets the plain runs be
+    /// copied as whole 8-byte words.
+    static func decode(_ p: UnsafePointer<UInt8>, count n: Int, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var i = 0
+        var o = 0
+        let lo: UInt64 = 0x0101_0101_0101_0101
+        let hi: UInt64 = 0x8080_8080_8080_8080
+        let backslashes = lo &* 0x5C
+        while i < n {
+            // Plain run: copy whole words until one holds a backslash.
+            while i &+ 8 <= n {
+                let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                let x = w ^ backslashes
+                let hit = (x &- lo) & ~x & hi  // lowest set bit marks the first backslash exactly
+                if hit == 0 { i &+= 8; o &+= 8; continue }
+                let k = hit.trailingZeroBitCount >> 3
+                i &+= k
+                o &+= k
+                break
+            }
+            // Tail (fewer than 8 bytes left) byte by byte.
+            while i < n && p[i] != 0x5C {
+                out[o] = p[i]
+                i &+= 1
+                o &+= 1
+            }
+            guard i < n else { break }
+            // p[i] is a backslash; the parser guarantees a complete escape follows.
+            let esc = p[i &+ 1]
+            switch esc {
+            case UInt8(ascii: "b"): out[o] = 0x08
+            case UInt8(ascii: "f"): out[o] = 0x0C
+            case UInt8(ascii: "n"): out[o] = 0x0A
+            case UInt8(ascii: "r"): out[o] = 0x0D
+            case UInt8(ascii: "t"): out[o] = 0x09
+            case UInt8(ascii: "u"):
+                let u = hex4(p + (i &+ 2))
+                if u >= 0xD800 && u < 0xDC00, i &+ 12 <= n, p[i &+ 6] == 0x5C, p[i &+ 7] == UInt8(ascii: "u") {
+                    let low = hex4(p + (i &+ 8))
+                    if low >= 0xDC00 && low < 0xE000 {
+                        o &+= utf8(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00), out + o)
+                        i &+= 12
+                        continue
+                    }
+                }
+                o &+= utf8(u >= 0xD800 && u < 0xE000 ? 0xFFFD : u, out + o)  // a lone surrogate
+                i &+= 6
+                continue
+            default: out[o] = esc  // " \ /
+            }
+            o &+= 1
+            i &+= 2
+        }
+        return o
+    }
+
+    @inline(__always) static func hex4(_ p: UnsafePointer<UInt8>) -> UInt32 {
+        var v: UInt32 = 0
+        for k in 0..<4 { v = v << 4 | UInt32(hexValue(p[k]) ?? 0) }
+        return v
+    }
+
+    /// Writes the UTF-8 of scalar value `v` (not a surrogate, <= 0x10FFFF); returns its length.
+    @inline(__always) static func utf8(_ v: UInt32, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        switch v {
+        case 0..<0x80:
+            out[0] = UInt8(v)
+            return 1
+        case 0x80..<0x800:
+            out[0] = UInt8(0xC0 | v >> 6)
+            out[1] = UInt8(0x80 | v & 0x3F)
+            return 2
+        case 0x800..<0x10000:
+            out[0] = UInt8(0xE0 | v >> 12)
+            out[1] = UInt8(0x80 | v >> 6 & 0x3F)
+            out[2] = UInt8(0x80 | v & 0x3F)
+            return 3
+        default:
+            out[0] = UInt8(0xF0 | v >> 18)
+            out[1] = UInt8(0x80 | v >> 12 & 0x3F)
+            out[2] = UInt8(0x80 | v >> 6 & 0x3F)
+            out[3] = UInt8(0x80 | v & 0x3F)
+            return 4
+        }
+    }
+}
