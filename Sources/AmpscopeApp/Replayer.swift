@@ -154,14 +154,16 @@ final class Replayer: @unchecked Sendable {
                 out.append((p, nil))
             }
         }
+        // Row summaries are extracted on all cores; the store's lock only appends them.
+        let summaries = parallelMap(out) { EventSummary.extract($0.0) }
         if options.speed != nil {
-            for entry in out {
+            for (entry, rows) in zip(out, summaries) {
                 let wait = pacer.delay(recorded: entry.0.capture.receivedAt, now: now())
                 if wait > 0 { await sleep(wait) }
-                await store.appendReplayed([entry])
+                await store.appendReplayed([entry], summaries: [rows])
             }
         } else {
-            await store.appendReplayed(out)
+            await store.appendReplayed(out, summaries: summaries)
         }
         update { p in
             p.captures += out.count - problems

@@ -185,6 +185,14 @@ public actor CaptureStore {
     /// `locations[i]` must locate `items[i]`'s line in a registered file (or be nil to keep it in memory).
     @discardableResult
     public func appendReplayed(_ items: [(Processed, PayloadLocation?)]) -> [Int64] {
+        appendReplayed(items, summaries: items.map { EventSummary.extract($0.0) })
+    }
+
+    /// As `appendReplayed(_:)`, with `summaries[i] == EventSummary.extract(items[i].0)` already
+    /// computed (the replayer extracts them on its decode threads, outside the store's lock).
+    @discardableResult
+    public func appendReplayed(_ items: [(Processed, PayloadLocation?)], summaries: [[EventSummary]]) -> [Int64] {
+        precondition(items.count == summaries.count, "one summary list per replayed capture")
         var resolved: [(Processed, PayloadLocation)] = []
         resolved.reserveCapacity(items.count)
         for (p, loc) in items {
@@ -194,7 +202,11 @@ public actor CaptureStore {
                 resolved.append((p, .memory(slot: payloads.keep(p))))
             }
         }
-        let ids = index.mutate { idx in resolved.map { idx.add($0.0, location: $0.1) } }
+        let ids = index.mutate { idx in
+            zip(resolved, summaries).map { entry, rows in
+                idx.add(capture: entry.0.capture, request: entry.0.request, answer: entry.0.answer, summaries: rows, location: entry.1)
+            }
+        }
         for ((p, location), id) in zip(resolved, ids) {
             let contextual = p.findings.filter { $0.rule == RuleID.duplicateInsertID }
             if !contextual.isEmpty, case .file = location { payloads.remember(contextual, for: id) }
