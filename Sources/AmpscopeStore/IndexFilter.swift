@@ -23,222 +23,275 @@ final class IndexFilter: Sendable {
     enum Space: Sendable { case strings, sources, ruleSets }
 
     let plan: FilterProgram
-    let root: Node
+    /// The plan flattened: `ops[0]` is the root. Plain values only, read through pointers while
+    /// scanning, so threads share them without reference counting.
+    let ops: [Op]
+    /// Children of `.not`/`.and`/`.or` ops (indexes into `ops`).
+    let kids: [Int32]
+    /// Verdict tables of `.endpoint`, `.counts`, `.insert` and `.session` ops.
+    let tables: [UInt8]
+    /// The term of each op (nil for combinators), read only when a value is first decided.
+    let terms: [FilterProgram?]
     /// For each memo slot, what its ids index.
     let spaces: [Space]
     /// Memo tables not in use by a scan right now.
     private let pool = Mutex<[MemoSet]>([])
 
-    static let kinds: [CaptureSource.Kind] = CaptureSource.Kind.allCases
-    static let endpoints: [Endpoint] = Endpoint.allCases
+    enum Kind: UInt8, Sendable {
+        case yes, unknown, not, and, or
+        /// An interned column (`column` says which), memo over strings.
+        case interned
+        case insert, status, session, capture, source, endpoint, rules, counts, text, debug, row
+    }
+
+    struct Op: Sendable {
+        var kind: Kind
+        var column: FilterProgram.Column
+        /// Memo slot (`.interned`, `.text`, `.source`, `.rules`).
+        var slot: Int32 = -1
+        /// Children (`kids[first..<first+count]`) or table (`tables[first..<first+count]`):
+        /// `.endpoint` a verdict per endpoint, `.counts` per (errors>0 | warnings>0<<1 | infos>0<<2),
+        /// `.insert`/`.session` the verdict when the value is absent.
+        var first: Int32 = 0
+        var count: Int32 = 0
+        /// `.status`, `.session`, `.capture`: the comparison, when the term is one.
+        var number: FilterNumberTest?
+    }
 
     init(_ filter: Filter) {
         plan = filter.plan
-        var spaces: [Space] = []
-        root = Node.compile(filter.plan, &spaces)
-        self.spaces = spaces
+        var b = Builder()
+        _ = b.add(filter.plan)
+        ops = b.ops
+        kids = b.kids
+        tables = b.tables
+        terms = b.terms
+        spaces = b.spaces
     }
 
-    final class Node: Sendable {
-        enum Kind: UInt8, Sendable {
-            case yes, unknown, not, and, or
-            /// An interned column (`column` says which), memo over strings.
-            case interned
-            case insert, status, session, capture, source, endpoint, rules, counts, text, debug, row
-        }
+    private struct Builder {
+        var ops: [Op] = []
+        var kids: [Int32] = []
+        var tables: [UInt8] = []
+        var terms: [FilterProgram?] = []
+        var spaces: [Space] = []
 
-        let kind: Kind
-        let children: [Node]
-        let term: FilterProgram?
-        let column: FilterProgram.Column
-        let slot: Int
-        /// `.endpoint`: verdict per `IndexFilter.endpoints`; `.counts`: per (errors>0, warnings>0<<1, infos>0<<2);
-        /// `.insert`, `.session`: [verdict when absent].
-        let table: [UInt8]
-        /// `.status`, `.session`, `.capture`: the term compares numbers directly.
-        let numeric: Bool
-
-        private init(kind: Kind, children: [Node] = [], term: FilterProgram? = nil, column: FilterProgram.Column = .row,
-                     slot: Int = -1, table: [UInt8] = [], numeric: Bool = false) {
-            self.kind = kind
-            self.children = children
-            self.term = term
-            self.column = column
-            self.slot = slot
-            self.table = table
-            self.numeric = numeric
-        }
-
-        static func compile(_ p: FilterProgram, _ spaces: inout [Space]) -> Node {
+        mutating func add(_ p: FilterProgram) -> Int32 {
+            let at = Int32(ops.count)
+            ops.append(Op(kind: .yes, column: .row))
+            terms.append(nil)
+            var op = Op(kind: .yes, column: p.column)
             switch p.shape {
-            case .all: return Node(kind: .yes)
-            case .payload: return Node(kind: .unknown)
-            case .not: return Node(kind: .not, children: p.terms.map { compile($0, &spaces) })
-            case .and: return Node(kind: .and, children: p.terms.map { compile($0, &spaces) })
-            case .or: return Node(kind: .or, children: p.terms.map { compile($0, &spaces) })
-            case .term: break
+            case .all: op.kind = .yes
+            case .payload: op.kind = .unknown
+            case .not, .and, .or:
+                op.kind = p.shape == .not ? .not : p.shape == .and ? .and : .or
+                let children = p.terms.map { add($0) }
+                op.first = Int32(kids.count)
+                op.count = Int32(children.count)
+                kids += children
+            case .term:
+                terms[Int(at)] = p
+                term(p, &op)
             }
-            func slot(_ s: Space) -> Int {
-                spaces.append(s)
-                return spaces.count - 1
-            }
-            let c = p.column
+            ops[Int(at)] = op
+            return at
+        }
+
+        mutating func slot(_ s: Space) -> Int32 {
+            spaces.append(s)
+            return Int32(spaces.count - 1)
+        }
+
+        mutating func table(_ t: [UInt8], _ op: inout Op) {
+            op.first = Int32(tables.count)
+            op.count = Int32(t.count)
+            tables += t
+        }
+
+        mutating func term(_ p: FilterProgram, _ op: inout Op) {
             var t = Template()
-            switch c {
+            switch p.column {
             case .eventType, .user, .device, .method, .apiKey:
-                return Node(kind: .interned, term: p, column: c, slot: slot(.strings))
+                op.kind = .interned
+                op.slot = slot(.strings)
             case .text:
-                return Node(kind: .text, term: p, column: c, slot: slot(.strings))
+                op.kind = .text
+                op.slot = slot(.strings)
             case .insert:
+                op.kind = .insert
                 t.row.event.insertID = nil
-                return Node(kind: .insert, term: p, column: c, table: [t.verdict(p)])
+                table([t.verdict(p)], &op)
             case .status:
-                return Node(kind: .status, term: p, column: c, numeric: p.numberTest(0) != nil)
+                op.kind = .status
+                op.number = p.numberComparison
             case .capture:
-                return Node(kind: .capture, term: p, column: c, numeric: p.numberTest(0) != nil)
+                op.kind = .capture
+                op.number = p.numberComparison
             case .session:
+                op.kind = .session
+                op.number = p.numberComparison
                 t.row.event.sessionID = nil
-                return Node(kind: .session, term: p, column: c, table: [t.verdict(p)], numeric: p.numberTest(0) != nil)
+                table([t.verdict(p)], &op)
             case .source:
-                return Node(kind: .source, term: p, column: c, slot: slot(.sources))
+                op.kind = .source
+                op.slot = slot(.sources)
             case .rules:
-                return Node(kind: .rules, term: p, column: c, slot: slot(.ruleSets))
+                op.kind = .rules
+                op.slot = slot(.ruleSets)
             case .endpoint:
-                let table = IndexFilter.endpoints.map { e -> UInt8 in
+                op.kind = .endpoint
+                table(Endpoint.allCases.map { e -> UInt8 in
                     t.row.endpoint = e
                     return t.verdict(p)
-                }
-                return Node(kind: .endpoint, term: p, column: c, table: table)
+                }, &op)
             case .counts:
-                let table = (0..<8).map { bits -> UInt8 in
+                op.kind = .counts
+                table((0..<8).map { bits -> UInt8 in
                     var counts = FindingCounts()
                     counts.errors = bits & 1
                     counts.warnings = bits >> 1 & 1
                     counts.infos = bits >> 2 & 1
                     t.row.event.counts = counts
                     return t.verdict(p)
-                }
-                return Node(kind: .counts, term: p, column: c, table: table)
+                }, &op)
             case .debug:
-                return Node(kind: .debug, term: p, column: c)
+                op.kind = .debug
             case .row:
-                return Node(kind: .row, term: p, column: c)
+                op.kind = .row
             }
         }
+    }
 
-        /// The verdict of this node on row `j` (`r` and `e` point at its row and entry).
-        func eval(_ j: Int, _ r: UnsafePointer<CaptureIndex.Row>, _ e: UnsafePointer<CaptureIndex.Entry>, _ x: Context) -> UInt8 {
-            switch kind {
-            case .yes:
-                return IndexFilter.yes
-            case .unknown:
-                return IndexFilter.unknown
-            case .not:
-                let v = children[0].eval(j, r, e, x)
-                return v == IndexFilter.yes ? IndexFilter.no : v == IndexFilter.no ? IndexFilter.yes : v
-            case .and:
-                var unknown = false
-                for c in children {
-                    let v = c.eval(j, r, e, x)
-                    if v == IndexFilter.no { return IndexFilter.no }
-                    if v == IndexFilter.unknown { unknown = true }
-                }
-                return unknown ? IndexFilter.unknown : IndexFilter.yes
-            case .or:
-                var unknown = false
-                for c in children {
-                    let v = c.eval(j, r, e, x)
-                    if v == IndexFilter.yes { return IndexFilter.yes }
-                    if v == IndexFilter.unknown { unknown = true }
-                }
-                return unknown ? IndexFilter.unknown : IndexFilter.no
-            case .interned:
-                let id: Int32
-                switch column {
-                case .eventType: id = r.pointee.eventType
-                case .user: id = r.pointee.user
-                case .device: id = r.pointee.device
-                case .method: id = e.pointee.method
-                default: id = e.pointee.apiKey
-                }
-                let m = x.memo[slot]
-                let v = m[Int(id)]
-                if v != 0 { return v }
-                let d = x.slow.interned(term!, column, id)
-                m[Int(id)] = d
-                return d
-            case .text:
-                let m = x.memo[slot]
-                if textIn(r.pointee.eventType, m, x) { return IndexFilter.yes }
-                if r.pointee.user != 0 && textIn(r.pointee.user, m, x) { return IndexFilter.yes }
-                if r.pointee.device != 0 && textIn(r.pointee.device, m, x) { return IndexFilter.yes }
-                let o = r.pointee.insert
-                if o != .max {
-                    let b = x.insertBytes(o)
-                    if term!.textMatches(utf8: b) ?? term!.textMatches(String(decoding: b, as: UTF8.self)) { return IndexFilter.yes }
-                }
-                if textIn(e.pointee.sourceName, m, x) { return IndexFilter.yes }
-                return IndexFilter.unknown
-            case .insert:
-                let o = r.pointee.insert
-                guard o != .max else { return table[0] }
-                let b = x.insertBytes(o)
-                if let v = term!.stringTest(utf8: b) { return v ? IndexFilter.yes : IndexFilter.no }
-                return x.slow.insert(term!, String(decoding: b, as: UTF8.self))
-            case .status:
-                let v = Int64(e.pointee.status)
-                if numeric { return term!.numberTest(v)! ? IndexFilter.yes : IndexFilter.no }
-                return x.slow.number(term!, .status, v)
-            case .capture:
-                let v = x.firstID + Int64(r.pointee.capture)
-                if numeric { return term!.numberTest(v)! ? IndexFilter.yes : IndexFilter.no }
-                return x.slow.number(term!, .capture, v)
-            case .session:
-                let v = r.pointee.session
-                if v == .min { return table[0] }
-                if numeric { return term!.numberTest(v)! ? IndexFilter.yes : IndexFilter.no }
-                return x.slow.number(term!, .session, v)
-            case .source:
-                let kinds = IndexFilter.kinds
-                let k = kinds.firstIndex(of: e.pointee.sourceKind) ?? 0
-                let i = Int(e.pointee.sourceName) &* kinds.count &+ k
-                let m = x.memo[slot]
-                let v = m[i]
-                if v != 0 { return v }
-                let d = x.slow.source(term!, e.pointee.sourceName, e.pointee.sourceKind)
-                m[i] = d
-                return d
-            case .endpoint:
-                let ep = e.pointee.endpoint
-                for (i, c) in IndexFilter.endpoints.enumerated() where c == ep { return table[i] }
-                return x.slow.endpoint(term!, ep)
-            case .rules:
-                let id = Int(r.pointee.rules)
-                let m = x.memo[slot]
-                let v = m[id]
-                if v != 0 { return v }
-                let d = x.slow.rules(term!, r.pointee.rules)
-                m[id] = d
-                return d
-            case .counts:
-                let p = r.pointee
-                let bits = (p.errors > 0 ? 1 : 0) | (p.warnings > 0 ? 2 : 0) | (p.infos > 0 ? 4 : 0)
-                return table[bits]
-            case .debug:
-                return x.slow.debug(term!, x.firstID + Int64(r.pointee.capture), Int(r.pointee.eventIndex))
-            case .row:
-                return x.slow.row(term!, j)
-            }
+    @inline(__always) static func kindIndex(_ k: CaptureSource.Kind) -> Int {
+        switch k {
+        case .proxy: return 0
+        case .replay: return 1
+        case .demo: return 2
+        case .stdin: return 3
+        case .http: return 4
         }
+    }
 
-        @inline(__always) private func textIn(_ id: Int32, _ m: UnsafeMutablePointer<UInt8>, _ x: Context) -> Bool {
-            var v = m[Int(id)]
-            if v == 0 {
-                v = term!.textMatches(x.slow.strings[Int(id)]) ? IndexFilter.yes : IndexFilter.no
-                m[Int(id)] = v
-            }
-            return v == IndexFilter.yes
+    static let kindCount = CaptureSource.Kind.allCases.count
+
+    @inline(__always) static func endpointIndex(_ e: Endpoint) -> Int {
+        switch e {
+        case .httpV2: return 0
+        case .batch: return 1
+        case .identify: return 2
+        case .groupIdentify: return 3
+        case .usermap: return 4
+        case .legacy: return 5
+        case .unknown: return 6
         }
+    }
+
+    /// The verdict of op `i` on row `j` (`r` and `e` point at its row and entry).
+    static func eval(_ i: Int, _ j: Int, _ r: UnsafePointer<CaptureIndex.Row>, _ e: UnsafePointer<CaptureIndex.Entry>,
+                     _ x: Context) -> UInt8 {
+        let op = x.ops[i]
+        switch op.kind {
+        case .yes:
+            return yes
+        case .unknown:
+            return unknown
+        case .not:
+            let v = eval(Int(x.kids[Int(op.first)]), j, r, e, x)
+            return v == yes ? no : v == no ? yes : v
+        case .and:
+            var u = false
+            for k in Int(op.first)..<Int(op.first + op.count) {
+                let v = eval(Int(x.kids[k]), j, r, e, x)
+                if v == no { return no }
+                if v == unknown { u = true }
+            }
+            return u ? unknown : yes
+        case .or:
+            var u = false
+            for k in Int(op.first)..<Int(op.first + op.count) {
+                let v = eval(Int(x.kids[k]), j, r, e, x)
+                if v == yes { return yes }
+                if v == unknown { u = true }
+            }
+            return u ? unknown : no
+        case .interned:
+            let id: Int32
+            switch op.column {
+            case .eventType: id = r.pointee.eventType
+            case .user: id = r.pointee.user
+            case .device: id = r.pointee.device
+            case .method: id = e.pointee.method
+            default: id = e.pointee.apiKey
+            }
+            let m = x.memo[Int(op.slot)]
+            let v = m[Int(id)]
+            if v != 0 { return v }
+            let d = x.local.interned(i, op.column, id)
+            m[Int(id)] = d
+            return d
+        case .text:
+            let m = x.memo[Int(op.slot)]
+            if textIn(i, r.pointee.eventType, m, x) { return yes }
+            if r.pointee.user != 0 && textIn(i, r.pointee.user, m, x) { return yes }
+            if r.pointee.device != 0 && textIn(i, r.pointee.device, m, x) { return yes }
+            let o = r.pointee.insert
+            if o != .max && x.local.insertText(i, x.insertBytes(o)) { return yes }
+            if textIn(i, e.pointee.sourceName, m, x) { return yes }
+            return unknown
+        case .insert:
+            let o = r.pointee.insert
+            guard o != .max else { return x.tables[Int(op.first)] }
+            return x.local.insert(i, x.insertBytes(o))
+        case .status:
+            let v = Int64(e.pointee.status)
+            if let t = op.number { return t.test(v) ? yes : no }
+            return x.local.number(i, .status, v)
+        case .capture:
+            let v = x.firstID + Int64(r.pointee.capture)
+            if let t = op.number { return t.test(v) ? yes : no }
+            return x.local.number(i, .capture, v)
+        case .session:
+            let v = r.pointee.session
+            if v == .min { return x.tables[Int(op.first)] }
+            if let t = op.number { return t.test(v) ? yes : no }
+            return x.local.number(i, .session, v)
+        case .source:
+            let k = Int(e.pointee.sourceName) &* kindCount &+ kindIndex(e.pointee.sourceKind)
+            let m = x.memo[Int(op.slot)]
+            let v = m[k]
+            if v != 0 { return v }
+            let d = x.local.source(i, e.pointee.sourceName, e.pointee.sourceKind)
+            m[k] = d
+            return d
+        case .endpoint:
+            return x.tables[Int(op.first) + endpointIndex(e.pointee.endpoint)]
+        case .rules:
+            let id = Int(r.pointee.rules)
+            let m = x.memo[Int(op.slot)]
+            let v = m[id]
+            if v != 0 { return v }
+            let d = x.local.rules(i, r.pointee.rules)
+            m[id] = d
+            return d
+        case .counts:
+            let p = r.pointee
+            let bits = (p.errors > 0 ? 1 : 0) | (p.warnings > 0 ? 2 : 0) | (p.infos > 0 ? 4 : 0)
+            return x.tables[Int(op.first) + bits]
+        case .debug:
+            return x.local.debug(i, x.firstID + Int64(r.pointee.capture), Int(r.pointee.eventIndex))
+        case .row:
+            return x.local.row(i, j)
+        }
+    }
+
+    @inline(__always) private static func textIn(_ i: Int, _ id: Int32, _ m: UnsafeMutablePointer<UInt8>, _ x: Context) -> Bool {
+        var v = m[Int(id)]
+        if v == 0 {
+            v = x.local.text(i, id)
+            m[Int(id)] = v
+        }
+        return v == yes
     }
 
     /// A row whose columns are set one at a time to decide a term on one value.
@@ -256,12 +309,16 @@ final class IndexFilter: Sendable {
         }
     }
 
-    /// What a scan reads, as raw pointers (valid while the snapshot is held), plus the slow paths.
+    /// What a scan reads, as raw pointers (valid while the snapshot and the filter are held), plus
+    /// this thread's slow paths.
     struct Context {
+        let ops: UnsafePointer<Op>
+        let kids: UnsafePointer<Int32>
+        let tables: UnsafePointer<UInt8>
         let memo: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>>
         let insert: UnsafeBufferPointer<UInt8>
         let firstID: Int64
-        let slow: Slow
+        let local: Local
 
         @inline(__always) func insertBytes(_ o: UInt32) -> UnsafeBufferPointer<UInt8> {
             let at = Int(o)
@@ -270,18 +327,25 @@ final class IndexFilter: Sendable {
         }
     }
 
-    /// Deciding a term on one value the first time it is seen: through the template row.
-    final class Slow {
+    /// One thread's means of deciding a term on one value: its own byte tests, and the template
+    /// row for the first time a value is seen.
+    final class Local {
         let index: CaptureIndex
         let strings: [String]
+        let terms: [FilterProgram?]
+        let bytes: [FilterBytesTest?]
         var template = Template()
 
-        init(_ index: CaptureIndex) {
+        init(_ index: CaptureIndex, _ terms: [FilterProgram?]) {
             self.index = index
             strings = index.strings.strings
+            self.terms = terms
+            bytes = terms.map { $0?.makeBytesTest() }
         }
 
-        func interned(_ p: FilterProgram, _ c: FilterProgram.Column, _ id: Int32) -> UInt8 {
+        func verdict(_ i: Int) -> UInt8 { template.verdict(terms[i]!) }
+
+        func interned(_ i: Int, _ c: FilterProgram.Column, _ id: Int32) -> UInt8 {
             let s = strings[Int(id)]
             switch c {
             case .eventType: template.row.event.eventType = s
@@ -290,48 +354,53 @@ final class IndexFilter: Sendable {
             case .method: template.row.method = s
             default: template.row.apiKeyMasked = id == 0 ? nil : s
             }
-            return template.verdict(p)
+            return verdict(i)
         }
 
-        func insert(_ p: FilterProgram, _ s: String) -> UInt8 {
-            template.row.event.insertID = s
-            return template.verdict(p)
+        func text(_ i: Int, _ id: Int32) -> UInt8 {
+            terms[i]!.textMatches(strings[Int(id)]) ? IndexFilter.yes : IndexFilter.no
         }
 
-        func number(_ p: FilterProgram, _ c: FilterProgram.Column, _ v: Int64) -> UInt8 {
+        func insertText(_ i: Int, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+            if let v = bytes[i]?.test(b) { return v }
+            return terms[i]!.textMatches(String(decoding: b, as: UTF8.self))
+        }
+
+        func insert(_ i: Int, _ b: UnsafeBufferPointer<UInt8>) -> UInt8 {
+            if let v = bytes[i]?.test(b) { return v ? IndexFilter.yes : IndexFilter.no }
+            template.row.event.insertID = String(decoding: b, as: UTF8.self)
+            return verdict(i)
+        }
+
+        func number(_ i: Int, _ c: FilterProgram.Column, _ v: Int64) -> UInt8 {
             switch c {
             case .status: template.row.status = Int(v)
             case .capture: template.row.captureID = v
             default: template.row.event.sessionID = v
             }
-            return template.verdict(p)
+            return verdict(i)
         }
 
-        func source(_ p: FilterProgram, _ name: Int32, _ kind: CaptureSource.Kind) -> UInt8 {
+        func source(_ i: Int, _ name: Int32, _ kind: CaptureSource.Kind) -> UInt8 {
             template.row.sourceName = strings[Int(name)]
             template.row.sourceKind = kind
-            return template.verdict(p)
+            return verdict(i)
         }
 
-        func endpoint(_ p: FilterProgram, _ e: Endpoint) -> UInt8 {
-            template.row.endpoint = e
-            return template.verdict(p)
-        }
-
-        func rules(_ p: FilterProgram, _ id: Int32) -> UInt8 {
+        func rules(_ i: Int, _ id: Int32) -> UInt8 {
             template.row.event.rules = index.ruleSets[Int(id)]
-            return template.verdict(p)
+            return verdict(i)
         }
 
-        func debug(_ p: FilterProgram, _ captureID: Int64, _ eventIndex: Int) -> UInt8 {
+        func debug(_ i: Int, _ captureID: Int64, _ eventIndex: Int) -> UInt8 {
             template.row.captureID = captureID
             template.row.event.index = eventIndex
-            return template.verdict(p)
+            return verdict(i)
         }
 
-        func row(_ p: FilterProgram, _ j: Int) -> UInt8 {
+        func row(_ i: Int, _ j: Int) -> UInt8 {
             var r = index.streamRow(j)
-            switch withUnsafePointer(to: &r, { p.verdict($0) }) {
+            switch withUnsafePointer(to: &r, { terms[i]!.verdict($0) }) {
             case .match: return IndexFilter.yes
             case .noMatch: return IndexFilter.no
             case .needsPayload: return IndexFilter.unknown
@@ -362,7 +431,7 @@ final class IndexFilter: Sendable {
                 let need: Int
                 switch spaces[i] {
                 case .strings: need = strings
-                case .sources: need = strings * IndexFilter.kinds.count
+                case .sources: need = strings * IndexFilter.kindCount
                 case .ruleSets: need = ruleSets
                 }
                 guard need > sizes[i] else { continue }
@@ -384,21 +453,27 @@ final class IndexFilter: Sendable {
         let memo = pool.withLock { $0.popLast() } ?? MemoSet(spaces)
         defer { pool.withLock { $0.append(memo) } }
         memo.ensure(strings: index.strings.count, ruleSets: index.ruleSets.count)
-        let slow = Slow(index)
-        index.rows.withUnsafeBufferPointer { rows in
-            index.entries.withUnsafeBufferPointer { entries in
-                index.insertBytes.withUnsafeBufferPointer { insert in
-                    let x = Context(memo: memo.tables, insert: insert,
-                                    firstID: index.firstID, slow: slow)
-                    let rb = rows.baseAddress!
-                    let eb = entries.baseAddress!
-                    let root = self.root
-                    for j in range {
-                        let r = rb + j
-                        switch root.eval(j, r, eb + Int(r.pointee.capture), x) {
-                        case IndexFilter.yes: matches.append(j)
-                        case IndexFilter.no: break
-                        default: needsPayload.append(j)
+        let local = Local(index, terms)
+        ops.withUnsafeBufferPointer { ops in
+            kids.withUnsafeBufferPointer { kids in
+                tables.withUnsafeBufferPointer { tables in
+                    index.rows.withUnsafeBufferPointer { rows in
+                        index.entries.withUnsafeBufferPointer { entries in
+                            index.insertBytes.withUnsafeBufferPointer { insert in
+                                let x = Context(ops: ops.baseAddress!, kids: kids.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                                tables: tables.baseAddress ?? UnsafePointer(bitPattern: 8)!, memo: memo.tables,
+                                                insert: insert, firstID: index.firstID, local: local)
+                                let rb = rows.baseAddress!
+                                let eb = entries.baseAddress!
+                                for j in range {
+                                    let r = rb + j
+                                    switch IndexFilter.eval(0, j, r, eb + Int(r.pointee.capture), x) {
+                                    case IndexFilter.yes: matches.append(j)
+                                    case IndexFilter.no: break
+                                    default: needsPayload.append(j)
+                                    }
+                                }
+                            }
                         }
                     }
                 }

@@ -313,8 +313,7 @@ import Testing
         // column today, so check the compiled tree uses the fallback only where expected.
         let f = try Filter("type:a or prop.x=1 or status>3 or has:debug")
         let compiled = IndexFilter(f)
-        func kinds(_ n: IndexFilter.Node) -> [IndexFilter.Node.Kind] { [n.kind] + n.children.flatMap(kinds) }
-        let k = kinds(compiled.root)
+        let k = compiled.ops.map(\.kind)
         #expect(k.contains(.interned) && k.contains(.unknown) && k.contains(.status) && k.contains(.debug))
         #expect(!k.contains(.row))
     }

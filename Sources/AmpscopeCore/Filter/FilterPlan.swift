@@ -115,28 +115,24 @@ extension FilterProgram {
 
     /// For a numeric comparison term (`status>=400`, `session:123`): the test on a present
     /// value, as `verdict` applies it. Nil for other terms.
-    public func numberTest(_ x: Int64) -> Bool? {
-        kind == .number ? testNumber(x) : nil
+    public var numberComparison: FilterNumberTest? {
+        kind == .number ? FilterNumberTest(op: op, number: number, statusClass: statusClass) : nil
     }
 
-    /// For a string term on `.insert` (and the other string columns): the test on a present value
-    /// given as UTF-8 bytes, when the bytes alone decide it exactly; nil when the caller must
-    /// build the `String` (non-ASCII text, where case folding or canonical equivalence apply).
-    public func stringTest(utf8 b: UnsafeBufferPointer<UInt8>) -> Bool? {
-        guard kind == .string else { return nil }
-        switch stringTest {
-        case .contains: return needle.matches(utf8: b)
-        case .equals, .notEquals:
-            let equal: Bool
-            if value.utf8.elementsEqual(b) {
-                equal = true
-            } else if value.utf8.allSatisfy({ $0 < 0x80 }) && b.allSatisfy({ $0 < 0x80 }) {
-                equal = false
-            } else {
-                return nil
+    /// For a string term (`insert:`, `type=`...) or a full-text word: the test on a present value
+    /// given as UTF-8 bytes. Each call returns a new copy (one per thread avoids sharing its
+    /// buffers). Nil for other terms.
+    public func makeBytesTest() -> FilterBytesTest? {
+        switch kind {
+        case .text: return FilterBytesTest(kind: .contains, needle: needle)
+        case .string:
+            switch stringTest {
+            case .contains: return FilterBytesTest(kind: .contains, needle: needle)
+            case .equals: return FilterBytesTest(kind: .equals, value: value)
+            case .notEquals: return FilterBytesTest(kind: .notEquals, value: value)
+            case .regex: return FilterBytesTest(kind: .none, value: "")
             }
-            return stringTest == .equals ? equal : !equal
-        case .regex: return nil
+        default: return nil
         }
     }
 
@@ -145,17 +141,63 @@ extension FilterProgram {
         kind == .text && needle.matches(s)
     }
 
-    /// For a `.text` term: the same on UTF-8 bytes, nil when only a `String` can tell.
-    public func textMatches(utf8 b: UnsafeBufferPointer<UInt8>) -> Bool? {
-        kind == .text ? needle.matches(utf8: b) : nil
+}
+
+/// A numeric term's comparison (`FilterProgram.numberComparison`): a plain value, no references.
+public struct FilterNumberTest: Sendable {
+    let op: FilterOperator
+    let number: Double
+    /// The status class (`status:4xx`) when >= 0.
+    let statusClass: Int64
+
+    /// The test on a present value.
+    public func test(_ x: Int64) -> Bool {
+        if statusClass >= 0 { return x / 100 == statusClass }
+        return ValueTest.compare(Double(x), op, number)
     }
 }
 
-extension FoldedNeedle {
-    /// `matches` on UTF-8 bytes when they decide it (an ASCII needle folds byte-wise); nil otherwise.
-    func matches(utf8 b: UnsafeBufferPointer<UInt8>) -> Bool? {
-        if bytes.isEmpty { return true }
-        guard asciiOnly else { return nil }
-        return FoldedNeedle.search(b, bytes)
+/// A string term's test on UTF-8 bytes (`FilterProgram.makeBytesTest()`).
+public struct FilterBytesTest: Sendable {
+    enum Kind: Sendable { case contains, equals, notEquals, none }
+    let kind: Kind
+    /// Folded needle (`contains`), or the value's bytes (`equals`, `notEquals`).
+    let bytes: [UInt8]
+    let ascii: Bool
+
+    init(kind: Kind, needle: FoldedNeedle) {
+        self.kind = kind
+        bytes = needle.bytes.map { $0 }
+        ascii = needle.asciiOnly
+    }
+
+    init(kind: Kind, value: String) {
+        self.kind = kind
+        bytes = Array(value.utf8)
+        ascii = bytes.allSatisfy { $0 < 0x80 }
+    }
+
+    /// The term's answer on a present value given as UTF-8 bytes, when the bytes decide it
+    /// exactly; nil when only a `String` can tell (non-ASCII text, where case folding or
+    /// canonical equivalence apply, and regular expressions).
+    public func test(_ b: UnsafeBufferPointer<UInt8>) -> Bool? {
+        switch kind {
+        case .contains:
+            if bytes.isEmpty { return true }
+            guard ascii else { return nil }
+            return FoldedNeedle.search(b, bytes)
+        case .equals, .notEquals:
+            let equal: Bool
+            if bytes.elementsEqual(b) {
+                equal = true
+            } else if ascii && b.allSatisfy({ $0 < 0x80 }) {
+                equal = false
+            } else {
+                return nil
+            }
+            return kind == .equals ? equal : !equal
+        case .none:
+            return nil
+        }
     }
 }
