@@ -132,18 +132,23 @@ final class Replayer: @unchecked Sendable {
 
     /// Decodes in parallel, judges in order, paces, and appends to the store.
     private func deliver(_ batch: [ReplayItem]) async {
-        let decoded = parallelMap(batch) { item -> DecodedRequest? in
-            if case .capture(let c, _) = item.kind { return self.ingest.ingest.decode(c) }
-            return nil
+        // Decoding and the validation that needs no history run on all cores; `judge` below
+        // only adds what depends on earlier requests (duplicate insert_ids), in order.
+        let settings = ingest.settings
+        let decoded = parallelMap(batch) { item -> (DecodedRequest, Prevalidated)? in
+            guard case .capture(let c, _) = item.kind else { return nil }
+            let request = self.ingest.ingest.decode(c)
+            return (request, self.ingest.ingest.prevalidate(request, settings: settings))
         }
         var out: [(Processed, PayloadLocation?)] = []
         out.reserveCapacity(batch.count)
         var problems = 0
         var events = 0
-        for (item, request) in zip(batch, decoded) {
+        for (item, work) in zip(batch, decoded) {
             switch item.kind {
             case .capture(let c, let location):
-                let p = ingest.judge(c, request!, now: c.receivedAt > 0 ? c.receivedAt : now())
+                let (request, pre) = work!
+                let p = ingest.judge(c, request, prevalidated: pre, now: c.receivedAt > 0 ? c.receivedAt : now())
                 events += p.request.records.count
                 out.append((p, location))
             case .problem(let pr, let raw):

@@ -54,7 +54,23 @@ public struct Ingest: Sendable {
 
     /// Validates a decoded request and emulates the answer (uses and updates the context).
     public func judge(_ capture: Capture, _ request: DecodedRequest, context: inout ValidationContext, now: Int64) -> Processed {
-        let findings = validator.validate(request, context: &context)
+        conclude(capture, request, validator.validate(request, context: &context), context: &context, now: now)
+    }
+
+    /// Validation that needs no history (any thread, in parallel): pass the result to `judge(_:_:prevalidated:...)`.
+    public func prevalidate(_ request: DecodedRequest, settings: ValidationSettings) -> Prevalidated {
+        validator.prevalidate(request, settings: settings)
+    }
+
+    /// `judge` for a request already prevalidated with the context's settings: the same result,
+    /// with only the history-dependent part of validation done here.
+    public func judge(_ capture: Capture, _ request: DecodedRequest, prevalidated: Prevalidated,
+                      context: inout ValidationContext, now: Int64) -> Processed {
+        conclude(capture, request, validator.finish(prevalidated, request, context: &context), context: &context, now: now)
+    }
+
+    private func conclude(_ capture: Capture, _ request: DecodedRequest, _ findings: [Finding],
+                          context: inout ValidationContext, now: Int64) -> Processed {
         let answer = emulator.answer(for: request, findings: findings, now: now)
         // What Amplitude ingested decides later duplicate findings: the real answer when known.
         let accepted: Bool
@@ -93,6 +109,11 @@ public final class SharedIngest: Sendable {
     /// Judges an already decoded request (callers that decode in parallel and judge in order).
     public func judge(_ capture: Capture, _ request: DecodedRequest, now: Int64) -> Processed {
         context.withLock { ctx in ingest.judge(capture, request, context: &ctx, now: now) }
+    }
+
+    /// Judges a request prevalidated (in parallel) with `settings`; the same result as `judge`.
+    public func judge(_ capture: Capture, _ request: DecodedRequest, prevalidated: Prevalidated, now: Int64) -> Processed {
+        context.withLock { ctx in ingest.judge(capture, request, prevalidated: prevalidated, context: &ctx, now: now) }
     }
 
     /// Forgets what was ingested (the UI's "clear").

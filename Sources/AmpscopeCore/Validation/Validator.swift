@@ -214,3 +214,127 @@ public struct Validator: Sendable {
         return sink.findings
     }
 }
+
+// MARK: Validation split for parallel callers
+
+/// A request validated with everything except what depends on earlier requests, so it can run
+/// on any thread; `Validator.finish` completes it in arrival order.
+///
+/// Only the duplicate-insert_id rule reads the context's history, and only through
+/// `firstIngestion(of:)` of the record's own insert key. Its findings (an in-request duplicate,
+/// or none) are noted by position; `finish` looks each key up in the real history and, for the
+/// few records with a hit, runs the rule again with the real context and puts its findings in
+/// their place. The result is the same list, in the same order, as `validate` would give.
+public struct Prevalidated: Sendable {
+    var findings: [Finding]
+    /// Insert key of each record (nil without one), as `validate` leaves in `pendingKeys`.
+    var keys: [UInt64?]
+    var hasDocument: Bool
+    /// Where the history-dependent rules wrote for each record that has an insert key.
+    var slots: [Slot]
+
+    struct Slot: Sendable {
+        var record: Int32
+        var rule: Int32
+        var start: Int32
+        var count: Int32
+    }
+}
+
+extension Validator {
+    /// Record rules whose findings depend on what was ingested before (today the duplicate rule).
+    static func dependsOnHistory(_ rule: any RecordRule) -> Bool { rule.info.id == RuleID.duplicateInsertID }
+
+    /// Validates without the request history (any thread). `settings` must be the ones `finish`'s context has.
+    public func prevalidate(_ request: DecodedRequest, settings: ValidationSettings) -> Prevalidated {
+        var context = ValidationContext(settings: settings)
+        context.beginRequest()
+        var sink = FindingSink()
+        sink.append(contentsOf: request.problems)
+        rules.requestRules.withUnsafeBufferPointer { rs in
+            for i in rs.indices { rs[i].check(request, context, &sink) }
+        }
+        var slots: [Prevalidated.Slot] = []
+        guard let doc = request.document else {
+            return Prevalidated(findings: sink.findings, keys: [], hasDocument: false, slots: [])
+        }
+        var table: [Int32] = []
+        let count = request.records.count
+        var keys: [UInt64?] = []
+        keys.reserveCapacity(count)
+        var firstIndexOfKey: [UInt64: Int] = [:]
+        let useDictionary = count > 64
+        rules.recordRules.withUnsafeBufferPointer { rs in
+            let historic = rs.indices.map { Self.dependsOnHistory(rs[$0]) }
+            for i in 0..<count {
+                var facts = RecordFacts(request: request, doc: doc, index: i, table: &table)
+                if let key = facts.insertKey {
+                    if useDictionary {
+                        if let earlier = firstIndexOfKey[key] { facts.earlierRecordWithSameInsertKey = earlier } else { firstIndexOfKey[key] = i }
+                    } else {
+                        facts.earlierRecordWithSameInsertKey = keys.firstIndex(of: key)
+                    }
+                }
+                keys.append(facts.insertKey)
+                for r in rs.indices {
+                    let before = sink.findings.count
+                    rs[r].check(facts, request, context, &sink)
+                    if historic[r] && facts.insertKey != nil {
+                        slots.append(Prevalidated.Slot(record: Int32(i), rule: Int32(r), start: Int32(before),
+                                                       count: Int32(sink.findings.count - before)))
+                    }
+                }
+                facts.reclaimTable(into: &table)
+            }
+        }
+        return Prevalidated(findings: sink.findings, keys: keys, hasDocument: true, slots: slots)
+    }
+
+    /// Completes a prevalidated request in arrival order: the same findings `validate` gives
+    /// with this context, and the same context state for `commit`.
+    public func finish(_ pre: Prevalidated, _ request: DecodedRequest, context: inout ValidationContext) -> [Finding] {
+        context.beginRequest()
+        context.pendingKeys.removeAll(keepingCapacity: true)
+        guard pre.hasDocument, let doc = request.document else { return pre.findings }
+        var findings = pre.findings
+        if !context.ingested.isEmpty {
+            var hits: [Prevalidated.Slot] = []
+            for s in pre.slots {
+                if let key = pre.keys[Int(s.record)], context.firstIngestion(of: key) != nil { hits.append(s) }
+            }
+            if !hits.isEmpty {
+                findings = rerun(hits, pre, request, doc, context)
+            }
+        }
+        context.pendingKeys.append(contentsOf: pre.keys)
+        context.pendingRecords = request.records
+        context.pendingBodyCount = doc.bytes.count
+        context.pendingBodyAddress = ValidationContext.address(of: doc.bytes)
+        return findings
+    }
+
+    /// Runs the history-dependent rules again for `hits` with the real context and splices
+    /// their findings in place of what they wrote without the history.
+    private func rerun(_ hits: [Prevalidated.Slot], _ pre: Prevalidated, _ request: DecodedRequest,
+                       _ doc: JSONDocument, _ context: ValidationContext) -> [Finding] {
+        var out: [Finding] = []
+        out.reserveCapacity(pre.findings.count + hits.count)
+        var copied = 0
+        var table: [Int32] = []
+        for s in hits {
+            let i = Int(s.record)
+            out.append(contentsOf: pre.findings[copied..<Int(s.start)])
+            var facts = RecordFacts(request: request, doc: doc, index: i, table: &table)
+            if let key = facts.insertKey {
+                facts.earlierRecordWithSameInsertKey = pre.keys[..<i].firstIndex(of: key)
+            }
+            var sink = FindingSink()
+            rules.recordRules[Int(s.rule)].check(facts, request, context, &sink)
+            facts.reclaimTable(into: &table)
+            out.append(contentsOf: sink.findings)
+            copied = Int(s.start + s.count)
+        }
+        out.append(contentsOf: pre.findings[copied...])
+        return out
+    }
+}
