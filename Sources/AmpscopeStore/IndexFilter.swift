@@ -30,7 +30,8 @@ final class IndexFilter: Sendable {
     let kids: [Int32]
     /// Verdict tables of `.endpoint`, `.counts`, `.insert` and `.session` ops.
     let tables: [UInt8]
-    /// The term of each op (nil for combinators), read only when a value is first decided.
+    /// The term of each op (nil for combinators), for the slow paths: a value seen for the first
+    /// time, SDK-side terms, whole-row fallbacks, and each scan's byte tests.
     let terms: [FilterProgram?]
     /// For each memo slot, what its ids index.
     let spaces: [Space]
