@@ -276,13 +276,14 @@ final class CaptureDatabase: Sendable {
 }
 
 /// Checkpoints a WAL database from its own connection, off the commit path: a passive
-/// checkpoint (it never blocks the writer) every 250 ms, and a restarting one when the WAL has
-/// grown past 64 MiB anyway (sustained load can keep a passive checkpoint from ever finishing).
+/// checkpoint (it never blocks the writer) every 250 ms, and a restarting one when the WAL holds
+/// more than 64 MiB of frames since its last reset (under sustained load the writer may never
+/// find it fully checkpointed, and the WAL would grow without end).
 final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched in init/deinit
     private let connection: DatabaseQueue
     private let timer: DispatchSourceTimer
     static let interval = DispatchTimeInterval.milliseconds(250)
-    static let restartAboveBytes: UInt64 = 64 << 20
+    static let restartAboveBytes = 64 << 20
 
     init(path: String) throws {
         var config = Configuration()
@@ -292,12 +293,16 @@ final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "ampscope-checkpoint", qos: .utility))
         timer.schedule(deadline: .now() + Self.interval, repeating: Self.interval, leeway: .milliseconds(50))
         let connection = self.connection
-        let wal = path + "-wal"
         timer.setEventHandler {
-            let size = ((try? FileManager.default.attributesOfItem(atPath: wal)[.size]) as? NSNumber)?.uint64Value ?? 0
-            guard size > 0 else { return }
-            let mode = size > Self.restartAboveBytes ? "RESTART" : "PASSIVE"
-            _ = try? connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(\(mode))") }
+            _ = try? connection.writeWithoutTransaction { db in
+                // (busy, frames in the WAL since its last reset, frames checkpointed)
+                guard let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") else { return }
+                let frames: Int = row[1] ?? 0
+                let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+                if frames * (pageSize + 24) > Self.restartAboveBytes {
+                    try db.execute(sql: "PRAGMA wal_checkpoint(RESTART)")
+                }
+            }
         }
         timer.resume()
     }
