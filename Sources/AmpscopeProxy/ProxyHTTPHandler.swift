@@ -297,7 +297,8 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let processed = engine.process(ProxyEngine.capture(request))
             engine.commit(processed, reply: nil) { promise.succeed($0) }
         } else {
-            promise.completeWithTask { await engine.handle(request) }
+            // On the proxy's own executor, not the cooperative pool (see ProxyExecutor).
+            Task(executorPreference: ProxyExecutor.shared) { promise.succeed(await engine.handle(request)) }
         }
         promise.futureResult.assumeIsolated().whenSuccess { response in
             self.respond(context, response, to: request)
@@ -315,7 +316,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let request = makeRequest(h, body: [])
         let engine = self.engine
         let answer = response.body
-        Task { await engine.recordRefused(request, status: 413, reason: reason, answer: answer) }
+        Task(executorPreference: ProxyExecutor.shared) { await engine.recordRefused(request, status: 413, reason: reason, answer: answer) }
         respond(context, response, to: request)
     }
 

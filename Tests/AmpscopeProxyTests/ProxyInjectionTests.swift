@@ -7,6 +7,28 @@ import Testing
 @Suite struct ProxyInjectionTests {
     func rules(_ specs: String...) -> [FaultInjection] { specs.map { try! FaultInjection(parsing: $0) } }
 
+    /// Requests that take the asynchronous path (here a delay) are answered even while every
+    /// thread of the cooperative pool is blocked by other work in the process.
+    @Test func answersWhileTheCooperativePoolIsBlocked() async throws {
+        let proxy = try await ProxyFixture { $0.injections = self.rules("delay=10ms") }
+        let port = proxy.port
+        let cores = max(2, ProcessInfo.processInfo.activeProcessorCount)
+        let release = DispatchSemaphore(value: 0)
+        // Occupy every cooperative thread (and then some) until the request has been answered.
+        for _ in 0..<(cores * 2) { Task.detached { release.wait() } }
+        let timing: (Double, Int) = try await onThread {
+            // The blockers are released whatever happens, or the test process would hang.
+            defer { for _ in 0..<(cores * 2) { release.signal() } }
+            Thread.sleep(forTimeInterval: 0.2)  // let the blockers take the pool
+            let t0 = Date()
+            let r = try RawClient(port: port, timeout: 5).exchange(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("Blocked")])))
+            return (Date().timeIntervalSince(t0), r.status)
+        }
+        #expect(timing.1 == 200)
+        #expect(timing.0 < 4, "answered after \(timing.0) s")
+        await proxy.stop()
+    }
+
     @Test func throttles429WithTheRequestsOwnEventsAndUsers() async throws {
         let proxy = try await ProxyFixture { $0.injections = self.rules("429,user=user-AAAAA") }
         let body = Payload.v2([Payload.event("One", user: "user-BBBBB", device: "dev-B"),
