@@ -12,7 +12,7 @@ import Testing
         return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
     }
 
-    @Test func realSDKTrafficAppearsFiltersAndShowsFindings() throws {
+    @Test func realSDKTrafficAppearsFiltersAndShowsFindings() async throws {
         guard let python = Self.python else {
             Issue.record("No Python with amplitude-analytics: run Scripts/test (it creates .venv) or set AMPSCOPE_PYTHON")
             return
@@ -22,36 +22,39 @@ import Testing
         let tmux = try TmuxSession(command: "\(TestSupport.binary) --listen 127.0.0.1:0 --store \(store) --no-mouse",
                                    directory: dir.path, environment: ["XDG_CONFIG_HOME": dir.path])
         // The header names the address the proxy bound.
-        let first = try tmux.wait(for: "the proxy address in the header") { $0.contains("http://127.0.0.1:") && $0.contains("/2/httpapi") }
+        let first = try await tmux.wait(for: "the proxy address in the header") { $0.contains("http://127.0.0.1:") && $0.contains("/2/httpapi") }
         let port = try #require(Self.port(in: first), "no port on screen:\n\(first)")
 
         // Real SDK traffic.
         let script = TestSupport.repoRoot.appendingPathComponent("Tests/e2e/python/tui_traffic.py").path
-        let sdk = Process()
-        sdk.executableURL = URL(fileURLWithPath: python)
-        sdk.arguments = [script, "http://127.0.0.1:\(port)"]
-        let out = Pipe()
-        sdk.standardOutput = out
-        sdk.standardError = Pipe()
-        try sdk.run()
-        let sdkOutput = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        sdk.waitUntilExit()
-        #expect(sdk.terminationStatus == 0, "SDK script failed: \(sdkOutput)")
+        let (sdkStatus, sdkOutput): (Int32, String) = try await onOwnThread {
+            let sdk = Process()
+            sdk.executableURL = URL(fileURLWithPath: python)
+            sdk.arguments = [script, "http://127.0.0.1:\(port)"]
+            let out = Pipe()
+            sdk.standardOutput = out
+            sdk.standardError = Pipe()
+            try sdk.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            sdk.waitUntilExit()
+            return (sdk.terminationStatus, text)
+        }
+        #expect(sdkStatus == 0, "SDK script failed: \(sdkOutput)")
         #expect(sdkOutput.contains("\"event_type\": \"Too Short\"") && sdkOutput.contains("\"code\": 400"),
                 "the SDK reports the short-id event rejected with 400: \(sdkOutput)")
 
         // The events appear.
-        let events = try tmux.wait(for: "the SDK's events in the stream") {
+        let events = try await tmux.wait(for: "the SDK's events in the stream") {
             $0.contains("Signup Completed") && $0.contains("Too Short") && $0.contains("Page Viewed") && $0.contains("$identify")
         }
         #expect(events.contains("abc"))
 
         // A filter narrows them to the short-id event.
         try tmux.press("f")
-        try tmux.wait(for: "the filter prompt") { $0.contains("filter") }
+        try await tmux.wait(for: "the filter prompt") { $0.contains("filter") }
         try tmux.type("type:short")
         try tmux.press("Enter")
-        let filtered = try tmux.wait(for: "the filtered stream") { s in
+        let filtered = try await tmux.wait(for: "the filtered stream") { s in
             s.contains("Too Short") && !s.contains("Signup Completed") && !s.contains("Page Viewed")
         }
         #expect(filtered.contains("1 of "), "the stream title says how many rows the filter shows:\n\(filtered)")
@@ -59,12 +62,12 @@ import Testing
         // The Findings tab of the selected event names the rule and the path.
         try tmux.press("Enter")
         try tmux.press("2")
-        let findings = try tmux.wait(for: "id-too-short in the Findings tab") { $0.contains("id-too-short") }
+        let findings = try await tmux.wait(for: "id-too-short in the Findings tab") { $0.contains("id-too-short") }
         #expect(findings.contains("/events/1/user_id") || findings.contains("user_id"))
 
         try tmux.press("q")
         try tmux.press("q")
-        try tmux.wait(for: "ampscope to exit and print its summary") { $0.contains("requests,") && $0.contains(store) }
+        try await tmux.wait(for: "ampscope to exit and print its summary") { $0.contains("requests,") && $0.contains(store) }
     }
 
     static func port(in screen: String) -> Int? {

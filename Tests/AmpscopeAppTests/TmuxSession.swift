@@ -71,15 +71,18 @@ final class TmuxSession {
     func type(_ text: String) throws { try tmux(["send-keys", "-t", "t", "-l", text], captureOutput: false) }
 
     /// Polls the screen (every 100 ms, up to `timeout` seconds) until `condition` holds.
+    /// Sleeps with `Task.sleep`, so a waiting test does not hold one of the few threads of the
+    /// cooperative pool, which the other tests running in parallel need.
     @discardableResult
-    func wait(for what: String, timeout: Double = 20, _ condition: (String) -> Bool) throws -> String {
+    func wait(for what: String, timeout: Double = 20, _ condition: (String) -> Bool) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
         while Date() < deadline {
             last = screen()
             if condition(last) { return last }
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(nanoseconds: 100_000_000)
         }
         throw Failure.timeout(what, screen: last)
     }
 }
+
