@@ -282,18 +282,6 @@ final class DebugLogFollower: @unchecked Sendable {
         self.emit = emit
     }
 
-    static func identity(_ path: String) -> UInt64? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        return UInt64(st.st_dev) &* 1_000_003 &+ UInt64(st.st_ino)
-    }
-
-    static func size(_ path: String) -> Int64? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        return Int64(st.st_size)
-    }
-
     /// Looks at the file once and emits what changed.
     func poll() {
         lock.lock()
@@ -304,10 +292,10 @@ final class DebugLogFollower: @unchecked Sendable {
                 return
             }
             handle = h
-            state = FollowState(identity: Self.identity(path), offset: 0)
+            state = FollowState(identity: FileStat.identity(path), offset: 0)
             wasMissing = false
         }
-        switch state.decide(identity: Self.identity(path), size: Self.size(path)) {
+        switch state.decide(identity: FileStat.identity(path), size: FileStat.size(path)) {
         case .wait:
             return
         case .missing:
@@ -323,7 +311,7 @@ final class DebugLogFollower: @unchecked Sendable {
         case .reopenRotated:
             try? handle?.close()
             handle = FileHandle(forReadingAtPath: path)
-            state = FollowState(identity: Self.identity(path), offset: 0)
+            state = FollowState(identity: FileStat.identity(path), offset: 0)
             emit(.restarted("was replaced (rotated)"))
             readToEnd()
         }

@@ -448,24 +448,12 @@ final class LineFileSource: ReplaySource {
         handle = FileHandle(forReadingAtPath: path)
         fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
         super.init()
-        state.identity = Self.identity(path)
+        state.identity = FileStat.identity(path)
     }
 
     override var size: Int64 { fileSize }
     override var bytesRead: Int64 { state.offset }
     override var followable: Bool { follow }
-
-    static func identity(_ path: String) -> UInt64? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        return UInt64(st.st_dev) &* 1_000_003 &+ UInt64(st.st_ino)
-    }
-
-    static func size(_ path: String) -> Int64? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        return Int64(st.st_size)
-    }
 
     /// Raw complete lines from the buffer, reading more of the file as needed.
     private func nextLines(_ max: Int) -> [(bytes: [UInt8], offset: Int64, line: Int)] {
@@ -550,7 +538,7 @@ final class LineFileSource: ReplaySource {
     }
 
     override func poll() {
-        let decision = state.decide(identity: Self.identity(path), size: Self.size(path))
+        let decision = state.decide(identity: FileStat.identity(path), size: FileStat.size(path))
         switch decision {
         case .wait, .missing:
             return
@@ -562,7 +550,7 @@ final class LineFileSource: ReplaySource {
         case .reopenRotated:
             try? handle?.close()
             handle = FileHandle(forReadingAtPath: path)
-            state.identity = Self.identity(path)
+            state.identity = FileStat.identity(path)
             reset()
         }
     }
@@ -596,9 +584,9 @@ final class LogFileSource: ReplaySource {
         self.follow = follow
         self.consume = consume
         handle = FileHandle(forReadingAtPath: path)
-        fileSize = LineFileSource.size(path) ?? 0
+        fileSize = FileStat.size(path) ?? 0
         super.init()
-        state.identity = LineFileSource.identity(path)
+        state.identity = FileStat.identity(path)
         readAvailable()
         exhausted = !follow
     }
@@ -633,7 +621,7 @@ final class LogFileSource: ReplaySource {
     override func fill(lines: Int, parallel: ([() -> ReplayItem?]) -> [ReplayItem?]) {}
 
     override func poll() {
-        switch state.decide(identity: LineFileSource.identity(path), size: LineFileSource.size(path)) {
+        switch state.decide(identity: FileStat.identity(path), size: FileStat.size(path)) {
         case .wait, .missing: return
         case .read: readAvailable()
         case .restartTruncated:
@@ -644,7 +632,7 @@ final class LogFileSource: ReplaySource {
         case .reopenRotated:
             try? handle?.close()
             handle = FileHandle(forReadingAtPath: path)
-            state = FollowState(identity: LineFileSource.identity(path), offset: 0)
+            state = FollowState(identity: FileStat.identity(path), offset: 0)
             partial.removeAll()
             readAvailable()
         }

@@ -80,16 +80,41 @@ public final class StoreIndex: Sendable {
     /// Terms are decided on the index's integers (`IndexFilter`), once per distinct string, rule
     /// set or source; the verdicts equal `filter.evaluate` on each row's `StreamRow`.
     public func scan(_ filter: Filter, in range: Range<Int>, threads: Int = 2) -> (matches: [Int], needsPayload: [Int]) {
-        let snapshot = state.withLock { $0 }
+        let program = compiledFilter(filter)
+        return Self.scanParts(state.withLock { $0 }, range, threads) { snapshot, part, matches, needs in
+            program.scan(snapshot, part, matches: &matches, needsPayload: &needs)
+        }
+    }
+
+    /// The same as `scan` by building each row's `StreamRow` and asking `filter.scan` (the
+    /// reference the index scan is tested and benchmarked against).
+    public func scanRows(_ filter: Filter, in range: Range<Int>, threads: Int = 2) -> (matches: [Int], needsPayload: [Int]) {
+        Self.scanParts(state.withLock { $0 }, range, threads) { snapshot, part, matches, needs in
+            var buffer: [StreamRow] = []
+            buffer.reserveCapacity(4096)
+            var i = part.lowerBound
+            while i < part.upperBound {
+                let end = min(part.upperBound, i + 4096)
+                buffer.removeAll(keepingCapacity: true)
+                for j in i..<end { buffer.append(snapshot.streamRow(j)) }
+                buffer.withUnsafeBufferPointer { filter.scan($0, offset: i, matches: &matches, needsPayload: &needs) }
+                i = end
+            }
+        }
+    }
+
+    /// Splits `range` (clamped to the snapshot) into up to `threads` parts of at least 64 Ki rows,
+    /// scans them in parallel with `body`, and joins the results in row order.
+    private static func scanParts(_ snapshot: CaptureIndex, _ range: Range<Int>, _ threads: Int,
+                                  _ body: @Sendable (CaptureIndex, Range<Int>, inout [Int], inout [Int]) -> Void) -> (matches: [Int], needsPayload: [Int]) {
         let lo = max(0, range.lowerBound)
         let hi = min(snapshot.rowCount, range.upperBound)
         guard lo < hi else { return ([], []) }
-        let program = compiledFilter(filter)
         let parts = max(1, min(threads, (hi - lo) / 65_536 + 1))
         if parts == 1 {
             var matches: [Int] = []
             var needs: [Int] = []
-            program.scan(snapshot, lo..<hi, matches: &matches, needsPayload: &needs)
+            body(snapshot, lo..<hi, &matches, &needs)
             return (matches, needs)
         }
         let step = (hi - lo + parts - 1) / parts
@@ -100,39 +125,7 @@ public final class StoreIndex: Sendable {
             guard a < b else { return }
             var matches: [Int] = []
             var needs: [Int] = []
-            program.scan(snapshot, a..<b, matches: &matches, needsPayload: &needs)
-            results.withLock { $0.append((k, matches, needs)) }
-        }
-        let ordered = results.withLock { $0 }.sorted { $0.0 < $1.0 }
-        return (ordered.flatMap(\.1), ordered.flatMap(\.2))
-    }
-
-    /// The same as `scan` by building each row's `StreamRow` and asking `filter.scan` (the
-    /// reference the index scan is tested and benchmarked against).
-    public func scanRows(_ filter: Filter, in range: Range<Int>, threads: Int = 2) -> (matches: [Int], needsPayload: [Int]) {
-        let snapshot = state.withLock { $0 }
-        let lo = max(0, range.lowerBound)
-        let hi = min(snapshot.rowCount, range.upperBound)
-        guard lo < hi else { return ([], []) }
-        let parts = max(1, min(threads, (hi - lo) / 65_536 + 1))
-        let step = (hi - lo + parts - 1) / parts
-        let results = Mutex([(Int, [Int], [Int])]())
-        DispatchQueue.concurrentPerform(iterations: parts) { k in
-            let a = lo + k * step
-            let b = min(hi, a + step)
-            guard a < b else { return }
-            var matches: [Int] = []
-            var needs: [Int] = []
-            var buffer: [StreamRow] = []
-            buffer.reserveCapacity(4096)
-            var i = a
-            while i < b {
-                let end = min(b, i + 4096)
-                buffer.removeAll(keepingCapacity: true)
-                for j in i..<end { buffer.append(snapshot.streamRow(j)) }
-                buffer.withUnsafeBufferPointer { filter.scan($0, offset: i, matches: &matches, needsPayload: &needs) }
-                i = end
-            }
+            body(snapshot, a..<b, &matches, &needs)
             results.withLock { $0.append((k, matches, needs)) }
         }
         let ordered = results.withLock { $0 }.sorted { $0.0 < $1.0 }

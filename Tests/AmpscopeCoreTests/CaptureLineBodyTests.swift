@@ -89,7 +89,7 @@ struct CaptureLineBodyTests {
     /// (escapes) into a capture line and read back: the body must be the original bytes.
     @Test("big bodies round-trip through the writer's escapes")
     func bigBodiesRoundTrip() throws {
-        var rng = BodyTestRNG(seed: 0x5EED)
+        var rng = SplitMix64(seed: 0x5EED)
         let pieces = ["\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "é", "€", "😀", "𝄞",
                       "a", "bc", "defghijk", "{\"api_key\":\"0123\",\"events\":[{\"x\":1}]}"]
         for size in [0, 1, 7, 8, 9, 15, 16, 17, 100, 14_000, 200_000] {
@@ -109,7 +109,7 @@ struct CaptureLineBodyTests {
     /// escapes placed at every alignment and at the very end.
     @Test("stringBytes equals Foundation and string(_:) on escape-dense strings")
     func stringBytesDifferential() throws {
-        var rng = BodyTestRNG(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let escapes = ["\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t", "\\u0041", "\\u00fc", "\\uFFFF",
                        "\\ud83d\\ude00", "x", "yy", "zzzzzzz", "ü", "€"]
         for trial in 0..<300 {
@@ -144,15 +144,3 @@ struct CaptureLineBodyTests {
     }
 }
 
-/// A small deterministic generator for test data.
-struct BodyTestRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
