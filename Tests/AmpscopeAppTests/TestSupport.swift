@@ -5,7 +5,7 @@ enum TestSupport {
     /// Repository root (this file is Tests/AmpscopeAppTests/TestSupport.swift).
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     /// The recorded real-SDK traffic beside the repository.
-    static let fixtures = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/real-sdk")
+    static let fixtures = repoRoot.appendingPathComponent("Tests/Fixtures/real-sdk")
 
     /// The `ampscope` executable built next to the test bundle.
     static var binary: String {

@@ -12,12 +12,12 @@ enum CoreTest {
     static let jsonHeaders = [HTTPHeader("Content-Type", "application/json")]
     static let formHeaders = [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")]
 
-    // MARK: Repository paths (relative to this file, so any clone beside `shared/` works)
+    // MARK: Repository paths (relative to this file: the fixtures live in the repository)
 
     static let testsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let repoRoot = testsDir.deletingLastPathComponent().deletingLastPathComponent()
-    static let fixturesRoot = repoRoot.deletingLastPathComponent()
-        .appendingPathComponent("shared/fixtures/real-sdk", isDirectory: true)
+    static let fixturesRoot = repoRoot
+        .appendingPathComponent("Tests/Fixtures/real-sdk", isDirectory: true)
 
     // MARK: Building requests
 

@@ -4,7 +4,7 @@ import Foundation
 /// Access to the real SDK fixtures for the debug-log tests.
 enum DebugFixtures {
     static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../../shared/fixtures/real-sdk").standardized
+        .appendingPathComponent("../Fixtures/real-sdk").standardized
 
     static func bytes(_ rel: String) -> [UInt8] {
         (try? [UInt8](Data(contentsOf: root.appendingPathComponent(rel)))) ?? []

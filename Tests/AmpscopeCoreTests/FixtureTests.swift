@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import AmpscopeCore
 
-/// The recorded traffic of two real SDKs (`shared/fixtures/real-sdk`).
+/// The recorded traffic of two real SDKs (`Tests/Fixtures/real-sdk`).
 @Suite("Real SDK fixtures")
 struct FixtureTests {
     static let files: [URL] = CoreTest.fixtureFiles()

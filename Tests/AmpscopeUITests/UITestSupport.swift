@@ -8,7 +8,7 @@ enum UITest {
     static let testsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let repoRoot = testsDir.deletingLastPathComponent().deletingLastPathComponent()
     static let snapshotsDir = testsDir.appendingPathComponent("__Snapshots__", isDirectory: true)
-    static let fixturesRoot = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/real-sdk", isDirectory: true)
+    static let fixturesRoot = repoRoot.appendingPathComponent("Tests/Fixtures/real-sdk", isDirectory: true)
 
     /// Every processed capture of one fixture file, in order.
     static func fixture(_ sdk: String, _ name: String) -> [Processed] {
