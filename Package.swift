@@ -71,19 +71,22 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        .testTarget(name: "AmpscopeCoreTests", dependencies: ["AmpscopeCore"]),
-        .testTarget(name: "AmpscopeStoreTests", dependencies: ["AmpscopeStore"]),
+        // Helpers every test target shares: repository paths and fixtures, raw loopback clients,
+        // thread and lock helpers, running programs, and reaping what tests start.
+        .target(name: "AmpscopeTestSupport", dependencies: ["AmpscopeCore"], path: "Tests/AmpscopeTestSupport"),
+        .testTarget(name: "AmpscopeCoreTests", dependencies: ["AmpscopeCore", "AmpscopeTestSupport"]),
+        .testTarget(name: "AmpscopeStoreTests", dependencies: ["AmpscopeStore", "AmpscopeTestSupport"]),
         .testTarget(
             name: "AmpscopeProxyTests",
             dependencies: [
-                "AmpscopeProxy",
+                "AmpscopeProxy", "AmpscopeTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "AmpscopeUITests", dependencies: ["AmpscopeUI"], exclude: ["__Snapshots__"]),
-        .testTarget(name: "AmpscopeAppTests", dependencies: ["AmpscopeApp"]),
+        .testTarget(name: "AmpscopeUITests", dependencies: ["AmpscopeUI", "AmpscopeTestSupport"], exclude: ["__Snapshots__"]),
+        .testTarget(name: "AmpscopeAppTests", dependencies: ["AmpscopeApp", "AmpscopeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

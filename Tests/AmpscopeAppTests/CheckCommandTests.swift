@@ -38,7 +38,7 @@ import FoundationXML
     }
 
     @Test func dashReadsStandardInput() throws {
-        let path = TestSupport.fixtureFiles("python-sdk").first { $0.hasSuffix("/track_basic.jsonl") }!
+        let path = TestSupport.fixtureFile("python-sdk", "/track_basic.jsonl")
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         let r = try TestSupport.run(["check", "-"], stdin: bytes)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
@@ -52,7 +52,7 @@ import FoundationXML
     @Test func unreadableInputExitsTwoNamingFileAndLine() throws {
         let dir = TestSupport.tempDir()
         let bad = dir.appendingPathComponent("broken.jsonl")
-        let good = try String(contentsOfFile: TestSupport.fixtureFiles("python-sdk").first { $0.hasSuffix("track_basic.jsonl") }!, encoding: .utf8)
+        let good = try String(contentsOfFile: TestSupport.fixtureFile("python-sdk", "/track_basic.jsonl"), encoding: .utf8)
         try (good + "{not json\n").write(to: bad, atomically: true, encoding: .utf8)
         let r = try TestSupport.run(["check", bad.path])
         #expect(r.status == 2)
@@ -108,7 +108,7 @@ import FoundationXML
     }
 
     @Test func keysAreMaskedUnlessAsked() throws {
-        let file = TestSupport.fixtureFiles("python-sdk").first { $0.hasSuffix("track_basic.jsonl") }!
+        let file = TestSupport.fixtureFile("python-sdk", "/track_basic.jsonl")
         let masked = try TestSupport.run(["check", "--format", "json", file])
         #expect(!masked.stdout.contains("0123456789abcdef0123456789abcdef"))
         let raw = try TestSupport.run(["check", "--format", "json", "--no-redact", file])

@@ -1,3 +1,4 @@
+import AmpscopeTestSupport
 import AmpscopeCore
 import AmpscopeProxy
 import AmpscopeStore
@@ -168,7 +169,7 @@ struct DebugAppTests {
     }
 
     /// Polls `condition` for up to `seconds` (the hub's timer and threads run on their own).
-    static func waitFor(_ seconds: Double = 10, _ condition: () -> Bool) async throws {
+    static func waitFor(_ seconds: Double = 60, _ condition: () -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while !condition() {
             guard Date() < deadline else { throw ProxyTestFailure("condition not met within \(seconds) s") }
@@ -300,83 +301,29 @@ struct DebugAppTests {
 }
 
 /// Collects follower events as strings.
-final class LockedEvents: @unchecked Sendable {
-    private var items: [String] = []
-    private let lock = NSLock()
+final class LockedEvents: Sendable {
+    private let items = Locked<[String]>([])
     func add(_ e: DebugLogFollower.Event) {
-        lock.lock()
-        defer { lock.unlock() }
+        let text: String
         switch e {
-        case .bytes(let b): items.append(String(decoding: b, as: UTF8.self))
-        case .restarted(let why): items.append("restarted: " + why)
-        case .missing: items.append("missing")
+        case .bytes(let b): text = String(decoding: b, as: UTF8.self)
+        case .restarted(let why): text = "restarted: " + why
+        case .missing: text = "missing"
         }
+        items.with { $0.append(text) }
     }
     func take() -> [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        let out = items
-        items = []
-        return out
+        items.with { all in
+            let out = all
+            all = []
+            return out
+        }
     }
 }
 
-final class LockedMessages: @unchecked Sendable {
-    private var items: [String] = []
-    private let lock = NSLock()
-    func add(_ m: String) { lock.lock(); items.append(m); lock.unlock() }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
+final class LockedMessages: Sendable {
+    private let items = Locked<[String]>([])
+    func add(_ m: String) { items.with { $0.append(m) } }
+    var all: [String] { items.value }
 }
 
-/// One HTTP/1.1 request over a socket, with the answer's headers.
-enum RawHTTP {
-    struct Answer {
-        var status: Int
-        var headers: [(String, String)]
-        var body: [UInt8]
-        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
-    }
-
-    static func send(port: Int, _ method: String, _ path: String, headers: [String], body: [UInt8]) throws -> Answer {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ProxyTestFailure("socket() failed") }
-        defer { close(fd) }
-        var tv = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let r = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard r == 0 else { throw ProxyTestFailure("connect failed: errno \(errno)") }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
-        for h in headers { head += h + "\r\n" }
-        let bytes = Array((head + "\r\n").utf8) + body
-        var off = 0
-        while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw ProxyTestFailure("send failed") }
-            off += n
-        }
-        var data: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            data += buf[0..<n]
-        }
-        guard let end = (0..<max(0, data.count - 3)).first(where: { data[$0] == 13 && data[$0 + 1] == 10 && data[$0 + 2] == 13 && data[$0 + 3] == 10 }) else {
-            throw ProxyTestFailure("no answer head")
-        }
-        let lines = String(decoding: data[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
-        let status = Int(lines[0].split(separator: " ")[1]) ?? 0
-        var hs: [(String, String)] = []
-        for l in lines.dropFirst() {
-            guard let c = l.firstIndex(of: ":") else { continue }
-            hs.append((String(l[..<c]), l[l.index(after: c)...].trimmingCharacters(in: .whitespaces)))
-        }
-        return Answer(status: status, headers: hs, body: Array(data[(end + 4)...]))
-    }
-}

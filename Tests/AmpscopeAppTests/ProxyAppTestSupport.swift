@@ -1,9 +1,7 @@
+import AmpscopeTestSupport
 import Foundation
 
-struct ProxyTestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ s: String) { description = s }
-}
+typealias ProxyTestFailure = TestError
 
 /// Runs the built `ampscope proxy` binary as a subprocess for end-to-end tests.
 final class ProxyProcess: @unchecked Sendable {
@@ -24,11 +22,7 @@ final class ProxyProcess: @unchecked Sendable {
         return found
     }
 
-    static func tempDir() -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ampscope-proxy-app-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
-    }
+    static func tempDir() -> URL { TempDir.make("ampscope-proxy-app") }
 
     let process = Process()
     private let outPipe = Pipe()
@@ -51,6 +45,7 @@ final class ProxyProcess: @unchecked Sendable {
         env["NO_COLOR"] = "1"
         process.environment = env
         try process.run()
+        ChildReaper.register(pid: process.processIdentifier)
         follow(outPipe.fileHandleForReading, isOut: true)
         follow(errPipe.fileHandleForReading, isOut: false)
         let deadline = Date().addingTimeInterval(30)
@@ -59,7 +54,7 @@ final class ProxyProcess: @unchecked Sendable {
             if !process.isRunning { break }
             Thread.sleep(forTimeInterval: 0.02)
         }
-        process.terminate()
+        stop(signal: SIGKILL, timeout: 5)
         throw ProxyTestFailure("ampscope proxy did not start; stderr:\n\(stderr)")
     }
 
@@ -100,6 +95,7 @@ final class ProxyProcess: @unchecked Sendable {
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        ChildReaper.unregister(pid: process.processIdentifier)
         _ = done.wait(timeout: .now() + 5)
         return process.terminationStatus
     }
@@ -107,59 +103,9 @@ final class ProxyProcess: @unchecked Sendable {
 
 /// Runs a program to completion with a time limit, capturing both outputs.
 func runProgram(_ path: String, _ args: [String], timeout: Double, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
-    var env = ProcessInfo.processInfo.environment
-    for (k, v) in environment { env[k] = v }
-    p.environment = env
-    let out = Pipe()
-    let err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    let box = LockedData()
-    let g = DispatchGroup()
-    drain(out.fileHandleForReading, into: box, isOut: true, group: g)
-    drain(err.fileHandleForReading, into: box, isOut: false, group: g)
-    let deadline = Date().addingTimeInterval(timeout)
-    while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-    if p.isRunning {
-        p.terminate()
-        p.waitUntilExit()
-        _ = g.wait(timeout: .now() + 5)
-        throw ProxyTestFailure("\(path) \(args.joined(separator: " ")) did not finish within \(timeout) s; stderr:\n\(box.text(false))")
-    }
-    p.waitUntilExit()
-    _ = g.wait(timeout: .now() + 5)
-    return (p.terminationStatus, box.text(true), box.text(false))
-}
-
-/// Reads a pipe to its end on its own thread.
-private func drain(_ h: FileHandle, into box: LockedData, isOut: Bool, group: DispatchGroup) {
-    group.enter()
-    let t = Thread {
-        let d = h.readDataToEndOfFile()
-        box.set(d, isOut)
-        group.leave()
-    }
-    t.start()
-}
-
-final class LockedData: @unchecked Sendable {
-    private var out = Data()
-    private var err = Data()
-    private let lock = NSLock()
-    func set(_ d: Data, _ isOut: Bool) { lock.lock(); if isOut { out = d } else { err = d }; lock.unlock() }
-    func text(_ isOut: Bool) -> String { lock.lock(); defer { lock.unlock() }; return String(decoding: isOut ? out : err, as: UTF8.self) }
+    let r = try Programs.run(path, args, environment: environment, timeout: timeout)
+    return (r.status, r.stdout, r.stderr)
 }
 
 /// Runs blocking work on its own thread (never on the cooperative pool).
-func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, Error>) in
-        Thread {
-            do { cont.resume(returning: try body()) } catch { cont.resume(throwing: error) }
-        }.start()
-    }
-}
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T { try await onThread(body) }

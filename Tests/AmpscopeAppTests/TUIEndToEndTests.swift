@@ -1,3 +1,4 @@
+import AmpscopeTestSupport
 import Foundation
 import Testing
 
@@ -28,16 +29,8 @@ import Testing
         // Real SDK traffic.
         let script = TestSupport.repoRoot.appendingPathComponent("Tests/e2e/python/tui_traffic.py").path
         let (sdkStatus, sdkOutput): (Int32, String) = try await onOwnThread {
-            let sdk = Process()
-            sdk.executableURL = URL(fileURLWithPath: python)
-            sdk.arguments = [script, "http://127.0.0.1:\(port)"]
-            let out = Pipe()
-            sdk.standardOutput = out
-            sdk.standardError = Pipe()
-            try sdk.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            sdk.waitUntilExit()
-            return (sdk.terminationStatus, text)
+            let r = try Programs.run(python, [script, "http://127.0.0.1:\(port)"], timeout: 120)
+            return (r.status, r.stdout)
         }
         #expect(sdkStatus == 0, "SDK script failed: \(sdkOutput)")
         #expect(sdkOutput.contains("\"event_type\": \"Too Short\"") && sdkOutput.contains("\"code\": 400"),

@@ -1,11 +1,13 @@
+import AmpscopeTestSupport
 import Foundation
+import Testing
 
 /// Locating and running the built `ampscope` binary from tests.
 enum TestSupport {
     /// Repository root (this file is Tests/AmpscopeAppTests/TestSupport.swift).
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    /// The recorded real-SDK traffic beside the repository.
-    static let fixtures = repoRoot.appendingPathComponent("Tests/Fixtures/real-sdk")
+    /// The recorded real-SDK traffic (in the repository).
+    static let fixtures = Repo.fixtures
 
     /// The `ampscope` executable built next to the test bundle.
     static var binary: String {
@@ -28,63 +30,23 @@ enum TestSupport {
         var stdoutBytes: [UInt8]
     }
 
-    /// Runs the binary to completion with `args` (stdin empty), capturing output.
+    /// Runs the binary to completion with `args` (and `stdin`, if given), capturing output.
     static func run(_ args: [String], environment: [String: String] = [:], stdin: [UInt8]? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin)) }
-        try? input.fileHandleForWriting.close()
-        // Read both pipes concurrently so a full pipe cannot block the child.
-        let errBox = DataBox()
-        let errHandle = err.fileHandleForReading
-        let reader = Thread { errBox.set(errHandle.readDataToEndOfFile()) }
-        reader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = errBox.wait()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: [UInt8](outData))
+        let r = try Programs.run(binary, args, stdin: stdin ?? [], environment: environment)
+        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr, stdoutBytes: r.stdoutBytes)
     }
 
-    static func tempDir() -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ampscope-app-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
+    static func tempDir() -> URL { TempDir.make("ampscope-app") }
+
+    static func fixtureFiles(_ sdk: String, sourceLocation: SourceLocation = #_sourceLocation) -> [String] {
+        Repo.fixtureFiles(sdk, sourceLocation: sourceLocation)
     }
 
-    static func fixtureFiles(_ sdk: String) -> [String] {
-        let dir = fixtures.appendingPathComponent(sdk).appendingPathComponent("requests")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-        return names.filter { $0.hasSuffix(".jsonl") }.sorted().map { dir.appendingPathComponent($0).path }
-    }
-}
-
-/// A one-shot value handed from a reader thread.
-final class DataBox: @unchecked Sendable {
-    private var data: Data?
-    private let cond = NSCondition()
-    func set(_ d: Data) {
-        cond.lock()
-        data = d
-        cond.signal()
-        cond.unlock()
-    }
-    func wait() -> Data {
-        cond.lock()
-        while data == nil { cond.wait() }
-        let d = data!
-        cond.unlock()
-        return d
+    /// The fixture request file of an SDK whose name ends with `suffix` (a failed expectation, and
+    /// a path that does not exist, when there is none).
+    static func fixtureFile(_ sdk: String, _ suffix: String, sourceLocation: SourceLocation = #_sourceLocation) -> String {
+        if let f = fixtureFiles(sdk, sourceLocation: sourceLocation).first(where: { $0.hasSuffix(suffix) }) { return f }
+        Issue.record("no \(sdk) fixture ends with \(suffix)", sourceLocation: sourceLocation)
+        return fixtures.appendingPathComponent("\(sdk)/requests/missing-\(suffix)").path
     }
 }

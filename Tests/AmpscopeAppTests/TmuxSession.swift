@@ -1,3 +1,4 @@
+import AmpscopeTestSupport
 import Foundation
 
 /// Drives a real terminal program in a private tmux server: type keys, read the screen.
@@ -24,6 +25,8 @@ final class TmuxSession {
     init(command: String, directory: String, cols: Int = 140, rows: Int = 40, environment: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw Failure.tmuxMissing }
         socket = "ampscope-test-\(UUID().uuidString.prefix(8))"
+        // Killed by the reaper should the test process die before deinit runs.
+        ChildReaper.register(tmuxSocket: socket)
         self.cols = cols
         self.rows = rows
         var env = ""
@@ -32,7 +35,10 @@ final class TmuxSession {
                   "env \(env)\(command); sleep 30"], captureOutput: false)
     }
 
-    deinit { try? tmux(["kill-server"], captureOutput: false) }
+    deinit {
+        try? tmux(["kill-server"], captureOutput: false)
+        ChildReaper.unregister(tmuxSocket: socket)
+    }
 
     /// Runs a tmux client command and returns its standard output.
     ///
@@ -74,7 +80,7 @@ final class TmuxSession {
     /// Sleeps with `Task.sleep`, so a waiting test does not hold one of the few threads of the
     /// cooperative pool, which the other tests running in parallel need.
     @discardableResult
-    func wait(for what: String, timeout: Double = 20, _ condition: (String) -> Bool) async throws -> String {
+    func wait(for what: String, timeout: Double = 60, _ condition: (String) -> Bool) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
         while Date() < deadline {

@@ -1,3 +1,4 @@
+import AmpscopeTestSupport
 import Foundation
 import Testing
 @testable import AmpscopeCore
@@ -16,8 +17,7 @@ enum CoreTest {
 
     static let testsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let repoRoot = testsDir.deletingLastPathComponent().deletingLastPathComponent()
-    static let fixturesRoot = repoRoot
-        .appendingPathComponent("Tests/Fixtures/real-sdk", isDirectory: true)
+    static let fixturesRoot = Repo.fixtures
 
     // MARK: Building requests
 
@@ -167,19 +167,14 @@ enum CoreTest {
 
     // MARK: Fixtures
 
-    static func fixtureFiles() -> [URL] {
-        var out: [URL] = []
-        for sdk in ["python-sdk", "typescript-node"] {
-            let dir = fixturesRoot.appendingPathComponent(sdk).appendingPathComponent("requests")
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-            out += names.filter { $0.hasSuffix(".jsonl") }.sorted().map { dir.appendingPathComponent($0) }
-        }
-        return out
+    static func fixtureFiles(sourceLocation: SourceLocation = #_sourceLocation) -> [URL] {
+        ["python-sdk", "typescript-node"].flatMap { Repo.fixtureFiles($0, sourceLocation: sourceLocation) }.map { URL(fileURLWithPath: $0) }
     }
 
-    static func fixture(_ name: String) -> URL {
+    /// A fixture request file by scenario name (a failed expectation when it is missing).
+    static func fixture(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) -> URL {
         let sdk = name.hasPrefix("ts_") ? "typescript-node" : "python-sdk"
-        return fixturesRoot.appendingPathComponent(sdk).appendingPathComponent("requests").appendingPathComponent(name + ".jsonl")
+        return URL(fileURLWithPath: Repo.fixturePath("\(sdk)/requests/\(name).jsonl", sourceLocation: sourceLocation))
     }
 
     /// Every capture of a fixture file, with the 1-based line it came from.

@@ -1,13 +1,15 @@
+import AmpscopeTestSupport
 import Foundation
+import Testing
 @testable import AmpscopeCore
 
 /// Access to the real SDK fixtures for the debug-log tests.
 enum DebugFixtures {
-    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../Fixtures/real-sdk").standardized
+    static let root: URL = Repo.fixtures
 
-    static func bytes(_ rel: String) -> [UInt8] {
-        (try? [UInt8](Data(contentsOf: root.appendingPathComponent(rel)))) ?? []
+    /// A fixture's bytes; a missing file is a failed expectation naming it.
+    static func bytes(_ rel: String, sourceLocation: SourceLocation = #_sourceLocation) -> [UInt8] {
+        Repo.fixtureBytes(rel, sourceLocation: sourceLocation)
     }
 
     static func exists(_ rel: String) -> Bool { FileManager.default.fileExists(atPath: root.appendingPathComponent(rel).path) }

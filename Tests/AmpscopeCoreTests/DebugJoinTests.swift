@@ -280,7 +280,8 @@ struct DebugJoinTests {
         #expect(byMethod["setGroup"]?.fate == .rejected(code: 413, message: "Payload too large"))
         #expect(j.traces.allSatisfy { $0.wire.count == 1 })
         #expect(j.wireWithoutTrace.isEmpty)
-        let call = try #require(j.call(forWire: wire.first { $0.insertID == "g-1" }!.ref)?.call)
+        let g1 = try #require(wire.first { $0.insertID == "g-1" })
+        let call = try #require(j.call(forWire: g1.ref)?.call)
         #expect(call.stack.map(\.origin) == [.app, .sdk])
         #expect(call.changes.map(\.summary) == ["timeline.queue.length 0 → 1"])
     }

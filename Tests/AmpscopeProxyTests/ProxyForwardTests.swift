@@ -74,13 +74,12 @@ import Testing
             c.mode = .forward(upstream: try! ForwardTarget(parsing: "http://127.0.0.1:\(upstream.port)"))
             c.upstreamTimeout = 0.5
         }
-        let t0 = Date()
+        // The 504 itself shows the order (the timeout fired before the upstream's answer came);
+        // no wall-clock bound, so a loaded machine cannot fail it.
         let r = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("Slow")])), timeout: 15)
-        let waited = Date().timeIntervalSince(t0)
         #expect(r.status == 504)
         #expect(r.code == 504)
         #expect(r.json("error")?.contains("did not answer within") == true)
-        #expect(waited < 2.5, "answered after \(waited) s")
         let p = try #require(try await proxy.captures().first)
         #expect(p.capture.recordedResponse?.origin == .fallback)
         #expect(p.capture.recordedResponse?.status == 504)

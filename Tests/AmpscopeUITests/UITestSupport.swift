@@ -1,4 +1,5 @@
 import AmpscopeCore
+import AmpscopeTestSupport
 import Foundation
 import Testing
 @testable import AmpscopeUI
@@ -8,13 +9,11 @@ enum UITest {
     static let testsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let repoRoot = testsDir.deletingLastPathComponent().deletingLastPathComponent()
     static let snapshotsDir = testsDir.appendingPathComponent("__Snapshots__", isDirectory: true)
-    static let fixturesRoot = repoRoot.appendingPathComponent("Tests/Fixtures/real-sdk", isDirectory: true)
+    static let fixturesRoot = Repo.fixtures
 
-    /// Every processed capture of one fixture file, in order.
-    static func fixture(_ sdk: String, _ name: String) -> [Processed] {
-        let url = fixturesRoot.appendingPathComponent(sdk).appendingPathComponent("requests").appendingPathComponent(name + ".jsonl")
-        guard let data = try? Data(contentsOf: url) else { return [] }
-        let bytes = [UInt8](data)
+    /// Every processed capture of one fixture file, in order (a missing file is a failed expectation).
+    static func fixture(_ sdk: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) -> [Processed] {
+        let bytes = Repo.fixtureBytes("\(sdk)/requests/\(name).jsonl", sourceLocation: sourceLocation)
         var ctx = ValidationContext(settings: ValidationSettings())
         let ingest = Ingest()
         var out: [Processed] = []
@@ -75,11 +74,11 @@ enum UITest {
                 case .loadDetail(let id):
                     if let p = data.detail(id) { queue += session.send(.detailLoaded(p)) }
                     else { queue += session.send(.detailFailed(captureID: id, message: "not found")) }
-                case .applyView(let v):
-                    data.apply(v)
+                case .applyView(let v, let debug):
+                    data.apply(v.bound(to: debug))
                     queue += session.send(.dataChanged)
                 case .copy(let text, _): copied.append(text)
-                case .export(let path, _): exported.append(path)
+                case .export(let path, _, _): exported.append(path)
                 case .clearStore:
                     data.clear()
                     queue += session.send(.cleared)
