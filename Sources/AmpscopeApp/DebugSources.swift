@@ -34,7 +34,7 @@ struct DebugLogOptions: ParsableArguments {
 /// once any SDK record is read). A timer flushes records held for a continuation after 100 ms
 /// without input, and tells the UI (`.debugChanged`) when the session changed, at most every
 /// 200 ms.
-final class DebugHub: @unchecked Sendable {
+final class DebugHub: @unchecked Sendable {  // `post`, `now` and the sources (`followers`, `readsStdin`) are set by the starting thread before `start`; everything that changes later is in `state` (a Mutex) or the Sendable session
     let session: SharedDebugSession
     let store: CaptureStore
     /// Where the hub talks to the UI (set before `start`).
@@ -45,9 +45,7 @@ final class DebugHub: @unchecked Sendable {
     private struct State {
         /// Wire events are fed once any SDK record arrived (or a log source was opened).
         var active = false
-        var rowCursor = 0
-        var lastCapture: Int64?
-        var generation = 0
+        var cursor = StoreCursor()
         var lastInput: Int64 = 0
         var needsFlush = false
         var postedVersion = -1
@@ -195,25 +193,19 @@ final class DebugHub: @unchecked Sendable {
             s.lastPost = t
             return true
         }
-        if due { post(.debugChanged) }
+        if due { post(.debugChanged(session.snapshot())) }
     }
 
     // MARK: Wire events
 
     func storeChanged(_ c: CaptureStore.Change) {
-        state.withLock { s in
-            if c.generation != s.generation {
-                s.generation = c.generation
-                s.rowCursor = 0
-                s.lastCapture = nil
-            }
-        }
+        state.withLock { s in _ = s.cursor.sync(c) }
         scheduleWire()
     }
 
     private func scheduleWire() {
         let go: Bool = state.withLock { s in
-            guard s.active, !s.feeding, s.rowCursor < store.index.rowCount else { return false }
+            guard s.active, !s.feeding, s.cursor.hasNew(in: store.index) else { return false }
             s.feeding = true
             return true
         }
@@ -222,28 +214,21 @@ final class DebugHub: @unchecked Sendable {
             feedWire()
             state.withLock { $0.feeding = false }
             // Rows that arrived meanwhile.
-            if state.withLock({ $0.rowCursor }) < store.index.rowCount { scheduleWire() }
+            if state.withLock({ $0.cursor.hasNew(in: store.index) }) { scheduleWire() }
         }
     }
 
     /// Adds the wire events of every stored capture not seen yet, in store order.
     func feedWire() {
-        let index = store.index
         while true {
-            let (from, last) = state.withLock { ($0.rowCursor, $0.lastCapture) }
-            let total = index.rowCount
-            guard from < total else { return }
-            let rows = index.rows(from..<min(total, from + 2048))
+            // Only this queue moves the cursor forward (a clear may reset it meanwhile: then the
+            // rows read are of the old generation and the next round starts from the top).
+            let (rows, captures) = state.withLock { $0.cursor.next(in: store.index) }
             if rows.isEmpty { return }
-            var lastCapture = last
-            for row in rows where row.captureID != lastCapture {
-                lastCapture = row.captureID
-                guard row.event.index >= 0, let p = try? store.payloads.processed(row.captureID) else { continue }
-                session.add(wire: DebugWireEvent.events(p, captureID: row.captureID))
-            }
-            state.withLock { s in
-                s.rowCursor = from + rows.count
-                s.lastCapture = lastCapture
+            let withEvents = Set(rows.lazy.filter { $0.eventIndex >= 0 }.map(\.captureID))
+            for id in captures where withEvents.contains(id) {
+                guard let p = try? store.payloads.processed(id) else { continue }
+                session.add(wire: DebugWireEvent.events(p, captureID: id))
             }
         }
     }
@@ -260,7 +245,7 @@ final class DebugHub: @unchecked Sendable {
 /// Follows one log file like `tail -F`: reads what is there, then what is appended; starts
 /// again from the top when the file is truncated, reopens it when it is replaced (rotation),
 /// waits when it is missing. Decisions come from `FollowState`.
-final class DebugLogFollower: @unchecked Sendable {
+final class DebugLogFollower: @unchecked Sendable {  // every mutable field is read and written under `lock`
     enum Event {
         case bytes([UInt8])
         /// `truncated` or `rotated`.

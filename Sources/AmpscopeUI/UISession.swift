@@ -9,11 +9,12 @@ public final class UISession {
     public let data: any StreamData
     public var theme: Theme
 
-    /// `debug`: the SDK debug session the Debug tab and the SDK-calls list read (nil: none is open).
+    /// `debug`: the SDK debug session as it is now (nil: no debug log is open). The Debug tab and
+    /// the SDK-calls list read this snapshot; the host sends newer ones with `.debugChanged`.
     public init(config: UIConfig = UIConfig(), keys: KeyTable = .standard, theme: Theme = .dark, data: any StreamData,
-                size: Size = Size(cols: 80, rows: 24), debug: SharedDebugSession? = nil) {
+                size: Size = Size(cols: 80, rows: 24), debug: DebugSnapshot? = nil) {
         self.state = AppState(config: config, keys: keys, size: size)
-        self.state.debug = debug.map(DebugContext.init(session:))
+        self.state.debug = debug
         self.data = data
         self.theme = theme
     }

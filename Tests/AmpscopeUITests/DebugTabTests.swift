@@ -1,3 +1,4 @@
+import AmpscopeTestSupport
 import Foundation
 import AmpscopeCore
 import Testing
@@ -27,16 +28,15 @@ struct DebugTabTests {
             }
         }
         if log { feed(debug, name) }
-        let s = UISession(config: config, data: data, size: size, debug: debug)
+        let s = UISession(config: config, data: data, size: size, debug: debug.snapshot())
         let h = UITest.Host(session: s, data: data)
         h.run(s.start())
-        h.send(.debugChanged)
+        h.send(.debugChanged(debug.snapshot()))
         return (h, debug, data)
     }
 
     static func feed(_ debug: SharedDebugSession, _ name: String, source: String? = nil) {
-        let url = UITest.fixturesRoot.appendingPathComponent("typescript-node/logs/\(name).console.log")
-        let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        let text = String(decoding: Repo.fixtureBytes("typescript-node/logs/\(name).console.log"), as: UTF8.self)
         var lines = text.components(separatedBy: "\n")
         if lines.last == "" { lines.removeLast() }
         debug.feed(source: source ?? "\(name).console.log", lines: lines)
@@ -134,7 +134,7 @@ struct DebugTabTests {
         #expect(skipped?.wire.isEmpty == true)
         #expect(h.screen.contains("never sent"), "\(h.screen)")
         // Select the skipped call and jump: no wire event.
-        if let n = skipped?.number, let pos = h.session.state.debug?.calls.position(of: RowID(captureID: Int64(n), index: SDKRow.streamIndex)) {
+        if let n = skipped?.number, let pos = h.session.state.calls.position(of: RowID(captureID: Int64(n), index: SDKRow.streamIndex)) {
             h.press(.char("g"))
             for _ in 0..<pos { h.press(.char("j")) }
             h.press(.char("4"))
@@ -176,19 +176,38 @@ struct DebugTabTests {
         h.press(.char(":"))
         h.type("filter fate:skipped\n")
         h.press(.char("v"))
-        let calls = h.session.state.debug!.calls
+        let calls = h.session.state.calls
         #expect(calls.count == 1)
         #expect(calls.sdkRow(at: 0)?.fate?.keyword == "skipped")
         h.press(.char(":"))
         h.type("filter !has:wire\n")
-        #expect(calls.count == debug.sdkRows().filter { $0.wire.isEmpty }.count)
+        #expect(h.session.state.calls.count == debug.sdkRows().filter { $0.wire.isEmpty }.count)
         h.press(.char(":"))
         h.type("filter has:call type:\"\"\n")
-        #expect(calls.count >= 1)
+        #expect(h.session.state.calls.count >= 1)
         // A bad value says what is allowed.
         h.press(.char(":"))
         h.type("filter fate:lost\n")
         #expect(h.session.state.message?.text.contains("unknown fate") == true)
+    }
+
+    @Test("render reads the state only: the live session changing between two renders changes nothing until its snapshot is sent")
+    func renderIsAFunctionOfState() {
+        let (h, debug, _) = Self.session("ts_track_basic", log: false)
+        h.press(.char("4"))
+        let first = h.session.render()
+        let again = h.session.render()
+        #expect(first == again)
+        // The live session moves on (as the log readers feed it from their threads)…
+        Self.feed(debug, "ts_track_basic")
+        #expect(debug.hasRecords)
+        // …and the same state draws the same cells.
+        #expect(h.session.render() == first)
+        // Once the host sends the new snapshot, the screen shows it.
+        h.send(.debugChanged(debug.snapshot()))
+        let updated = h.session.render()
+        #expect(updated != first)
+        #expect(updated.text.contains("track"))
     }
 
     @Test("a debug filter is applied again when the SDK log changes")
@@ -198,7 +217,7 @@ struct DebugTabTests {
         h.type("has:debug\n")
         #expect(data.count == 0)
         Self.feed(debug, "ts_track_basic")
-        h.send(.debugChanged)
+        h.send(.debugChanged(debug.snapshot()))
         #expect(data.count == 1, "the event is joined now, so it matches")
     }
 
@@ -214,10 +233,10 @@ struct DebugTabTests {
         }
         // Another scenario's log: nothing in it is about this event.
         Self.feed(debug, "ts_identify_all_ops")
-        let s = UISession(config: UIConfig(storePath: nil), data: data, size: Self.medium, debug: debug)
+        let s = UISession(config: UIConfig(storePath: nil), data: data, size: Self.medium, debug: debug.snapshot())
         let h = UITest.Host(session: s, data: data)
         h.run(s.start())
-        h.send(.debugChanged)
+        h.send(.debugChanged(debug.snapshot()))
         #expect(h.session.state.streamMode == .events)
         h.press(.char("4"))
         #expect(h.screen.contains("No SDK call is joined to this event."))
@@ -236,10 +255,10 @@ struct DebugTabTests {
         debug.finish(source: "evil\u{1b}[31m.log")
         let data = MemoryStreamData()
         for size in [Self.small, Self.medium, Size(cols: 30, rows: 8)] {
-            let s = UISession(data: data, size: size, debug: debug)
+            let s = UISession(data: data, size: size, debug: debug.snapshot())
             let h = UITest.Host(session: s, data: data)
             h.run(s.start())
-            h.send(.debugChanged)
+            h.send(.debugChanged(debug.snapshot()))
             for k: Key in [.char("g"), .char("4"), .tab, .char("j"), .char("G"), .char("z"), .char("k"), .char("j"), .char("j")] {
                 h.press(k)
                 let b = h.session.render()

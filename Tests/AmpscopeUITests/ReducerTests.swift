@@ -336,7 +336,7 @@ struct ReducerTests {
         #expect(s.state.selection == RowID(captureID: 4, index: -1))
         host.send(.input(.mouse(MouseEvent(x: 5, y: layout.streamList.y, kind: .wheelUp))))
         #expect(s.state.selection == RowID(captureID: 1, index: 2))
-        let hits = layout.tabHits(findings: Reducer.findingsCount(s.state))
+        let hits = layout.tabHits(findings: Select.findingsCount(s.state))
         let request = hits.first { $0.0 == .request }!
         host.send(.input(.mouse(MouseEvent(x: request.1 + 1, y: layout.inspector.y, kind: .press))))
         #expect(s.state.tab == .request)

@@ -18,9 +18,8 @@ public final class SharedDebugSession: Sendable {
         /// Located problems of the logs (bounded), for problem rows.
         var problems: [InputProblem] = []
         var problemCount = 0
-        /// Cached snapshots, rebuilt when `version` moved on.
-        var table: DebugRowTable?
-        var rows: (version: Int, rows: [SDKRow])?
+        /// The last snapshot taken (reused while `version` has not moved on).
+        var snapshot: DebugSnapshot?
         /// Wire events added (for the status line).
         var wireEvents = 0
     }
@@ -128,155 +127,45 @@ public final class SharedDebugSession: Sendable {
     /// Changes whenever records, wire events or problems were added.
     public var version: Int { state.withLock { $0.version } }
 
+    /// The session as it is now, as an immutable value (taken under the lock, cached per
+    /// version). Everything that shows or filters debug data reads a snapshot, never the live
+    /// session: the UI keeps the one it was last sent in its state.
+    public func snapshot() -> DebugSnapshot {
+        state.withLock { st in
+            if let s = st.snapshot, s.version == st.version { return s }
+            let s = DebugSnapshot(version: st.version, session: st.session, anchors: st.anchors, traceRow: st.traceRow,
+                                  problems: st.problems, problemCount: st.problemCount, wireEvents: st.wireEvents)
+            st.snapshot = s
+            return s
+        }
+    }
+
     /// True once any SDK record was read.
     public var hasRecords: Bool { state.withLock { $0.session.joiner.hasRecords } }
 
     /// Counters for the status line: records, traces, wire events added, log problems.
-    public var counts: (records: Int, traces: Int, wireEvents: Int, problems: Int) {
-        state.withLock { ($0.session.joiner.records.count, $0.session.joiner.traces.count, $0.wireEvents, $0.problemCount) }
-    }
+    public var counts: (records: Int, traces: Int, wireEvents: Int, problems: Int) { snapshot().counts }
 
     /// Parser counters per source.
     public var stats: [(source: String, stats: DebugLogStats)] { state.withLock { $0.session.stats } }
 
-    /// Reads the session under the lock (keep `body` short: it blocks the feeders).
-    public func read<R>(_ body: (borrowing DebugSession) -> R) -> R { state.withLock { body($0.session) } }
+    /// The SDK side of each wire event (nil: none).
+    public func rowInfo(_ refs: [WireEventRef]) -> [DebugRowInfo?] { refs.map(snapshot().rowInfo(forWire:)) }
 
-    /// The SDK side of each wire event (nil: none), under one lock — for the visible rows.
-    public func rowInfo(_ refs: [WireEventRef]) -> [DebugRowInfo?] {
-        state.withLock { st in refs.map { st.session.joiner.rowInfo(forWire: $0) } }
-    }
+    /// A snapshot of the SDK side of every joined wire event, for filters over many rows.
+    public func rowTable() -> DebugRowTable { snapshot().rowTable }
 
-    /// A snapshot of the SDK side of every joined wire event, for filters over many rows
-    /// (immutable, read without locks; rebuilt only when the session changed).
-    public func rowTable() -> DebugRowTable {
-        state.withLock { st in
-            if let t = st.table, t.version == st.version { return t }
-            let j = st.session.joiner
-            var infos: [WireEventRef: DebugRowInfo] = [:]
-            for tr in j.traces {
-                for ref in tr.wire {
-                    if let info = j.rowInfo(forWire: ref) { infos[ref] = info }
-                }
-            }
-            let t = DebugRowTable(version: st.version, infos: infos)
-            st.table = t
-            return t
-        }
-    }
-
-    /// The rows of the SDK-calls list, oldest first (cached per version).
-    public func sdkRows() -> [SDKRow] {
-        state.withLock { st in
-            if let c = st.rows, c.version == st.version { return c.rows }
-            var out: [SDKRow] = []
-            out.reserveCapacity(st.anchors.count)
-            for (i, a) in st.anchors.enumerated() {
-                if let r = Self.row(number: i + 1, a, st) { out.append(r) }
-            }
-            st.rows = (st.version, out)
-            return out
-        }
-    }
+    /// The rows of the SDK-calls list, oldest first.
+    public func sdkRows() -> [SDKRow] { snapshot().sdkRows }
 
     /// The Debug tab's content for a wire event.
-    public func detail(forWire ref: WireEventRef) -> DebugDetail {
-        state.withLock { st in
-            let j = st.session.joiner
-            let tr = j.trace(forWire: ref)
-            // What was logged about this attempt (its answer, request-level errors) and about
-            // the event's other attempts; the call and the final event are shown on their own.
-            var ids = Set(j.notes(forWire: ref))
-            if let tr { ids.formUnion(j.notes(forTrace: tr.id)) }
-            let notes = ids.sorted().filter { id in id != tr?.resultRecord && id != tr?.callRecord }.map { j.records[$0] }
-            var d = DebugDetail(trace: tr, call: tr?.callRecord.map { j.records[$0] },
-                                finalEvent: tr?.finalEventRecord.map { j.records[$0] },
-                                result: tr?.resultRecord.map { j.records[$0] }, notes: notes, wire: ref,
-                                attempts: [], reasons: j.reasons(forWire: ref), hasRecords: j.hasRecords)
-            if let tr { d.attempts = tr.wire.map { DebugDetail.Attempt(ref: $0, event: j.wireEvent($0)) } }
-            return d
-        }
-    }
+    public func detail(forWire ref: WireEventRef) -> DebugDetail { snapshot().detail(forWire: ref) }
 
     /// The Debug tab's content for a row of the SDK-calls list (by `SDKRow.number`).
-    public func detail(forRow number: Int) -> DebugDetail? {
-        state.withLock { st in
-            guard number >= 1, number <= st.anchors.count else { return nil }
-            let j = st.session.joiner
-            switch st.anchors[number - 1] {
-            case .trace(let t):
-                let tr = j.traces[t]
-                let notes = j.notes(forTrace: t).filter { $0 != tr.resultRecord && $0 != tr.callRecord }.map { j.records[$0] }
-                var reasons: [String] = []
-                for ref in tr.wire { for r in j.reasons(forWire: ref) where !reasons.contains(r) { reasons.append(r) } }
-                return DebugDetail(trace: tr, call: tr.callRecord.map { j.records[$0] }, finalEvent: tr.finalEventRecord.map { j.records[$0] },
-                                   result: tr.resultRecord.map { j.records[$0] }, notes: notes, wire: nil,
-                                   attempts: tr.wire.map { DebugDetail.Attempt(ref: $0, event: j.wireEvent($0)) },
-                                   reasons: reasons, hasRecords: true)
-            case .call(let id):
-                return DebugDetail(call: j.records[id], hasRecords: true)
-            case .message(let id):
-                if let tr = j.trace(forRecord: id) {
-                    // Folded into a trace since it was listed.
-                    return DebugDetail(trace: tr, call: tr.callRecord.map { j.records[$0] }, notes: [j.records[id]], hasRecords: true)
-                }
-                return DebugDetail(notes: [j.records[id]], hasRecords: true)
-            case .problem(let i):
-                return DebugDetail(problem: st.problems[i], hasRecords: true)
-            }
-        }
-    }
+    public func detail(forRow number: Int) -> DebugDetail? { snapshot().detail(forRow: number) }
 
     /// The row number of the trace a wire event belongs to (for jumping to its call).
-    public func rowNumber(forWire ref: WireEventRef) -> Int? {
-        state.withLock { st in
-            guard let t = st.session.joiner.trace(forWire: ref)?.id else { return nil }
-            return st.traceRow[t]
-        }
-    }
-
-    private static func row(number: Int, _ a: SDKRow.Kind, _ st: State) -> SDKRow? {
-        let j = st.session.joiner
-        switch a {
-        case .trace(let t):
-            let tr = j.traces[t]
-            let ids = tr.records
-            let first = ids.min().map { j.records[$0] }
-            let call = tr.callRecord.map { j.records[$0] }
-            let noteIDs = j.notes(forTrace: t)
-            var problems = 0
-            var errors = 0
-            var level = DebugLevel.debug
-            for id in Set(ids + noteIDs) {
-                let r = j.records[id]
-                if r.level > level { level = r.level }
-                if r.isProblem { problems += 1 }
-                if r.level >= .error { errors += 1 }
-            }
-            let result = tr.resultRecord.map { j.records[$0] }
-            let headline = call?.headline ?? tr.eventType.map { "(" + $0 + ")" } ?? first?.headline ?? ""
-            return SDKRow(number: number, kind: a, time: call?.call?.start ?? tr.time ?? first?.time, source: tr.source,
-                          location: (call ?? first)?.location ?? tr.source, sdk: tr.sdk, method: tr.method,
-                          headline: headline, eventType: tr.eventType, userID: tr.userID, deviceID: tr.deviceID,
-                          insertID: tr.insertID, fate: tr.fate, wire: tr.wire, problems: problems, errors: errors,
-                          level: level, resultCode: result?.code,
-                          payloadJSON: tr.finalEventRecord.flatMap { j.records[$0].event?.json } ?? result?.event?.json ?? call?.call?.argsJSON)
-        case .call(let id):
-            let r = j.records[id]
-            return SDKRow(number: number, kind: a, time: r.time, source: r.source, location: r.location, sdk: r.sdk,
-                          method: r.methodName, headline: r.headline, level: r.level, payloadJSON: r.call?.argsJSON)
-        case .message(let id):
-            if j.trace(forRecord: id) != nil { return nil }
-            let r = j.records[id]
-            return SDKRow(number: number, kind: a, time: r.time, source: r.source, location: r.location, sdk: r.sdk,
-                          method: nil, headline: r.headline, problems: 1, errors: r.level >= .error ? 1 : 0,
-                          level: r.level, resultCode: r.code)
-        case .problem(let i):
-            let p = st.problems[i]
-            return SDKRow(number: number, kind: a, time: nil, source: p.source, location: "\(p.source):\(p.line)", sdk: nil,
-                          method: nil, headline: p.reason, problems: 1, errors: 1, level: .error)
-        }
-    }
+    public func rowNumber(forWire ref: WireEventRef) -> Int? { snapshot().rowNumber(forWire: ref) }
 }
 
 /// The SDK side of every joined wire event at one moment (see `SharedDebugSession.rowTable`):
@@ -295,6 +184,11 @@ public final class DebugRowTable: FilterDebugLookup {
     }
 
     public var rowsAreWireEvents: Bool { true }
+}
+
+extension DebugRowTable: Equatable {
+    /// Tables are compared by the snapshot they were made from.
+    public static func == (a: DebugRowTable, b: DebugRowTable) -> Bool { a === b || a.version == b.version }
 }
 
 /// The same for a list of SDK rows, keyed by row number (`SDKRow.streamRow.captureID`).

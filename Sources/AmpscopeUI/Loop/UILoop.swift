@@ -15,7 +15,7 @@ public protocol StoreEffectHandler: AnyObject {
 /// Runs on the calling thread (the main thread, so that ncurses sees SIGWINCH); other threads
 /// talk to it only through `post`. Frames are coalesced: however many actions arrive between
 /// two reads, one frame is drawn.
-public final class UILoop: @unchecked Sendable {
+public final class UILoop: @unchecked Sendable {  // only `post` (through the `inbox` Mutex) is called from other threads; everything else runs on the loop's thread
     public let session: UISession
     let terminal: any Terminal
     let handler: any StoreEffectHandler
@@ -126,11 +126,11 @@ public final class MemoryStoreHandler: StoreEffectHandler {
         switch effect {
         case .loadDetail(let id):
             if let p = data.detail(id) { post(.detailLoaded(p)) } else { post(.detailFailed(captureID: id, message: "no such capture")) }
-        case .applyView(let v):
-            data.apply(v)
+        case .applyView(let v, let debug):
+            data.apply(v.bound(to: debug))
             post(.dataChanged)
-        case .export(let path, let v):
-            post(.message(onExport(path, v), isError: false))
+        case .export(let path, let v, let debug):
+            post(.message(onExport(path, v.bound(to: debug)), isError: false))
         case .clearStore:
             data.clear()
             post(.cleared)

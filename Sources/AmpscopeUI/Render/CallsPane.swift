@@ -22,7 +22,7 @@ enum CallsPane {
         }
     }
 
-    static func draw(_ b: inout ScreenBuffer, _ s: AppState, _ data: SDKCallsData, _ layout: Layout) {
+    static func draw(_ b: inout ScreenBuffer, _ s: AppState, _ data: SDKCallsList, _ layout: Layout) {
         let r = layout.stream
         let focused = s.focus == .stream
         b.fill(r.row(0), role: .border)
@@ -47,7 +47,7 @@ enum CallsPane {
             empty(&b, s, data, list)
             return
         }
-        let pos = Reducer.currentPosition(s, data) ?? 0
+        let pos = Select.currentPosition(s, data) ?? 0
         let top = max(0, pos - s.selectionLine)
         for i in 0..<list.height {
             let p = top + i
@@ -102,7 +102,7 @@ enum CallsPane {
         b.draw(segs, x: x, y: y, maxX: x + width)
     }
 
-    static func empty(_ b: inout ScreenBuffer, _ s: AppState, _ data: SDKCallsData, _ r: Rect) {
+    static func empty(_ b: inout ScreenBuffer, _ s: AppState, _ data: SDKCallsList, _ r: Rect) {
         var lines: [[Segment]] = []
         if !data.allRows.isEmpty {
             lines = [[Segment("No SDK call matches the filter.", .emptyTitle)],

@@ -8,6 +8,12 @@ public struct Layout: Equatable, Sendable {
     public static let minimum = Size(cols: 30, rows: 8)
     /// Side by side from this many columns.
     public static let sideBySideColumns = 130
+    /// The most of the width the stream takes on its own to show its columns whole (percent).
+    public static let maxAutoShare = 62
+    /// The narrowest a side-by-side pane gets (columns).
+    public static let minimumPane = 30
+    /// The range of `split` (percent).
+    public static let splitRange = 20...80
 
     public var size: Size
     public var tooSmall: Bool
@@ -24,7 +30,15 @@ public struct Layout: Equatable, Sendable {
     /// Column between side-by-side panes.
     public var separator: Rect
 
-    public init(size: Size, focus: Pane, zoomed: Bool) {
+    /// The layout the state asks for (the user's split, or the width the stream's rows want).
+    public init(_ s: AppState) {
+        self.init(size: s.size, focus: s.focus, zoomed: s.zoomed, split: s.split, streamWants: s.streamWants)
+    }
+
+    /// `split`: the stream's share of the body in percent (columns side by side, rows stacked),
+    /// as the user set it with `<` `>` or the mouse; nil lets the stream take the width its rows
+    /// want (`streamWants`) when that is more than its default share, up to `maxAutoShare`.
+    public init(size: Size, focus: Pane, zoomed: Bool, split: Int? = nil, streamWants: Int = 0) {
         self.size = size
         tooSmall = size.cols < Layout.minimum.cols || size.rows < Layout.minimum.rows
         header = Rect(x: 0, y: 0, width: size.cols, height: 1)
@@ -40,12 +54,19 @@ public struct Layout: Equatable, Sendable {
             stream = focus == .stream ? body : .zero
             inspector = focus == .inspector ? body : .zero
         } else if sideBySide {
-            let sw = max(60, size.cols * 45 / 100)
+            var sw = max(60, size.cols * 45 / 100)
+            if let split {
+                sw = size.cols * split / 100
+            } else if streamWants > sw {
+                sw = min(streamWants, size.cols * Layout.maxAutoShare / 100)
+            }
+            sw = max(Layout.minimumPane, min(size.cols - 1 - Layout.minimumPane, sw))
             stream = Rect(x: 0, y: body.y, width: sw, height: body.height)
             separator = Rect(x: sw, y: body.y, width: 1, height: body.height)
             inspector = Rect(x: sw + 1, y: body.y, width: size.cols - sw - 1, height: body.height)
         } else {
-            let sh = max(5, body.height * 45 / 100)
+            var sh = max(5, body.height * 45 / 100)
+            if let split { sh = max(3, min(body.height - 3, body.height * split / 100)) }
             stream = Rect(x: 0, y: body.y, width: size.cols, height: sh)
             inspector = Rect(x: 0, y: body.y + sh, width: size.cols, height: body.height - sh)
         }

@@ -47,7 +47,7 @@ public enum InspectorTab: String, Sendable, Equatable, CaseIterable {
 }
 
 /// What the stream pane lists: the wire events (the store's rows) or the SDK calls read from
-/// debug logs (`SDKCallsData`), each with its own selection.
+/// debug logs (`SDKCallsList`), each with its own selection.
 public enum StreamMode: String, Sendable, Equatable {
     case events, calls
 }
@@ -162,6 +162,13 @@ public struct AppState: Sendable {
     public var focus: Pane = .stream
     public var tab: InspectorTab = .payload
     public var zoomed = false
+    /// The stream's share of the body in percent, as the user set it (`<` `>`, or dragging the
+    /// separator); nil: the default, widened to what the rows on screen need (`streamWants`).
+    public var split: Int?
+    /// The stream pane width that shows the visible rows' columns whole (set by the reducer).
+    public var streamWants = 0
+    /// The mouse went down on the separator: its release moves the split there.
+    public var draggingSplit = false
     /// Follow mode keeps the newest row selected; paused keeps the selection where it is.
     public var following = true
     /// Store rows when following was paused (to show "+N new").
@@ -197,10 +204,13 @@ public struct AppState: Sendable {
     public var streamMode: StreamMode = .events
     /// The other mode's selection.
     public var otherCursor = StreamCursor()
-    /// The SDK debug side (nil when ampscope reads no debug log and has no log endpoint).
-    public var debug: DebugContext?
-    /// `SharedDebugSession.version` when the stream's filter was last bound to the debug data.
-    public var debugBoundVersion: Int?
+    /// The SDK debug side as the host last sent it (nil when ampscope reads no debug log and
+    /// has no log endpoint). An immutable snapshot: render and reduce read only this value.
+    public var debug: DebugSnapshot?
+    /// The SDK-calls list for `debug` and the view's filter (kept up to date by the reducer).
+    public var calls: SDKCallsList = .empty
+    /// `DebugSnapshot.version` the store's view was last applied with (debug filter terms read it).
+    public var debugAppliedVersion: Int?
     /// A mode switch or jump asked for by a command, carried out once both lists are at hand.
     var pendingLink: StreamLink?
     /// The user switched modes (or ampscope did once): no more automatic switching.
@@ -230,7 +240,7 @@ public struct AppState: Sendable {
 
     /// The rows the stream pane shows in the current mode.
     public func streamData(_ wire: any StreamData) -> any StreamData {
-        if streamMode == .calls, let d = debug { return d.calls }
+        if streamMode == .calls, debug != nil { return calls }
         return wire
     }
 
@@ -238,14 +248,14 @@ public struct AppState: Sendable {
     /// call's first wire event in calls mode (nil when it has none).
     public var wireSelection: RowID? {
         guard streamMode == .calls else { return selection }
-        guard let sel = selection, let row = debug?.calls.sdkRow(number: Int(sel.captureID)), let w = row.wire.first else { return nil }
+        guard let sel = selection, let row = calls.sdkRow(number: Int(sel.captureID)), let w = row.wire.first else { return nil }
         return RowID(captureID: w.captureID, index: w.index)
     }
 
     /// The selected SDK row (calls mode).
     public var selectedSDKRow: SDKRow? {
         guard streamMode == .calls, let sel = selection else { return nil }
-        return debug?.calls.sdkRow(number: Int(sel.captureID))
+        return calls.sdkRow(number: Int(sel.captureID))
     }
 }
 
@@ -264,20 +274,22 @@ public enum Action: Sendable {
     case message(String, isError: Bool)
     /// The store was cleared (by `c` or by another client).
     case cleared
-    /// The SDK debug session changed (new log records, wire events joined).
-    case debugChanged
+    /// The SDK debug session changed (new log records, wire events joined): its new snapshot.
+    case debugChanged(DebugSnapshot)
 }
 
 /// Work the UI asks its host to do; the host reports back with actions.
 public enum Effect: Sendable, Equatable {
     /// Load the processed capture and answer `.detailLoaded` (or `.detailFailed`).
     case loadDetail(captureID: Int64)
-    /// Make the store's rows reflect this view, then send `.dataChanged`.
-    case applyView(StreamView)
+    /// Make the store's rows reflect this view, then send `.dataChanged`. Debug filter terms
+    /// (`sdk:`, `fate:`, `has:`) read `debug`, the SDK side of the wire events as the UI knows
+    /// it: the handler binds the filter to it (`StreamView.bound(to:)`) when it applies the view.
+    case applyView(StreamView, debug: DebugRowTable? = nil)
     /// Put text on the clipboard (OSC 52) and in a fallback file; `what` names it for the message.
     case copy(text: String, what: String)
-    /// Write the captures of the rows in `view` to a capture file.
-    case export(path: String, view: StreamView)
+    /// Write the captures of the rows in `view` to a capture file (debug terms as for `applyView`).
+    case export(path: String, view: StreamView, debug: DebugRowTable? = nil)
     /// Delete every capture, then send `.cleared`.
     case clearStore
     /// Load a theme by name or path and switch to it.

@@ -1,51 +1,33 @@
 import AmpscopeCore
 
-/// The UI's handle on the SDK debug side: the shared session (fed by the app's log readers and
-/// the wire watcher, thread-safe) and the SDK-calls list built from it.
+/// The SDK-calls list as stream rows (`SDKRow.streamRow`), for one debug snapshot and one view:
+/// every event as the SDK saw it (with its fate, joined to the wire or not), every other SDK
+/// call, and the warnings, errors and unreadable lines no event claims.
 ///
-/// Held in `AppState` by reference. The session may be read from any thread; `calls` is read and
-/// synced on the UI thread only (like every `StreamData`), which is why this is
-/// `@unchecked Sendable`.
-public final class DebugContext: @unchecked Sendable {
-    public let session: SharedDebugSession
-    public let calls: SDKCallsData
-
-    public init(session: SharedDebugSession) {
-        self.session = session
-        self.calls = SDKCallsData(session: session)
-    }
-}
-
-/// The SDK-calls list as stream rows (`SDKRow.streamRow`): every event as the SDK saw it (with
-/// its fate, joined to the wire or not), every other SDK call, and the warnings, errors and
-/// unreadable lines no event claims.
-///
+/// An immutable value (a class only because `StreamData` is one): the reducer makes a new list
+/// when the snapshot or the filter changed (`SDKCallsList.make`), and render reads it as it is.
 /// Rows are numbered by `SDKRow.number` (`RowID.captureID`), in the order they appeared in the
 /// logs. The stream filter applies to them too: debug terms read each row's own SDK side, event
 /// columns read the SDK's event, and `prop.`/full-text terms read the SDK's final event (or the
-/// call's arguments). `sync` recomputes the visible rows when the session or the view changed.
-public final class SDKCallsData: StreamData {
-    public let session: SharedDebugSession
-    public private(set) var view: StreamView = .all
-    private var rows: [SDKRow] = []
-    private var streamRows: [StreamRow] = []
-    private var visible: [Int] = []
-    private var syncedVersion = -1
-    private var syncedFilter = ""
-    public private(set) var totals = StreamTotals()
+/// call's arguments). Marks do not apply here: they belong to wire events.
+public final class SDKCallsList: StreamData, Sendable {
+    public let view: StreamView
+    /// `DebugSnapshot.version` the rows come from.
+    public let version: Int
+    private let rows: [SDKRow]
+    private let streamRows: [StreamRow]
+    private let visible: [Int]
+    public let totals: StreamTotals
 
-    public init(session: SharedDebugSession) { self.session = session }
+    /// An empty list (no debug log).
+    public static let empty = SDKCallsList(snapshot: .empty, view: .all)
 
-    /// Brings the rows up to date with the session and applies `view` (marks do not apply here:
-    /// they belong to wire events).
-    public func sync(view v: StreamView) {
-        let version = session.version
-        guard version != syncedVersion || v.filter.text != syncedFilter else { return }
-        syncedVersion = version
-        syncedFilter = v.filter.text
+    public init(snapshot: DebugSnapshot, view v: StreamView) {
+        version = snapshot.version
         view = StreamView(filter: v.filter)
-        rows = session.sdkRows()
-        streamRows = rows.map(\.streamRow)
+        rows = snapshot.sdkRows
+        let streamRows = rows.map(\.streamRow)
+        self.streamRows = streamRows
         var t = StreamTotals()
         t.events = rows.count
         for r in rows {
@@ -61,14 +43,19 @@ public final class SDKCallsData: StreamData {
         var undecided: [Int] = []
         streamRows.withUnsafeBufferPointer { f.scan($0, matches: &matches, needsPayload: &undecided) }
         if !undecided.isEmpty {
-            for i in undecided where f.matches(streamRows[i], payload: payload(rows[i])) { matches.append(i) }
+            for i in undecided where f.matches(streamRows[i], payload: Self.payload(rows[i])) { matches.append(i) }
             matches.sort()
         }
         visible = matches
     }
 
+    /// This list when it already reflects the snapshot and the view's filter, else a new one.
+    public func updated(snapshot: DebugSnapshot, view v: StreamView) -> SDKCallsList {
+        version == snapshot.version && view.filter.text == v.filter.text ? self : SDKCallsList(snapshot: snapshot, view: v)
+    }
+
     /// What `prop.`/`uprop.` and full-text terms read for an SDK row.
-    private func payload(_ r: SDKRow) -> FilterPayload? {
+    private static func payload(_ r: SDKRow) -> FilterPayload? {
         guard let json = r.payloadJSON, let doc = try? JSONDocument(parsing: Array(json.utf8)) else { return nil }
         return FilterPayload(document: doc, record: nil)
     }

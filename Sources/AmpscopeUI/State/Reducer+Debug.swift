@@ -13,15 +13,15 @@ extension Reducer {
         }
         var linked: Int?
         if s.streamMode == .events, let sel = s.selection {
-            linked = dbg.session.rowNumber(forWire: WireEventRef(captureID: sel.captureID, index: sel.index))
+            linked = dbg.rowNumber(forWire: WireEventRef(captureID: sel.captureID, index: sel.index))
         }
         swapMode(&s)
         if s.streamMode == .calls {
-            dbg.calls.sync(view: s.view)
+            syncCalls(&s)
             if s.tab == .payload { s.tab = .debug }
-            if let n = linked { _ = selectRow(&s, RowID(captureID: Int64(n), index: SDKRow.streamIndex), in: dbg.calls) }
-            let never = dbg.calls.neverSent
-            s.message = StatusMessage("SDK calls: \(TextLayout.grouped(dbg.calls.allRows.count)) rows"
+            if let n = linked { _ = selectRow(&s, RowID(captureID: Int64(n), index: SDKRow.streamIndex), in: s.calls) }
+            let never = s.calls.neverSent
+            s.message = StatusMessage("SDK calls: \(TextLayout.grouped(s.calls.allRows.count)) rows"
                                       + (never > 0 ? ", \(never) not seen on the wire" : "")
                                       + " · d jumps to the wire · v shows the wire events")
         } else {
@@ -39,15 +39,15 @@ extension Reducer {
         switch s.streamMode {
         case .events:
             guard let sel = s.selection else { s.message = StatusMessage("nothing selected"); return }
-            guard sel.index >= 0, let n = dbg.session.rowNumber(forWire: WireEventRef(captureID: sel.captureID, index: sel.index)) else {
-                s.message = StatusMessage(dbg.session.hasRecords
+            guard sel.index >= 0, let n = dbg.rowNumber(forWire: WireEventRef(captureID: sel.captureID, index: sel.index)) else {
+                s.message = StatusMessage(dbg.hasRecords
                     ? "no SDK call is joined to this event (the SDK log has nothing about it: filter !has:debug lists such events)"
                     : "no SDK log has been read yet, so no event has an SDK call", isError: true)
                 return
             }
             swapMode(&s)
-            dbg.calls.sync(view: s.view)
-            if !selectRow(&s, RowID(captureID: Int64(n), index: SDKRow.streamIndex), in: dbg.calls) {
+            syncCalls(&s)
+            if !selectRow(&s, RowID(captureID: Int64(n), index: SDKRow.streamIndex), in: s.calls) {
                 s.message = StatusMessage("its SDK call is hidden by the filter \(Sanitize.inline(s.view.filter.text, limit: 40))", isError: true)
                 return
             }
@@ -89,58 +89,37 @@ extension Reducer {
         s.selection = id
         if s.following { s.pausedAtEvents = data.totals.events }
         s.following = false
-        let layout = Layout(size: s.size, focus: s.focus, zoomed: s.zoomed)
+        let layout = Layout(s)
         s.selectionLine = layout.listHeight / 2
         return true
     }
 
-    /// Binds the stream's filter (and a stream search) to the debug data they read, and asks
-    /// the store to apply it again when the debug data changed since.
-    static func bindDebugFilter(_ s: inout AppState, _ fx: inout [Effect], refresh: Bool) {
-        guard let dbg = s.debug else { return }
-        // Views the action asked to apply: bind them now.
-        var rebound = false
-        for i in fx.indices {
-            if case .applyView(let v) = fx[i], v.filter.usesDebug {
-                let t = dbg.session.rowTable()
-                let bound = StreamView(filter: v.filter.bound(to: t), markedOnly: v.markedOnly, marks: v.marks)
-                fx[i] = .applyView(bound)
-                if v == s.view { s.view = bound }
-                s.debugBoundVersion = t.version
-                rebound = true
-            }
-        }
-        if refresh, !rebound, s.view.filter.usesDebug, s.debugBoundVersion != dbg.session.version {
-            let t = dbg.session.rowTable()
-            s.view = StreamView(filter: s.view.filter.bound(to: t), markedOnly: s.view.markedOnly, marks: s.view.marks)
-            s.debugBoundVersion = t.version
-            fx.append(.applyView(s.view))
-        }
-        if var search = s.search, let f = search.filter, f.usesDebug {
-            let lookup: any FilterDebugLookup = s.streamMode == .calls ? SDKRowTable(dbg.calls.allRows) : dbg.session.rowTable()
-            search.filter = f.bound(to: lookup)
-            s.search = search
-        }
+    /// The effect that applies a view to the store, with the debug data its debug terms read.
+    static func viewEffect(_ s: inout AppState, _ v: StreamView) -> Effect {
+        let table = debugTable(s, v)
+        if table != nil { s.debugAppliedVersion = s.debug?.version }
+        return .applyView(v, debug: table)
     }
 
-    /// What the Debug tab is about (a key that changes with the selection).
-    static func debugSubject(_ s: AppState) -> String? {
-        guard let sel = s.selection else { return nil }
-        return "\(s.streamMode.rawValue):\(sel)"
+    /// The SDK side of the wire events, when `v`'s filter has debug terms to read it.
+    static func debugTable(_ s: AppState, _ v: StreamView) -> DebugRowTable? {
+        v.filter.usesDebug ? s.debug?.rowTable : nil
     }
 
-    /// The Debug tab's content for the selection.
-    static func debugDetail(_ s: AppState) -> DebugDetail? {
-        guard let dbg = s.debug, let sel = s.selection else { return nil }
-        switch s.streamMode {
-        case .events: return dbg.session.detail(forWire: WireEventRef(captureID: sel.captureID, index: sel.index))
-        case .calls: return dbg.session.detail(forRow: Int(sel.captureID))
-        }
+    /// Brings the SDK-calls list up to date with the snapshot and the view (calls mode only).
+    static func syncCalls(_ s: inout AppState) {
+        guard s.streamMode == .calls, let d = s.debug else { return }
+        s.calls = s.calls.updated(snapshot: d, view: s.view)
     }
 
-    /// The Debug tab's lines at a width.
-    static func debugLines(_ s: AppState, width: Int) -> [[Segment]] {
-        InspectorContent.debug(debugDetail(s), debugOpen: s.debug != nil, config: s.config, width: width,
-                               isSDKRow: s.streamMode == .calls)
+    /// Binds a stream search's debug terms to the rows it searches (SDK calls or wire events).
+    static func bindSearch(_ s: inout AppState) {
+        guard let dbg = s.debug, var search = s.search, let f = search.filter, f.usesDebug else { return }
+        let lookup: any FilterDebugLookup = s.streamMode == .calls ? SDKRowTable(s.calls.allRows) : dbg.rowTable
+        search.filter = f.bound(to: lookup)
+        s.search = search
     }
+
+
+
 }

@@ -17,7 +17,7 @@ extension Reducer {
 
     /// Moves the cursor (Payload, Findings) or scrolls (Request, Debug) by `delta` lines.
     static func inspectorMove(_ s: inout AppState, _ delta: Int, _ data: any StreamData) {
-        let layout = Layout(size: s.size, focus: s.focus, zoomed: s.zoomed)
+        let layout = Layout(s)
         switch s.tab {
         case .payload:
             let lines = s.payload.lines
@@ -29,28 +29,28 @@ extension Reducer {
             while target > 0 && lines[target].isClose { target -= 1 }
             s.payload.cursor = lines[target].pointer
         case .findings:
-            s.findingsCursor = max(0, min(findingsCount(s) - 1, s.findingsCursor + delta))
+            s.findingsCursor = max(0, min(Select.findingsCount(s) - 1, s.findingsCursor + delta))
         case .request:
             let total = requestLines(s, layout).count
             s.requestTop = max(0, min(max(0, total - layout.inspectorHeight), s.requestTop + delta))
         case .debug:
-            let total = debugLines(s, width: layout.inspectorBody.width).count
+            let total = Select.debugLines(s, width: layout.inspectorBody.width).count
             s.debugTop = max(0, min(max(0, total - layout.inspectorHeight), s.debugTop + delta))
         }
     }
 
     static func requestLines(_ s: AppState, _ layout: Layout) -> [[Segment]] {
-        guard let d = detailForSelection(s) else { return [] }
+        guard let d = Select.detailForSelection(s) else { return [] }
         return InspectorContent.request(d, config: s.config, raw: s.requestRaw, wrap: s.payload.wrap, width: layout.inspectorBody.width,
                                         window: 0..<0)
     }
 
     static func clickInspector(_ s: inout AppState, row: Int, _ data: any StreamData) {
-        let layout = Layout(size: s.size, focus: s.focus, zoomed: s.zoomed)
+        let layout = Layout(s)
         switch s.tab {
         case .payload:
-            guard let d = detailForSelection(s), let doc = d.request.document else { return }
-            let style = payloadStyle(s, d, layout)
+            guard let d = Select.detailForSelection(s), let doc = d.request.document else { return }
+            let style = Select.payloadStyle(s, d, layout)
             var y = 0
             var i = s.payload.top
             while i < s.payload.lines.count {
@@ -65,7 +65,7 @@ extension Reducer {
                 i += 1
             }
         case .findings:
-            guard let d = detailForSelection(s) else { return }
+            guard let d = Select.detailForSelection(s) else { return }
             let rows = InspectorContent.findingRows(d, index: s.wireSelection?.index ?? -1, width: layout.inspectorBody.width,
                                                     cursor: s.findingsCursor)
             if let r = rows[safe: s.findingsTop + row], let f = r.finding { s.findingsCursor = f }
@@ -74,10 +74,6 @@ extension Reducer {
         }
     }
 
-    static func payloadStyle(_ s: AppState, _ d: Processed, _ layout: Layout) -> PayloadTree.Style {
-        PayloadTree.Style(width: layout.inspectorBody.width, wrap: s.payload.wrap,
-                          maskPointer: s.config.redact && d.request.apiKey != nil ? d.request.apiKeyPointer : nil)
-    }
 
     static func payloadCommand(_ s: inout AppState, _ c: Command, _ data: any StreamData, _ layout: Layout) {
         if c == .toggleFold && s.tab == .findings {
@@ -127,7 +123,7 @@ extension Reducer {
 
     /// Opens the Payload tab on the selected finding's path, unfolding what hides it.
     static func jumpToFinding(_ s: inout AppState, _ layout: Layout) {
-        guard let d = detailForSelection(s) else { return }
+        guard let d = Select.detailForSelection(s) else { return }
         let index = s.wireSelection?.index ?? -1
         let items = InspectorContent.findings(d, index: index)
         guard let f = items[safe: s.findingsCursor] else { return }
@@ -159,7 +155,7 @@ extension Reducer {
     }
 
     static func payloadSearch(_ s: inout AppState, _ text: String, forward: Bool, inclusive: Bool) {
-        guard let d = detailForSelection(s), let doc = d.request.document else { return }
+        guard let d = Select.detailForSelection(s), let doc = d.request.document else { return }
         let lines = s.payload.lines
         guard !lines.isEmpty else { return }
         let needle = text.lowercased()
@@ -179,7 +175,7 @@ extension Reducer {
 
     /// Rebuilds the payload lines when the selection, scope or folds changed, and keeps the cursor visible.
     static func refreshPayload(_ s: inout AppState, _ layout: Layout, force: Bool = false) {
-        guard let d = detailForSelection(s), let doc = d.request.document, let sel = s.wireSelection else {
+        guard let d = Select.detailForSelection(s), let doc = d.request.document, let sel = s.wireSelection else {
             s.payload.lines = []
             s.payload.source = nil
             return
@@ -222,7 +218,7 @@ extension Reducer {
         let h = layout.inspectorHeight
         let cur = s.payload.cursorLine
         var top = min(s.payload.top, cur)
-        let style = payloadStyle(s, d, layout)
+        let style = Select.payloadStyle(s, d, layout)
         func height(_ i: Int) -> Int { s.payload.wrap ? PayloadTree.rows(s.payload.lines[i], doc, style).count : 1 }
         var used = 0
         var i = cur

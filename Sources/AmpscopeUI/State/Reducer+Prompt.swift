@@ -2,27 +2,6 @@ import AmpscopeCore
 
 /// The `/`, `f` and `:` prompts and the `:` commands.
 extension Reducer {
-    /// `:` commands: name, argument hint, what it does (help overlay, completion, Docs/keys.md).
-    public static let promptCommands: [(name: String, argument: String, help: String)] = [
-        ("filter", "[EXPR]", "Filter the stream (no expression: show everything)"),
-        ("search", "TEXT", "Search, as / does"),
-        ("clear", "", "Clear the capture store"),
-        ("export", "FILE", "Write the captures of the events shown to a capture file"),
-        ("theme", "NAME|PATH", "Switch theme (dark, light, high-contrast, mono, or a file)"),
-        ("mouse", "on|off", "Turn mouse reporting on or off"),
-        ("follow", "", "Follow the newest event"),
-        ("pause", "", "Stop following (capture goes on)"),
-        ("marked", "", "Show only marked events, or all again"),
-        ("unmark", "", "Remove every mark"),
-        ("goto", "CAPTURE-ID", "Select the first event of a capture"),
-        ("tab", "payload|findings|request|debug", "Open an inspector tab"),
-        ("wrap", "", "Wrap long strings, or elide them"),
-        ("raw", "", "Raw request body, or pretty"),
-        ("help", "", "Show the keys"),
-        ("setup", "", "Show how to point an SDK at ampscope"),
-        ("quit", "", "Quit (also :q)"),
-    ]
-
     static func promptKey(_ s: inout AppState, _ k: Key, _ data: any StreamData, _ fx: inout [Effect]) {
         guard var p = s.prompt else { return }
         var edited = false
@@ -92,7 +71,7 @@ extension Reducer {
     static func cancelPrompt(_ s: inout AppState, _ fx: inout [Effect]) {
         if let p = s.prompt, p.kind == .filter, let prev = p.previousFilter, prev.text != s.view.filter.text {
             s.view = StreamView(filter: prev, markedOnly: s.view.markedOnly, marks: s.marks)
-            fx.append(.applyView(s.view))
+            fx.append(viewEffect(&s, s.view))
         }
         s.prompt = nil
     }
@@ -116,7 +95,7 @@ extension Reducer {
             p.error = nil
             if !f.mayNeedPayload, f.text != s.view.filter.text {
                 s.view = StreamView(filter: f, markedOnly: s.view.markedOnly, marks: s.marks)
-                fx.append(.applyView(s.view))
+                fx.append(viewEffect(&s, s.view))
             }
         } catch {
             p.error = error
@@ -162,7 +141,7 @@ extension Reducer {
         let v = StreamView(filter: f, markedOnly: s.view.markedOnly, marks: s.marks)
         if v != s.view || f.mayNeedPayload {
             s.view = v
-            fx.append(.applyView(v))
+            fx.append(viewEffect(&s, v))
         }
         s.message = StatusMessage(f.isEmpty ? "filter cleared: showing every event" : "filter: \(Sanitize.inline(f.text, limit: 60))")
     }
@@ -190,7 +169,7 @@ extension Reducer {
     static func complete(_ p: inout PromptState) {
         let t = p.string
         guard !t.contains(" ") else { return }
-        let matches = promptCommands.map(\.name).filter { $0.hasPrefix(t) }
+        let matches = PromptCommands.all.map(\.name).filter { $0.hasPrefix(t) }
         if matches.count == 1 {
             p.text = Array((matches[0] + " ").unicodeScalars)
             p.cursor = p.text.count
@@ -233,7 +212,7 @@ extension Reducer {
             command(&s, .clear, data, &fx)
         case "export", "w", "write", "save":
             guard need("a file name, e.g. :export bad-events.jsonl") else { return }
-            fx.append(.export(path: arg, view: s.view))
+            fx.append(.export(path: arg, view: s.view, debug: debugTable(s, s.view)))
             s.message = StatusMessage("exporting \(s.view.isAll ? "every event" : "the events shown") to \(Sanitize.inline(arg, limit: 60))…")
         case "theme":
             guard need("a theme name (dark, light, high-contrast, mono) or a file path") else { return }
@@ -259,7 +238,7 @@ extension Reducer {
             s.marks = []
             if s.view.markedOnly {
                 s.view = StreamView(filter: s.view.filter, markedOnly: true, marks: [])
-                fx.append(.applyView(s.view))
+                fx.append(viewEffect(&s, s.view))
             }
             s.message = StatusMessage("all marks removed")
         case "goto", "g":
@@ -285,7 +264,7 @@ extension Reducer {
         case "setup": command(&s, .setup, data, &fx)
         default:
             s.message = StatusMessage("unknown command :\(Sanitize.inline(name, limit: 30)); commands: "
-                                      + promptCommands.map(\.name).joined(separator: " "), isError: true)
+                                      + PromptCommands.all.map(\.name).joined(separator: " "), isError: true)
         }
     }
 }

@@ -8,7 +8,7 @@ import AmpscopeCore
 public enum Reducer {
     public static func reduce(_ s: inout AppState, _ action: Action, data wire: any StreamData) -> [Effect] {
         var fx: [Effect] = []
-        if s.streamMode == .calls { s.debug?.calls.sync(view: s.view) }
+        syncCalls(&s)
         let data = s.streamData(wire)
         switch action {
         case .input(let e):
@@ -27,12 +27,18 @@ public enum Reducer {
             }
         case .message(let text, let isError):
             s.message = StatusMessage(text, isError: isError)
-        case .debugChanged:
+        case .debugChanged(let snapshot):
+            s.debug = snapshot
+            syncCalls(&s)
             // With SDK calls and no wire event at all (a log opened alone), show the calls.
             if s.streamMode == .events, !s.modeChosen, wire.totals.requests == 0, wire.count == 0,
-               let dbg = s.debug, !dbg.session.sdkRows().isEmpty {
+               !snapshot.sdkRows.isEmpty {
                 s.modeChosen = true
                 s.pendingLink = .toggle
+            }
+            // A view whose debug terms read older debug data is applied again.
+            if s.view.filter.usesDebug, s.debugAppliedVersion != snapshot.version {
+                fx.append(viewEffect(&s, s.view))
             }
         case .cleared:
             s.marks = []
@@ -49,7 +55,7 @@ public enum Reducer {
             if s.view.markedOnly {
                 s.view.markedOnly = false
                 s.view.marks = []
-                fx.append(.applyView(s.view))
+                fx.append(viewEffect(&s, s.view))
             }
         }
         if let link = s.pendingLink {
@@ -59,9 +65,7 @@ public enum Reducer {
             case .jump: jump(&s, wire: wire)
             }
         }
-        var refresh = false
-        if case .debugChanged = action { refresh = true }
-        bindDebugFilter(&s, &fx, refresh: refresh)
+        bindSearch(&s)
         normalize(&s, s.streamData(wire), &fx)
         return fx
     }
@@ -89,7 +93,7 @@ public enum Reducer {
 
     static func mouse(_ s: inout AppState, _ m: MouseEvent, _ data: any StreamData, _ fx: inout [Effect]) {
         guard s.config.mouse else { return }
-        let layout = Layout(size: s.size, focus: s.focus, zoomed: s.zoomed)
+        let layout = Layout(s)
         if s.overlay != nil {
             switch m.kind {
             case .wheelUp: s.overlayScroll = max(0, s.overlayScroll - 3)
@@ -101,6 +105,20 @@ public enum Reducer {
         }
         let inStream = layout.stream.contains(x: m.x, y: m.y)
         let inInspector = layout.inspector.contains(x: m.x, y: m.y)
+        // Dragging the separator (side by side) or the inspector's top border (stacked).
+        let onSeparator = layout.sideBySide ? (layout.separator.contains(x: m.x, y: m.y))
+            : (!layout.inspector.isEmpty && m.y == layout.inspector.y && m.x > layout.tabHits(findings: 99).last!.2)
+        if m.kind == .press && onSeparator {
+            s.draggingSplit = true
+            return
+        }
+        if m.kind == .release && s.draggingSplit {
+            s.draggingSplit = false
+            let body = layout.sideBySide ? s.size.cols : max(1, s.size.rows - 3)
+            let at = layout.sideBySide ? m.x : m.y - 1
+            setSplit(&s, at * 100 / max(1, body))
+            return
+        }
         switch m.kind {
         case .wheelUp, .wheelDown:
             let delta = m.kind == .wheelUp ? -3 : 3
@@ -115,7 +133,7 @@ public enum Reducer {
         case .press:
             if inStream {
                 s.focus = .stream
-                if layout.streamList.contains(x: m.x, y: m.y), let pos = currentPosition(s, data) {
+                if layout.streamList.contains(x: m.x, y: m.y), let pos = Select.currentPosition(s, data) {
                     let top = pos - s.selectionLine
                     let target = top + (m.y - layout.streamList.y)
                     if target < data.count { select(&s, position: target, data, line: m.y - layout.streamList.y) }
@@ -123,7 +141,7 @@ public enum Reducer {
             } else if inInspector {
                 s.focus = .inspector
                 if m.y == layout.inspector.y {
-                    for (tab, x0, x1) in layout.tabHits(findings: findingsCount(s)) where m.x >= x0 && m.x < x1 {
+                    for (tab, x0, x1) in layout.tabHits(findings: Select.findingsCount(s)) where m.x >= x0 && m.x < x1 {
                         s.tab = tab
                     }
                 } else if layout.inspectorBody.contains(x: m.x, y: m.y) {
@@ -133,6 +151,27 @@ public enum Reducer {
         case .release:
             break
         }
+    }
+
+    // MARK: The split between the panes
+
+    /// Moves the split by `delta` percent from where it is now.
+    static func resizeSplit(_ s: inout AppState, by delta: Int) {
+        let layout = Layout(s)
+        let now: Int
+        if layout.sideBySide {
+            now = layout.stream.width * 100 / max(1, s.size.cols)
+        } else {
+            now = layout.stream.height * 100 / max(1, s.size.rows - 3)
+        }
+        setSplit(&s, now + delta)
+    }
+
+    static func setSplit(_ s: inout AppState, _ percent: Int) {
+        let p = max(Layout.splitRange.lowerBound, min(Layout.splitRange.upperBound, percent))
+        s.split = p
+        s.zoomed = false
+        s.message = StatusMessage("stream \(p)% · inspector \(100 - p)% (< > or drag the separator)")
     }
 
     // MARK: Commands
@@ -153,7 +192,7 @@ public enum Reducer {
             }
             return
         }
-        let layout = Layout(size: s.size, focus: s.focus, zoomed: s.zoomed)
+        let layout = Layout(s)
         switch c {
         case .down, .up, .pageDown, .pageUp, .top, .bottom:
             if s.focus == .inspector {
@@ -216,12 +255,12 @@ public enum Reducer {
             s.message = StatusMessage(s.marks.contains(id) ? "marked (\(s.marks.count) in all; M shows only marked)" : "unmarked")
             if s.view.markedOnly {
                 s.view = StreamView(filter: s.view.filter, markedOnly: true, marks: s.marks)
-                fx.append(.applyView(s.view))
+                fx.append(viewEffect(&s, s.view))
             }
         case .markedOnly:
             let on = !s.view.markedOnly
             s.view = StreamView(filter: s.view.filter, markedOnly: on, marks: s.marks)
-            fx.append(.applyView(s.view))
+            fx.append(viewEffect(&s, s.view))
             s.message = StatusMessage(on ? "showing marked events only (\(s.marks.count)); M shows all" : "showing all events")
         case .copy:
             copy(&s, data, &fx)
@@ -242,6 +281,8 @@ public enum Reducer {
             s.overlayScroll = 0
         case .zoom:
             s.zoomed.toggle()
+        case .shrinkStream, .growStream:
+            resizeSplit(&s, by: c == .growStream ? 3 : -3)
         case .nextTab, .previousTab:
             let all = InspectorTab.allCases
             let i = all.firstIndex(of: s.tab)!
@@ -268,17 +309,11 @@ public enum Reducer {
 
     // MARK: Stream selection
 
-    /// Position of the selection in the view (the nearest row when it is filtered out).
-    static func currentPosition(_ s: AppState, _ data: any StreamData) -> Int? {
-        guard data.count > 0 else { return nil }
-        guard let id = s.selection else { return s.following ? data.count - 1 : 0 }
-        return min(data.position(atOrAfter: id), data.count - 1)
-    }
 
     static func select(_ s: inout AppState, position: Int, _ data: any StreamData, line: Int? = nil) {
         guard data.count > 0 else { return }
         let p = max(0, min(position, data.count - 1))
-        let old = currentPosition(s, data) ?? p
+        let old = Select.currentPosition(s, data) ?? p
         guard let row = data.row(at: p) else { return }
         s.selection = RowID(row)
         if let line {
@@ -293,7 +328,7 @@ public enum Reducer {
     }
 
     static func moveStream(_ s: inout AppState, by delta: Int, _ data: any StreamData, keepLine: Bool) {
-        guard let p = currentPosition(s, data) else { return }
+        guard let p = Select.currentPosition(s, data) else { return }
         let line = s.selectionLine
         select(&s, position: p + delta, data)
         if keepLine { s.selectionLine = line }
@@ -322,7 +357,7 @@ public enum Reducer {
         case .payload:
             payloadSearch(&s, search.text, forward: forward, inclusive: inclusive)
         case .stream:
-            guard let f = search.filter, let p = currentPosition(s, data) else { return }
+            guard let f = search.filter, let p = Select.currentPosition(s, data) else { return }
             let test: (StreamRow) -> Bool = { f.matchesColumns($0) }
             let start = inclusive ? p : p + (forward ? 1 : -1)
             var found = data.nextPosition(from: start, forward: forward, where: test)
@@ -345,7 +380,7 @@ public enum Reducer {
     /// `e` / `E`: the next (previous) event with an error, wrapping around at the end (start)
     /// like search does, so `e` from the live tail finds the errors above it.
     static func errorStep(_ s: inout AppState, forward: Bool, _ data: any StreamData) {
-        guard let p = currentPosition(s, data) else { return }
+        guard let p = Select.currentPosition(s, data) else { return }
         let hasError: (StreamRow) -> Bool = { $0.event.counts.errors > 0 }
         if let f = data.nextPosition(from: p + (forward ? 1 : -1), forward: forward, where: hasError) {
             select(&s, position: f, data)
@@ -361,11 +396,11 @@ public enum Reducer {
 
     static func copy(_ s: inout AppState, _ data: any StreamData, _ fx: inout [Effect]) {
         if s.streamMode == .calls, s.focus == .inspector, s.tab == .debug || s.wireSelection == nil {
-            let lines = debugLines(s, width: 200)
+            let lines = Select.debugLines(s, width: 200)
             fx.append(.copy(text: lines.map { $0.map(\.text).joined() }.joined(separator: "\n"), what: "the Debug tab"))
             return
         }
-        guard let d = detailForSelection(s) else {
+        guard let d = Select.detailForSelection(s) else {
             s.message = StatusMessage(s.selection == nil ? "nothing selected" : "still loading the event", isError: true)
             return
         }
@@ -392,7 +427,7 @@ public enum Reducer {
                 fx.append(.copy(text: String(decoding: body, as: UTF8.self), what: "the request body"))
                 return
             case .debug:
-                let lines = debugLines(s, width: 200)
+                let lines = Select.debugLines(s, width: 200)
                 let text = lines.map { $0.map(\.text).joined() }.joined(separator: "\n")
                 fx.append(.copy(text: text, what: "the Debug tab"))
                 return
@@ -406,22 +441,13 @@ public enum Reducer {
         }
     }
 
-    /// The loaded detail when it belongs to the selection.
-    static func detailForSelection(_ s: AppState) -> Processed? {
-        guard let d = s.detail, let sel = s.wireSelection, d.capture.id == sel.captureID else { return nil }
-        return d
-    }
 
-    static func findingsCount(_ s: AppState) -> Int {
-        guard let d = detailForSelection(s) else { return 0 }
-        return InspectorContent.findings(d, index: s.wireSelection?.index ?? -1).count
-    }
 
     // MARK: Normalisation after every action
 
     static func normalize(_ s: inout AppState, _ data: any StreamData, _ fx: inout [Effect]) {
-        if s.streamMode == .calls { s.debug?.calls.sync(view: s.view) }
-        let layout = Layout(size: s.size, focus: s.focus, zoomed: s.zoomed)
+        syncCalls(&s)
+        let layout = Layout(s)
         let h = layout.listHeight
         let n = data.count
         if n == 0 {
@@ -434,7 +460,7 @@ public enum Reducer {
                 s.selection = RowID(first)
                 s.selectionLine = 0
             }
-            let p = currentPosition(s, data) ?? 0
+            let p = Select.currentPosition(s, data) ?? 0
             if let row = data.row(at: p), RowID(row) != s.selection, !s.following {
                 // The selected row is not in the view (filtered out): select the nearest one.
                 s.selection = RowID(row)
@@ -445,6 +471,8 @@ public enum Reducer {
             if top + h > n { line = min(p, max(line, p - max(0, n - h))) }
             s.selectionLine = line
         }
+        // The width the rows on screen want (the layout widens the stream to it when it can).
+        s.streamWants = s.streamMode == .events && n > 0 ? Select.streamWants(s, data) : 0
         // Detail of the selection (calls mode: of the selected call's wire event).
         if let sel = s.wireSelection {
             if s.detailRequested != sel.captureID {
@@ -454,13 +482,13 @@ public enum Reducer {
             }
         }
         // The Debug tab starts at the top for each new subject.
-        let subject = debugSubject(s)
+        let subject = Select.debugSubject(s)
         if subject != s.debugSubject {
             s.debugSubject = subject
             s.debugTop = 0
         }
         refreshPayload(&s, layout)
-        s.findingsCursor = max(0, min(s.findingsCursor, max(0, findingsCount(s) - 1)))
+        s.findingsCursor = max(0, min(s.findingsCursor, max(0, Select.findingsCount(s) - 1)))
         if s.overlay != nil { s.overlayScroll = max(0, s.overlayScroll) }
     }
 }

@@ -51,6 +51,13 @@ public struct StreamView: Sendable, Equatable, CustomStringConvertible {
         return parts.isEmpty ? "all" : parts.joined(separator: ", ")
     }
 
+    /// This view with its filter's debug terms reading `table` (the effect handlers call this
+    /// when they apply a view; without debug terms or a table the view is returned as it is).
+    public func bound(to table: DebugRowTable?) -> StreamView {
+        guard filter.usesDebug, let table else { return self }
+        return StreamView(filter: filter.bound(to: table), markedOnly: markedOnly, marks: marks)
+    }
+
     /// Decides a row with the payload at hand (`payload` is called only when the filter needs it).
     public func includes(_ row: StreamRow, payload: () -> FilterPayload?) -> Bool {
         if markedOnly && !marks.contains(RowID(row)) { return false }

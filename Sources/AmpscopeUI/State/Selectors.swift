@@ -1,0 +1,70 @@
+import AmpscopeCore
+
+/// Selectors: what the screen shows, derived from the state alone.
+///
+/// Read by both the reducer and the renderer; neither calls into the other. Each is a function
+/// of `AppState` (and the rows of the view it is given), with no locks and no shared objects.
+enum Select {
+    /// Position of the selection in the view (the nearest row when it is filtered out).
+    static func currentPosition(_ s: AppState, _ data: any StreamData) -> Int? {
+        guard data.count > 0 else { return nil }
+        guard let id = s.selection else { return s.following ? data.count - 1 : 0 }
+        return min(data.position(atOrAfter: id), data.count - 1)
+    }
+
+    /// The loaded detail when it belongs to the selection.
+    static func detailForSelection(_ s: AppState) -> Processed? {
+        guard let d = s.detail, let sel = s.wireSelection, d.capture.id == sel.captureID else { return nil }
+        return d
+    }
+
+    /// Findings the inspector lists for the selection.
+    static func findingsCount(_ s: AppState) -> Int {
+        guard let d = detailForSelection(s) else { return 0 }
+        return InspectorContent.findings(d, index: s.wireSelection?.index ?? -1).count
+    }
+
+    /// What the Debug tab is about (a key that changes with the selection).
+    static func debugSubject(_ s: AppState) -> String? {
+        guard let sel = s.selection else { return nil }
+        return "\(s.streamMode.rawValue):\(sel)"
+    }
+
+    /// The Debug tab's content for the selection.
+    static func debugDetail(_ s: AppState) -> DebugDetail? {
+        guard let dbg = s.debug, let sel = s.selection else { return nil }
+        switch s.streamMode {
+        case .events: return dbg.detail(forWire: WireEventRef(captureID: sel.captureID, index: sel.index))
+        case .calls: return dbg.detail(forRow: Int(sel.captureID))
+        }
+    }
+
+    /// The Debug tab's lines at a width.
+    static func debugLines(_ s: AppState, width: Int) -> [[Segment]] {
+        InspectorContent.debug(debugDetail(s), debugOpen: s.debug != nil, config: s.config, width: width,
+                               isSDKRow: s.streamMode == .calls)
+    }
+
+    /// How the payload tree is laid out for the inspector's width.
+    static func payloadStyle(_ s: AppState, _ d: Processed, _ layout: Layout) -> PayloadTree.Style {
+        PayloadTree.Style(width: layout.inspectorBody.width, wrap: s.payload.wrap,
+                          maskPointer: s.config.redact && d.request.apiKey != nil ? d.request.apiKeyPointer : nil)
+    }
+
+    /// The stream pane width that shows the event types and ids of the rows on screen whole.
+    /// 0 when the default split shows them already (or the user set the split).
+    static func streamWants(_ s: AppState, _ data: any StreamData) -> Int {
+        let base = Layout(size: s.size, focus: s.focus, zoomed: s.zoomed)
+        guard base.sideBySide, s.split == nil, !base.stream.isEmpty, let pos = currentPosition(s, data) else { return 0 }
+        let top = max(0, pos - s.selectionLine)
+        let rows = data.rows(top..<min(data.count, top + base.listHeight))
+        let need = StreamPane.Columns.Need(rows)
+        let sdk = s.debug?.hasRecords ?? false
+        func fits(_ w: Int) -> Bool { StreamPane.Columns(width: w, sdkColumn: sdk, need: need).type >= need.type }
+        if fits(base.stream.width) { return 0 }
+        let limit = s.size.cols * Layout.maxAutoShare / 100
+        var w = base.stream.width + 1
+        while w < limit && !fits(w) { w += 1 }
+        return w
+    }
+}
