@@ -1,5 +1,6 @@
 import AmpscopeCore
 import AmpscopeStore
+import AmpscopeUI
 import ArgumentParser
 import Foundation
 
@@ -66,7 +67,7 @@ struct ExportCommand: AsyncParsableCommand {
             err.line("ampscope: \(Sanitize.inline("\(error)", limit: 300))")
             throw ExitCode(2)
         }
-        let ids = try await ExportSelection.captureIDs(captureStore, filter: filter.map { try Filter($0) })
+        let ids = ViewSelection.captureIDs(StreamView(filter: try filter.map { try Filter($0) } ?? .all), store: captureStore)
         let redact = !noRedact
 
         let sink: ExportSink
@@ -95,45 +96,6 @@ struct ExportCommand: AsyncParsableCommand {
 }
 
 extension Exporter.Format: ExpressibleByArgument {}
-
-/// Which captures an export writes.
-enum ExportSelection {
-    /// Every capture id in order, or those with at least one row matching `filter`.
-    static func captureIDs(_ store: CaptureStore, filter: Filter?) async throws -> [Int64] {
-        guard let filter, !filter.isEmpty else { return await store.captureIDs() }
-        var out: [Int64] = []
-        var decided: Int64?
-        var loaded: (Int64, Processed)?
-        let total = await store.rowCount
-        var lo = 0
-        while lo < total {
-            let rows = await store.rows(lo..<min(total, lo + 4096))
-            lo += rows.count
-            if rows.isEmpty { break }
-            for row in rows where row.captureID != decided {
-                var match: Bool
-                switch filter.evaluate(row) {
-                case .match: match = true
-                case .noMatch: match = false
-                case .needsPayload:
-                    if loaded?.0 != row.captureID {
-                        loaded = (try? await store.processed(row.captureID)).map { (row.captureID, $0) }
-                    }
-                    if let p = loaded?.1 {
-                        match = filter.matches(row, payload: FilterPayload(p, eventIndex: row.event.index))
-                    } else {
-                        match = false
-                    }
-                }
-                if match {
-                    decided = row.captureID
-                    out.append(row.captureID)
-                }
-            }
-        }
-        return out
-    }
-}
 
 /// stdout or a file, written in large blocks.
 final class ExportSink {

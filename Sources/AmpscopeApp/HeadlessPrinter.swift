@@ -1,3 +1,4 @@
+import Synchronization
 import AmpscopeCore
 import AmpscopeStore
 import Foundation
@@ -15,9 +16,7 @@ actor HeadlessPrinter {
     let redact: Bool
     let color: Bool
     private let out: ProxyLineOutput
-    private var printedRows = 0
-    private var generation = 0
-    private var lastCapture: Int64?
+    private var cursor = StoreCursor()
     private(set) var printedCaptures = 0
 
     init(store: CaptureStore, format: Format, redact: Bool, color: Bool, out: ProxyLineOutput) {
@@ -32,11 +31,7 @@ actor HeadlessPrinter {
     func run() async {
         let changes = await store.subscribe()
         for await change in changes {
-            if change.generation != generation {
-                generation = change.generation
-                printedRows = 0
-                lastCapture = nil
-            }
+            cursor.sync(change)
             catchUp(to: change.rowCount)
         }
     }
@@ -49,19 +44,16 @@ actor HeadlessPrinter {
     /// Reads through the store's thread-safe index and payload reader, never through the store
     /// actor, so printing does not queue behind (or delay) the commits of live captures.
     private func catchUp(to rowCount: Int) {
-        while printedRows < rowCount {
-            let hi = min(rowCount, printedRows + 512)
-            let rows = store.index.rows(printedRows..<hi)
+        while true {
+            let (rows, captures) = cursor.next(in: store.index, upTo: rowCount, limit: 512)
             if rows.isEmpty { break }
-            printedRows += rows.count
-            for row in rows where row.captureID != lastCapture {
-                lastCapture = row.captureID
+            for id in captures {
                 do {
-                    let p = try store.payloads.processed(row.captureID)
-                    out.write(format == .json ? jsonLine(p, id: row.captureID) : textLine(p))
+                    let p = try store.payloads.processed(id)
+                    out.write(format == .json ? jsonLine(p, id: id) : textLine(p))
                     printedCaptures += 1
                 } catch {
-                    out.write("ampscope: capture \(row.captureID) could not be read back: \(Sanitize.inline("\(error)", limit: 200))\n")
+                    out.write("ampscope: capture \(id) could not be read back: \(Sanitize.inline("\(error)", limit: 200))\n")
                 }
             }
         }
@@ -266,33 +258,33 @@ extension Array where Element == UInt8 {
 
 /// Line-oriented output to a file descriptor (stdout), flushed per batch so `tail -f` and pipes
 /// see lines promptly.
-final class ProxyLineOutput: @unchecked Sendable {
+final class ProxyLineOutput: Sendable {
     private let fd: Int32
-    private var buffer: [UInt8] = []
-    private let lock = NSLock()
+    private let buffer = Mutex<[UInt8]>([])
 
     init(fd: Int32) { self.fd = fd }
 
     func write(_ s: String) {
-        lock.lock()
-        buffer.append(contentsOf: s.utf8)
-        let full = buffer.count >= 64 * 1024
-        lock.unlock()
+        let full = buffer.withLock { b in
+            b.append(contentsOf: s.utf8)
+            return b.count >= 64 * 1024
+        }
         if full { flush() }
     }
 
+    /// Writes what is buffered; the lock is held during the write so lines never interleave.
     func flush() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { p in
-            var off = 0
-            while off < p.count {
-                let n = Foundation.write(fd, p.baseAddress! + off, p.count - off)
-                if n <= 0 { break }
-                off += n
+        buffer.withLock { buffer in
+            guard !buffer.isEmpty else { return }
+            buffer.withUnsafeBytes { p in
+                var off = 0
+                while off < p.count {
+                    let n = Foundation.write(fd, p.baseAddress! + off, p.count - off)
+                    if n <= 0 { break }
+                    off += n
+                }
             }
+            buffer.removeAll(keepingCapacity: true)
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }

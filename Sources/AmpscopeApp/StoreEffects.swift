@@ -6,7 +6,7 @@ import Foundation
 
 /// Carries out the UI's store effects on the capture store (loading details, applying views,
 /// exporting, clearing) without blocking the UI thread; results come back as posted actions.
-final class StoreEffects: StoreEffectHandler, @unchecked Sendable {
+final class StoreEffects: StoreEffectHandler, @unchecked Sendable {  // every field is set before the UI loop starts and only read after
     let data: StoreStreamData
     let ingest: SharedIngest
     let redact: Bool
@@ -35,13 +35,14 @@ final class StoreEffects: StoreEffectHandler, @unchecked Sendable {
                     post(.detailFailed(captureID: id, message: "\(error)"))
                 }
             }
-        case .applyView(let v):
-            data.apply(v)
-        case .export(let path, let v):
+        case .applyView(let v, let debug):
+            data.apply(v.bound(to: debug))
+        case .export(let path, let view, let debug):
+            let v = view.bound(to: debug)
             let data = self.data
             let redact = self.redact
             queue.async {
-                let ids = data.captureIDs(in: v)
+                let ids = ViewSelection.captureIDs(v, store: data.store)
                 let format: Exporter.Format = path.lowercased().hasSuffix(".har") ? .har
                     : path.lowercased().hasSuffix(".sh") || path.lowercased().hasSuffix(".curl") ? .curl : .jsonl
                 do {
@@ -67,49 +68,5 @@ final class StoreEffects: StoreEffectHandler, @unchecked Sendable {
         default:
             break
         }
-    }
-}
-
-/// Writes captures in the export formats (shared by `ampscope export` and the UI's `:export`).
-enum Exporter {
-    enum Format: String, CaseIterable, Sendable {
-        case jsonl, har, curl
-    }
-
-    struct Result {
-        var written = 0
-        var unreadable = 0
-    }
-
-    static func write(_ ids: [Int64], format: Format, redact: Bool, sink: ExportSink, storeName: String? = nil,
-                      baseURL: String? = nil, load: (Int64) throws -> Processed) -> Result {
-        var r = Result()
-        switch format {
-        case .jsonl:
-            sink.write(CaptureLine.headerLine(tool: "ampscope \(AmpscopeVersion.current)") + [0x0A])
-            for id in ids {
-                guard let p = try? load(id) else { r.unreadable += 1; continue }
-                r.written += 1
-                sink.write(CaptureLine.write(p, seq: r.written, redactKeys: redact) + [0x0A])
-            }
-        case .har:
-            var items: [Processed] = []
-            items.reserveCapacity(ids.count)
-            for id in ids {
-                guard let p = try? load(id) else { r.unreadable += 1; continue }
-                items.append(p)
-            }
-            r.written = items.count
-            sink.write(HAR.write(items, tool: "ampscope", version: AmpscopeVersion.current, redactKeys: redact) + [0x0A])
-        case .curl:
-            sink.write(Array(ExportCurl.header(count: ids.count, store: storeName ?? "ampscope", redacted: redact, base: baseURL).utf8))
-            for id in ids {
-                guard let p = try? load(id) else { r.unreadable += 1; continue }
-                r.written += 1
-                let c = redact ? Redactor.redactedCapture(p) : p.capture
-                sink.write(Array(ExportCurl.command(c, seq: r.written, p: p, base: baseURL).utf8))
-            }
-        }
-        return r
     }
 }

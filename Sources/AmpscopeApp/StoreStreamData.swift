@@ -11,7 +11,7 @@ import Synchronization
 /// A new filter is scanned in chunks in the background while the UI keeps showing the previous
 /// view with a progress figure; a newer filter cancels an older scan. New captures are matched
 /// incrementally, so a filtered live stream costs only the new rows.
-final class StoreStreamData: StreamData, @unchecked Sendable {
+final class StoreStreamData: StreamData, @unchecked Sendable {  // shared state is in `shared` (a Mutex); `post` is set before the UI loop starts; the rest is read on the UI thread only
     let store: CaptureStore
     let index: StoreIndex
 
@@ -19,13 +19,12 @@ final class StoreStreamData: StreamData, @unchecked Sendable {
         var view: StreamView = .all
         /// Index positions of the rows in `view` (unused while `view.isAll`).
         var positions: [Int] = []
-        /// Rows of the index already matched against `view`.
-        var scanned = 0
+        /// Rows of the index already matched against `view`, in the store's current generation.
+        var cursor = StoreCursor()
         /// Bumped by every `apply`: a scan that sees another value stops.
         var scanGeneration = 0
         var scanning = false
         var progress: Double?
-        var storeGeneration = 0
     }
     private let shared = Mutex(Shared())
     private let worker = DispatchQueue(label: "ampscope.stream-view", qos: .userInitiated)
@@ -73,7 +72,7 @@ final class StoreStreamData: StreamData, @unchecked Sendable {
             if v.isAll {
                 s.view = v
                 s.positions = []
-                s.scanned = 0
+                s.cursor.rewind()
                 s.progress = nil
                 s.scanning = false
             } else {
@@ -90,12 +89,8 @@ final class StoreStreamData: StreamData, @unchecked Sendable {
     /// The store changed: forget rows after a clear, match new rows against a filtered view.
     func storeChanged(_ change: CaptureStore.Change) {
         let needsScan: (StreamView, Int)? = shared.withLock { s in
-            if change.generation != s.storeGeneration {
-                s.storeGeneration = change.generation
-                s.positions = []
-                s.scanned = 0
-            }
-            guard !s.view.isAll, !s.scanning, s.scanned < change.rowCount else { return nil }
+            if s.cursor.sync(change) { s.positions = [] }
+            guard !s.view.isAll, !s.scanning, s.cursor.row < change.rowCount else { return nil }
             s.scanning = true
             return (s.view, s.scanGeneration)
         }
@@ -115,7 +110,7 @@ final class StoreStreamData: StreamData, @unchecked Sendable {
         while lo < total {
             if shared.withLock({ $0.scanGeneration }) != generation { return }
             let hi = min(total, lo + Self.chunk)
-            positions += matching(v, lo..<hi, loader)
+            positions += ViewSelection.positions(v, in: index, lo..<hi, loader)
             lo = hi
             let now = DispatchTime.now()
             if now.uptimeNanoseconds - lastReport.uptimeNanoseconds > 100_000_000 {
@@ -128,7 +123,8 @@ final class StoreStreamData: StreamData, @unchecked Sendable {
             guard s.scanGeneration == generation else { return false }
             s.view = v
             s.positions = positions
-            s.scanned = total
+            s.cursor.rewind()
+            s.cursor.advance(to: total)
             s.progress = nil
             s.scanning = false
             return true
@@ -136,71 +132,28 @@ final class StoreStreamData: StreamData, @unchecked Sendable {
         if installed {
             post(.dataChanged)
             // Rows that arrived during the scan.
-            if index.rowCount > total { storeChanged(CaptureStore.Change(rowCount: index.rowCount, captureCount: index.captureCount, generation: shared.withLock { $0.storeGeneration })) }
+            if index.rowCount > total { storeChanged(CaptureStore.Change(rowCount: index.rowCount, captureCount: index.captureCount, generation: shared.withLock { $0.cursor.generation })) }
         }
     }
 
     private func extend(_ v: StreamView, generation: Int) {
         let loader = PayloadCache(store.payloads)
         while true {
-            let (from, current) = shared.withLock { ($0.scanned, $0.scanGeneration) }
+            let (from, current) = shared.withLock { ($0.cursor.row, $0.scanGeneration) }
             let total = index.rowCount
             guard current == generation, from < total else { break }
             let hi = min(total, from + Self.chunk)
-            let found = matching(v, from..<hi, loader)
+            let found = ViewSelection.positions(v, in: index, from..<hi, loader)
             let ok: Bool = shared.withLock { s in
-                guard s.scanGeneration == generation, s.scanned == from else { return false }
+                guard s.scanGeneration == generation, s.cursor.row == from else { return false }
                 s.positions += found
-                s.scanned = hi
+                s.cursor.advance(to: hi)
                 return true
             }
             if !ok { break }
         }
         shared.withLock { s in if s.scanGeneration == generation { s.scanning = false } }
         post(.dataChanged)
-    }
-
-    /// Positions in `range` that belong to the view: the filter decides most rows from their
-    /// columns on all cores; only rows it cannot decide load their payload.
-    private func matching(_ v: StreamView, _ range: Range<Int>, _ loader: PayloadCache) -> [Int] {
-        let (decided, undecided) = index.scan(v.filter, in: range)
-        var out: [Int]
-        if undecided.isEmpty {
-            out = decided
-        } else {
-            var extra: [Int] = []
-            for p in undecided {
-                if let row = index.row(p), v.filter.matches(row, payload: loader.payload(row)) { extra.append(p) }
-            }
-            // Both lists are ascending: merge them.
-            out = []
-            out.reserveCapacity(decided.count + extra.count)
-            var i = 0
-            var j = 0
-            while i < decided.count || j < extra.count {
-                if j >= extra.count || (i < decided.count && decided[i] < extra[j]) { out.append(decided[i]); i += 1 } else { out.append(extra[j]); j += 1 }
-            }
-        }
-        if v.markedOnly {
-            out = out.filter { p in index.row(p).map { v.marks.contains(RowID($0)) } ?? false }
-        }
-        return out
-    }
-
-    /// Capture ids of the rows in a view, in order, without repeats (exports).
-    func captureIDs(in v: StreamView) -> [Int64] {
-        let loader = PayloadCache(store.payloads)
-        var ids: [Int64] = []
-        let total = index.rowCount
-        var lo = 0
-        while lo < total {
-            let hi = min(total, lo + Self.chunk)
-            for p in matching(v, lo..<hi, loader) {
-                if let id = index.row(p)?.captureID, ids.last != id { ids.append(id) }
-            }
-            lo = hi
-        }
-        return ids
     }
 }
 

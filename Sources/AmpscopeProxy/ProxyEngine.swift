@@ -103,16 +103,20 @@ final class ProxyEngine: Sendable {
 
         // Fault injection decides first: a faulted request never reaches the upstream.
         var decision: InjectionDecision?
+        // Decoded once: the injector reads it, and so does the judging below (decoding reads only
+        // the request's bytes and headers, which the injection's recorded answer does not change).
+        var decoded: DecodedRequest?
         if let injector {
             let routed = Endpoint.route(path: path, legacyPaths: ingest.ingest.decodeOptions.legacyPaths).endpoint
-            let decoded = ingest.ingest.decode(capture)
+            let request = ingest.ingest.decode(capture)
+            decoded = request
             var preview: Processed?
             if injector.needsPreview {
                 // Validated on its own (no cross-request state), only to evaluate `filter=`.
                 var scratch = ValidationContext(settings: ingest.settings)
-                preview = ingest.ingest.judge(capture, decoded, context: &scratch, now: request.receivedAt)
+                preview = ingest.ingest.judge(capture, request, context: &scratch, now: capture.receivedAt)
             }
-            decision = injector.decide(path: path, endpoint: routed, request: decoded, preview: preview)
+            decision = injector.decide(path: path, endpoint: routed, request: request, preview: preview)
             if decision != nil { ProxyStats.bump(stats.injected) }
         }
         if let d = decision, d.delayMs > 0 {
@@ -151,7 +155,7 @@ final class ProxyEngine: Sendable {
             }
         }
 
-        return await commit(process(capture), reply: reply)
+        return await commit(process(capture, decoded: decoded), reply: reply)
     }
 
     /// True when a request needs nothing asynchronous before it is processed (sink mode, no
@@ -166,8 +170,8 @@ final class ProxyEngine: Sendable {
     }
 
     /// Decode, validate, emulate (synchronous; takes the shared validation lock briefly).
-    func process(_ capture: Capture) -> Processed {
-        let processed = ingest.process(capture, now: Self.nowMs())
+    func process(_ capture: Capture, decoded: DecodedRequest? = nil) -> Processed {
+        let processed = decoded.map { ingest.judge(capture, $0, now: Self.nowMs()) } ?? ingest.process(capture, now: Self.nowMs())
         ProxyStats.bump(stats.requests)
         ProxyStats.bump(stats.events, by: processed.request.records.count)
         let counts = processed.counts

@@ -56,7 +56,7 @@ public actor CaptureStore {
     public nonisolated let index = StoreIndex()
     /// A live capture ready to commit: its event summaries and database row are computed by the
     /// caller's thread before it joins the queue, so the serial commit loop only writes.
-    private struct Prepared: @unchecked Sendable {  // DatabaseValue is immutable
+    private struct Prepared: @unchecked Sendable {  // GRDB's DatabaseValue is an immutable value that GRDB does not mark Sendable
         var processed: Processed
         var summaries: [EventSummary]
         var row: [DatabaseValue]
@@ -207,9 +207,9 @@ public actor CaptureStore {
                 idx.add(capture: entry.0.capture, request: entry.0.request, answer: entry.0.answer, summaries: rows, location: entry.1)
             }
         }
+        // File-backed captures are read back by decoding their bytes; their judgement is kept.
         for ((p, location), id) in zip(resolved, ids) {
-            let contextual = p.findings.filter { $0.rule == RuleID.duplicateInsertID }
-            if !contextual.isEmpty, case .file = location { payloads.remember(contextual, for: id) }
+            if case .file = location { payloads.remember(judged: p.findings, for: id) }
         }
         if !items.isEmpty { publish() }
         return ids

@@ -410,7 +410,7 @@ final class IndexFilter: Sendable {
     }
 
     /// One scan's memo tables (one per slot), grown to the snapshot's id counts.
-    final class MemoSet: @unchecked Sendable {
+    final class MemoSet: @unchecked Sendable {  // one scan thread owns a MemoSet; it is never shared between threads
         let tables: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>>
         var sizes: [Int]
         let spaces: [Space]

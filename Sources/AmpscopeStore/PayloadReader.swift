@@ -13,9 +13,11 @@ public final class PayloadReader: Sendable {
         /// Small inputs (HAR entries, unreadable lines, in-memory stores) keep their whole result.
         var memory: [Processed] = []
         var files: [String] = []
-        /// Cross-request findings (duplicate insert_id) of file-backed captures, which
-        /// re-validating one capture alone could not reproduce.
-        var contextFindings: [Int64: [Finding]] = [:]
+        /// The findings each file-backed capture was judged with when it was replayed (only
+        /// captures that have any): reading one back decodes its bytes for the payload view and
+        /// reuses this judgement, so it is never validated twice, and its findings are the ones
+        /// the replay's settings and request history gave.
+        var judged: [Int64: [Finding]] = [:]
         /// The last `recentCapacity` live captures committed to the database, by capture id:
         /// the proxy's printer and the UI's follow mode read the newest captures, and this spares
         /// them a database read and a decode per capture.
@@ -25,6 +27,11 @@ public final class PayloadReader: Sendable {
     }
     static let recentCapacity = 1024
     private let state = Mutex(State())
+    private let rejudgedCount = Atomic<Int>(0)
+
+    /// How many captures were validated again when read back (`rejudge`, or a file-backed capture
+    /// with no judgement kept). Judging once means this stays 0 while the UI browses a replay.
+    public var rejudged: Int { rejudgedCount.load(ordering: .relaxed) }
 
     init(database: CaptureDatabase?, ingest: Ingest, index: StoreIndex) {
         self.database = database
@@ -46,8 +53,10 @@ public final class PayloadReader: Sendable {
         }
     }
 
-    func remember(_ findings: [Finding], for id: Int64) {
-        state.withLock { $0.contextFindings[id] = findings }
+    /// Keeps the judgement of a replayed, file-backed capture (nothing to keep when it has no findings).
+    func remember(judged findings: [Finding], for id: Int64) {
+        guard !findings.isEmpty else { return }
+        state.withLock { $0.judged[id] = findings }
     }
 
     /// Keeps committed live captures at hand (the oldest are dropped beyond `recentCapacity`).
@@ -69,7 +78,7 @@ public final class PayloadReader: Sendable {
     func forgetMemory() {
         state.withLock { s in
             s.memory.removeAll()
-            s.contextFindings.removeAll()
+            s.judged.removeAll()
         }
     }
 
@@ -102,7 +111,7 @@ public final class PayloadReader: Sendable {
             case .success(let c?):
                 var capture = c
                 capture.source.line = nil
-                return reprocess(capture, id: id)
+                return readBack(capture, id: id)
             case .success(nil):
                 throw CaptureStore.StoreError.unreadable("\(path) changed: no capture at byte \(offset)")
             case .failure(let e):
@@ -111,10 +120,21 @@ public final class PayloadReader: Sendable {
         }
     }
 
-    private func reprocess(_ capture: Capture, id: Int64) -> Processed {
-        var context = ValidationContext()
-        var p = ingest.process(capture, context: &context, now: capture.receivedAt)
-        if let extra = state.withLock({ $0.contextFindings[id] }) { p.findings += extra }
-        return p
+    /// A file-backed capture as it was judged: decoded again (decoding is the view), with the
+    /// findings kept at replay time and the answer they give.
+    private func readBack(_ capture: Capture, id: Int64) -> Processed {
+        let request = ingest.decode(capture)
+        let findings = state.withLock { $0.judged[id] } ?? []
+        let answer = ingest.emulator.answer(for: request, findings: findings, now: capture.receivedAt)
+        return Processed(capture: capture, request: request, findings: findings, answer: answer)
+    }
+
+    /// Validates a stored capture again, alone, with other settings (on request: e.g. another
+    /// `min_id_length`). History-dependent rules see no earlier request.
+    public func rejudge(_ id: Int64, settings: ValidationSettings) throws -> Processed {
+        let p = try processed(id)
+        rejudgedCount.add(1, ordering: .relaxed)
+        var context = ValidationContext(settings: settings)
+        return ingest.process(p.capture, context: &context, now: p.capture.receivedAt)
     }
 }

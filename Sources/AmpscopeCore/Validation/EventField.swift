@@ -132,7 +132,7 @@ public enum EventField: Int, CaseIterable, Sendable {
 /// Open-addressed hash table from wire-name bytes to `EventField`, in memory allocated once and
 /// never freed, so a lookup is a few loads and one `memcmp`-style loop, with no reference
 /// counting (an `[[UInt8]]` table retained and released an inner array per comparison).
-final class FieldNameTable: @unchecked Sendable {
+final class FieldNameTable: @unchecked Sendable {  // written once in init, then only read
     static let shared = FieldNameTable()
 
     static let slotCount = 256  // power of two, > 4 × the number of fields

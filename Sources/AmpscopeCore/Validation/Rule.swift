@@ -33,13 +33,19 @@ public struct RuleInfo: Sendable, Equatable {
     /// One line: what the rule checks.
     public var summary: String
     public var effect: AnswerEffect
+    /// True when the rule's findings depend on what was ingested before this request (the
+    /// request history in `ValidationContext`), not on the request alone. The validator runs
+    /// such rules in arrival order, and stores keep their findings for captures they re-read.
+    public var dependsOnHistory: Bool
 
-    public init(id: String, severity: Severity, scope: RuleScope, summary: String, effect: AnswerEffect = .none) {
+    public init(id: String, severity: Severity, scope: RuleScope, summary: String, effect: AnswerEffect = .none,
+                dependsOnHistory: Bool = false) {
         self.id = id
         self.severity = severity
         self.scope = scope
         self.summary = summary
         self.effect = effect
+        self.dependsOnHistory = dependsOnHistory
     }
 }
 

@@ -242,8 +242,8 @@ public struct Prevalidated: Sendable {
 }
 
 extension Validator {
-    /// Record rules whose findings depend on what was ingested before (today the duplicate rule).
-    static func dependsOnHistory(_ rule: any RecordRule) -> Bool { rule.info.id == RuleID.duplicateInsertID }
+    /// Record rules whose findings depend on what was ingested before (they say so in their info).
+    static func dependsOnHistory(_ rule: any RecordRule) -> Bool { rule.info.dependsOnHistory }
 
     /// Validates without the request history (any thread). `settings` must be the ones `finish`'s context has.
     public func prevalidate(_ request: DecodedRequest, settings: ValidationSettings) -> Prevalidated {

@@ -6,7 +6,8 @@
 /// the first record of the request with each key, so this rule does no scanning of its own.
 public struct DuplicateInsertIDRule: RecordRule {
     public var info: RuleInfo { RuleInfo(id: RuleID.duplicateInsertID, severity: .warning, scope: .event,
-                               summary: "The same insert_id (and device_id) was already ingested earlier in this input, or appears twice in one request.") }
+                               summary: "The same insert_id (and device_id) was already ingested earlier in this input, or appears twice in one request.",
+                               dependsOnHistory: true) }
     public init() {}
 
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {
