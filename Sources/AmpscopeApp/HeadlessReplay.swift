@@ -1,3 +1,4 @@
+import Synchronization
 import AmpscopeCore
 import AmpscopeStore
 import Dispatch
@@ -37,17 +38,12 @@ public enum HeadlessReplay {
     }
 }
 
-final class FirstTime: @unchecked Sendable {
-    private let lock = NSLock()
-    private var seconds: Double?
+final class FirstTime: Sendable {
+    private let seconds = Mutex<Double?>(nil)
     func mark(_ start: UInt64) {
-        lock.lock()
-        defer { lock.unlock() }
-        if seconds == nil { seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        seconds.withLock { s in
+            if s == nil { s = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        }
     }
-    var value: Double? {
-        lock.lock()
-        defer { lock.unlock() }
-        return seconds
-    }
+    var value: Double? { seconds.withLock { $0 } }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import AmpscopeCore
 import AmpscopeProxy
 import AmpscopeStore
@@ -128,9 +129,35 @@ struct LiveSession {
 }
 
 /// Problems reported by the proxy while the UI runs, shown in the status line.
-final class ProblemLog: @unchecked Sendable {
-    var post: (@Sendable (String) -> Void)?
-    func add(_ message: String) { post?(Sanitize.inline(message, limit: 200)) }
+/// Proxy threads may report before the UI has set `post` (the proxy starts first): reports made
+/// before then are kept and handed over when it is set.
+final class ProblemLog: Sendable {
+    private struct State {
+        var post: (@Sendable (String) -> Void)?
+        var early: [String] = []
+    }
+    private let state = Mutex(State())
+
+    var post: (@Sendable (String) -> Void)? {
+        get { state.withLock { $0.post } }
+        set {
+            let early = state.withLock { s -> [String] in
+                s.post = newValue
+                defer { s.early = [] }
+                return newValue == nil ? [] : s.early
+            }
+            for m in early { newValue?(m) }
+        }
+    }
+
+    func add(_ message: String) {
+        let m = Sanitize.inline(message, limit: 200)
+        let post = state.withLock { s -> (@Sendable (String) -> Void)? in
+            if s.post == nil && s.early.count < 100 { s.early.append(m) }
+            return s.post
+        }
+        post?(m)
+    }
 }
 
 /// Generated traffic for `--demo`, through the same ingestion path as the proxy.

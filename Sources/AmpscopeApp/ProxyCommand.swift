@@ -1,3 +1,4 @@
+import Synchronization
 import AmpscopeCore
 import AmpscopeProxy
 import AmpscopeStore
@@ -236,16 +237,16 @@ enum ProxyShutdownSignal {
 }
 
 /// First signal wins; the sources are kept alive for the process's lifetime.
-final class ProxySignalLatch: @unchecked Sendable {
-    private var done = false
-    private let lock = NSLock()
+final class ProxySignalLatch: Sendable {
+    private let done = Mutex(false)
+    /// Written once, on the main thread, while the command starts (before any signal can fire).
     nonisolated(unsafe) private static var kept: [DispatchSourceSignal] = []
     func fire() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if done { return false }
-        done = true
-        return true
+        done.withLock { d in
+            if d { return false }
+            d = true
+            return true
+        }
     }
     static func keep(_ s: [DispatchSourceSignal]) { kept += s }
 }

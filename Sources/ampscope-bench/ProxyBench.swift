@@ -5,6 +5,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// `ampscope-bench proxy-baseline`: the baseline of Scripts/bench-proxy.sh — an HTTP/1.1 NIO
 /// server with the proxy's pipeline shape (keep-alive, pipelining assistance, whole body read)
@@ -119,9 +120,8 @@ enum ProxyServerBench: BenchMode {
     }
 }
 
-final class BenchFailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var text: String?
-    func set(_ s: String) { lock.lock(); text = s; lock.unlock() }
-    var message: String? { lock.lock(); defer { lock.unlock() }; return text }
+final class BenchFailureBox: Sendable {
+    private let text = Mutex<String?>(nil)
+    func set(_ s: String) { text.withLock { $0 = s } }
+    var message: String? { text.withLock { $0 } }
 }

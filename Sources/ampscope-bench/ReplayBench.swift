@@ -62,7 +62,7 @@ enum ReplayBench: BenchMode {
         if let store = box.store { filterTimes(store) }
     }
 
-    final class ResultBox: @unchecked Sendable {
+    final class ResultBox: @unchecked Sendable {  // written by the one replay task, read after it has finished
         var result: HeadlessReplay.Result?
         var store: CaptureStore?
     }

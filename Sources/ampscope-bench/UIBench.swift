@@ -153,7 +153,7 @@ enum UIBench: BenchMode {
     }
 
     /// Collects actions posted by the in-memory handler.
-    final class ActionSink: @unchecked Sendable {
+    final class ActionSink: @unchecked Sendable {  // the in-memory handler posts on the bench's own thread, synchronously
         private var items: [Action] = []
         func add(_ a: Action) { items.append(a) }
         func take() -> [Action] { defer { items = [] }; return items }

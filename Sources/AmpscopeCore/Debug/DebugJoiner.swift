@@ -1,134 +1,3 @@
-/// One event as the SDK saw it: the call that made it, what the SDK logged about it, its fate,
-/// and the wire events (one per attempt) that carried it.
-public struct SDKTrace: Sendable, Equatable {
-    public let id: Int
-    public var sdk: DebugSDK
-    /// The log source (file, `stdin`, `http`).
-    public var source: String
-    /// `track`, `identify`, … when the call's debug block was seen.
-    public var method: String?
-    /// Record ids (indices into `DebugJoiner.records`).
-    public var callRecord: Int?
-    /// TS `Final event before destinations` (or `Event filtered out by … plugin`).
-    public var finalEventRecord: Int?
-    /// The SDK's final word on the event (TS result line, Python per-event record,
-    /// Python `Invalid event body`).
-    public var resultRecord: Int?
-    /// Other records about this event (e.g. a Python error logged just before `Invalid event body`).
-    public var noteRecords: [Int]
-    public var insertID: String?
-    public var eventType: String?
-    public var userID: String?
-    public var deviceID: String?
-    /// Event `time` (from the final event) or the call's start, epoch ms.
-    public var time: Int64?
-    /// The wire events that carried it, in arrival order (retries send the same insert_id again).
-    public var wire: [WireEventRef]
-    public var linkedBy: LinkMethod
-    public var fate: SDKFate
-
-    public enum LinkMethod: String, Sendable, Codable {
-        /// Not linked to the wire.
-        case none
-        /// The same insert_id in the log and on the wire.
-        case insertID
-        /// No insert_id in the log: event type, ids, content and time window.
-        case heuristic
-    }
-
-    /// Record ids that belong to this trace (call, final event, result, notes).
-    public var records: [Int] { [callRecord, finalEventRecord, resultRecord].compactMap { $0 } + noteRecords }
-
-    // Join bookkeeping: the final event and the call (by record id) bound the window in which
-    // the SDK's `[Warn]` lines about this event's requests were logged.
-    var openedAt: Int?
-    var settledAt: Int?
-    var callStart: Int64?
-    var callEnd: Int64?
-    var expected: ExpectedEvent?
-    var optedOut = false
-}
-
-/// What became of an event, as far as the SDK's log and the wire tell.
-public enum SDKFate: Sendable, Equatable {
-    /// The SDK reported success (`code` 2xx).
-    case delivered(code: Int)
-    /// The SDK gave up on it: the server refused it, retries ran out, the network failed.
-    case rejected(code: Int?, message: String)
-    /// Never sent: empty event type, opted out, filtered by a plugin, invalid event (Python),
-    /// missing API key.
-    case skipped(reason: String)
-    /// Seen on the wire; the SDK's result is not logged (yet).
-    case sent(status: Int)
-    /// In the SDK and not sent yet (its final event is logged, no request and no result).
-    case queued
-    /// The call settled with no result and no wire event ampscope could link.
-    case unknown
-
-    /// Short label for lists: `delivered 200`, `rejected 400`, `skipped`, `queued`.
-    public var label: String {
-        switch self {
-        case .delivered(let c): return "delivered \(c)"
-        case .rejected(let c, _): return c.map { "rejected \($0)" } ?? "rejected"
-        case .skipped: return "skipped"
-        case .sent(let s): return "sent \(s)"
-        case .queued: return "queued"
-        case .unknown: return "unknown"
-        }
-    }
-
-    /// The one-sentence explanation (unescaped SDK text inside: sanitize before showing).
-    public var explanation: String {
-        switch self {
-        case .delivered(let c): return "the SDK reports success (\(c))"
-        case .rejected(let c, let m): return "the SDK dropped it" + (c.map { " with code \($0)" } ?? "") + ": " + m
-        case .skipped(let r): return "never sent: " + r
-        case .sent(let s): return "on the wire (answered \(s)); the SDK's result is not logged"
-        case .queued: return "still in the SDK's queue (not sent yet)"
-        case .unknown: return "the call finished but neither a result nor a request is known"
-        }
-    }
-
-    /// One word for filters (`fate:rejected`): delivered, rejected, skipped, sent, queued, unknown.
-    public var keyword: String {
-        switch self {
-        case .delivered: return "delivered"
-        case .rejected: return "rejected"
-        case .skipped: return "skipped"
-        case .sent: return "sent"
-        case .queued: return "queued"
-        case .unknown: return "unknown"
-        }
-    }
-
-    /// True for skipped events (the SDK never sends them).
-    public var neverSent: Bool { if case .skipped = self { return true } else { return false } }
-}
-
-/// The SDK side of one wire event, for filter predicates (`sdk:track`, `has:debug`,
-/// `fate:rejected`) and list columns.
-public struct DebugRowInfo: Sendable, Equatable {
-    /// Index into `DebugJoiner.traces`.
-    public var traceID: Int
-    /// The SDK method whose call produced the event (`track`, `identify`, …); nil when only log
-    /// lines (Python, TS without debug blocks) tell about it.
-    public var method: String?
-    /// `SDKFate.keyword` of the trace.
-    public var fate: String
-    /// Warnings and errors the SDK logged about this wire event.
-    public var sdkProblems: Int
-    /// Wire events (attempts) that carried the trace's event; 0 when it never reached the wire.
-    public var wireEvents: Int
-
-    public init(traceID: Int, method: String?, fate: String, sdkProblems: Int, wireEvents: Int = 1) {
-        self.traceID = traceID
-        self.method = method
-        self.fate = fate
-        self.sdkProblems = sdkProblems
-        self.wireEvents = wireEvents
-    }
-}
-
 /// Joins SDK log records to the events seen on the wire, incrementally.
 ///
 /// Feed records in log order (`add(_:)`, any number of sources, each in its own order) and wire
@@ -165,24 +34,24 @@ public struct DebugJoiner: Sendable {
 
     public let options: Options
     /// Every record added; a record's `id` is its index here.
-    public private(set) var records: [DebugRecord] = []
-    public private(set) var traces: [SDKTrace] = []
+    public internal(set) var records: [DebugRecord] = []
+    public internal(set) var traces: [SDKTrace] = []
 
-    private var traceByInsertID: [String: Int] = [:]
-    private var traceOfRecord: [Int: Int] = [:]
-    private var wireTrace: [WireEventRef: Int] = [:]
-    private var wire: [WireEventRef: DebugWireEvent] = [:]
-    private var wireOrder: [WireEventRef] = []
-    private var wireOrderHead = 0
-    private var unlinkedByInsertID: [String: [WireEventRef]] = [:]
-    private var unlinkedByType: [String: RefQueue] = [:]
-    private var sources: [String: SourceState] = [:]
-    private var requestNotes: [Int64: [Int]] = [:]
-    private var pythonKeyRecords: [String: [Int]] = [:]
-    private var pythonKeyRequests: [String: [Int64]] = [:]
-    private var seenRequests: Set<Int64> = []
+    var traceByInsertID: [String: Int] = [:]
+    var traceOfRecord: [Int: Int] = [:]
+    var wireTrace: [WireEventRef: Int] = [:]
+    var wire: [WireEventRef: DebugWireEvent] = [:]
+    var wireOrder: [WireEventRef] = []
+    var wireOrderHead = 0
+    var unlinkedByInsertID: [String: [WireEventRef]] = [:]
+    var unlinkedByType: [String: RefQueue] = [:]
+    var sources: [String: SourceState] = [:]
+    var requestNotes: [Int64: [Int]] = [:]
+    var pythonKeyRecords: [String: [Int]] = [:]
+    var pythonKeyRequests: [String: [Int64]] = [:]
+    var seenRequests: Set<Int64> = []
 
-    private struct SourceState: Sendable {
+    struct SourceState: Sendable {
         var finals: [String: [Int]] = [:]      // event type → trace ids with a final event and no call
         var finalCount = 0
         var results: [Int] = []                // result record ids not yet given to a call
@@ -384,7 +253,7 @@ public struct DebugJoiner: Sendable {
 
     // MARK: Calls
 
-    private mutating func addCall(_ id: Int, _ call: DebugCall, _ x: ExpectedEvent, _ s: inout SourceState) {
+    mutating func addCall(_ id: Int, _ call: DebugCall, _ x: ExpectedEvent, _ s: inout SourceState) {
         var t: Int?
         if !x.hasBlankType, let bucket = s.finals[x.eventType], !bucket.isEmpty {
             var best: (score: Int, distance: Int64, pos: Int)?
@@ -446,7 +315,7 @@ public struct DebugJoiner: Sendable {
     }
 
     /// nil when the final event cannot be this call's; else a preference score.
-    private func score(_ call: DebugCall, _ x: ExpectedEvent, _ f: SDKTrace) -> Int? {
+    func score(_ call: DebugCall, _ x: ExpectedEvent, _ f: SDKTrace) -> Int? {
         var score = 0
         func cmp(_ a: String?, _ b: String?, _ w: Int) -> Bool {
             guard let a, let b else { return true }
@@ -464,7 +333,7 @@ public struct DebugJoiner: Sendable {
         return score
     }
 
-    private func optedOut(at time: Int64?, _ s: SourceState) -> Bool {
+    func optedOut(at time: Int64?, _ s: SourceState) -> Bool {
         var v = false
         for (t, value) in s.optOut {
             if let time, let t, t > time { break }
@@ -473,105 +342,11 @@ public struct DebugJoiner: Sendable {
         return v
     }
 
-    // MARK: Heuristic wire matching (no insert_id in the log)
-
-    private mutating func matchWire(forCall t: Int) -> Bool {
-        guard let x = traces[t].expected, let bucket = unlinkedByType[x.eventType] else { return false }
-        var best: (Int, Int64, WireEventRef)?
-        for ref in bucket.recent(4096) {
-            guard wireTrace[ref] == nil, let e = wire[ref], let sc = heuristicScore(traces[t], x, e) else { continue }
-            let d = abs((e.time ?? e.receivedAt) - (traces[t].callStart ?? 0))
-            if best == nil || sc > best!.0 || (sc == best!.0 && d < best!.1) { best = (sc, d, ref) }
-        }
-        guard let b = best, let e = wire[b.2] else { return false }
-        if let iid = e.insertID {
-            bind(t, insertID: iid, by: .heuristic)
-        } else {
-            link(t, e.ref)
-            traces[t].linkedBy = .heuristic
-        }
-        return true
-    }
-
-    private mutating func matchWaitingCall(for e: DebugWireEvent) {
-        for src in sources.keys where sources[src]?.sawFinalEvents == false {
-            guard let bucket = sources[src]?.heuristicCalls[e.eventType], !bucket.isEmpty else { continue }
-            var best: (Int, Int64, Int)?
-            for (pos, t) in bucket.enumerated() {
-                guard traces[t].wire.isEmpty, let x = traces[t].expected, let sc = heuristicScore(traces[t], x, e) else { continue }
-                let d = abs((e.time ?? e.receivedAt) - (traces[t].callStart ?? 0))
-                if best == nil || sc > best!.0 || (sc == best!.0 && d < best!.1) { best = (sc, d, pos) }
-            }
-            guard let b = best else { continue }
-            let t = bucket[b.2]
-            sources[src]!.heuristicCalls[e.eventType]!.remove(at: b.2)
-            if let iid = e.insertID { bind(t, insertID: iid, by: .heuristic) } else { link(t, e.ref); traces[t].linkedBy = .heuristic }
-            return
-        }
-    }
-
-    private func heuristicScore(_ tr: SDKTrace, _ x: ExpectedEvent, _ e: DebugWireEvent) -> Int? {
-        var score = 0
-        func cmp(_ a: String?, _ b: String?) -> Bool {
-            guard let a, let b else { return true }
-            if a == b { score += 2; return true }
-            return false
-        }
-        guard cmp(x.userID, e.userID), cmp(x.deviceID, e.deviceID) else { return nil }
-        if let a = x.propertiesFingerprint, let b = e.propertiesFingerprint { score += a == b ? 4 : -4 }
-        if let start = tr.callStart {
-            let end = tr.callEnd ?? start
-            if x.time == nil, let et = e.time {
-                if et < start - options.timeSlackMs || et > end + options.timeSlackMs { return nil }
-            } else if e.receivedAt < start - options.timeSlackMs {
-                return nil
-            }
-        }
-        return score
-    }
-
-    // MARK: Python request-level messages
-
-    private static func pythonKey(forRecord r: DebugRecord) -> String? {
-        guard r.sdk == .python, r.level >= .error else { return nil }
-        if r.text.hasPrefix("Invalid API Key") { return "invalid-api-key" }
-        return nil
-    }
-
-    private static func pythonKey(forAnswer e: DebugWireEvent) -> String? {
-        if e.sdkStatus == 400, let err = e.answerError, err.hasPrefix("Invalid API key") { return "invalid-api-key" }
-        return nil
-    }
-
-    private mutating func pythonRequestLevel(_ id: Int, _ r: DebugRecord) {
-        guard let key = Self.pythonKey(forRecord: r) else { return }
-        if var q = pythonKeyRequests[key], !q.isEmpty {
-            let req = q.removeFirst()
-            pythonKeyRequests[key] = q
-            requestNotes[req, default: []].append(id)
-        } else {
-            pythonKeyRecords[key, default: []].append(id)
-        }
-    }
-
-    private mutating func pairPython(key: String, request: Int64) {
-        if var q = pythonKeyRecords[key], !q.isEmpty {
-            let rid = q.removeFirst()
-            pythonKeyRecords[key] = q
-            requestNotes[request, default: []].append(rid)
-        } else {
-            var q = pythonKeyRequests[key] ?? []
-            q.append(request)
-            if q.count > 1024 { q.removeFirst() }
-            pythonKeyRequests[key] = q
-        }
-    }
-
     // MARK: Warn bodies ↔ attempts
 
     /// Pairs the `[Warn]` bodies logged while the trace was in flight with its attempts, in
     /// order: each body goes to the earliest attempt not yet paired whose answer it repeats.
-    private func assignedWarns(_ tr: SDKTrace) -> [(Int, WireEventRef?)] {
+    func assignedWarns(_ tr: SDKTrace) -> [(Int, WireEventRef?)] {
         guard tr.sdk == .typescript, let opened = tr.openedAt, let s = sources[tr.source] else { return [] }
         let upper = tr.settledAt ?? Int.max
         var lo = 0
@@ -614,7 +389,7 @@ public struct DebugJoiner: Sendable {
 
     // MARK: Linking
 
-    private mutating func newTrace(sdk: DebugSDK, source: String) -> Int {
+    mutating func newTrace(sdk: DebugSDK, source: String) -> Int {
         let t = SDKTrace(id: traces.count, sdk: sdk, source: source, method: nil, callRecord: nil, finalEventRecord: nil,
                          resultRecord: nil, noteRecords: [], insertID: nil, eventType: nil, userID: nil, deviceID: nil,
                          time: nil, wire: [], linkedBy: .none, fate: .unknown)
@@ -622,7 +397,7 @@ public struct DebugJoiner: Sendable {
         return t.id
     }
 
-    private mutating func fill(_ t: Int, _ e: DebugEventInfo) {
+    mutating func fill(_ t: Int, _ e: DebugEventInfo) {
         traces[t].insertID = e.insertID
         traces[t].eventType = e.eventType
         traces[t].userID = e.userID
@@ -630,7 +405,7 @@ public struct DebugJoiner: Sendable {
         traces[t].time = e.time
     }
 
-    private mutating func bind(_ t: Int, insertID iid: String, by method: SDKTrace.LinkMethod) {
+    mutating func bind(_ t: Int, insertID iid: String, by method: SDKTrace.LinkMethod) {
         traces[t].insertID = iid
         if traceByInsertID[iid] == nil { traceByInsertID[iid] = t }
         if let refs = unlinkedByInsertID.removeValue(forKey: iid) {
@@ -640,7 +415,7 @@ public struct DebugJoiner: Sendable {
         if method == .heuristic { traces[t].linkedBy = .heuristic }
     }
 
-    private mutating func link(_ t: Int, _ ref: WireEventRef) {
+    mutating func link(_ t: Int, _ ref: WireEventRef) {
         guard wireTrace[ref] == nil else { return }
         wireTrace[ref] = t
         traces[t].wire.append(ref)
@@ -649,12 +424,12 @@ public struct DebugJoiner: Sendable {
     }
 
     /// Recomputes a trace's fate from what is known.
-    private mutating func refresh(_ t: Int) {
+    mutating func refresh(_ t: Int) {
         let tr = traces[t]
         traces[t].fate = fate(of: tr)
     }
 
-    private func fate(of tr: SDKTrace) -> SDKFate {
+    func fate(of tr: SDKTrace) -> SDKFate {
         if let rid = tr.resultRecord {
             let r = records[rid]
             if r.kind == .invalidEvent {
@@ -684,7 +459,7 @@ public struct DebugJoiner: Sendable {
 
     // MARK: Bounds
 
-    private mutating func dropOldestFinal(_ s: inout SourceState) {
+    mutating func dropOldestFinal(_ s: inout SourceState) {
         var oldest: (String, Int)?
         for (k, v) in s.finals {
             if let f = v.first, oldest == nil || f < oldest!.1 { oldest = (k, f) }
@@ -695,7 +470,7 @@ public struct DebugJoiner: Sendable {
         }
     }
 
-    private func compact(_ s: inout SourceState) {
+    func compact(_ s: inout SourceState) {
         while s.resultsHead < s.results.count, s.results[s.resultsHead] < 0 { s.resultsHead += 1 }
         if s.resultsHead > 1024, s.resultsHead * 2 > s.results.count {
             s.results.removeFirst(s.resultsHead)
@@ -703,7 +478,7 @@ public struct DebugJoiner: Sendable {
         }
     }
 
-    private mutating func evictWire() {
+    mutating func evictWire() {
         while wireOrder.count - wireOrderHead > options.wireRetention {
             let ref = wireOrder[wireOrderHead]
             wireOrderHead += 1

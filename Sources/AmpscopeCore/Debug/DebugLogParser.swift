@@ -24,19 +24,19 @@
 public struct DebugLogParser: Sendable {
     public let source: String
     public let limits: DebugLogLimits
-    public private(set) var stats = DebugLogStats()
+    public internal(set) var stats = DebugLogStats()
     /// Located problems, oldest first (at most `limits.maxProblems`; `stats.problems` counts all).
-    public private(set) var problems: [InputProblem] = []
+    public internal(set) var problems: [InputProblem] = []
 
-    private var lineNumber = 0
-    private var nextID = 0
-    private var block: TSBlock?
-    private var held: HeldPython?
+    var lineNumber = 0
+    var nextID = 0
+    var block: TSBlock?
+    var held: HeldPython?
     // Chunked input: the incomplete last line.
-    private var partial: [UInt8] = []
-    private var partialDropped = 0
-    private var partialTime: Int64?
-    private var frameCache = StackFrameCache()
+    var partial: [UInt8] = []
+    var partialDropped = 0
+    var partialTime: Int64?
+    var frameCache = StackFrameCache()
 
     public init(source: String, limits: DebugLogLimits = DebugLogLimits()) {
         self.source = source
@@ -99,7 +99,7 @@ public struct DebugLogParser: Sendable {
     }
 
     /// Buffers the start of an incomplete line, up to the line limit (the rest is counted).
-    private mutating func keepPartial(_ bytes: ArraySlice<UInt8>) {
+    mutating func keepPartial(_ bytes: ArraySlice<UInt8>) {
         let room = max(0, limits.maxLineBytes - partial.count)
         partial.append(contentsOf: bytes.prefix(room))
         partialDropped += max(0, bytes.count - room)
@@ -140,7 +140,7 @@ public struct DebugLogParser: Sendable {
 
     // MARK: Lines
 
-    private mutating func process(_ raw: [UInt8], droppedBytes: Int, receivedAt: Int64?, into out: inout [DebugRecord]) {
+    mutating func process(_ raw: [UInt8], droppedBytes: Int, receivedAt: Int64?, into out: inout [DebugRecord]) {
         lineNumber += 1
         stats.lines += 1
         var line = raw
@@ -208,7 +208,7 @@ public struct DebugLogParser: Sendable {
     }
 
     /// The content of a continuation line of an open block, nil when the line is not one.
-    private func continuation(of b: TSBlock, _ line: [UInt8]) -> ArraySlice<UInt8>? {
+    func continuation(of b: TSBlock, _ line: [UInt8]) -> ArraySlice<UInt8>? {
         var content = line[...]
         // `app_1  | ` repeats on every line; a devtools copy (`logger.js:48 `) shows it once.
         if !b.lead.isEmpty, content.starts(with: b.lead) { content = content.dropFirst(b.lead.count) }
@@ -218,7 +218,7 @@ public struct DebugLogParser: Sendable {
         return nil
     }
 
-    private mutating func readFreshLine(_ line: [UInt8], receivedAt: Int64?, into out: inout [DebugRecord]) {
+    mutating func readFreshLine(_ line: [UInt8], receivedAt: Int64?, into out: inout [DebugRecord]) {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
             stats.otherLines += 1
             return
@@ -257,281 +257,24 @@ public struct DebugLogParser: Sendable {
         stats.otherLines += 1
     }
 
-    // MARK: TypeScript
-
-    static let tsPrefix = Array("Amplitude Logger [".utf8)
-    static let ajsPrefix = Array("[Amplitude] ".utf8)
-
-    private mutating func startTS(_ line: [UInt8], prefixAt p: Int, receivedAt: Int64?, into out: inout [DebugRecord]) {
-        stats.sdkLines += 1
-        let afterPrefix = p + Self.tsPrefix.count
-        guard let close = line[afterPrefix...].prefix(24).firstIndex(of: UInt8(ascii: "]")) else {
-            stats.badLines += 1
-            problem(lineNumber, "an 'Amplitude Logger [' line without its level tag")
-            emit(newRecord(sdk: .typescript, level: .log, kind: .message, text: String(decoding: line[afterPrefix...], as: UTF8.self),
-                           line: lineNumber, receivedAt: receivedAt), into: &out)
-            return
-        }
-        let tag = String(decoding: line[afterPrefix..<close], as: UTF8.self)
-        var level = DebugLevel(word: tag) ?? .log
-        if DebugLevel(word: tag) == nil {
-            stats.badLines += 1
-            problem(lineNumber, "unknown SDK log level '\(Sanitize.inline(tag, limit: 24))'")
-            level = .log
-        }
-        var m = close + 1
-        if m < line.count, line[m] == UInt8(ascii: ":") { m += 1 }
-        if m < line.count, line[m] == 0x20 { m += 1 }
-        let message = line[m...]
-        let (leadTime, leadBytes) = readLead(line[..<p])
-
-        var b = TSBlock(level: level, lead: leadBytes, startLine: lineNumber, endLine: lineNumber, loggedAt: leadTime,
-                        receivedAt: receivedAt)
-        b.text = Array(message)
-        b.stored = message.count
-        // A value opened at the end of the line continues on the next lines (JSON.stringify(x, null, 2)).
-        if let start = message.firstIndex(where: { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") }) {
-            b.scanner.scan(message[start...])
-            b.scanner.endLine()
-            let last = message.last(where: { $0 != 0x20 && $0 != 0x09 })
-            if b.scanner.depth > 0, last == UInt8(ascii: "{") || last == UInt8(ascii: "[") {
-                block = b
-                return
-            }
-        }
-        emit(buildTS(b), into: &out)
-    }
-
-    /// Reads text before an SDK prefix: a timestamp (→ time) and the exact bytes (→ stripped
-    /// from continuation lines).
-    private func readLead(_ lead: ArraySlice<UInt8>) -> (Int64?, [UInt8]) {
-        guard !lead.isEmpty else { return (nil, []) }
-        var text = String(decoding: Self.stripANSI(Array(lead)), as: UTF8.self).trimmingASCIISpaces
-        if text.hasPrefix("["), text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
-        var time = Timestamp.parseISO8601(text)
-        if time == nil, let firstSpace = text.firstIndex(of: " ") {
-            time = Timestamp.parseISO8601(String(text[..<firstSpace]))
-        }
-        return (time, Array(lead))
-    }
-
-    private mutating func closeBroken(_ b: TSBlock, reason: String, into out: inout [DebugRecord]) {
-        stats.badLines += 1
-        problem(b.startLine, reason)
-        var r = newRecord(sdk: .typescript, level: b.level, kind: .message, text: String(decoding: b.text, as: UTF8.self),
-                          line: b.startLine, receivedAt: b.receivedAt)
-        r.endLine = b.endLine
-        r.loggedAt = b.loggedAt
-        r.truncated = true
-        emit(r, into: &out)
-    }
-
-    private mutating func buildTS(_ b: TSBlock) -> DebugRecord {
-        let text = String(decoding: b.text, as: UTF8.self)
-        var r = newRecord(sdk: .typescript, level: b.level, kind: .message, text: text, line: b.startLine, receivedAt: b.receivedAt)
-        r.endLine = b.endLine
-        r.loggedAt = b.loggedAt
-        let bytes = b.text[...]
-        switch b.level {
-        case .debug:
-            if bytes.first == UInt8(ascii: "{") {
-                if let doc = try? JSONDocument(parsing: Array(bytes)), let call = DebugCall.from(doc, doc.root, frames: &frameCache) {
-                    r.kind = .call
-                    r.call = call
-                } else {
-                    stats.badLines += 1
-                    problem(b.startLine, "the debug block is not a readable method call (invalid JSON or no 'name')")
-                }
-            }
-        case .log:
-            readLogMessage(&r, bytes)
-        case .warn:
-            if bytes.first == UInt8(ascii: "{") {
-                if let doc = DebugJSON.parseLenient(bytes), let info = DebugResponseInfo.from(doc, doc.root) {
-                    r.kind = .response
-                    r.response = info
-                } else {
-                    stats.badLines += 1
-                    problem(b.startLine, "the warning's JSON body could not be read")
-                }
-            } else if let (word, info) = statusBody(bytes) {
-                r.kind = .result
-                r.response = info
-                r.code = DebugResponseInfo.code(forStatusWord: word)
-            }
-        case .error, .critical:
-            readErrorMessage(&r, text, bytes)
-        case .info:
-            break
-        }
-        return r
-    }
-
-    private mutating func readLogMessage(_ r: inout DebugRecord, _ bytes: ArraySlice<UInt8>) {
-        let text = r.text
-        if text.hasPrefix("Timeline.apply: ") {
-            r.kind = .pipeline
-            // Only the final (or filtered) event is read; the intermediate plugin steps keep
-            // their text (the UI can parse it when it shows one).
-            let final = text.hasPrefix("Timeline.apply: Final event before destinations")
-            let filtered = text.hasPrefix("Timeline.apply: Event filtered out by ")
-            guard final || filtered else { return }
-            if let range = find(Array("event: ".utf8), in: bytes),
-               let doc = try? JSONDocument(parsing: Array(bytes[(range + 7)...])), let e = DebugEventInfo.from(doc, doc.root) {
-                r.event = e
-                r.kind = final ? .finalEvent : .filteredOut
-            } else {
-                stats.badLines += 1
-                problem(r.line, "the event JSON of '\(Sanitize.inline(String(text.prefix(60)), limit: 60))' could not be read")
-            }
-            return
-        }
-        if text == TSMessages.success {
-            r.kind = .result
-            r.code = 200
-            return
-        }
-        if let (word, info) = statusBody(bytes) {
-            r.kind = .result
-            r.response = info
-            r.code = DebugResponseInfo.code(forStatusWord: word) ?? info.code
-        }
-    }
-
-    private mutating func readErrorMessage(_ r: inout DebugRecord, _ text: String, _ bytes: ArraySlice<UInt8>) {
-        if let (word, info) = statusBody(bytes) {
-            r.kind = .result
-            r.response = info
-            r.code = DebugResponseInfo.code(forStatusWord: word) ?? 0
-            return
-        }
-        if DebugResponseInfo.statusWords.contains(text) {
-            // flush() with a response that had no body: the message is the status alone.
-            r.kind = .result
-            r.code = DebugResponseInfo.code(forStatusWord: text) ?? 0
-            return
-        }
-        if let code = TSMessages.resultCode(text) {
-            r.kind = .result
-            r.code = code
-        }
-    }
-
-    /// `word: {json}` where word is a TypeScript status (`success: {…}`, `invalid: {…}`).
-    private func statusBody(_ bytes: ArraySlice<UInt8>) -> (String, DebugResponseInfo)? {
-        guard let colon = bytes.prefix(24).firstIndex(of: UInt8(ascii: ":")) else { return nil }
-        let word = String(decoding: bytes[..<colon], as: UTF8.self)
-        guard DebugResponseInfo.statusWords.contains(word) else { return nil }
-        let body = bytes[(colon + 1)...].drop { $0 == 0x20 }
-        guard let doc = DebugJSON.parseLenient(body), let info = DebugResponseInfo.from(doc, doc.root, status: word) else {
-            return nil
-        }
-        return (word, info)
-    }
-
-    // MARK: Python
-
-    private func readPythonText(_ line: [UInt8], window: ArraySlice<UInt8>, receivedAt: Int64?) -> DebugRecord? {
-        guard let at = find(Array(":amplitude".utf8), in: window) else { return nil }
-        // LEVEL just before, bounded by the start of the line or a separator.
-        var s = at
-        while s > 0, (line[s - 1] >= 0x41 && line[s - 1] <= 0x5A) { s -= 1 }
-        guard s < at, let level = DebugLevel(word: String(decoding: line[s..<at], as: UTF8.self)) else { return nil }
-        if s > 0, line[s - 1] != 0x20 && line[s - 1] != 0x09 && line[s - 1] != UInt8(ascii: "]") { return nil }
-        var m = at + ":amplitude".utf8.count
-        // Child loggers: `amplitude.worker`.
-        if m < line.count, line[m] == UInt8(ascii: ".") {
-            while m < line.count, line[m] != UInt8(ascii: ":"), line[m] != 0x20 { m += 1 }
-        }
-        guard m < line.count, line[m] == UInt8(ascii: ":") else { return nil }
-        m += 1
-        let (leadTime, _) = readLead(line[..<s])
-        var r = newRecordPeek(sdk: .python, level: level, text: String(decoding: line[m...], as: UTF8.self), receivedAt: receivedAt)
-        r.loggedAt = leadTime
-        Self.interpretPython(&r)
-        return r
-    }
-
-    /// Reads the fixtures' appended ` | code=N event={json}` and known messages.
-    static func interpretPython(_ r: inout DebugRecord) {
-        let text = r.text
-        let marker = " | code="
-        if let at = StackFrame.lastIndex(of: marker, in: Substring(text)) {
-            let rest = text[text.utf8.index(at, offsetBy: marker.utf8.count)...]
-            let digits = rest.prefix { $0 == "-" || ($0.isASCII && $0.isNumber) }
-            if let code = Int(digits) {
-                r.code = code
-                r.kind = .result
-                let after = rest.dropFirst(digits.count)
-                if after.hasPrefix(" event=") {
-                    let json = after.dropFirst(7)
-                    if let doc = try? JSONDocument(parsing: String(json)) { r.event = DebugEventInfo.from(doc, doc.root) }
-                }
-                r.text = String(text[..<at])
-                return
-            }
-        }
-        let invalid = "Invalid event body "
-        if text.hasPrefix(invalid), let doc = try? JSONDocument(parsing: String(text.dropFirst(invalid.count))),
-           let e = DebugEventInfo.from(doc, doc.root) {
-            r.kind = .invalidEvent
-            r.event = e
-        }
-    }
-
-    private func readPythonJSON(_ line: [UInt8], receivedAt: Int64?) -> DebugRecord? {
-        guard let doc = try? JSONDocument(parsing: line), doc.kind(doc.root) == .object else { return nil }
-        let root = doc.root
-        guard let lv = doc.member(root, "level").flatMap({ doc.stringValue($0) }) ?? doc.member(root, "levelname").flatMap({ doc.stringValue($0) }),
-              let level = DebugLevel(word: lv),
-              let message = doc.member(root, "message").flatMap({ doc.stringValue($0) }) ?? doc.member(root, "msg").flatMap({ doc.stringValue($0) })
-        else { return nil }
-        if let logger = doc.member(root, "logger").flatMap({ doc.stringValue($0) }) ?? doc.member(root, "name").flatMap({ doc.stringValue($0) }),
-           !(logger == "amplitude" || logger.hasPrefix("amplitude.")) {
-            return nil
-        }
-        var r = newRecordPeek(sdk: .python, level: level, text: message, receivedAt: receivedAt)
-        if let c = doc.member(root, "code"), let v = doc.int64(c) { r.code = Int(truncatingIfNeeded: v) }
-        if let e = doc.member(root, "event"), doc.kind(e) == .object { r.event = DebugEventInfo.from(doc, e) }
-        if r.code != nil { r.kind = .result } else { Self.interpretPython(&r) }
-        if let x = doc.member(root, "exc_text").flatMap({ doc.stringValue($0) }) ?? doc.member(root, "exc_info").flatMap({ doc.stringValue($0) }) {
-            r.traceback = x.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            r.tracebackFrames = r.traceback.compactMap { StackFrame.parsePython($0) }
-        }
-        if let c = doc.member(root, "created"), let secs = doc.double(c), secs.isFinite, abs(secs) < 1e11 {
-            r.loggedAt = Int64((secs * 1000).rounded())
-        } else if let t = doc.member(root, "time") ?? doc.member(root, "timestamp") ?? doc.member(root, "asctime") {
-            if let s = doc.stringValue(t) { r.loggedAt = Timestamp.parseISO8601(s) } else if let v = doc.int64(t) { r.loggedAt = v }
-        }
-        return r
-    }
-
-    private mutating func emitHeld(into out: inout [DebugRecord]) {
-        guard let h = held else { return }
-        held = nil
-        var r = h.record
-        while r.traceback.last?.isEmpty == true { r.traceback.removeLast() }
-        emit(r, into: &out)
-    }
-
     // MARK: Helpers
 
-    private static func ajsLevel(_ text: String) -> DebugLevel {
+    static func ajsLevel(_ text: String) -> DebugLevel {
         let lower = String(text.prefix(16)).asciiLowercased
         if lower.hasPrefix("error") || lower.hasPrefix("invalid") { return .error }
         if lower.hasPrefix("warn") { return .warn }
         return .info
     }
 
-    private func newRecordPeek(sdk: DebugSDK, level: DebugLevel, text: String, receivedAt: Int64?) -> DebugRecord {
+    func newRecordPeek(sdk: DebugSDK, level: DebugLevel, text: String, receivedAt: Int64?) -> DebugRecord {
         DebugRecord(id: -1, source: source, line: lineNumber, sdk: sdk, level: level, kind: .message, text: text, receivedAt: receivedAt)
     }
 
-    private func newRecord(sdk: DebugSDK, level: DebugLevel, kind: DebugRecordKind, text: String, line: Int, receivedAt: Int64?) -> DebugRecord {
+    func newRecord(sdk: DebugSDK, level: DebugLevel, kind: DebugRecordKind, text: String, line: Int, receivedAt: Int64?) -> DebugRecord {
         DebugRecord(id: -1, source: source, line: line, sdk: sdk, level: level, kind: kind, text: text, receivedAt: receivedAt)
     }
 
-    private mutating func emit(_ r: DebugRecord, into out: inout [DebugRecord]) {
+    mutating func emit(_ r: DebugRecord, into out: inout [DebugRecord]) {
         var r = r
         r.id = nextID
         nextID += 1
@@ -539,12 +282,12 @@ public struct DebugLogParser: Sendable {
         out.append(r)
     }
 
-    private mutating func problem(_ line: Int, _ reason: String) {
+    mutating func problem(_ line: Int, _ reason: String) {
         stats.problems += 1
         if problems.count < limits.maxProblems { problems.append(InputProblem(source: source, line: line, reason: reason)) }
     }
 
-    private func looksBinary(_ line: [UInt8]) -> Bool {
+    func looksBinary(_ line: [UInt8]) -> Bool {
         var controls = 0
         for c in line {
             if c == 0 { return true }
@@ -580,7 +323,7 @@ public struct DebugLogParser: Sendable {
         return out
     }
 
-    private func find(_ needle: [UInt8], in hay: ArraySlice<UInt8>) -> Int? {
+    func find(_ needle: [UInt8], in hay: ArraySlice<UInt8>) -> Int? {
         guard let first = needle.first, hay.count >= needle.count else { return nil }
         var i = hay.startIndex
         let last = hay.endIndex - needle.count
@@ -597,7 +340,7 @@ public struct DebugLogParser: Sendable {
 }
 
 /// An open TypeScript multi-line block.
-private struct TSBlock: Sendable {
+struct TSBlock: Sendable {
     var level: DebugLevel
     var lead: [UInt8]
     var startLine: Int
@@ -612,10 +355,10 @@ private struct TSBlock: Sendable {
 }
 
 /// A Python record waiting to see whether a traceback follows.
-private struct HeldPython: Sendable {
+struct HeldPython: Sendable {
     var record: DebugRecord
     var stored: Int
-    private var state: State = .none
+    var state: State = .none
 
     enum State: Sendable { case none, frames, afterException }
 

@@ -1,0 +1,43 @@
+import AmpscopeCore
+import AmpscopeStore
+import Dispatch
+import Foundation
+import Synchronization
+
+/// One thing to replay, with the time it is merged by.
+struct ReplayItem {
+    enum Kind {
+        case capture(Capture, PayloadLocation?)
+        case problem(InputProblem, [UInt8])
+        case processed(Processed)
+    }
+    var time: Int64
+    var kind: Kind
+}
+
+/// A FIFO of parsed items: taking the first is O(1) (an array's `removeFirst` moves every
+/// remaining item, which made each batch quadratic in its length).
+struct ReplayQueue {
+    private var items: [ReplayItem] = []
+    private var head = 0
+
+    var isEmpty: Bool { head >= items.count }
+    var first: ReplayItem? { isEmpty ? nil : items[head] }
+
+    mutating func append(_ item: ReplayItem) {
+        if isEmpty && head > 0 { items.removeAll(keepingCapacity: true); head = 0 }
+        items.append(item)
+    }
+
+    static func += (q: inout ReplayQueue, more: some Sequence<ReplayItem>) {
+        for item in more { q.append(item) }
+    }
+
+    mutating func removeFirst() -> ReplayItem {
+        precondition(!isEmpty, "removeFirst on an empty replay queue")
+        let item = items[head]
+        head += 1
+        if head >= items.count { items.removeAll(keepingCapacity: true); head = 0 }
+        return item
+    }
+}
