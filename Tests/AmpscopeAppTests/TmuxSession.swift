@@ -36,8 +36,8 @@ final class TmuxSession {
     }
 
     deinit {
-        try? tmux(["kill-server"], captureOutput: false)
-        ChildReaper.unregister(tmuxSocket: socket)
+        // Left to the reaper (which runs when the test process ends) if this fails.
+        if (try? tmux(["kill-server"], captureOutput: false)) != nil { ChildReaper.unregister(tmuxSocket: socket) }
     }
 
     /// Runs a tmux client command and returns its standard output.
@@ -55,11 +55,14 @@ final class TmuxSession {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, captureOutput ? outPath : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = ["/usr/bin/tmux", "-L", socket] + args
+        // The command that starts the server goes through CleanSpawn: the tmux server outlives
+        // this call and must not hold copies of the tests' sockets.
+        let tmuxArgs = ["-L", socket] + args
+        let argv = args.contains("new-session") ? CleanSpawn.argv("/usr/bin/tmux", tmuxArgs) : ["/usr/bin/tmux"] + tmuxArgs
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/usr/bin/tmux", &actions, nil, &cargs, environ)
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, &cargs, environ)
         guard rc == 0 else { throw Failure.command(args.joined(separator: " ")) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -80,7 +83,7 @@ final class TmuxSession {
     /// Sleeps with `Task.sleep`, so a waiting test does not hold one of the few threads of the
     /// cooperative pool, which the other tests running in parallel need.
     @discardableResult
-    func wait(for what: String, timeout: Double = 60, _ condition: (String) -> Bool) async throws -> String {
+    func wait(for what: String, timeout: Double = 120, _ condition: (String) -> Bool) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
         while Date() < deadline {

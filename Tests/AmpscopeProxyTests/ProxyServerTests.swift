@@ -249,12 +249,18 @@ import Testing
             slowClosed.set()
             return cut
         }
-        while !slowStarted.isSet { try await Task.sleep(nanoseconds: 10_000_000) }
-        // Meanwhile other clients are served, before the slow one is cut off.
-        for i in 0..<5 {
-            let r = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("Fast \(i)")])))
-            #expect(r.status == 200)
-            #expect(!slowClosed.isSet, "fast request \(i) was answered only after the slow client was cut off")
+        // Meanwhile other clients are served, before the slow one is cut off. The fast clients run
+        // on a thread of their own too, so a busy cooperative pool cannot delay them.
+        let fast: [(status: Int, afterCut: Bool)] = try await onThread {
+            while !slowStarted.isSet { Thread.sleep(forTimeInterval: 0.01) }
+            return try (0..<5).map { i in
+                let r = try RawClient(port: port, timeout: 30).exchange(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("Fast \(i)")])))
+                return (r.status, slowClosed.isSet)
+            }
+        }
+        for (i, f) in fast.enumerated() {
+            #expect(f.status == 200)
+            #expect(!f.afterCut, "fast request \(i) was answered only after the slow client was cut off")
         }
         let cutByServer = try await slow
         #expect(cutByServer, "the server closed the slow client's connection")
@@ -429,13 +435,15 @@ import Testing
             if locker.isRunning { kill(locker.processIdentifier, SIGKILL) }
             ChildReaper.unregister(pid: locker.processIdentifier)
         }
-        _ = out.fileHandleForReading.availableData  // waits for "locked"
+        // Waits for "locked" on a thread of its own (never block the cooperative pool).
+        let reader = out.fileHandleForReading
+        _ = try await onThread { reader.availableData }
         let failed = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("During")])), timeout: 20)
         #expect(failed.status == 503)
         #expect(failed.code == 503)
         #expect(failed.text.contains("not acknowledged"))
         #expect(proxy.server.stats.snapshot.storeFailures == 1)
-        locker.waitUntilExit()
+        try await onThread { locker.waitUntilExit() }
         let after = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("After")])))
         #expect(after.status == 200)
         let types = try await proxy.captures().compactMap { p in EventSummary.extract(p).first?.eventType }

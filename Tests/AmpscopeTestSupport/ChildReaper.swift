@@ -38,6 +38,9 @@ public enum ChildReaper {
     private static func startWatchdog() {
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let d = dir.path
+        // First, close every descriptor inherited from the test process (posix_spawn passes them
+        // all on): a watchdog holding a copy of a test's socket would keep it open after the test
+        // closed it, and the peer would never see the connection end.
         let script = """
         while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done
         if [ -s '\(d)/pids' ]; then for p in $(cat '\(d)/pids'); do kill -9 "$p" 2>/dev/null; done; fi
@@ -50,12 +53,23 @@ public enum ChildReaper {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = ["/usr/bin/setsid", "/bin/sh", "-c", script]
+        let argv = CleanSpawn.argv("/usr/bin/setsid", ["/bin/sh", "-c", script])
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
         var pid: pid_t = 0
         // Not waited for: it outlives the tests by design (init reaps it).
         _ = posix_spawn(&pid, argv[0], &actions, nil, &cargs, environ)
+    }
+}
+
+/// Spawning helpers that start long-lived processes from tests.
+public enum CleanSpawn {
+    /// An argv that runs `program ARGS` with every descriptor above 2 closed first. posix_spawn
+    /// passes on all the parent's descriptors that are not close-on-exec, the tests' sockets
+    /// included; a process that outlives the call (a watchdog, a tmux server) would keep a copy
+    /// of a socket a test closed, and its peer would never see the connection end.
+    public static func argv(_ program: String, _ args: [String]) -> [String] {
+        ["/usr/bin/python3", "-c", "import os, sys; os.closerange(3, 65536); os.execv(sys.argv[1], sys.argv[1:])", program] + args
     }
 }
 

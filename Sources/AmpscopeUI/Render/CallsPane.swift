@@ -32,8 +32,7 @@ enum CallsPane {
         title += data.view.isAll ? " · \(TextLayout.grouped(n)) rows " : " · \(TextLayout.grouped(n)) of \(TextLayout.grouped(all)) shown "
         let never = data.neverSent
         if never > 0 { title += "· \(TextLayout.grouped(never)) not seen on the wire " }
-        let x = b.draw([Segment("─", .border), Segment(title, focused ? .paneTitleFocused : .paneTitle)], x: r.x, y: r.y, maxX: r.maxX)
-        if x < r.maxX { b.fill(Rect(x: x, y: r.y, width: r.maxX - x, height: 1), role: .border, char: "─") }
+        Renderer.paneTitle(&b, r, title, focused: focused)
         let c = Columns(width: r.width)
         b.fill(r.row(1), role: .listHeader)
         var hdr: [String] = [" " + TextLayout.pad("TIME", c.time)]

@@ -36,6 +36,12 @@ public enum Renderer {
         return b
     }
 
+    /// A pane's title row: `─ Title ───…` on the pane's first row.
+    static func paneTitle(_ b: inout ScreenBuffer, _ r: Rect, _ title: String, focused: Bool) {
+        let x = b.draw([Segment("─", .border), Segment(title, focused ? .paneTitleFocused : .paneTitle)], x: r.x, y: r.y, maxX: r.maxX)
+        if x < r.maxX { b.fill(Rect(x: x, y: r.y, width: r.maxX - x, height: 1), role: .border, char: "─") }
+    }
+
     static func tooSmall(_ b: inout ScreenBuffer, _ size: Size) {
         let lines = ["ampscope", "The terminal is too small (\(size.cols)x\(size.rows)).",
                      "It needs at least \(Layout.minimum.cols)x\(Layout.minimum.rows); 80x24 or more is best."]

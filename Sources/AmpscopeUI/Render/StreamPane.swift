@@ -88,8 +88,7 @@ enum StreamPane {
         }
         if let p = data.pending { title += "· filtering… \(Int(p * 100))% " }
         else if data.view != s.view { title += "· filtering… " }
-        let x = b.draw([Segment("─", .border), Segment(title, focused ? .paneTitleFocused : .paneTitle)], x: r.x, y: r.y, maxX: r.maxX)
-        if x < r.maxX { b.fill(Rect(x: x, y: r.y, width: r.maxX - x, height: 1), role: .border, char: "─") }
+        Renderer.paneTitle(&b, r, title, focused: focused)
         // Column header.
         let sdkInfo = s.debug?.hasRecords ?? false
         let list = layout.streamList
