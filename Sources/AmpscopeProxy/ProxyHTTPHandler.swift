@@ -2,172 +2,18 @@ import AmpscopeCore
 import NIOCore
 import NIOHTTP1
 
-/// Per-connection deadlines (slowloris and idle guards), shared by the raw-byte watcher in front
-/// of the HTTP decoder and the HTTP handler behind it. Lives on the channel's event loop only.
-///
-/// One sweep timer per connection checks the deadlines a few times per timeout, so a request
-/// costs no timer scheduling at all (only clock reads).
-final class ConnectionGuard {
-    enum Phase { case idle, readingHead, readingBody, processing }
-    let limits: ProxyLimits
-    let stats: ProxyStats
-    var phase = Phase.idle
-    /// Bytes of a next (pipelined) request arrived while one was being processed.
-    var bytesWhileBusy = false
-    private var idleDeadline = NIODeadline.distantFuture
-    private var headerDeadline = NIODeadline.distantFuture
-    private var requestDeadline = NIODeadline.distantFuture
-    private var sweepTimer: Scheduled<Void>?
-    private var channel: (any Channel)?
-    private let tick: TimeAmount
-
-    init(limits: ProxyLimits, stats: ProxyStats) {
-        self.limits = limits
-        self.stats = stats
-        let shortest = min(limits.headerTimeout, limits.idleTimeout, limits.requestTimeout)
-        tick = Self.amount(min(1.0, max(0.02, shortest / 5)))
-    }
-
-    private static func amount(_ seconds: Double) -> TimeAmount { .nanoseconds(Int64(max(seconds, 0.001) * 1_000_000_000)) }
-
-    /// A new connection: it must start a request within the header timeout.
-    func connected(_ context: ChannelHandlerContext) {
-        channel = context.channel
-        idleDeadline = .now() + Self.amount(limits.headerTimeout)
-        scheduleSweep(context.eventLoop)
-    }
-
-    private func scheduleSweep(_ loop: any EventLoop) {
-        sweepTimer = loop.assumeIsolated().scheduleTask(in: tick) { [self] in
-            sweep(loop)
-        }
-    }
-
-    private func sweep(_ loop: any EventLoop) {
-        let now = NIODeadline.now()
-        let expired: Bool
-        switch phase {
-        case .idle: expired = now >= idleDeadline
-        case .readingHead: expired = now >= headerDeadline || now >= requestDeadline
-        case .readingBody: expired = now >= requestDeadline
-        case .processing: expired = false
-        }
-        if expired {
-            // No answer: the client has not sent a complete request (HTTP allows closing here).
-            ProxyStats.bump(stats.limitRejections)
-            sweepTimer = nil
-            channel?.close(promise: nil)
-            channel = nil
-            return
-        }
-        scheduleSweep(loop)
-    }
-
-    /// Raw bytes arrived (before HTTP decoding).
-    func bytesArrived(_ context: ChannelHandlerContext) {
-        switch phase {
-        case .idle:
-            phase = .readingHead
-            let now = NIODeadline.now()
-            headerDeadline = now + Self.amount(limits.headerTimeout)
-            requestDeadline = now + Self.amount(limits.requestTimeout)
-        case .processing:
-            bytesWhileBusy = true
-        case .readingHead, .readingBody:
-            break
-        }
-    }
-
-    func headReceived(_ context: ChannelHandlerContext) {
-        if phase == .idle {
-            // (A head can only follow bytes; kept for safety.)
-            requestDeadline = .now() + Self.amount(limits.requestTimeout)
-        }
-        phase = .readingBody
-    }
-
-    func requestComplete() {
-        phase = .processing
-        bytesWhileBusy = false
-    }
-
-    /// The answer is going out; the connection stays open for the next request.
-    func responding(_ context: ChannelHandlerContext) {
-        let now = NIODeadline.now()
-        if bytesWhileBusy {
-            // Part of the next request is already here: it gets the header timeout, not the idle one.
-            bytesWhileBusy = false
-            phase = .readingHead
-            headerDeadline = now + Self.amount(limits.headerTimeout)
-            requestDeadline = now + Self.amount(limits.requestTimeout)
-        } else {
-            phase = .idle
-            idleDeadline = now + Self.amount(limits.idleTimeout)
-        }
-    }
-
-    func cancelAll() {
-        sweepTimer?.cancel()
-        sweepTimer = nil
-        channel = nil
-    }
-}
-
-/// Sits in front of the HTTP decoder and tells the guard when bytes arrive.
-final class RawByteWatcher: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    let guardian: ConnectionGuard
-
-    init(_ guardian: ConnectionGuard) { self.guardian = guardian }
-
-    func channelActive(context: ChannelHandlerContext) {
-        guardian.connected(context)
-        context.fireChannelActive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guardian.bytesArrived(context)
-        context.fireChannelRead(data)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        guardian.cancelAll()
-        context.fireChannelInactive()
-    }
-}
-
-/// Answers connections over `--max-connections` with a 503 and closes them.
-final class ConnectionRefuser: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    func channelActive(context: ChannelHandlerContext) {
-        let body = ProxyEngine.errorBody(503, "too many open connections to ampscope; retry later")
-        var head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
-        head += "Content-Length: \(body.count)\r\nConnection: close\r\nAccess-Control-Allow-Origin: *\r\n\r\n"
-        var buffer = context.channel.allocator.buffer(capacity: head.utf8.count + body.count)
-        buffer.writeString(head)
-        buffer.writeBytes(body)
-        let channel = context.channel
-        context.writeAndFlush(Self.wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
-}
-
 /// The HTTP/1.1 request handler: collects a request, hands it to the engine, writes the answer.
+/// What to do at each event is decided by `HTTPConnectionStateMachine`; this class carries the
+/// actions out on the channel.
 final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    enum State { case idle, receiving, refused, processing, closed }
-
     let engine: ProxyEngine
     let guardian: ConnectionGuard
     let maxBody: Int
-    private var state = State.idle
+    private var machine: HTTPConnectionStateMachine
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     private var receivedAt: Int64 = 0
@@ -181,6 +27,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.engine = engine
         self.guardian = guardian
         maxBody = engine.configuration.limits.maxBodyBytes
+        machine = HTTPConnectionStateMachine(maxBody: maxBody)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -195,14 +42,14 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        state = .closed
+        machine.closed()
         guardian.cancelAll()
         release()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        state = .closed
+        machine.closed()
         release()
     }
 
@@ -235,35 +82,39 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h):
-            guard state == .idle else { return }
+            let declared = h.headers.first(name: "content-length").flatMap { Int($0.trimmedHTTPSpace()) }
+            let expects = h.headers.first(name: "expect")?.asciiLowercased == "100-continue"
+            let action = machine.head(declaredLength: declared, expectsContinue: expects)
+            if action == .ignore { return }
             guardian.headReceived(context)
             head = h
             receivedAt = ProxyEngine.nowMs()
-            let declared = h.headers.first(name: "content-length").flatMap { Int($0.trimmedHTTPSpace()) }
-            if let declared, declared > maxBody {
+            switch action {
+            case .ignore:
+                return
+            case .refuseTooLarge(let declared):
                 refuseTooLarge(context, declared: declared)
-                return
+            case .receive(let sendContinue, let capacity):
+                if sendContinue {
+                    context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: .continue))), promise: nil)
+                }
+                body = context.channel.allocator.buffer(capacity: capacity)
             }
-            if h.headers.first(name: "expect")?.asciiLowercased == "100-continue" {
-                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: .continue))), promise: nil)
-            }
-            body = context.channel.allocator.buffer(capacity: min(declared ?? 0, 1 << 20))
-            state = .receiving
         case .body(var chunk):
-            guard state == .receiving else { return }
-            if (body?.readableBytes ?? 0) + chunk.readableBytes > maxBody {
+            let n = chunk.readableBytes
+            switch machine.body(bytes: n, reserve: { engine.bodyBudget.reserve(n) }) {
+            case .ignore:
+                return
+            case .refuseTooLarge:
                 refuseTooLarge(context, declared: nil)
-                return
-            }
-            guard engine.bodyBudget.reserve(chunk.readableBytes) else {
+            case .refuseBusy:
                 refuseBusy(context)
-                return
+            case .append:
+                reserved += n
+                body?.writeBuffer(&chunk)
             }
-            reserved += chunk.readableBytes
-            body?.writeBuffer(&chunk)
         case .end:
-            guard state == .receiving, let h = head else { return }
-            state = .processing
+            guard let h = head, machine.end() == .dispatch else { return }
             guardian.requestComplete()
             let request = makeRequest(h, body: body.map { Array($0.readableBytesView) } ?? [])
             body = nil
@@ -308,7 +159,6 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// 413 before the body is read; the connection is closed (the rest of the body is never read).
     private func refuseTooLarge(_ context: ChannelHandlerContext, declared: Int?) {
         guard let h = head else { return }
-        state = .refused
         ProxyStats.bump(engine.stats.limitRejections)
         let size = declared.map { "\($0) bytes" } ?? "more than \(maxBody) bytes"
         let reason = "request body of \(size) exceeds the proxy's --max-body limit of \(maxBody) bytes; it was not read or stored"
@@ -323,7 +173,6 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// 503 when the bodies being received by all connections together exceed the memory budget.
     private func refuseBusy(_ context: ChannelHandlerContext) {
         guard let h = head else { return }
-        state = .refused
         ProxyStats.bump(engine.stats.limitRejections)
         release()
         body = nil
@@ -333,14 +182,20 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func respond(_ context: ChannelHandlerContext, _ response: ProxyResponse, to request: ProxyRequest) {
         release()
-        guard state != .closed, context.channel.isActive else { return }
-        if response.dropConnection {
-            state = .closed
+        let wasRefused = machine.state == .refused
+        let action = machine.respond(channelActive: context.channel.isActive, clientKeepAlive: head?.isKeepAlive ?? false,
+                                     close: response.close, drop: response.dropConnection)
+        let keepAlive: Bool
+        switch action {
+        case .ignore:
+            return
+        case .drop:
             context.close(promise: nil)
             return
+        case .write(let k):
+            keepAlive = k
         }
         let version = head?.version ?? .http1_1
-        let keepAlive = (head?.isKeepAlive ?? false) && !response.close && state != .refused
         var headers = HTTPHeaders()
         headers.reserveCapacity(response.headers.count + 4)
         for h in response.headers { headers.add(name: h.name, value: h.value) }
@@ -359,8 +214,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let status = HTTPResponseStatus(statusCode: response.status)
         let isHead = request.method == "HEAD"
-        if state != .refused {
-            state = keepAlive ? .idle : .closed
+        if !wasRefused {
             head = nil
             if keepAlive { guardian.responding(context) }
         }
@@ -379,25 +233,22 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let parse = error as? HTTPParserError {
             ProxyStats.bump(engine.stats.limitRejections)
-            // Answer only when no answer is under way for this connection.
-            if state == .idle || state == .receiving {
-                let tooBig = parse == .headerOverflow
-                let status = tooBig ? 431 : 400
-                let message = tooBig
+            // Answered only when no answer is under way for this connection.
+            switch machine.parseError(headersTooLarge: parse == .headerOverflow) {
+            case .answer(let status):
+                let message = status == 431
                     ? "request headers exceed the proxy's limit of \(engine.configuration.limits.maxHeaderBytes) bytes"
                     : "malformed HTTP request (\(parse)); the connection is closed"
                 let request = ProxyRequest(method: head?.method.rawValue ?? "GET", uri: head?.uri ?? "/", httpVersion: "HTTP/1.1",
                                            headers: [], body: [], client: peer, receivedAt: ProxyEngine.nowMs())
-                state = .refused
                 respond(context, .error(status, message, close: true), to: request)
-            } else {
-                state = .closed
+            case .close:
                 context.close(promise: nil)
             }
             return
         }
         // I/O errors (reset by peer...): this connection is over; others are unaffected.
-        state = .closed
+        machine.closed()
         context.close(promise: nil)
     }
 }

@@ -1,0 +1,25 @@
+import NIOCore
+
+/// Sits in front of the HTTP decoder and tells the guard when bytes arrive.
+final class RawByteWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let guardian: ConnectionGuard
+
+    init(_ guardian: ConnectionGuard) { self.guardian = guardian }
+
+    func channelActive(context: ChannelHandlerContext) {
+        guardian.connected(context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guardian.bytesArrived(context)
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        guardian.cancelAll()
+        context.fireChannelInactive()
+    }
+}
