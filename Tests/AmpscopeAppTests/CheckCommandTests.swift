@@ -6,10 +6,10 @@ import FoundationXML
 #endif
 
 @Suite struct CheckCommandTests {
-    @Test func fixturesExitOneAndReportTheShortIDs() throws {
+    @Test func fixturesExitOneAndReportTheShortIDs() async throws {
         let files = TestSupport.fixtureFiles("python-sdk") + TestSupport.fixtureFiles("typescript-node")
         #expect(files.count >= 38)
-        let r = try TestSupport.run(["check", "--format", "json"] + files)
+        let r = try await TestSupport.runOffPool(["check", "--format", "json"] + files)
         #expect(r.status == 1, "error findings exit 1; stderr: \(r.stderr)")
         let doc = try JSONDocument(parsing: r.stdout)
         let summary = try #require(doc.member(doc.root, "summary"))
@@ -29,74 +29,74 @@ import FoundationXML
         }
     }
 
-    @Test func cleanTrafficExitsZero() throws {
+    @Test func cleanTrafficExitsZero() async throws {
         let clean = TestSupport.fixtureFiles("python-sdk").filter { $0.hasSuffix("/track_basic.jsonl") || $0.hasSuffix("/revenue.jsonl") || $0.hasSuffix("/flush_250.jsonl") }
         #expect(clean.count == 3)
-        let r = try TestSupport.run(["check"] + clean)
+        let r = try await TestSupport.runOffPool(["check"] + clean)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("252 events"))
     }
 
-    @Test func dashReadsStandardInput() throws {
+    @Test func dashReadsStandardInput() async throws {
         let path = TestSupport.fixtureFile("python-sdk", "/track_basic.jsonl")
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        let r = try TestSupport.run(["check", "-"], stdin: bytes)
+        let r = try await TestSupport.runOffPool(["check", "-"], stdin: bytes)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        let fromFile = try TestSupport.run(["check", path])
+        let fromFile = try await TestSupport.runOffPool(["check", path])
         #expect(r.stdout.contains("stdin"), "\(r.stdout)")
         // The same requests and findings whichever way the file arrived.
         let events = { (s: String) in s.split(separator: "\n").last.map(String.init) ?? "" }
         #expect(events(r.stdout) == events(fromFile.stdout), "\(r.stdout)\n---\n\(fromFile.stdout)")
     }
 
-    @Test func unreadableInputExitsTwoNamingFileAndLine() throws {
+    @Test func unreadableInputExitsTwoNamingFileAndLine() async throws {
         let dir = TestSupport.tempDir()
         let bad = dir.appendingPathComponent("broken.jsonl")
         let good = try String(contentsOfFile: TestSupport.fixtureFile("python-sdk", "/track_basic.jsonl"), encoding: .utf8)
         try (good + "{not json\n").write(to: bad, atomically: true, encoding: .utf8)
-        let r = try TestSupport.run(["check", bad.path])
+        let r = try await TestSupport.runOffPool(["check", bad.path])
         #expect(r.status == 2)
         #expect(r.stderr.contains("broken.jsonl:2"))
-        let missing = try TestSupport.run(["check", dir.appendingPathComponent("nope.jsonl").path])
+        let missing = try await TestSupport.runOffPool(["check", dir.appendingPathComponent("nope.jsonl").path])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("nope.jsonl"))
         #expect(missing.stderr.contains("no such file"))
     }
 
-    @Test func rawBodyWithEndpointAndMinIDLength() throws {
+    @Test func rawBodyWithEndpointAndMinIDLength() async throws {
         let dir = TestSupport.tempDir()
         let body = dir.appendingPathComponent("body.json")
         try #"{"api_key":"0123456789abcdef0123456789abcdef","events":[{"event_type":"x","user_id":"abc"}]}"#
             .write(to: body, atomically: true, encoding: .utf8)
-        let strict = try TestSupport.run(["check", "--endpoint", "/batch", body.path])
+        let strict = try await TestSupport.runOffPool(["check", "--endpoint", "/batch", body.path])
         #expect(strict.status == 1)
         #expect(strict.stdout.contains("/batch"))
         #expect(strict.stdout.contains("id-too-short"))
-        let lenient = try TestSupport.run(["check", "--endpoint", "/batch", "--min-id-length", "3", body.path])
+        let lenient = try await TestSupport.runOffPool(["check", "--endpoint", "/batch", "--min-id-length", "3", body.path])
         #expect(lenient.status == 0, Comment(rawValue: lenient.stdout))
-        let badFlag = try TestSupport.run(["check", "--endpoint", "/nowhere", body.path])
+        let badFlag = try await TestSupport.runOffPool(["check", "--endpoint", "/nowhere", body.path])
         #expect(badFlag.status != 0)
         #expect(badFlag.stderr.contains("unknown endpoint"), Comment(rawValue: badFlag.stderr))
     }
 
-    @Test func colourFollowsTTYAndNoColorAndEscapesNeverLeak() throws {
+    @Test func colourFollowsTTYAndNoColorAndEscapesNeverLeak() async throws {
         let dir = TestSupport.tempDir()
         let body = dir.appendingPathComponent("hostile.json")
         // A user id carrying a terminal escape sequence and a bidi override.
         let json = "{\"api_key\":\"0123456789abcdef0123456789abcdef\",\"events\":[{\"event_type\":\"\\u001b[2J\\u202e\",\"user_id\":\"\\u001b[2J\"}]}"
         try json.write(to: body, atomically: true, encoding: .utf8)
-        let plain = try TestSupport.run(["check", body.path])  // stdout is a pipe: no colour
+        let plain = try await TestSupport.runOffPool(["check", body.path])  // stdout is a pipe: no colour
         #expect(!plain.stdoutBytes.contains(0x1B), "no raw ESC may reach the output")
         #expect(plain.stdout.contains("\\u001b"))
-        let forced = try TestSupport.run(["check", "--color", "always", body.path])
+        let forced = try await TestSupport.runOffPool(["check", "--color", "always", body.path])
         #expect(forced.stdoutBytes.contains(0x1B))
-        let noColor = try TestSupport.run(["check", "--color", "auto", body.path], environment: ["NO_COLOR": "1"])
+        let noColor = try await TestSupport.runOffPool(["check", "--color", "auto", body.path], environment: ["NO_COLOR": "1"])
         #expect(!noColor.stdoutBytes.contains(0x1B))
     }
 
-    @Test func junitIsWellFormedWithOneCasePerRequest() throws {
+    @Test func junitIsWellFormedWithOneCasePerRequest() async throws {
         let files = TestSupport.fixtureFiles("typescript-node").filter { $0.contains("short_user_id") || $0.contains("track_basic") }
-        let r = try TestSupport.run(["check", "--format", "junit"] + files)
+        let r = try await TestSupport.runOffPool(["check", "--format", "junit"] + files)
         #expect(r.status == 1)
         let parser = XMLParser(data: Data(r.stdout.utf8))
         let counter = ElementCounter()
@@ -107,11 +107,11 @@ import FoundationXML
         #expect(counter.counts["failure"] == 1)
     }
 
-    @Test func keysAreMaskedUnlessAsked() throws {
+    @Test func keysAreMaskedUnlessAsked() async throws {
         let file = TestSupport.fixtureFile("python-sdk", "/track_basic.jsonl")
-        let masked = try TestSupport.run(["check", "--format", "json", file])
+        let masked = try await TestSupport.runOffPool(["check", "--format", "json", file])
         #expect(!masked.stdout.contains("0123456789abcdef0123456789abcdef"))
-        let raw = try TestSupport.run(["check", "--format", "json", "--no-redact", file])
+        let raw = try await TestSupport.runOffPool(["check", "--format", "json", "--no-redact", file])
         #expect(raw.stdout.contains("0123456789abcdef0123456789abcdef"))
     }
 }

@@ -221,11 +221,11 @@ struct DebugAppTests {
     }
 
     @Test("ampscope replay --debug-log - without any terminal fails with a clear message")
-    func noTerminalAtAll() throws {
+    func noTerminalAtAll() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid") else { return }
         let log = Self.ts.appendingPathComponent("logs/ts_track_basic.console.log").path
         // A new session has no controlling terminal, so /dev/tty cannot be opened.
-        let r = try runProgram("/usr/bin/setsid", ["-w", "sh", "-c", "\"$0\" replay --debug-log - < \"$1\" > /dev/null", TestSupport.binary, log],
+        let r = try await runProgramOffPool("/usr/bin/setsid", ["-w", "sh", "-c", "\"$0\" replay --debug-log - < \"$1\" > /dev/null", TestSupport.binary, log],
                                timeout: 60, environment: ["TERM": "xterm-256color"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("needs a terminal"), "\(r.stderr)")
@@ -233,11 +233,11 @@ struct DebugAppTests {
     }
 
     @Test("ampscope replay needs files or --debug-log, and refuses stdin for both")
-    func replayArguments() throws {
-        let none = try TestSupport.run(["replay"])
+    func replayArguments() async throws {
+        let none = try await TestSupport.runOffPool(["replay"])
         #expect(none.status != 0)
         #expect(none.stderr.contains("--debug-log"))
-        let both = try TestSupport.run(["replay", "-", "--debug-log", "-"])
+        let both = try await TestSupport.runOffPool(["replay", "-", "--debug-log", "-"])
         #expect(both.status != 0)
         #expect(both.stderr.contains("not both"))
     }

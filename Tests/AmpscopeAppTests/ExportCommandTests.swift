@@ -40,14 +40,14 @@ import Testing
         return (path, captures)
     }
 
-    static func export(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        try runProgram(try ProxyProcess.binary(), ["export"] + args, timeout: 60)
+    static func export(_ args: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await runProgramOffPool(try ProxyProcess.binary(), ["export"] + args, timeout: 60)
     }
 
     @Test func jsonlRoundTripsThroughCheckAndMasksKeys() async throws {
         let (path, originals) = try await Self.makeStore()
         let out = ProxyProcess.tempDir().appendingPathComponent("out.jsonl").path
-        let r = try Self.export([path, "--format", "jsonl", "-o", out])
+        let r = try await Self.export([path, "--format", "jsonl", "-o", out])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("exported 4 requests"))
         let text = try String(contentsOfFile: out, encoding: .utf8)
@@ -58,21 +58,21 @@ import Testing
         #expect(!text.contains("secret-token-123456"))
         #expect(text.contains("0123************************cdef"))
         // The exported file is a valid input for `check`, with the same requests and outcome.
-        let check = try runProgram(try ProxyProcess.binary(), ["check", "--format", "json", out], timeout: 60)
+        let check = try await runProgramOffPool(try ProxyProcess.binary(), ["check", "--format", "json", out], timeout: 60)
         #expect(check.status == 1, "the short id is an error finding: \(check.stderr)")
         let doc = try JSONDocument(parsing: Array(check.stdout.utf8))
         let summary = try #require(doc.member(doc.root, "summary"))
         #expect(doc.member(summary, "requests").flatMap { doc.int64($0) } == 4)
         #expect(doc.member(summary, "events").flatMap { doc.int64($0) } == 5)
         // Unredacted keeps the raw bytes (gzip stays base64).
-        let raw = try Self.export([path, "--format", "jsonl", "--no-redact"])
+        let raw = try await Self.export([path, "--format", "jsonl", "--no-redact"])
         #expect(raw.stdout.contains(Self.key))
         #expect(raw.stdout.contains("\"body_base64\":\"H4sI"))
     }
 
     @Test func harIsAValidHAR12Document() async throws {
         let (path, originals) = try await Self.makeStore()
-        let r = try Self.export([path, "--format", "har"])
+        let r = try await Self.export([path, "--format", "har"])
         #expect(r.status == 0, "\(r.stderr)")
         let problems = HARSpec.validate(Array(r.stdout.utf8))
         #expect(problems.isEmpty, "\(problems)")
@@ -89,7 +89,7 @@ import Testing
         // ampscope reads its own HAR back.
         let file = ProxyProcess.tempDir().appendingPathComponent("out.har").path
         try r.stdout.write(toFile: file, atomically: true, encoding: .utf8)
-        let check = try runProgram(try ProxyProcess.binary(), ["check", "--format", "json", file], timeout: 60)
+        let check = try await runProgramOffPool(try ProxyProcess.binary(), ["check", "--format", "json", file], timeout: 60)
         let cdoc = try JSONDocument(parsing: Array(check.stdout.utf8))
         #expect(cdoc.member(cdoc.root, "summary").flatMap { cdoc.member($0, "requests") }.flatMap { cdoc.int64($0) } == 4)
     }
@@ -97,7 +97,7 @@ import Testing
     @Test func curlScriptReplaysEveryRequestByteForByte() async throws {
         let (path, originals) = try await Self.makeStore()
         let script = ProxyProcess.tempDir().appendingPathComponent("replay.sh").path
-        let r = try Self.export([path, "--format", "curl", "--no-redact", "-o", script])
+        let r = try await Self.export([path, "--format", "curl", "--no-redact", "-o", script])
         #expect(r.status == 0, "\(r.stderr)")
         // Replay into a fresh sink proxy and compare what it captured.
         let target = try CaptureStore(path: nil)
@@ -123,32 +123,32 @@ import Testing
             }
         }
         // Redacted by default, with a note.
-        let masked = try Self.export([path, "--format", "curl"])
+        let masked = try await Self.export([path, "--format", "curl"])
         #expect(!masked.stdout.contains(Self.key))
         #expect(masked.stdout.contains("API keys are masked"))
     }
 
     @Test func filterSelectsRequestsAndBadInputIsReported() async throws {
         let (path, _) = try await Self.makeStore()
-        let r = try Self.export([path, "--format", "jsonl", "--filter", "type:Checkout"])
+        let r = try await Self.export([path, "--format", "jsonl", "--filter", "type:Checkout"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n")
         #expect(lines.count == 2)
         #expect(lines.last?.contains("Checkout") == true)
         #expect(lines.last?.contains("View") == true)  // the whole request is exported
-        let errs = try Self.export([path, "--format", "jsonl", "--filter", "severity:error"])
+        let errs = try await Self.export([path, "--format", "jsonl", "--filter", "severity:error"])
         #expect(errs.stdout.split(separator: "\n").count == 2)
-        let bad = try Self.export([path, "--filter", "(type:x", "--format", "har"])
+        let bad = try await Self.export([path, "--filter", "(type:x", "--format", "har"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("--filter"))
         // SDK debug terms have nothing to read in a store: refused, not an empty export.
         for debugTerm in ["sdk:track", "fate:rejected", "!has:wire"] {
-            let debug = try Self.export([path, "--filter", debugTerm])
+            let debug = try await Self.export([path, "--filter", debugTerm])
             #expect(debug.status != 0, "\(debugTerm)")
             #expect(debug.stdout.isEmpty, "\(debugTerm)")
             #expect(debug.stderr.contains("SDK debug logs"), "\(debugTerm): \(debug.stderr)")
         }
-        let missing = try Self.export(["/nonexistent/store.sqlite"])
+        let missing = try await Self.export(["/nonexistent/store.sqlite"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("no store at"))
     }

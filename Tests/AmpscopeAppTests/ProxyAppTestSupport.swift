@@ -107,5 +107,11 @@ func runProgram(_ path: String, _ args: [String], timeout: Double, environment: 
     return (r.status, r.stdout, r.stderr)
 }
 
+/// `runProgram` on a thread of its own (never blocks the cooperative pool).
+func runProgramOffPool(_ path: String, _ args: [String], timeout: Double, environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let r = try await onThread { try Programs.run(path, args, environment: environment, timeout: timeout) }
+    return (r.status, r.stdout, r.stderr)
+}
+
 /// Runs blocking work on its own thread (never on the cooperative pool).
 func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T { try await onThread(body) }

@@ -33,7 +33,7 @@ import Testing
             Issue.record(Comment(rawValue: Self.howTo))
             return
         }
-        let check = try runProgram(python, ["-c", "import amplitude.constants as c; print(c.SDK_VERSION)"], timeout: 60)
+        let check = try await runProgramOffPool(python, ["-c", "import amplitude.constants as c; print(c.SDK_VERSION)"], timeout: 60)
         guard check.status == 0 else {
             Issue.record(Comment(rawValue: "\(python) cannot import amplitude (\(check.stderr.suffix(300))); " + Self.howTo))
             return

@@ -37,10 +37,10 @@ struct ReplayTests {
         return out
     }
 
-    static func gzip(_ bytes: [UInt8], in dir: URL, name: String) throws -> String {
+    static func gzip(_ bytes: [UInt8], in dir: URL, name: String) async throws -> String {
         let plain = dir.appendingPathComponent(name)
         try Data(bytes).write(to: plain)
-        let r = try runProgram("/usr/bin/gzip", ["-f", "-k", plain.path], timeout: 30)
+        let r = try await runProgramOffPool("/usr/bin/gzip", ["-f", "-k", plain.path], timeout: 30)
         #expect(r.status == 0)
         try FileManager.default.removeItem(at: plain)
         return plain.path + ".gz"
@@ -132,14 +132,14 @@ struct ReplayTests {
             #expect(r.collected.ended == [name])
         }
         // gzip of a capture file, a HAR, a TypeScript log.
-        let gzCap = try Self.gzip(Self.captureFile(basic), in: dir, name: "cap2.jsonl")
+        let gzCap = try await Self.gzip(Self.captureFile(basic), in: dir, name: "cap2.jsonl")
         r = try await run(gzCap)
         #expect(r.rows.map(\.event.eventType) == ["Button Clicked"])
         #expect(r.rows.first?.sourceName == "cap2.jsonl.gz")
-        let gzHar = try Self.gzip(HAR.write(basic, tool: "test", version: "1", redactKeys: false), in: dir, name: "h.har")
+        let gzHar = try await Self.gzip(HAR.write(basic, tool: "test", version: "1", redactKeys: false), in: dir, name: "h.har")
         r = try await run(gzHar)
         #expect(r.rows.map(\.event.eventType) == ["Button Clicked"])
-        let gzLog = try Self.gzip([UInt8](try Data(contentsOf: URL(fileURLWithPath: tsLog))), in: dir, name: "app.console.log")
+        let gzLog = try await Self.gzip([UInt8](try Data(contentsOf: URL(fileURLWithPath: tsLog))), in: dir, name: "app.console.log")
         r = try await run(gzLog)
         #expect(r.collected.debug.first?.format == .tsLog)
         #expect(r.collected.debug.reduce(0) { $0 + $1.lines } == 86)

@@ -36,6 +36,12 @@ enum TestSupport {
         return Result(status: r.status, stdout: r.stdout, stderr: r.stderr, stdoutBytes: r.stdoutBytes)
     }
 
+    /// `run` on a thread of its own, so the cooperative pool (two threads here) is never held
+    /// while the program runs.
+    static func runOffPool(_ args: [String], environment: [String: String] = [:], stdin: [UInt8]? = nil) async throws -> Result {
+        try await onThread { try run(args, environment: environment, stdin: stdin) }
+    }
+
     static func tempDir() -> URL { TempDir.make("ampscope-app") }
 
     static func fixtureFiles(_ sdk: String, sourceLocation: SourceLocation = #_sourceLocation) -> [String] {
