@@ -100,7 +100,9 @@ public struct DecodedRequest: Sendable {
     public var recordKind: RecordKind
     /// True when the record field held a single object rather than an array (identify/usermap).
     public var recordsIsSingleObject: Bool
-    /// `options.min_id_length` when the request carries a valid one.
+    /// `options.min_id_length` when the request carries a valid one: a positive integer.
+    /// Anything else (0, negative, not an integer) is no override and the default applies
+    /// (`invalid-options` says so; Docs/rules.md).
     public var minIdLength: Int?
     /// Tape index of `options`, when present and an object.
     public var optionsNode: Int?
@@ -151,6 +153,22 @@ public struct DecodedRequest: Sendable {
     /// Adds a decode problem.
     public mutating func problem(_ rule: String, _ message: String, severity: Severity = .error, path: String = "", event: Int? = nil) {
         problems.append(Finding(rule: rule, severity: severity, path: path, event: event, message: message))
+    }
+
+    /// Reads an `options` object: records its node and a valid `min_id_length`.
+    mutating func readOptions(_ doc: JSONDocument, _ o: Int) {
+        optionsNode = o
+        if let m = doc.member(o, "min_id_length"), let v = doc.int64(m), v >= 1, v <= Int64(Int32.max) {
+            minIdLength = Int(v)
+        }
+    }
+
+    /// The source text of an `options.min_id_length` that is present but no valid override
+    /// (`0`, `-1`, `"3"`), so messages can say why the default applies.
+    public var ignoredMinIdLength: String? {
+        guard minIdLength == nil, let doc = document, let o = optionsNode,
+              let m = doc.member(o, "min_id_length"), doc.kind(m) != .null else { return nil }
+        return doc.rawText(m)
     }
 
     /// The value of a form field, first occurrence.

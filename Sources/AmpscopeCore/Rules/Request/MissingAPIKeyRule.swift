@@ -17,7 +17,9 @@ public struct MissingAPIKeyRule: RequestRule {
             out.add(info, r.apiKeyPointer, "the request has no '\(field)'\(hint)")
             return
         }
-        if doc.kind(k) != .string {
+        if doc.kind(k) == .null {
+            out.add(info, r.apiKeyPointer, "'\(field)' is null, which Amplitude reads as no key")
+        } else if doc.kind(k) != .string {
             out.add(info, r.apiKeyPointer, "'\(field)' must be a string, but it is \(doc.kind(k))")
         } else if doc.string(k).trimmingASCIISpaces.isEmpty {
             out.add(info, r.apiKeyPointer, "'\(field)' is empty")

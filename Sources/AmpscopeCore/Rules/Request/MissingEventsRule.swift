@@ -31,6 +31,8 @@ public struct MissingEventsRule: RequestRule {
             }
         case .object where r.recordsIsSingleObject:
             break  // /identify and /usermap accept one object
+        case .null:
+            out.add(info, r.recordsPointer, "'\(field)' is null, which Amplitude reads as no '\(field)'")
         default:
             out.add(info, r.recordsPointer, "'\(field)' must be an array of objects, but it is \(doc.kind(node))")
         }
