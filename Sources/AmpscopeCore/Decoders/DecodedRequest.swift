@@ -56,6 +56,40 @@ public enum Endpoint: String, Sendable, Codable, CaseIterable {
         }
         return (.unknown, "")
     }
+
+    /// Why `path` is not the exact spelling Amplitude documents for the endpoint it was routed
+    /// to (nil when it is). ampscope routes a trailing slash, an empty segment (`//2/httpapi`)
+    /// and another letter case, but Amplitude documents only the exact paths, so the user is
+    /// told how to fix the client's URL. A prefix before the path (`/eu/2/httpapi`) is
+    /// ampscope's own routing and not judged, unless it ends in an empty segment.
+    public static func variantProblem(path: String, endpoint: Endpoint, prefix: String) -> String? {
+        let shown = "'" + Sanitize.inline(path, limit: 80) + "'"
+        if endpoint == .legacy {
+            // Only `/` itself or a configured legacy path; `//` routes here as well.
+            guard path.count > 1, path.allSatisfy({ $0 == "/" }) else { return nil }
+            return "\(shown) has an empty path segment ('//'): the client's URL ends with a '/' that its own path adds again; remove the trailing slash from the configured URL (amplitude-js apiEndpoint)"
+        }
+        guard endpoint != .unknown else { return nil }
+        var reasons: [String] = []
+        var fixes: [String] = []
+        if path.contains("//") {
+            reasons.append("an empty path segment ('//')")
+            fixes.append("remove the trailing slash from the base URL (serverUrl) the client appends \(endpoint.rawValue) to")
+        }
+        var p = Substring(path)
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        if p.count < path.count {
+            reasons.append("a trailing slash")
+            fixes.append("remove the trailing slash from serverUrl")
+        }
+        let tail = p.dropFirst(min(prefix.count, p.count))
+        if tail != Substring(endpoint.rawValue) {
+            reasons.append("'\(Sanitize.inline(String(tail), limit: 40))' in another letter case")
+            fixes.append("write the path as \(endpoint.rawValue) (URL paths are case-sensitive)")
+        }
+        guard !reasons.isEmpty else { return nil }
+        return "\(shown) has \(reasons.joined(separator: " and ")), where Amplitude documents exactly \(endpoint.rawValue); whether Amplitude routes this spelling is unconfirmed, so events may be lost in production although ampscope decoded it as \(endpoint.rawValue): \(fixes.joined(separator: "; "))"
+    }
 }
 
 /// What kind of record an entry of the request's list is.

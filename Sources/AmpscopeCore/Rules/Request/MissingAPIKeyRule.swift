@@ -9,6 +9,8 @@ public struct MissingAPIKeyRule: RequestRule {
         guard let doc = r.document, doc.kind(doc.root) == .object, r.endpoint != .unknown else { return }
         let field = String(r.apiKeyPointer.dropFirst())
         guard let k = doc.member(doc.root, named: field) else {
+            // An HTTP API V1 form at `/`: wrong-endpoint says what was meant.
+            if r.endpoint == .legacy, LegacyUploadDecoder.misroutedForm(r.formFields) == .httpAPIV1 { return }
             var hint = ""
             for alt in ["apiKey", "api-key", "apikey", "API_KEY", "key"] where doc.member(doc.root, named: alt) != nil {
                 hint = "; found '\(alt)', but Amplitude reads only '\(field)'"

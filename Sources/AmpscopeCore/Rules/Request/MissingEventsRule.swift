@@ -9,6 +9,8 @@ public struct MissingEventsRule: RequestRule {
         guard let doc = r.document, doc.kind(doc.root) == .object, r.endpoint != .unknown else { return }
         let field = String(r.recordsPointer.dropFirst())
         guard let node = doc.member(doc.root, named: field) else {
+            // An HTTP API V1 form at `/`: wrong-endpoint says what was meant.
+            if r.endpoint == .legacy, LegacyUploadDecoder.misroutedForm(r.formFields) == .httpAPIV1 { return }
             var hint = ""
             for (k, _) in doc.members(doc.root) {
                 let name = doc.string(k)
