@@ -62,6 +62,9 @@ struct ProxyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print nothing per request (the banner and problems still go to stderr).")
     var quiet = false
 
+    @Flag(name: .customLong("show-preflights"), help: "Also print a line per CORS preflight (OPTIONS) answered; preflights are not captured.")
+    var showPreflights = false
+
     @Option(name: .long, help: "Colour for text output: auto, always or never (NO_COLOR is honoured).")
     var color: String = "auto"
 
@@ -105,6 +108,15 @@ struct ProxyCommand: AsyncParsableCommand {
         config.limits.idleTimeout = idleTimeout
         config.eventLoopThreads = threads
         config.onProblem = { message in err.line("ampscope: " + Sanitize.inline(message, limit: 400)) }
+        let out = ProxyLineOutput(fd: 1)
+        if showPreflights && !quiet {
+            let asJSON = json
+            let useColor = !json && ProxyColor.use(color, fd: 1)
+            config.onPreflight = { seen in
+                out.write(asJSON ? PreflightLine.json(seen) : PreflightLine.text(seen, color: useColor))
+                out.flush()
+            }
+        }
 
         let server = ProxyServer(configuration: config, store: captureStore, ingest: shared)
         let bound: ProxyServer.BoundAddress
@@ -118,7 +130,6 @@ struct ProxyCommand: AsyncParsableCommand {
         banner(err, bound: bound, config: config, storePath: storePath)
 
         let useColor = !json && ProxyColor.use(color, fd: 1)
-        let out = ProxyLineOutput(fd: 1)
         let printer = HeadlessPrinter(store: captureStore, format: json ? .json : .text, redact: !noRedact, color: useColor, out: out)
         let printing: Task<Void, Never>? = quiet ? nil : Task { await printer.run() }
 

@@ -262,6 +262,11 @@ final class ProxyEngine: Sendable {
         if request.header("Access-Control-Request-Private-Network")?.asciiLowercased == "true" {
             headers.append(HTTPHeader("Access-Control-Allow-Private-Network", "true"))
         }
+        if let seen = configuration.onPreflight {
+            seen(PreflightSeen(receivedAt: request.receivedAt, client: request.client, target: request.uri,
+                               origin: request.header("Origin"), requestMethod: request.header("Access-Control-Request-Method"),
+                               requestHeaders: request.header("Access-Control-Request-Headers"), status: 204))
+        }
         return ProxyResponse(status: 204, headers: headers, body: [])
     }
 

@@ -144,6 +144,8 @@ public struct DecodedRequest: Sendable {
     public var formFields: [(name: String, value: String)]
     /// Problems found while decoding (become findings).
     public var problems: [Finding]
+    /// Set when an export masked this capture's API key: rules judge the mask by it.
+    public var redaction: RedactionNote?
     /// HTTP method and headers of the capture (for the method and content-type rules).
     public var method: String = "POST"
     public var headers: [HTTPHeader] = []

@@ -61,6 +61,7 @@ public struct DecoderRegistry: Sendable {
         var r = decodeBody(capture, options: options)
         r.method = capture.method
         r.headers = capture.headers
+        r.redaction = capture.redaction
         return r
     }
 
