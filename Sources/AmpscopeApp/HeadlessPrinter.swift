@@ -1,5 +1,6 @@
 import Synchronization
 import AmpscopeCore
+import AmpscopeProxy
 import AmpscopeStore
 import Foundation
 
@@ -142,10 +143,10 @@ enum ProxyJSONLine {
     static func write(_ p: Processed, id: Int64, redact: Bool) -> [UInt8] {
         let c = p.capture
         let r = p.request
-        let key = redact ? r.apiKey.flatMap { $0.isEmpty ? nil : $0 } : nil
-        func masked(_ bytes: [UInt8]) -> [UInt8] {
-            guard let key else { return bytes }
-            return replaceAll(bytes, Array(key.utf8), Array(Redactor.mask(key).utf8))
+        let keys = redact ? Redactor.secrets(p) : []
+        func masked(_ bytes: [UInt8]) -> [UInt8] { Redactor.maskAll(bytes, keys) }
+        func maskedText(_ s: String) -> String {
+            keys.reduce(s) { $0.replacingOccurrences(of: $1, with: Redactor.mask($1)) }
         }
         var w = JSONWriter()
         w.beginObject()
@@ -159,6 +160,8 @@ enum ProxyJSONLine {
         w.field("api_key", r.apiKey.map { redact ? Redactor.mask($0) : $0 })
         w.field("status", p.effectiveStatus)
         w.field("event_count", r.records.count)
+        // amplitude-js uploads: what the checksum check found, also when it passed.
+        if let verdict = LegacyChecksum.verdict(r) { w.field("checksum", verdict.word) }
         w.key("events")
         w.beginArray()
         if let doc = r.document {
@@ -179,7 +182,7 @@ enum ProxyJSONLine {
             w.field("severity", f.severity.rawValue)
             w.field("path", f.path)
             w.field("event", f.event)
-            w.field("message", key.map { f.message.replacingOccurrences(of: $0, with: Redactor.mask($0)) } ?? f.message)
+            w.field("message", maskedText(f.message))
             w.endObject()
         }
         w.endArray()
@@ -225,23 +228,6 @@ enum ProxyJSONLine {
         guard json.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return json }
         return json.filter { $0 != 0x0A && $0 != 0x0D }
     }
-
-    static func replaceAll(_ hay: [UInt8], _ needle: [UInt8], _ with: [UInt8]) -> [UInt8] {
-        guard !needle.isEmpty, hay.count >= needle.count else { return hay }
-        var out: [UInt8] = []
-        out.reserveCapacity(hay.count)
-        var i = 0
-        while i < hay.count {
-            if hay[i] == needle[0], i + needle.count <= hay.count, hay[i..<i + needle.count].elementsEqual(needle) {
-                out.append(contentsOf: with)
-                i += needle.count
-            } else {
-                out.append(hay[i])
-                i += 1
-            }
-        }
-        return out
-    }
 }
 
 extension Array where Element == UInt8 {
@@ -253,6 +239,41 @@ extension Array where Element == UInt8 {
         while lo < hi && ws(self[lo]) { lo += 1 }
         while hi > lo && ws(self[hi - 1]) { hi -= 1 }
         return self[lo..<hi]
+    }
+}
+
+/// `ampscope proxy --show-preflights`: one line per CORS preflight, in the format of the
+/// request lines (text) or as an NDJSON object with `"preflight": true` (`--json`).
+enum PreflightLine {
+    static func text(_ s: PreflightSeen, color: Bool) -> String {
+        let (dim, reset) = color ? ("\u{1B}[2m", "\u{1B}[0m") : ("", "")
+        let client: String = Sanitize.inline(s.client ?? "proxy", limit: 48)
+        var line: String = HeadlessPrinter.localClock(s.receivedAt)
+        line += " \(dim)\(client)\(reset)"
+        line += " OPTIONS " + Sanitize.inline(s.target, limit: 70)
+        line += "  preflight → \(s.status)"
+        var asked: [String] = []
+        if let o = s.origin { asked.append("origin " + Sanitize.inline(o, limit: 60)) }
+        if let m = s.requestMethod { asked.append("for " + Sanitize.inline(m, limit: 10)) }
+        if let h = s.requestHeaders { asked.append("headers " + Sanitize.inline(h, limit: 120)) }
+        if !asked.isEmpty { line += "  \(dim)(\(asked.joined(separator: ", ")))\(reset)" }
+        return line + "\n"
+    }
+
+    static func json(_ s: PreflightSeen) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("preflight", true)
+        w.field("time", Timestamp.iso8601(ms: s.receivedAt))
+        w.field("client", s.client)
+        w.field("method", "OPTIONS")
+        w.field("target", s.target)
+        w.field("origin", s.origin)
+        w.field("request_method", s.requestMethod)
+        w.field("request_headers", s.requestHeaders)
+        w.field("status", s.status)
+        w.endObject()
+        return w.text + "\n"
     }
 }
 

@@ -63,6 +63,9 @@ struct ProxyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print nothing per request (the banner and problems still go to stderr).")
     var quiet = false
 
+    @Flag(name: .customLong("show-preflights"), help: "Also print a line per CORS preflight (OPTIONS) answered; preflights are not captured.")
+    var showPreflights = false
+
     @Option(name: .long, help: "Colour for text output: auto, always or never (NO_COLOR is honoured).")
     var color: String = "auto"
 
@@ -106,6 +109,15 @@ struct ProxyCommand: AsyncParsableCommand {
         config.limits.idleTimeout = idleTimeout
         config.eventLoopThreads = threads
         config.onProblem = { message in err.line("ampscope: " + Sanitize.inline(message, limit: 400)) }
+        let out = ProxyLineOutput(fd: 1)
+        if showPreflights && !quiet {
+            let asJSON = json
+            let useColor = !json && ProxyColor.use(color, fd: 1)
+            config.onPreflight = { seen in
+                out.write(asJSON ? PreflightLine.json(seen) : PreflightLine.text(seen, color: useColor))
+                out.flush()
+            }
+        }
 
         let server = ProxyServer(configuration: config, store: captureStore, ingest: shared)
         let bound: ProxyServer.BoundAddress
@@ -119,7 +131,6 @@ struct ProxyCommand: AsyncParsableCommand {
         banner(err, bound: bound, config: config, storePath: storePath)
 
         let useColor = !json && ProxyColor.use(color, fd: 1)
-        let out = ProxyLineOutput(fd: 1)
         let printer = HeadlessPrinter(store: captureStore, format: json ? .json : .text, redact: !noRedact, color: useColor, out: out)
         let printing: Task<Void, Never>? = quiet ? nil : Task { await printer.run() }
 

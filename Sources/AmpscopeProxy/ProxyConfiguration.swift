@@ -28,6 +28,8 @@ public struct ProxyConfiguration: Sendable {
     public var onSDKLog: (@Sendable (SDKLogPost) -> Void)?
     /// Receives operational problems (a capture that could not be stored, an upstream failure).
     public var onProblem: (@Sendable (String) -> Void)?
+    /// Told of every CORS preflight (`OPTIONS`) the proxy answered; preflights are not captures.
+    public var onPreflight: (@Sendable (PreflightSeen) -> Void)?
 
     public init(host: String = "127.0.0.1", port: Int = 8787, mode: Mode = .sink, upstreamTimeout: Double = 10,
                 injections: [FaultInjection] = [], injectionSeed: UInt64? = nil, limits: ProxyLimits = ProxyLimits(),
@@ -178,5 +180,32 @@ public struct SDKLogPost: Sendable {
         self.receivedAt = receivedAt
         self.client = client
         self.request = request
+    }
+}
+
+/// A CORS preflight the proxy answered: what the browser asked before sending a request.
+public struct PreflightSeen: Sendable, Equatable {
+    public var receivedAt: Int64
+    public var client: String?
+    /// Path and query the preflight was for.
+    public var target: String
+    public var origin: String?
+    /// `Access-Control-Request-Method`.
+    public var requestMethod: String?
+    /// `Access-Control-Request-Headers`: the non-simple headers that made the browser ask
+    /// (amplitude-js 8.7+ sends `cross-origin-resource-policy`).
+    public var requestHeaders: String?
+    /// The status answered (204).
+    public var status: Int
+
+    public init(receivedAt: Int64, client: String?, target: String, origin: String?, requestMethod: String?,
+                requestHeaders: String?, status: Int) {
+        self.receivedAt = receivedAt
+        self.client = client
+        self.target = target
+        self.origin = origin
+        self.requestMethod = requestMethod
+        self.requestHeaders = requestHeaders
+        self.status = status
     }
 }

@@ -85,11 +85,15 @@ final class ProxyEngine: Sendable {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
+    /// The proxy's own error answers (refusals, fallbacks, its endpoints) go to any client:
+    /// `code` and `error` for Amplitude's SDKs, `message` for other tracking clients
+    /// (analytics-python reads `code` and `message`; Docs/answers.md).
     static func errorBody(_ status: Int, _ message: String) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.field("code", status)
         w.field("error", message)
+        w.field("message", message)
         w.endObject()
         return w.bytes
     }
@@ -261,6 +265,11 @@ final class ProxyEngine: Sendable {
         }
         if request.header("Access-Control-Request-Private-Network")?.asciiLowercased == "true" {
             headers.append(HTTPHeader("Access-Control-Allow-Private-Network", "true"))
+        }
+        if let seen = configuration.onPreflight {
+            seen(PreflightSeen(receivedAt: request.receivedAt, client: request.client, target: request.uri,
+                               origin: request.header("Origin"), requestMethod: request.header("Access-Control-Request-Method"),
+                               requestHeaders: request.header("Access-Control-Request-Headers"), status: 204))
         }
         return ProxyResponse(status: 204, headers: headers, body: [])
     }

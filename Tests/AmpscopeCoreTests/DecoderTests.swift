@@ -342,7 +342,7 @@ struct UnknownEndpointTests {
         #expect(p.request.endpoint == .unknown)
         #expect(p.request.records.count == 2)
         #expect(p.answer.status == 404)
-        #expect(p.answer.bodyText == #"{"code":404,"error":"Invalid request path"}"#)
+        #expect(p.answer.bodyText == #"{"code":404,"error":"Invalid request path","message":"Invalid request path"}"#)
     }
 
     @Test("an unknown path with a non-JSON body, and a hostile path")

@@ -68,6 +68,12 @@ enum RuleCases {
         good(RuleID.unknownEndpoint, "/2/httpapi", one()),
         bad(RuleID.wrongEndpoint, "JSON posted to /", E.events(ev(), path: "/"), "", nil, .warning),
         good(RuleID.wrongEndpoint, "a legacy form posted to /", E.legacy(events: "[" + E.legacyEvent() + "]")),
+        bad(RuleID.wrongEndpoint, "an HTTP API V1 form (api_key, event) posted to /",
+            E.form([("api_key", E.apiKey), ("event", #"{"user_id":"user-12345","event_type":"Signed Up"}"#)], path: "/"), "/client", nil, .error),
+        bad(RuleID.pathVariant, "a trailing slash on /2/httpapi/", E.events(ev(), path: "/2/httpapi/"), "", nil, .warning),
+        bad(RuleID.pathVariant, "//batch from a base URL ending in /", E.events(ev(), path: "//batch"), "", nil, .warning),
+        good(RuleID.pathVariant, "/2/httpapi as documented", one()),
+        good(RuleID.pathVariant, "a routing prefix /eu/2/httpapi", E.events(ev(), path: "/eu/2/httpapi")),
     ]
 
     // MARK: Request rules

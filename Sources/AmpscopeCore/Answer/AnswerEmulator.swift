@@ -74,7 +74,10 @@ public struct AnswerEmulator: Sendable {
             }
         }
         if r.endpoint == .httpV2 || r.endpoint == .batch || r.endpoint == .unknown {
-            if notFound { return json(404, error: "Invalid request path") }
+            // Not an Amplitude path, so not necessarily an Amplitude client: besides the `code`
+            // and `error` Amplitude's SDKs read, `message` for clients of other tracking APIs
+            // (analytics-python reads `code` and `message` of any error answer).
+            if notFound { return json(404, error: "Invalid request path") { $0.field("message", "Invalid request path") } }
             if methodBad { return json(405, error: "Method not allowed") }
             if tooLarge { return json(413, error: "Payload too large") }
             if let invalid {

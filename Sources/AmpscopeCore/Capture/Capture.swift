@@ -24,6 +24,8 @@ public struct Capture: Sendable, Equatable {
     /// An answer recorded with the request: the upstream's in forward mode, an injected fault,
     /// or the response stored in a replayed file.
     public var recordedResponse: RecordedResponse?
+    /// Set on a capture read from an export that masked its API key (`RedactionNote`).
+    public var redaction: RedactionNote?
 
     public init(id: Int64 = 0, receivedAt: Int64, source: CaptureSource, method: String = "POST",
                 path: String, query: String = "", httpVersion: String = "HTTP/1.1",

@@ -56,6 +56,40 @@ public enum Endpoint: String, Sendable, Codable, CaseIterable {
         }
         return (.unknown, "")
     }
+
+    /// Why `path` is not the exact spelling Amplitude documents for the endpoint it was routed
+    /// to (nil when it is). ampscope routes a trailing slash, an empty segment (`//2/httpapi`)
+    /// and another letter case, but Amplitude documents only the exact paths, so the user is
+    /// told how to fix the client's URL. A prefix before the path (`/eu/2/httpapi`) is
+    /// ampscope's own routing and not judged, unless it ends in an empty segment.
+    public static func variantProblem(path: String, endpoint: Endpoint, prefix: String) -> String? {
+        let shown = "'" + Sanitize.inline(path, limit: 80) + "'"
+        if endpoint == .legacy {
+            // Only `/` itself or a configured legacy path; `//` routes here as well.
+            guard path.count > 1, path.allSatisfy({ $0 == "/" }) else { return nil }
+            return "\(shown) has an empty path segment ('//'): the client's URL ends with a '/' that its own path adds again; remove the trailing slash from the configured URL (amplitude-js apiEndpoint)"
+        }
+        guard endpoint != .unknown else { return nil }
+        var reasons: [String] = []
+        var fixes: [String] = []
+        if path.contains("//") {
+            reasons.append("an empty path segment ('//')")
+            fixes.append("remove the trailing slash from the base URL (serverUrl) the client appends \(endpoint.rawValue) to")
+        }
+        var p = Substring(path)
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        if p.count < path.count {
+            reasons.append("a trailing slash")
+            fixes.append("remove the trailing slash from serverUrl")
+        }
+        let tail = p.dropFirst(min(prefix.count, p.count))
+        if tail != Substring(endpoint.rawValue) {
+            reasons.append("'\(Sanitize.inline(String(tail), limit: 40))' in another letter case")
+            fixes.append("write the path as \(endpoint.rawValue) (URL paths are case-sensitive)")
+        }
+        guard !reasons.isEmpty else { return nil }
+        return "\(shown) has \(reasons.joined(separator: " and ")), where Amplitude documents exactly \(endpoint.rawValue); whether Amplitude routes this spelling is unconfirmed, so events may be lost in production although ampscope decoded it as \(endpoint.rawValue): \(fixes.joined(separator: "; "))"
+    }
 }
 
 /// What kind of record an entry of the request's list is.
@@ -100,7 +134,9 @@ public struct DecodedRequest: Sendable {
     public var recordKind: RecordKind
     /// True when the record field held a single object rather than an array (identify/usermap).
     public var recordsIsSingleObject: Bool
-    /// `options.min_id_length` when the request carries a valid one.
+    /// `options.min_id_length` when the request carries a valid one: a positive integer.
+    /// Anything else (0, negative, not an integer) is no override and the default applies
+    /// (`invalid-options` says so; Docs/rules.md).
     public var minIdLength: Int?
     /// Tape index of `options`, when present and an object.
     public var optionsNode: Int?
@@ -108,6 +144,8 @@ public struct DecodedRequest: Sendable {
     public var formFields: [(name: String, value: String)]
     /// Problems found while decoding (become findings).
     public var problems: [Finding]
+    /// Set when an export masked this capture's API key: rules judge the mask by it.
+    public var redaction: RedactionNote?
     /// HTTP method and headers of the capture (for the method and content-type rules).
     public var method: String = "POST"
     public var headers: [HTTPHeader] = []
@@ -151,6 +189,22 @@ public struct DecodedRequest: Sendable {
     /// Adds a decode problem.
     public mutating func problem(_ rule: String, _ message: String, severity: Severity = .error, path: String = "", event: Int? = nil) {
         problems.append(Finding(rule: rule, severity: severity, path: path, event: event, message: message))
+    }
+
+    /// Reads an `options` object: records its node and a valid `min_id_length`.
+    mutating func readOptions(_ doc: JSONDocument, _ o: Int) {
+        optionsNode = o
+        if let m = doc.member(o, "min_id_length"), let v = doc.int64(m), v >= 1, v <= Int64(Int32.max) {
+            minIdLength = Int(v)
+        }
+    }
+
+    /// The source text of an `options.min_id_length` that is present but no valid override
+    /// (`0`, `-1`, `"3"`), so messages can say why the default applies.
+    public var ignoredMinIdLength: String? {
+        guard minIdLength == nil, let doc = document, let o = optionsNode,
+              let m = doc.member(o, "min_id_length"), doc.kind(m) != .null else { return nil }
+        return doc.rawText(m)
     }
 
     /// The value of a form field, first occurrence.

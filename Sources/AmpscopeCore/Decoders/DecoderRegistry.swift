@@ -61,12 +61,15 @@ public struct DecoderRegistry: Sendable {
         var r = decodeBody(capture, options: options)
         r.method = capture.method
         r.headers = capture.headers
+        r.redaction = capture.redaction
         return r
     }
 
     private func decodeBody(_ capture: Capture, options: DecodeOptions) -> DecodedRequest {
         var (endpoint, prefix) = Endpoint.route(path: capture.path, legacyPaths: options.legacyPaths)
         if let forced = options.endpointOverride { (endpoint, prefix) = (forced, "") }
+        let variant = options.endpointOverride == nil
+            ? Endpoint.variantProblem(path: capture.path, endpoint: endpoint, prefix: prefix) : nil
 
         // Undo Content-Encoding first: every format sees plain bytes.
         let encoding = capture.header("Content-Encoding")?.asciiLowercased.trimmingASCIISpaces ?? ""
@@ -109,17 +112,51 @@ public struct DecoderRegistry: Sendable {
             endpoint = .httpV2
             misrouted = true
         }
+        // Another API's form posted to `/`: a client configured with the bare host.
+        var misroutedForm: LegacyUploadDecoder.MisroutedForm?
+        if endpoint == .legacy && options.endpointOverride == nil && !misrouted
+            && !Self.contains(body, "client=") && !Self.contains(Array(capture.query.utf8), "client=") {
+            let fields = FormEncoding.parse(Array(capture.query.utf8)).fields + FormEncoding.parse(body).fields
+            misroutedForm = LegacyUploadDecoder.misroutedForm(fields)
+            if case .decodable(let intended) = misroutedForm { endpoint = intended }
+        }
         let input = DecoderInput(capture: capture, endpoint: endpoint, pathPrefix: prefix, body: body)
         var decoded = decoder(for: endpoint).decode(input)
+        let path = Sanitize.inline(capture.path)
         if misrouted {
             decoded.problem(RuleID.wrongEndpoint,
-                            "JSON events were posted to '\(Sanitize.inline(capture.path))', which is amplitude-js's legacy form endpoint; point the SDK's server URL at /2/httpapi (decoded here as HTTP V2)",
+                            "JSON events were posted to '\(path)', which is amplitude-js's legacy form endpoint; point the SDK's server URL at /2/httpapi (decoded here as HTTP V2)",
                             severity: .warning)
         }
+        switch misroutedForm {
+        case .decodable(let intended):
+            decoded.problem(RuleID.wrongEndpoint,
+                            "form fields api_key and \(decoded.recordsPointer.dropFirst()) were posted to '\(path)', amplitude-js's upload path, which reads only client and e; add \(intended.rawValue) to the client's URL (decoded here as \(intended.rawValue))",
+                            severity: .warning)
+        case .httpAPIV1:
+            decoded.problem(RuleID.wrongEndpoint,
+                            "form fields api_key and event are the HTTP API V1's (POST /httpapi), but they were posted to '\(path)', amplitude-js's upload path, which reads its key from client and its events from e; Amplitude's '/' finds no client here and answers 'invalid_api_key'. Add /httpapi to the client's URL (or move to /2/httpapi)",
+                            path: "/client")
+        case nil:
+            break
+        }
+        if let variant { decoded.problem(RuleID.pathVariant, variant, severity: .warning) }
         if let encodingProblem {
             decoded.problem(RuleID.bodyEncoding, encodingProblem, severity: .warning)
         }
         return decoded
+    }
+
+    /// True when `needle` occurs in `hay` (a cheap test before parsing a form).
+    static func contains(_ hay: [UInt8], _ needle: StaticString) -> Bool {
+        let n = Array(UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount))
+        guard hay.count >= n.count else { return false }
+        var i = 0
+        while i + n.count <= hay.count {
+            if hay[i] == n[0] && hay[i..<i + n.count].elementsEqual(n) { return true }
+            i += 1
+        }
+        return false
     }
 
     private func failedEncoding(_ capture: Capture, _ endpoint: Endpoint, _ prefix: String, _ message: String, tooLarge: Bool) -> DecodedRequest {

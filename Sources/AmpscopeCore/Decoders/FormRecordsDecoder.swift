@@ -84,12 +84,7 @@ public struct FormRecordsDecoder: WireDecoder {
                 break
             }
         }
-        if let o = doc.member(doc.root, "options"), doc.kind(o) == .object {
-            r.optionsNode = o
-            if let m = doc.member(o, "min_id_length"), let v = doc.int64(m), v >= 0, v <= Int64(Int32.max) {
-                r.minIdLength = Int(v)
-            }
-        }
+        if let o = doc.member(doc.root, "options"), doc.kind(o) == .object { r.readOptions(doc, o) }
     }
 }
 

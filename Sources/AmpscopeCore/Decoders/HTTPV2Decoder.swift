@@ -40,11 +40,6 @@ public struct HTTPV2Decoder: WireDecoder {
             r.recordsNode = e
             r.records = Array(doc.elements(e))
         }
-        if let o = doc.member(root, "options"), doc.kind(o) == .object {
-            r.optionsNode = o
-            if let m = doc.member(o, "min_id_length"), let v = doc.int64(m), v >= 0, v <= Int64(Int32.max) {
-                r.minIdLength = Int(v)
-            }
-        }
+        if let o = doc.member(root, "options"), doc.kind(o) == .object { r.readOptions(doc, o) }
     }
 }

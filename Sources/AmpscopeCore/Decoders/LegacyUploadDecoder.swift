@@ -34,6 +34,27 @@ public struct LegacyUploadDecoder: WireDecoder {
         return r
     }
 
+    /// What a form posted to `/` without amplitude-js's `client` field was meant for, judged by
+    /// its field names: another Amplitude API whose client has only the host as its URL.
+    public enum MisroutedForm: Equatable, Sendable {
+        /// `api_key` + `identification` (or `mapping`): an API ampscope decodes.
+        case decodable(Endpoint)
+        /// `api_key` + `event`: the HTTP API V1 (`POST /httpapi`).
+        case httpAPIV1
+    }
+
+    /// Recognises the form of another API posted to `/` (nil when it has `client`, or is not one).
+    public static func misroutedForm(_ fields: [(name: String, value: String)]) -> MisroutedForm? {
+        func has(_ n: String) -> Bool { fields.contains { $0.name == n } }
+        guard !has("client"), has("api_key") else { return nil }
+        if let ident = fields.first(where: { $0.name == "identification" }) {
+            return .decodable(ident.value.contains("\"group_type\"") ? .groupIdentify : .identify)
+        }
+        if has("mapping") { return .decodable(.usermap) }
+        if has("event") { return .httpAPIV1 }
+        return nil
+    }
+
     /// True when the first non-blank byte is `{` (a JSON object, not a form).
     public static func looksLikeJSONObject(_ body: [UInt8]) -> Bool {
         for b in body {

@@ -87,6 +87,7 @@ public enum CaptureLine {
         if let resp = doc.member(root, "response"), doc.kind(resp) == .object {
             capture.recordedResponse = parseResponse(doc, resp, defaultOrigin: .recorded)
         }
+        if let note = doc.member(root, "redacted") { capture.redaction = RedactionNote.read(doc, note) }
         return .success(capture)
     }
 
@@ -179,7 +180,11 @@ public enum CaptureLine {
         writeBody(body, &w, textKey: "body", base64Key: "body_base64")
         w.field("body_bytes", body.count)
         w.field("events_in_body", p.request.records.count)
-        if let r = c.recordedResponse {
+        if let note = shown.redaction, redactKeys {
+            w.key("redacted")
+            note.write(&w)
+        }
+        if let r = shown.recordedResponse {
             w.key("response")
             w.beginObject()
             w.field("status", r.status)
@@ -198,7 +203,8 @@ public enum CaptureLine {
         w.key("emulated")
         w.beginObject()
         w.field("status", p.answer.status)
-        writeBody(p.answer.body, &w, textKey: "body", base64Key: "body_base64", embedJSON: true)
+        writeBody(redactKeys ? Redactor.redactAnswer(p.answer.body, of: p) : p.answer.body, &w,
+                  textKey: "body", base64Key: "body_base64", embedJSON: true)
         w.endObject()
         w.key("findings")
         w.beginArray()

@@ -99,6 +99,8 @@ public enum HAR {
                 let time = doc.member(entry, "time").flatMap { doc.double($0) }
                 capture.recordedResponse = RecordedResponse(status: Int(st), headers: rh, body: rbody, origin: .recorded, latencyMs: time)
             }
+            // ampscope's own exports say what they masked (a custom field, as HAR 1.2 allows).
+            if let note = doc.member(entry, "_ampscope_redacted") { capture.redaction = RedactionNote.read(doc, note) }
             result.captures.append(capture)
         }
         return result
@@ -166,7 +168,7 @@ public enum HAR {
             } else {
                 status = p.answer.status
                 rheaders = [HTTPHeader("Content-Type", p.answer.contentType)]
-                rbody = p.answer.body
+                rbody = redactKeys ? Redactor.redactAnswer(p.answer.body, of: p) : p.answer.body
             }
             w.key("response")
             w.beginObject()
@@ -192,6 +194,10 @@ public enum HAR {
             w.key("wait"); w.double(latency)
             w.key("receive"); w.double(0)
             w.endObject()
+            if redactKeys, let note = c.redaction {
+                w.key("_ampscope_redacted")
+                note.write(&w)
+            }
             w.key("comment")
             w.string("ampscope: \(p.request.endpoint.displayName), \(p.request.records.count) event(s), emulated \(p.answer.status), \(p.counts.errors) error(s), \(p.counts.warnings) warning(s)")
             w.endObject()

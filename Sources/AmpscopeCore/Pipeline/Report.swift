@@ -210,11 +210,13 @@ public struct JSONReport: ReportFormatter {
         w.field("decoder", p.request.decoder)
         w.field("api_key", p.request.apiKey.map { redactKeys ? Redactor.mask($0) : $0 })
         w.field("events", p.request.records.count)
+        // amplitude-js uploads: what the checksum check found, also when it passed.
+        if let verdict = LegacyChecksum.verdict(p.request) { w.field("checksum", verdict.word) }
         w.key("emulated_answer")
         w.beginObject()
         w.field("status", p.answer.status)
         w.key("body")
-        Report.writeBodyValue(p.answer.body, &w)
+        Report.writeBodyValue(redactKeys ? Redactor.redactAnswer(p.answer.body, of: p) : p.answer.body, &w)
         w.endObject()
         if let r = c.recordedResponse {
             w.key("recorded_answer")
@@ -222,7 +224,7 @@ public struct JSONReport: ReportFormatter {
             w.field("status", r.status)
             w.field("origin", r.origin.rawValue)
             w.key("body")
-            Report.writeBodyValue(r.body, &w)
+            Report.writeBodyValue(redactKeys ? Redactor.redactAnswer(r.body, of: p) : r.body, &w)
             w.endObject()
             if r.origin == .recorded || r.origin == .upstream {
                 let d = CheckSummary.answerMismatch(p)

@@ -116,6 +116,14 @@ public struct RecordFacts: Sendable {
     /// True when the field is present.
     @inlinable public func has(_ f: EventField) -> Bool { presentMask & (1 << UInt64(f.rawValue)) != 0 }
 
+    /// Tape index of a known field's value unless it is absent or JSON `null`. Amplitude's
+    /// JSON reading, like the SDKs' serialisers, makes no difference between the two (a field
+    /// sent as `null` carries nothing), so rules asking "is it there?" use this.
+    public func value(_ f: EventField) -> Int? {
+        guard let i = self[f], doc.kind(i) != .null else { return nil }
+        return i
+    }
+
     /// The field's value if it is a string.
     public func string(_ f: EventField) -> String? {
         guard let i = self[f], doc.kind(i) == .string else { return nil }

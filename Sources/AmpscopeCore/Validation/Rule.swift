@@ -84,6 +84,7 @@ public enum RuleID {
     public static let formEncoding = "form-encoding"
     public static let unknownEndpoint = "unknown-endpoint"
     public static let wrongEndpoint = "wrong-endpoint"
+    public static let pathVariant = "path-variant"
     public static let unreadableInput = "unreadable-input"
     public static let methodNotAllowed = "method-not-allowed"
     public static let missingAPIKey = "missing-api-key"

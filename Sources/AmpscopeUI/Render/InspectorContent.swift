@@ -82,6 +82,7 @@ public enum InspectorContent {
         dec += " · \(r.records.count) record\(r.records.count == 1 ? "" : "s") · decoder \(r.decoder)"
         if let k = r.apiKey { dec += " · key \(config.redact ? Redactor.mask(k) : k)" }
         wrapped(dec, .textDim)
+        if let checksum = LegacyChecksum.verdict(r) { wrapped(checksum.label, checksum.word == "verified" ? .textDim : .text) }
         out.append([])
         out.append([Segment("Headers (\(shown.headers.count))", .sectionTitle)])
         if shown.headers.isEmpty { text("  (none)", .textDim) }

@@ -19,8 +19,11 @@ public struct IDTooShortRule: RecordRule {
         guard let i = e[f], e.doc.kind(i) == .string, e.doc.stringSourceLength(i) < minimum * 12 else { return }
         let n = e.doc.stringScalarCount(i)
         guard n > 0, n < minimum else { return }
-        let source = r.minIdLength != nil ? "options.min_id_length of this request" :
+        var source = r.minIdLength != nil ? "options.min_id_length of this request" :
             (context.settings.defaultMinIdLength == 5 ? "Amplitude's default" : "--min-id-length")
+        if let ignored = r.ignoredMinIdLength {
+            source += "; this request's options.min_id_length \(Sanitize.inline(ignored, limit: 20)) is not a positive integer and overrides nothing"
+        }
         out.add(info, e.path(f), event: e.index,
                 "\(f.wireName) '\(Sanitize.inline(e.doc.string(i), limit: 40))' has \(n) character\(n == 1 ? "" : "s"); the minimum is \(minimum) (\(source)), so Amplitude rejects the request")
     }

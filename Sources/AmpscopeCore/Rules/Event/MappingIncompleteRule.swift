@@ -11,7 +11,7 @@ public struct MappingIncompleteRule: RecordRule {
         }
         let unmap = e[.unmap].map { e.doc.kind($0) == .true } ?? false
         if unmap {
-            if e[.globalUserID] != nil {
+            if e.value(.globalUserID) != nil {
                 out.add(info, e.path(.globalUserID), event: e.index, severity: .warning, "mapping \(e.index) has unmap: true, so its global_user_id is ignored")
             }
         } else if e.string(.globalUserID).map({ $0.isEmpty }) ?? true, e[.globalUserID].map({ e.doc.kind($0) != .number }) ?? true {

@@ -8,11 +8,11 @@ public struct RevenueIncompleteRule: RecordRule {
     public func check(_ e: RecordFacts, _ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {
         guard e.isObject, e.kind == .event || e.kind == .legacyEvent else { return }
         let doc = e.doc
-        let hasTop = e[.price] != nil || e[.revenue] != nil
+        let hasTop = e.value(.price) != nil || e.value(.revenue) != nil
         if e.eventTypeIs("revenue_amount") {
             let props = e[.eventProperties].flatMap { doc.kind($0) == .object ? $0 : nil }
-            let price = props.flatMap { doc.member($0, "$price") }
-            let revenue = props.flatMap { doc.member($0, "$revenue") }
+            let price = props.flatMap { doc.member($0, "$price") }.flatMap { doc.kind($0) == .null ? nil : $0 }
+            let revenue = props.flatMap { doc.member($0, "$revenue") }.flatMap { doc.kind($0) == .null ? nil : $0 }
             if price == nil && revenue == nil && !hasTop {
                 out.add(info, e.path(.eventProperties), event: e.index,
                         "revenue_amount event without $price or $revenue in event_properties: Amplitude records no revenue for it")
@@ -25,12 +25,12 @@ public struct RevenueIncompleteRule: RecordRule {
             }
             return
         }
-        if (e[.productID] != nil || e[.revenueType] != nil || e[.quantity] != nil) && !hasTop {
-            let which = [EventField.productID, .revenueType, .quantity].filter { e[$0] != nil }.map(\.wireName).joined(separator: ", ")
+        if (e.value(.productID) != nil || e.value(.revenueType) != nil || e.value(.quantity) != nil) && !hasTop {
+            let which = [EventField.productID, .revenueType, .quantity].filter { e.value($0) != nil }.map(\.wireName).joined(separator: ", ")
             out.add(info, e.path(.price), event: e.index,
                     "the event has \(which) but no price or revenue: Amplitude counts revenue only with price (and quantity) or revenue")
         }
-        if let q = e[.quantity], e[.price] == nil, e[.revenue] != nil, doc.kind(q) == .number {
+        if let q = e.value(.quantity), e.value(.price) == nil, e.value(.revenue) != nil, doc.kind(q) == .number {
             out.add(info, e.path(.quantity), event: e.index, severity: .info,
                     "quantity is ignored without price; revenue is taken as sent")
         }

@@ -22,7 +22,7 @@ public struct EmptyIdentifyRule: RecordRule {
         }
         if e.kind == .identification {
             // /identify may update device fields (platform, country...) without user_properties.
-            for f in EventField.allCases where e[f] != nil && !Self.bookkeeping.contains(f) { return }
+            for f in EventField.allCases where e.value(f) != nil && !Self.bookkeeping.contains(f) { return }
         }
         out.add(info, e.path(.userProperties), event: e.index, "this identify has no user_properties; it changes nothing")
     }

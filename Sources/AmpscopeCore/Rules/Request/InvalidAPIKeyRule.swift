@@ -8,6 +8,12 @@ public struct InvalidAPIKeyRule: RequestRule {
     public func check(_ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {
         guard let expected = context.settings.expectedAPIKey, let key = r.apiKey,
               !key.isEmpty, key != expected else { return }
+        if let note = r.redaction, note.masks(key) {
+            // A masked key can only be compared by its mask: a different mask is surely another key.
+            guard Redactor.mask(expected) != key else { return }
+            out.add(info, r.apiKeyPointer, "the API key (masked in this export) is not the project's key configured with --api-key; Amplitude answers 'Invalid API key'")
+            return
+        }
         out.add(info, r.apiKeyPointer, "the API key is not the project's key configured with --api-key; Amplitude answers 'Invalid API key'")
     }
 }

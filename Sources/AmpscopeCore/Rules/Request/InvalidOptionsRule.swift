@@ -12,7 +12,8 @@ public struct InvalidOptionsRule: RequestRule {
                 if doc.keyEquals(k, "min_id_length") {
                     if doc.int64(v) == nil || doc.int64(v)! < 1 {
                         let shown = doc.kind(v) == .number ? doc.rawText(v) : doc.kind(v).description
-                        out.add(info, "/options/min_id_length", "min_id_length must be a positive integer, but it is \(Sanitize.inline(shown)); the default (\(context.settings.defaultMinIdLength)) applies")
+                        let d = context.settings.defaultMinIdLength
+                        out.add(info, "/options/min_id_length", "min_id_length must be a positive integer, but it is \(Sanitize.inline(shown)), so it overrides nothing: the default minimum (\(d)) applies and ids shorter than \(d) characters are rejected; to accept shorter ids send a positive value such as 1")
                     }
                 } else {
                     let name = doc.string(k)

@@ -9,6 +9,8 @@ public struct MissingAPIKeyRule: RequestRule {
         guard let doc = r.document, doc.kind(doc.root) == .object, r.endpoint != .unknown else { return }
         let field = String(r.apiKeyPointer.dropFirst())
         guard let k = doc.member(doc.root, named: field) else {
+            // An HTTP API V1 form at `/`: wrong-endpoint says what was meant.
+            if r.endpoint == .legacy, LegacyUploadDecoder.misroutedForm(r.formFields) == .httpAPIV1 { return }
             var hint = ""
             for alt in ["apiKey", "api-key", "apikey", "API_KEY", "key"] where doc.member(doc.root, named: alt) != nil {
                 hint = "; found '\(alt)', but Amplitude reads only '\(field)'"
@@ -17,7 +19,9 @@ public struct MissingAPIKeyRule: RequestRule {
             out.add(info, r.apiKeyPointer, "the request has no '\(field)'\(hint)")
             return
         }
-        if doc.kind(k) != .string {
+        if doc.kind(k) == .null {
+            out.add(info, r.apiKeyPointer, "'\(field)' is null, which Amplitude reads as no key")
+        } else if doc.kind(k) != .string {
             out.add(info, r.apiKeyPointer, "'\(field)' must be a string, but it is \(doc.kind(k))")
         } else if doc.string(k).trimmingASCIISpaces.isEmpty {
             out.add(info, r.apiKeyPointer, "'\(field)' is empty")

@@ -9,6 +9,8 @@ public struct MissingEventsRule: RequestRule {
         guard let doc = r.document, doc.kind(doc.root) == .object, r.endpoint != .unknown else { return }
         let field = String(r.recordsPointer.dropFirst())
         guard let node = doc.member(doc.root, named: field) else {
+            // An HTTP API V1 form at `/`: wrong-endpoint says what was meant.
+            if r.endpoint == .legacy, LegacyUploadDecoder.misroutedForm(r.formFields) == .httpAPIV1 { return }
             var hint = ""
             for (k, _) in doc.members(doc.root) {
                 let name = doc.string(k)
@@ -31,6 +33,8 @@ public struct MissingEventsRule: RequestRule {
             }
         case .object where r.recordsIsSingleObject:
             break  // /identify and /usermap accept one object
+        case .null:
+            out.add(info, r.recordsPointer, "'\(field)' is null, which Amplitude reads as no '\(field)'")
         default:
             out.add(info, r.recordsPointer, "'\(field)' must be an array of objects, but it is \(doc.kind(node))")
         }
