@@ -35,33 +35,16 @@ struct ProfileCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Option(name: .customLong("min-id-length"), help: "Minimum user_id/device_id length when a request has no options.min_id_length.")
-    var minIDLength: Int = 5
-
-    @Option(name: .long, help: "Decode every input as this endpoint (/2/httpapi, /batch, /identify, /groupidentify, /usermap, /).")
-    var endpoint: String?
-
-    @Option(name: .customLong("input-format"), help: "Input format instead of detecting it: captures, har, body.")
-    var inputFormat: String?
-
-    @Option(name: .customLong("api-key"), help: "The project's API key: requests with another key are not ingested.")
-    var apiKey: String?
+    @OptionGroup var input: InputOptions
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     func validate() throws {
-        guard minIDLength >= 1 else { throw ValidationError("--min-id-length must be at least 1") }
         if let at, at < 0 { throw ValidationError("--at must be 0 or more") }
         if [user, device, group].compactMap({ $0 }).count > 1 {
             throw ValidationError("--user, --device and --group select one profile: give only one of them")
         }
         if let g = group, parsedGroup(g) == nil { throw ValidationError("--group takes TYPE:VALUE, e.g. org:acme") }
-        if let e = endpoint, Endpoint(userSpelling: e) == nil {
-            throw ValidationError("unknown endpoint '\(e)': use /2/httpapi, /batch, /identify, /groupidentify, /usermap or /")
-        }
-        if let f = inputFormat, InputFormat(userSpelling: f) == nil {
-            throw ValidationError("unknown input format '\(f)': use captures, har or body")
-        }
     }
 
     /// `TYPE:VALUE`, split at the first colon (values may hold colons).
@@ -73,13 +56,11 @@ struct ProfileCommand: ParsableCommand {
     }
 
     func run() throws {
-        let endpointOverride = endpoint.flatMap(Endpoint.init(userSpelling:))
-        let ingest = Ingest(decodeOptions: DecodeOptions(endpointOverride: endpointOverride))
-        var context = ValidationContext(settings: ValidationSettings(defaultMinIdLength: minIDLength, expectedAPIKey: apiKey))
+        let (ingest, initialContext, reader) = input.makeIngest()
+        var context = initialContext
         var simulator = ProfileSimulator(options: ProfileOptions(stopAfterEvent: at))
         var requests: Int64 = 0
         var problems = 0
-        let reader = InputFiles(format: inputFormat.flatMap(InputFormat.init(userSpelling:)), endpoint: endpointOverride)
         for file in files {
             reader.read(path: file) { event in
                 switch event {

@@ -44,14 +44,20 @@ struct PropertyTable: Sendable {
     var entries: [Entry] = []
     private(set) var count = 0
 
-    func find(_ name: Int32) -> Int? {
+    /// Index of the first entry whose name is not below `name` (binary search).
+    private func lowerBound(_ name: Int32) -> Int {
         var lo = 0
         var hi = entries.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if entries[mid].name < name { lo = mid + 1 } else { hi = mid }
         }
-        return lo < entries.count && entries[lo].name == name ? lo : nil
+        return lo
+    }
+
+    func find(_ name: Int32) -> Int? {
+        let i = lowerBound(name)
+        return i < entries.count && entries[i].name == name ? i : nil
     }
 
     func value(_ name: Int32) -> ProfileValue? { find(name).flatMap { entries[$0].value } }
@@ -65,13 +71,7 @@ struct PropertyTable: Sendable {
             entries[i].lastChange = change
             return
         }
-        var lo = 0
-        var hi = entries.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if entries[mid].name < name { lo = mid + 1 } else { hi = mid }
-        }
-        entries.insert(Entry(name: name, lastChange: change, value: value), at: lo)
+        entries.insert(Entry(name: name, lastChange: change, value: value), at: lowerBound(name))
         if value != nil { count += 1 }
     }
 

@@ -241,7 +241,9 @@ public struct ProfileSimulator: Sendable {
     private mutating func note(_ link: IdentityLink, user: Int32, _ step: inout EventStep) {
         users[Int(user)].links.append(link)
         step.link = link
-        step.noteworthy = true
+        // The rules look at new users on a device (and at literal-null ids, noted separately);
+        // a device moving between known users is routine.
+        if link.kind == .newUserOnDevice { step.noteworthy = true }
     }
 
     /// A known user's event from `did`: the device joins the user; an anonymous user of that

@@ -85,7 +85,7 @@ public enum ProfileReport {
     /// Version of the JSON shape.
     public static let formatVersion = 1
 
-    /// Stable JSON: `{"ampscope_profile":1,"events":…,"applied_events":…,"at":…,"users":[…],"groups":[…],"findings":[…]}`.
+    /// Stable JSON: `{"ampscope_profile":1,"events":…,"applied_events":…,"at":…,"users":[…],"groups":[…],"findings":[{"request":n,"findings":[…]}]}`.
     /// Events are numbered from 1, as on the command line.
     public static func json(_ s: ProfileSnapshot) -> String {
         var w = JSONWriter()
@@ -105,16 +105,13 @@ public enum ProfileReport {
         w.key("findings")
         w.beginArray()
         for (capture, fs) in s.findings {
-            for f in fs {
-                w.beginObject()
-                w.field("request", Int(capture))
-                w.field("rule", f.rule)
-                w.field("severity", f.severity.rawValue)
-                w.field("path", f.path)
-                w.field("event", f.event)
-                w.field("message", f.message)
-                w.endObject()
-            }
+            w.beginObject()
+            w.field("request", Int(capture))
+            w.key("findings")
+            w.beginArray()
+            for f in fs { Report.writeFinding(f, &w) }
+            w.endArray()
+            w.endObject()
         }
         w.endArray()
         w.endObject()
