@@ -459,8 +459,8 @@ public struct ProfileSimulator: Sendable {
         var flags: UInt8 = 0
         if touched.contains(name) { flags |= ChangeRecord.repeatedFlag } else { touched.append(name) }
         var truncated = false
-        // `$unset` ignores its value (the SDKs send "-", `amplitude-wire.md` §2.3).
-        let sent = op == .unset ? ProfileValue.null : ProfileValue(doc, value, truncated: &truncated)
+        // `$unset` ignores its value (the SDKs send "-", `amplitude-wire.md` §2.3); "-" stands for it.
+        let sent = op == .unset ? ProfileValue.string("-") : ProfileValue(doc, value, truncated: &truncated)
         if truncated { flags |= ChangeRecord.truncatedFlag }
         if drop {
             record(&table, target: target, name: name, op: op, result: .noEffect(.throttled), sent: sent, flags: flags, key: key, &step, dropped: true)
