@@ -377,3 +377,35 @@ struct ProfileSimulatorTests {
         #expect(f.first?.path == "/events/0/user_properties/$set/k1000")
     }
 }
+
+@Suite("Profile simulator on demo traffic")
+struct ProfileDemoTrafficTests {
+    @Test("every flavour of demo traffic folds; the change log rebuilds each user's current properties, and the counts agree")
+    func logRebuildsProfiles() throws {
+        var demo = DemoTraffic(seed: 7)
+        let sim = ProfileTest.simulate((0..<1500).map { _ in demo.next() })
+        #expect(sim.eventCount > 1500)
+        #expect(!sim.resolvedUsers.isEmpty)
+        #expect(!sim.groupProfiles.isEmpty, "the demo sends group identifies")
+        var lastApplied: [Int: Int] = [:]
+        for n in 0..<sim.eventCount {
+            if let e = sim.event(n), e.status == .applied, let user = e.user { lastApplied[user] = n }
+        }
+        var checked = 0
+        for u in sim.resolvedUsers where u.mergedUsers.isEmpty {
+            let current = ProfileTest.text(sim.properties(ofUser: u.index))
+            #expect(current.count == u.propertyCount)
+            // The user's last event of all, if its own changes apply to it, sees exactly the current profile.
+            guard let last = lastApplied[u.index], sim.event(last)?.ownChangesApply == true else { continue }
+            #expect(ProfileTest.text(sim.properties(atEvent: last)) == current, "user \(u.amplitudeID)")
+            checked += 1
+        }
+        #expect(checked > 10)
+        // Every change's before is the after of the change it links to.
+        for n in 0..<sim.eventCount {
+            for c in sim.changes(forEvent: n) where c.applied {
+                #expect(c.before != c.after, "event \(n) \(c.property)")
+            }
+        }
+    }
+}
