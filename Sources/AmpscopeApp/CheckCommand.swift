@@ -20,17 +20,7 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: text, json or junit.")
     var format: OutputFormat = .text
 
-    @Option(name: .customLong("min-id-length"), help: "Minimum user_id/device_id length when a request has no options.min_id_length.")
-    var minIDLength: Int = 5
-
-    @Option(name: .long, help: "Decode every input as this endpoint (/2/httpapi, /batch, /identify, /groupidentify, /usermap, /).")
-    var endpoint: String?
-
-    @Option(name: .customLong("input-format"), help: "Input format instead of detecting it: captures, har, body.")
-    var inputFormat: String?
-
-    @Option(name: .customLong("api-key"), help: "The project's API key: requests with another key are answered 'Invalid API key'.")
-    var apiKey: String?
+    @OptionGroup var input: InputOptions
 
     @Option(name: .long, help: "Colour for text output: auto, always or never (NO_COLOR is honoured).")
     var color: ColorMode = .auto
@@ -40,20 +30,9 @@ struct CheckCommand: ParsableCommand {
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json, junit }
 
-    func validate() throws {
-        guard minIDLength >= 1 else { throw ValidationError("--min-id-length must be at least 1") }
-        if let e = endpoint, Endpoint(userSpelling: e) == nil {
-            throw ValidationError("unknown endpoint '\(e)': use /2/httpapi, /batch, /identify, /groupidentify, /usermap or /")
-        }
-        if let f = inputFormat, InputFormat(userSpelling: f) == nil {
-            throw ValidationError("unknown input format '\(f)': use captures, har or body")
-        }
-    }
-
     func run() throws {
-        let endpointOverride = endpoint.flatMap(Endpoint.init(userSpelling:))
-        let ingest = Ingest(decodeOptions: DecodeOptions(endpointOverride: endpointOverride))
-        var context = ValidationContext(settings: ValidationSettings(defaultMinIdLength: minIDLength, expectedAPIKey: apiKey))
+        let (ingest, initialContext, reader) = input.makeIngest()
+        var context = initialContext
         var formatter: any ReportFormatter
         switch format {
         case .text: formatter = TextReport(style: color.useColor(stdoutFD: 1) ? .ansi : .plain, redactKeys: !noRedact)
@@ -63,7 +42,6 @@ struct CheckCommand: ParsableCommand {
         let out = StandardOutput()
         out.write(formatter.begin())
         var summary = CheckSummary()
-        let reader = InputFiles(format: inputFormat.flatMap(InputFormat.init(userSpelling:)), endpoint: endpointOverride)
         for file in files {
             summary.files.append(file)
             reader.read(path: file) { event in

@@ -169,12 +169,5 @@ enum ReplayBench: BenchMode {
         return t
     }
 
-    static func peakRSSMB() -> Double {
-        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
-            return kb / 1024
-        }
-        return 0
-    }
+    static func peakRSSMB() -> Double { Bench.procStatusMB("VmHWM:") }
 }

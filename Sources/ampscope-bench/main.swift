@@ -17,6 +17,7 @@ let benchModes: [any BenchMode.Type] = [
     UIBench.self,
     DebugBench.self,
     ReplayBench.self,
+    ProfileBench.self,
 ]
 
 @MainActor func benchUsage() -> String {

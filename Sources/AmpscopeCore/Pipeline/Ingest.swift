@@ -73,13 +73,7 @@ public struct Ingest: Sendable {
                           context: inout ValidationContext, now: Int64) -> Processed {
         let answer = emulator.answer(for: request, findings: findings, now: now)
         // What Amplitude ingested decides later duplicate findings: the real answer when known.
-        let accepted: Bool
-        if let recorded = capture.recordedResponse {
-            accepted = recorded.origin != .injected && recorded.origin != .fallback && (200..<300).contains(recorded.status)
-        } else {
-            accepted = answer.accepted
-        }
-        context.commit(request, accepted: accepted)
+        context.commit(request, accepted: Processed.ingestedByAmplitude(capture: capture, answer: answer))
         return Processed(capture: capture, request: request, findings: findings, answer: answer)
     }
 }

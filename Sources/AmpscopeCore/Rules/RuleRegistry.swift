@@ -6,10 +6,11 @@ public struct RuleRegistry: Sendable {
     public let infos: [RuleInfo]
     private let byID: [String: RuleInfo]
 
-    public init(requestRules: [any RequestRule], recordRules: [any RecordRule], decodeProblems: [RuleInfo] = DecodeProblems.all) {
+    public init(requestRules: [any RequestRule], recordRules: [any RecordRule], decodeProblems: [RuleInfo] = DecodeProblems.all,
+                profileRules: [RuleInfo] = ProfileRules.infos) {
         self.requestRules = requestRules
         self.recordRules = recordRules
-        let all = decodeProblems + requestRules.map(\.info) + recordRules.map(\.info)
+        let all = decodeProblems + requestRules.map(\.info) + recordRules.map(\.info) + profileRules
         self.infos = all
         var d: [String: RuleInfo] = [:]
         for i in all { d[i.id] = i }

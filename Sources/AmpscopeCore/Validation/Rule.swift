@@ -51,6 +51,8 @@ public struct RuleInfo: Sendable, Equatable {
 
 public enum RuleScope: String, Sendable, Codable {
     case request, event, identify
+    /// Found by the profile simulation (`ProfileRule`).
+    case profile
 }
 
 /// Collects findings from rules.

@@ -1,0 +1,260 @@
+/// The profile a change belongs to.
+public enum ProfileTarget: Sendable, Hashable {
+    case user(Int)
+    case group(Int)
+
+    init(raw: Int32) { self = raw >= 0 ? .user(Int(raw)) : .group(Int(-1 - raw)) }
+}
+
+/// One property change of one event, with names and values resolved (what the UI lists).
+public struct ProfileChange: Sendable, Equatable {
+    /// Event ordinal (0-based over every record the simulator saw).
+    public var event: Int
+    public var target: ProfileTarget
+    public var property: String
+    public var operation: ProfileOperation
+    public var kind: ChangeKind
+    public var reason: ChangeReason
+    /// The value before the event (nil: the property did not exist).
+    public var before: ProfileValue?
+    /// The value after (nil: the property does not exist). Equals `before` for no-ops and drops.
+    public var after: ProfileValue?
+    /// The value the operation sent, for no-ops and drops (applied changes show `after`).
+    public var sent: ProfileValue?
+    /// A sent string was cut to 1024 characters.
+    public var truncated: Bool
+    /// Another operation of the same payload targeted this property first (the SDKs keep one).
+    public var repeatedInPayload: Bool
+    /// A new user property past the project's 1 000: kept, not indexed.
+    public var unindexed: Bool
+
+    public var applied: Bool { kind == .added || kind == .changed || kind == .removed }
+}
+
+/// A user as Amplitude resolves them (§A3): what a Users list row and the User tab header show.
+public struct ResolvedUser: Sendable, Equatable {
+    /// Index in the simulation; `amplitudeID` is this plus one (a stand-in for Amplitude's id).
+    public var index: Int
+    public var amplitudeID: Int { index + 1 }
+    public var userID: String?
+    public var deviceIDs: [String]
+    /// How the user came to be and every device or user that joined it, in order.
+    public var links: [IdentityLink]
+    /// Users merged into this one (§A3.5), by index.
+    public var mergedUsers: [Int]
+    /// The user this one was merged into, if it was.
+    public var mergedInto: Int?
+    /// `/usermap`: the global user this user_id is mapped to.
+    public var globalUserID: String?
+    /// Events (identifies included) attributed to the user, merged users' included.
+    public var eventCount: Int
+    /// Latest event time (ms since the epoch).
+    public var lastSeen: Int64
+    public var propertyCount: Int
+    /// Profile findings reported on the user's events.
+    public var findingCount: Int
+    /// Persistent group memberships (`groups` on an identify / setGroup), type → values.
+    public var groups: [(type: String, values: [String])]
+
+    public static func == (a: ResolvedUser, b: ResolvedUser) -> Bool {
+        a.index == b.index && a.userID == b.userID && a.deviceIDs == b.deviceIDs && a.links == b.links
+            && a.mergedUsers == b.mergedUsers && a.mergedInto == b.mergedInto && a.globalUserID == b.globalUserID
+            && a.eventCount == b.eventCount && a.lastSeen == b.lastSeen && a.propertyCount == b.propertyCount
+            && a.findingCount == b.findingCount && a.groups.map(\.type) == b.groups.map(\.type)
+            && a.groups.map(\.values) == b.groups.map(\.values)
+    }
+}
+
+/// A group profile (`$groupidentify`, `/groupidentify`).
+public struct GroupProfile: Sendable, Equatable {
+    public var index: Int
+    public var type: String
+    public var value: String
+    public var propertyCount: Int
+    public var lastSeen: Int64
+    /// Events that updated or named the group, by ordinal.
+    public var events: [Int]
+}
+
+/// Where an event came from and what became of it.
+public struct ProfileEvent: Sendable, Equatable {
+    public var ordinal: Int
+    /// The `captureID` passed to `apply`.
+    public var capture: Int64
+    /// Index of the record in its request.
+    public var record: Int
+    /// The user it belongs to as it arrived (before later merges), or nil.
+    public var user: Int?
+    public var status: ProfileEventStatus
+    /// False for identify-only updates: their changes apply from the user's next event (§A2).
+    public var ownChangesApply: Bool
+    public var changeCount: Int
+}
+
+extension ProfileSimulator {
+    // MARK: Events
+
+    /// Events the simulator has seen (applied or not).
+    public var eventCount: Int { events.count }
+
+    public func event(_ n: Int) -> ProfileEvent? {
+        guard events.indices.contains(n) else { return nil }
+        let e = events[n]
+        return ProfileEvent(ordinal: n, capture: e.capture, record: Int(e.record), user: e.user >= 0 ? Int(e.user) : nil,
+                            status: e.status, ownChangesApply: e.ownChangesApply, changeCount: changeRange(n).count)
+    }
+
+    /// Ordinals of the events of one request.
+    public func events(forCapture id: Int64) -> Range<Int> {
+        guard let first = captureFirstEvent[id].map(Int.init) else { return 0..<0 }
+        var end = first
+        while end < events.count && events[end].capture == id { end += 1 }
+        return first..<end
+    }
+
+    /// The ordinal of record `record` of capture `id`.
+    public func ordinal(capture id: Int64, record: Int) -> Int? {
+        let r = events(forCapture: id)
+        return r.contains(r.lowerBound + record) ? r.lowerBound + record : nil
+    }
+
+    func changeRange(_ n: Int) -> Range<Int> {
+        let start = n == 0 ? 0 : Int(events[n - 1].changeEnd)
+        return start..<Int(events[n].changeEnd)
+    }
+
+    /// Change `i` of the log with names and values resolved.
+    func change(_ i: Int) -> ProfileChange {
+        let c = changes[i]
+        let before: ProfileValue? = c.previous >= 0 ? changes[Int(c.previous)].value : nil
+        return ProfileChange(event: Int(c.event), target: ProfileTarget(raw: c.target), property: names[c.property],
+                             operation: c.operation, kind: c.kind, reason: c.reason, before: before,
+                             after: c.applied ? c.value : before, sent: c.applied ? nil : c.value,
+                             truncated: c.flags & ChangeRecord.truncatedFlag != 0,
+                             repeatedInPayload: c.flags & ChangeRecord.repeatedFlag != 0,
+                             unindexed: c.flags & ChangeRecord.unindexedFlag != 0)
+    }
+
+    /// What event `n` changed (users and groups), no-ops and drops included, in applied order.
+    public func changes(forEvent n: Int) -> [ProfileChange] {
+        guard events.indices.contains(n) else { return [] }
+        return changeRange(n).map(change)
+    }
+
+    /// Profile findings of one request (same `Finding` type and ids as the request rules).
+    public func findings(forCapture id: Int64) -> [Finding] { findingsByCapture[id] ?? [] }
+
+    /// Every profile finding, by capture id.
+    public var allFindings: [(capture: Int64, findings: [Finding])] {
+        findingsByCapture.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    // MARK: Users
+
+    /// Users as Amplitude resolves them now (merged-away users left out), in order of first event.
+    public var resolvedUsers: [ResolvedUser] {
+        users.indices.filter { users[$0].mergedInto < 0 }.map(user)
+    }
+
+    /// Every user record, merged-away ones included.
+    public var userCount: Int { users.count }
+
+    public func user(_ u: Int) -> ResolvedUser {
+        let r = users[u]
+        let merged = r.merged.map(Int.init)
+        var events = Int(r.eventCount)
+        var findings = Int(r.findingCount)
+        for m in merged {
+            events += Int(users[m].eventCount)
+            findings += Int(users[m].findingCount)
+        }
+        return ResolvedUser(index: u, userID: r.userID, deviceIDs: r.deviceIDs, links: r.links, mergedUsers: merged,
+                            mergedInto: r.mergedInto >= 0 ? Int(resolved(r.mergedInto)) : nil,
+                            globalUserID: r.userID.flatMap { aliases[$0] }, eventCount: events,
+                            lastSeen: merged.reduce(r.lastSeen) { max($0, users[$1].lastSeen) },
+                            propertyCount: r.props.count, findingCount: findings, groups: r.groups)
+    }
+
+    /// The user a user_id resolves to.
+    public func userIndex(userID: String) -> Int? { byUserID[userID].map { Int(resolved($0)) } }
+
+    /// The user a device_id's events go to now (its last known user).
+    public func userIndex(deviceID: String) -> Int? { byDevice[deviceID].map { Int(resolved($0)) } }
+
+    /// The user an event belongs to now (following merges).
+    public func resolvedUser(forEvent n: Int) -> Int? {
+        guard events.indices.contains(n), events[n].user >= 0 else { return nil }
+        return Int(resolved(events[n].user))
+    }
+
+    /// A user's current properties, by name.
+    public func properties(ofUser u: Int) -> [(name: String, value: ProfileValue)] {
+        sorted(users[u].props.present)
+    }
+
+    /// The user properties in effect for event `n` (the snapshot Amplitude stamps on it, §A2):
+    /// every earlier change of the event's user, plus the event's own changes unless it is an
+    /// identify-only update (those apply from the next event). Built from the change log.
+    public func properties(atEvent n: Int) -> [(name: String, value: ProfileValue)] {
+        guard events.indices.contains(n), events[n].user >= 0 else { return [] }
+        let u = events[n].user
+        return sorted(fold(target: u, events: users[Int(u)].events, through: n, includeLast: events[n].ownChangesApply))
+    }
+
+    /// The user's events (ordinals) that touched `property`, as changes (no-ops included).
+    public func history(ofProperty property: String, user u: Int) -> [ProfileChange] {
+        guard let id = names.id(property), users.indices.contains(u) else { return [] }
+        var out: [ProfileChange] = []
+        for member in [u] + users[u].merged.map(Int.init) {
+            for ev in users[member].events {
+                for i in changeRange(Int(ev)) where changes[i].property == id && changes[i].target == Int32(member) {
+                    out.append(change(i))
+                }
+            }
+        }
+        return out.sorted { $0.event < $1.event }
+    }
+
+    // MARK: Groups
+
+    public var groupProfiles: [GroupProfile] { groups.indices.map(groupProfile) }
+
+    public func groupProfile(_ g: Int) -> GroupProfile {
+        let r = groups[g]
+        return GroupProfile(index: g, type: r.type, value: r.value, propertyCount: r.props.count, lastSeen: r.lastSeen,
+                            events: r.events.map(Int.init))
+    }
+
+    public func groupIndex(type: String, value: String) -> Int? { groupIndex[GroupKey(type: type, value: value)].map(Int.init) }
+
+    public func properties(ofGroup g: Int) -> [(name: String, value: ProfileValue)] { sorted(groups[g].props.present) }
+
+    /// The group's properties in effect for event `n`: group updates "affect only future events" (§A2).
+    public func properties(ofGroup g: Int, atEvent n: Int) -> [(name: String, value: ProfileValue)] {
+        sorted(fold(target: -1 - Int32(g), events: groups[g].events, through: n, includeLast: false))
+    }
+
+    /// The groups event `n` named (`groups`, `$groupidentify`, `/groupidentify`).
+    public func groups(forEvent n: Int) -> [Int] { (eventGroups[Int32(n)] ?? []).map(Int.init) }
+
+    // MARK: Helpers
+
+    private func fold(target: Int32, events list: [Int32], through n: Int, includeLast: Bool) -> [Int32: ProfileValue] {
+        var table: [Int32: ProfileValue] = [:]
+        for ev in list {
+            if Int(ev) > n || (Int(ev) == n && !includeLast) { break }
+            for i in changeRange(Int(ev)) where changes[i].target == target && changes[i].applied {
+                table[changes[i].property] = changes[i].value
+            }
+        }
+        return table
+    }
+
+    private func sorted<S: Sequence>(_ props: S) -> [(name: String, value: ProfileValue)] where S.Element == (key: Int32, value: ProfileValue) {
+        props.map { (names[$0.key], $0.value) }.sorted { $0.name < $1.name }
+    }
+
+    private func sorted(_ props: [(Int32, ProfileValue)]) -> [(name: String, value: ProfileValue)] {
+        props.map { (names[$0.0], $0.1) }.sorted { $0.name < $1.name }
+    }
+}

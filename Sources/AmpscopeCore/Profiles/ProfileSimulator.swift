@@ -1,0 +1,605 @@
+/// Options of a profile simulation.
+public struct ProfileOptions: Sendable {
+    /// Apply only the first N events (ordinals 0..<N); later ones are counted, not applied
+    /// (`ampscope profile --at N`).
+    public var stopAfterEvent: Int?
+    /// Property updates per user per rolling hour before Amplitude drops them
+    /// (`profiles-and-plans.md` §A4: "more than 1800 times per hour").
+    public var updatesPerHour = 1800
+    /// User properties per project that Amplitude indexes (§A1 "Limits": 1000).
+    public var projectUserPropertyLimit = 1000
+    /// Group types and group values per event that Amplitude tracks (§A2, `amplitude-wire.md` §1.2).
+    public var groupTypesPerEvent = 5
+    public var groupValuesPerEvent = 10
+    /// The rules run on each event's simulated outcome.
+    public var rules: [any ProfileRule] = ProfileRules.standard
+
+    public init(stopAfterEvent: Int? = nil) {
+        self.stopAfterEvent = stopAfterEvent
+    }
+}
+
+/// Amplitude's user and group profiles, simulated from the ordered stream of judged requests.
+///
+/// A pure fold: `apply` takes the next `Processed` request (the live stream calls it as
+/// requests arrive, replay and `ampscope profile` call it for each request of a file), so the
+/// profiles after any prefix of the stream are the same however it was delivered. It keeps:
+/// users as Amplitude resolves them from user_id and device_id (§A3), their current properties,
+/// group profiles (§A2), and a log of every property change with the operation that decided it
+/// (including the operations that changed nothing), from which the properties in effect at any
+/// event are rebuilt. Facts are cited from `Docs/facts/profiles-and-plans.md` Part A (§A1–§A4)
+/// and `Docs/facts/amplitude-wire.md` §2; the choices where they stop are in `Docs/profiles.md`.
+public struct ProfileSimulator: Sendable {
+    public let options: ProfileOptions
+    var names = NameTable()
+    /// By name id: the name is a user property of the project (counts towards the limit).
+    var isUserProperty: [Bool] = []
+    var userPropertyCount = 0
+    var users: [UserRecord] = []
+    var groups: [GroupRecord] = []
+    var groupIndex: [GroupKey: Int32] = [:]
+    var byUserID: [String: Int32] = [:]
+    var byDevice: [String: Int32] = [:]
+    /// `/usermap` aliases: user_id → global user id.
+    var aliases: [String: String] = [:]
+    var changes: [ChangeRecord] = []
+    var events: [EventRecord] = []
+    var captureFirstEvent: [Int64: Int32] = [:]
+    var findingsByCapture: [Int64: [Finding]] = [:]
+    /// Event ordinal → the groups it named (only events that name groups).
+    var eventGroups: [Int32: [Int32]] = [:]
+
+    struct GroupKey: Hashable, Sendable {
+        var type: String
+        var value: String
+    }
+
+    public init(options: ProfileOptions = ProfileOptions()) {
+        self.options = options
+    }
+
+    // MARK: The fold
+
+    /// Applies the records of one judged request, in order. `captureID` names the request in
+    /// `findings(forCapture:)` and `events(forCapture:)` (the store id, or any increasing number).
+    public mutating func apply(_ p: Processed, captureID: Int64) {
+        let r = p.request
+        guard !r.records.isEmpty, let doc = r.document else { return }
+        captureFirstEvent[captureID] = Int32(events.count)
+        let ingested = Processed.ingestedByAmplitude(capture: p.capture, answer: p.answer)
+        var duplicates: [Int] = []
+        for f in p.findings where f.rule == RuleID.duplicateInsertID { if let e = f.event { duplicates.append(e) } }
+        var sink = FindingSink()
+        var table: [Int32] = []
+        for i in r.records.indices {
+            let ordinal = Int32(events.count)
+            var status = ProfileEventStatus.applied
+            if let stop = options.stopAfterEvent, Int(ordinal) >= stop {
+                status = .beyondLimit
+            } else if !ingested {
+                status = .notIngested
+            } else if duplicates.contains(i) {
+                status = .duplicate
+            }
+            var facts = RecordFacts(request: r, doc: doc, index: i, table: &table)
+            var event = EventRecord(capture: captureID, record: Int32(i), user: -1, changeEnd: Int32(changes.count),
+                                    status: status, ownChangesApply: !facts.isIdentify)
+            if status == .applied {
+                var step = EventStep(ordinal: ordinal, facts: facts, receivedAt: p.capture.receivedAt)
+                applyRecord(&step, &event)
+                event.changeEnd = Int32(changes.count)
+                events.append(event)
+                if step.noteworthy { runRules(step, &sink) }
+            } else {
+                events.append(event)
+            }
+            facts.reclaimTable(into: &table)
+        }
+        if !sink.findings.isEmpty {
+            findingsByCapture[captureID, default: []].append(contentsOf: sink.findings)
+            for f in sink.findings {
+                guard let e = f.event, let first = captureFirstEvent[captureID] else { continue }
+                let u = events[Int(first) + e].user
+                if u >= 0 { users[Int(resolved(u))].findingCount += 1 }
+            }
+        }
+    }
+
+    /// What the simulation of one record collects for the rules.
+    struct EventStep {
+        let ordinal: Int32
+        let facts: RecordFacts
+        let receivedAt: Int64
+        var userID: String?
+        var deviceID: String?
+        var link: IdentityLink?
+        /// Key tape index of each change this event recorded (parallel to the changes), -1 for none.
+        var keys: [Int] = []
+        var firstChange = 0
+        var throttleStarted = false
+        var updatesInLastHour = 0
+        var unindexed: [Int] = []
+        /// Something a rule may report (no-ops, drops, identity links, limits).
+        var noteworthy = false
+
+        init(ordinal: Int32, facts: RecordFacts, receivedAt: Int64) {
+            self.ordinal = ordinal
+            self.facts = facts
+            self.receivedAt = receivedAt
+        }
+    }
+
+    private mutating func applyRecord(_ step: inout EventStep, _ event: inout EventRecord) {
+        let e = step.facts
+        step.firstChange = changes.count
+        guard e.isObject else {
+            event.status = .unattributed
+            return
+        }
+        switch e.kind {
+        case .mapping:
+            applyMapping(&step)
+            return
+        case .groupIdentification:
+            applyGroupIdentification(&step, &event)
+            return
+        case .event, .legacyEvent, .identification:
+            break
+        }
+        let doc = e.doc
+        step.userID = nonEmptyString(e, .userID)
+        step.deviceID = nonEmptyString(e, .deviceID)
+        let time = eventTime(e, fallback: step.receivedAt)
+        let u = resolve(userID: step.userID, deviceID: step.deviceID, &step)
+        guard u >= 0 else {
+            event.status = .unattributed
+            return
+        }
+        event.user = u
+        users[Int(u)].eventCount += 1
+        users[Int(u)].lastSeen = max(users[Int(u)].lastSeen, time)
+        users[Int(u)].events.append(step.ordinal)
+        if let literal = step.userID, ProfileRules.isLiteralNull(literal) { step.noteworthy = true }
+
+        let groupsNode = e[.groups].flatMap { doc.kind($0) == .object ? $0 : nil }
+        if e.isGroupIdentify {
+            // §A2: group_properties apply to the groups named in `groups` ("Updates affect only future events").
+            if let g = groupsNode, let props = e[.groupProperties], doc.kind(props) == .object {
+                for gi in namedGroups(doc, g, ordinal: step.ordinal) {
+                    applyProperties(doc, props, target: -1 - gi, &step, identifyOnly: true, drop: false)
+                    groups[Int(gi)].lastSeen = max(groups[Int(gi)].lastSeen, time)
+                }
+            }
+            return
+        }
+        // §A2: `$skip_user_properties_sync: true` means "user properties aren't synced" (we apply none; UNCONFIRMED).
+        if let s = e[.skipUserPropertiesSync], doc.kind(s) == .true { return }
+        let props = e[.userProperties].flatMap { doc.kind($0) == .object && doc.count($0) > 0 ? $0 : nil }
+        let persistGroups = e.isIdentify && groupsNode.map { doc.count($0) > 0 } == true
+        if !e.isIdentify, let g = groupsNode {
+            // §A2: event-level groups apply only to this event; they do not persist to the user.
+            _ = namedGroups(doc, g, ordinal: step.ordinal)
+        }
+        guard props != nil || persistGroups else { return }
+        let drop = throttle(u, time: time, &step)
+        if let props {
+            applyProperties(doc, props, target: u, &step, identifyOnly: e.isIdentify, drop: drop)
+        }
+        if persistGroups, let g = groupsNode {
+            applyGroupMembership(doc, g, user: u, &step, drop: drop)
+        }
+    }
+
+    // MARK: Identity (§A3)
+
+    /// The user an event belongs to, creating or merging users as Amplitude does; -1 without ids.
+    private mutating func resolve(userID uid: String?, deviceID did: String?, _ step: inout EventStep) -> Int32 {
+        let ordinal = Int(step.ordinal)
+        if let uid {
+            if let u = byUserID[uid] {
+                if let did { joinDevice(did, to: u, &step) }
+                return u
+            }
+            if let did, let d = byDevice[did] {
+                if users[Int(d)].userID == nil {
+                    // §A3.2: anonymous events then a user_id on the same device: the same user, now known.
+                    users[Int(d)].userID = uid
+                    byUserID[uid] = d
+                    note(IdentityLink(kind: .loggedIn, event: ordinal, deviceID: did), user: d, &step)
+                    return d
+                }
+                // §A3.4 and wire identify.md: a different user_id on a device is a new user.
+                let n = newUser(userID: uid, deviceID: did)
+                note(IdentityLink(kind: .newUserOnDevice, event: ordinal, deviceID: did, other: users[Int(d)].userID), user: n, &step)
+                return n
+            }
+            let n = newUser(userID: uid, deviceID: did)
+            note(IdentityLink(kind: .newUser, event: ordinal, deviceID: did), user: n, &step)
+            return n
+        }
+        guard let did else { return -1 }
+        // §A3.4: an anonymous event after a known user on this device goes to the last known user.
+        if let d = byDevice[did] { return d }
+        let n = newUser(userID: nil, deviceID: did)
+        note(IdentityLink(kind: .anonymousDevice, event: ordinal, deviceID: did), user: n, &step)
+        return n
+    }
+
+    private mutating func newUser(userID: String?, deviceID: String?) -> Int32 {
+        let n = Int32(users.count)
+        var rec = UserRecord()
+        rec.userID = userID
+        if let deviceID {
+            rec.deviceIDs = [deviceID]
+            byDevice[deviceID] = n
+        }
+        users.append(rec)
+        if let userID { byUserID[userID] = n }
+        return n
+    }
+
+    private mutating func note(_ link: IdentityLink, user: Int32, _ step: inout EventStep) {
+        users[Int(user)].links.append(link)
+        step.link = link
+        // The rules look at new users on a device (and at literal-null ids, noted separately);
+        // a device moving between known users is routine.
+        if link.kind == .newUserOnDevice { step.noteworthy = true }
+    }
+
+    /// A known user's event from `did`: the device joins the user; an anonymous user of that
+    /// device merges into it (§A3.5: "merged … because the event … did not have a User ID").
+    private mutating func joinDevice(_ did: String, to u: Int32, _ step: inout EventStep) {
+        let ordinal = Int(step.ordinal)
+        guard let d = byDevice[did] else {
+            byDevice[did] = u
+            let hadDevices = !users[Int(u)].deviceIDs.isEmpty
+            users[Int(u)].deviceIDs.append(did)
+            if hadDevices { note(IdentityLink(kind: .deviceJoined, event: ordinal, deviceID: did), user: u, &step) }
+            return
+        }
+        guard d != u else { return }
+        if users[Int(d)].userID == nil {
+            merge(d, into: u, device: did, &step)
+            return
+        }
+        // §A3.3: a known user_id on a device last used by another user: the device is now this user's.
+        byDevice[did] = u
+        if !users[Int(u)].deviceIDs.contains(did) {
+            users[Int(u)].deviceIDs.append(did)
+            note(IdentityLink(kind: .deviceJoined, event: ordinal, deviceID: did, other: users[Int(d)].userID), user: u, &step)
+        }
+    }
+
+    private mutating func merge(_ a: Int32, into u: Int32, device: String, _ step: inout EventStep) {
+        users[Int(a)].mergedInto = u
+        users[Int(u)].merged.append(a)
+        for dev in users[Int(a)].deviceIDs {
+            byDevice[dev] = u
+            if !users[Int(u)].deviceIDs.contains(dev) { users[Int(u)].deviceIDs.append(dev) }
+        }
+        note(IdentityLink(kind: .merged, event: Int(step.ordinal), deviceID: device, otherUser: Int(a)), user: u, &step)
+        // §A3.5: merges "can overwrite user property values"; we carry the anonymous user's
+        // properties onto the known user (UNCONFIRMED which side wins; `Docs/profiles.md`).
+        var table = take(u)
+        for (name, value) in users[Int(a)].props.present where table.value(name) != value {
+            record(&table, target: u, name: name, op: .merge, result: .value(value), sent: value, flags: 0, key: -1, &step)
+        }
+        put(u, table)
+    }
+
+    /// Follows merges to the user a (possibly merged) user is now part of.
+    func resolved(_ u: Int32) -> Int32 {
+        var x = u
+        var hops = 0
+        while users[Int(x)].mergedInto >= 0 && hops < users.count {
+            x = users[Int(x)].mergedInto
+            hops += 1
+        }
+        return x
+    }
+
+    private mutating func applyMapping(_ step: inout EventStep) {
+        // §A3 `/usermap`: the user is mapped to a global user; "user properties aren't merged".
+        let e = step.facts
+        guard let uid = nonEmptyString(e, .userID) else { return }
+        let unmap = e[.unmap].map { e.doc.kind($0) == .true } ?? false
+        let global = nonEmptyString(e, .globalUserID)
+        if unmap { aliases[uid] = nil } else if let global { aliases[uid] = global } else { return }
+        if let u = byUserID[uid] {
+            users[Int(u)].links.append(IdentityLink(kind: unmap ? .unmapped : .mapped, event: Int(step.ordinal), other: global))
+        }
+    }
+
+    // MARK: Groups (§A2)
+
+    /// The groups an event names, creating empty group profiles for new ones, within Amplitude's
+    /// per-event limits (5 types, 10 values; the rest "aren't tracked").
+    private mutating func namedGroups(_ doc: JSONDocument, _ node: Int, ordinal: Int32) -> [Int32] {
+        var out: [Int32] = []
+        var types = 0
+        for (k, v) in doc.members(node) {
+            guard types < options.groupTypesPerEvent else { break }
+            types += 1
+            let type = doc.string(k)
+            for value in groupValues(doc, v) {
+                guard out.count < options.groupValuesPerEvent else { break }
+                let g = group(type: type, value: value)
+                if groups[Int(g)].events.last != ordinal { groups[Int(g)].events.append(ordinal) }
+                out.append(g)
+            }
+        }
+        if !out.isEmpty { eventGroups[ordinal] = out }
+        return out
+    }
+
+    /// A group value is a string or an array of strings (§A2, `setGroup`); other scalars are
+    /// taken as their JSON text.
+    private func groupValues(_ doc: JSONDocument, _ v: Int) -> [String] {
+        switch doc.kind(v) {
+        case .string: return [doc.string(v)]
+        case .array:
+            var out: [String] = []
+            for e in doc.elements(v) {
+                switch doc.kind(e) {
+                case .string: out.append(doc.string(e))
+                case .number, .true, .false: out.append(doc.rawText(e))
+                default: continue
+                }
+            }
+            return out
+        case .number, .true, .false: return [doc.rawText(v)]
+        default: return []
+        }
+    }
+
+    private mutating func group(type: String, value: String) -> Int32 {
+        let key = GroupKey(type: type, value: value)
+        if let g = groupIndex[key] { return g }
+        let g = Int32(groups.count)
+        groups.append(GroupRecord(type: type, value: value))
+        groupIndex[key] = g
+        return g
+    }
+
+    private mutating func applyGroupIdentification(_ step: inout EventStep, _ event: inout EventRecord) {
+        // `amplitude-wire.md` §2.2: group_type, group_value and group_properties.
+        let e = step.facts
+        let doc = e.doc
+        guard let t = e[.groupType], doc.kind(t) == .string, let v = e[.groupValue],
+              let props = e[.groupProperties], doc.kind(props) == .object else {
+            event.status = .unattributed
+            return
+        }
+        let values = groupValues(doc, v)
+        guard let value = values.first else {
+            event.status = .unattributed
+            return
+        }
+        let g = group(type: doc.string(t), value: value)
+        groups[Int(g)].events.append(step.ordinal)
+        eventGroups[step.ordinal] = [g]
+        groups[Int(g)].lastSeen = max(groups[Int(g)].lastSeen, eventTime(e, fallback: step.receivedAt))
+        applyProperties(doc, props, target: -1 - g, &step, identifyOnly: true, drop: false)
+    }
+
+    /// `groups` on an identify persist (§A2: setGroup "sets the groupType:groupName as a user
+    /// property"; the Identify API's `groups` persists too): the membership and the property.
+    private mutating func applyGroupMembership(_ doc: JSONDocument, _ node: Int, user u: Int32, _ step: inout EventStep, drop: Bool) {
+        var table = take(u)
+        var types = 0
+        for (k, v) in doc.members(node) {
+            guard types < options.groupTypesPerEvent else { break }
+            types += 1
+            let type = doc.string(k)
+            let values = Array(groupValues(doc, v).prefix(options.groupValuesPerEvent))
+            guard !values.isEmpty else { continue }
+            for value in values { _ = group(type: type, value: value) }
+            if let i = users[Int(u)].groups.firstIndex(where: { $0.type == type }) {
+                users[Int(u)].groups[i].values = values
+            } else {
+                users[Int(u)].groups.append((type, values))
+            }
+            let sent: ProfileValue = doc.kind(v) == .array ? .array(values.map { .string($0) }) : .string(values[0])
+            let name = intern(type)
+            if drop {
+                record(&table, target: u, name: name, op: .group, result: .noEffect(.throttled), sent: sent, flags: 0, key: k, &step, dropped: true)
+                continue
+            }
+            // A `$set` of the same value in this payload (setGroup sends both) already did it.
+            if table.value(name) == sent { continue }
+            record(&table, target: u, name: name, op: .group, result: .value(sent), sent: sent, flags: 0, key: k, &step)
+        }
+        put(u, table)
+    }
+
+    // MARK: Properties (§A1, §A2)
+
+    /// Applies a `user_properties` / `group_properties` object to a profile: the operations in
+    /// Amplitude's order (`$clearAll, $unset, $set, $setOnce, $add, $append, $prepend,
+    /// $preInsert, $postInsert, $remove`, §A1 "Order within one payload"), then plain keys
+    /// (an ordinary event's properties, §A2; beside operations they are merged after them,
+    /// `amplitude-wire.md` §2.4, UNCONFIRMED). Unknown `$` keys are dropped (`unknown-operation`).
+    private mutating func applyProperties(_ doc: JSONDocument, _ obj: Int, target: Int32, _ step: inout EventStep,
+                                          identifyOnly: Bool, drop: Bool) {
+        var ops: [(op: IdentifyOperation, value: Int)] = []
+        var plain: [(key: Int, value: Int)] = []
+        for (k, v) in doc.members(obj) {
+            if let op = IdentifyOperation.classify(doc, k) {
+                ops.append((op, v))
+            } else if !doc.stringStarts(k, with: UInt8(ascii: "$")) {
+                plain.append((k, v))
+            }
+        }
+        var table = take(target)
+        var touched: [Int32] = []
+        if !ops.isEmpty {
+            for op in IdentifyOperation.serverOrder {
+                for entry in ops where entry.op == op {
+                    if op == .clearAll {
+                        clearAll(&table, target: target, key: entry.value, &step, drop: drop)
+                        continue
+                    }
+                    // An operation that is not an object carries no properties (`unknown-operation` says so).
+                    guard doc.kind(entry.value) == .object else { continue }
+                    for (pk, pv) in doc.members(entry.value) {
+                        applyOne(doc, ProfileOperation(op), key: pk, value: pv, &table, target: target, &touched, &step, drop: drop)
+                    }
+                }
+            }
+        }
+        for (k, v) in plain {
+            applyOne(doc, .property, key: k, value: v, &table, target: target, &touched, &step, drop: drop)
+        }
+        put(target, table)
+    }
+
+    private mutating func applyOne(_ doc: JSONDocument, _ op: ProfileOperation, key: Int, value: Int, _ table: inout PropertyTable,
+                                   target: Int32, _ touched: inout [Int32], _ step: inout EventStep, drop: Bool) {
+        let name = intern(doc.string(key))
+        var flags: UInt8 = 0
+        if touched.contains(name) { flags |= ChangeRecord.repeatedFlag } else { touched.append(name) }
+        var truncated = false
+        // `$unset` ignores its value (the SDKs send "-", `amplitude-wire.md` §2.3); "-" stands for it.
+        let sent = op == .unset ? ProfileValue.string("-") : ProfileValue(doc, value, truncated: &truncated)
+        if truncated { flags |= ChangeRecord.truncatedFlag }
+        if drop {
+            record(&table, target: target, name: name, op: op, result: .noEffect(.throttled), sent: sent, flags: flags, key: key, &step, dropped: true)
+            return
+        }
+        let result = PropertyOperations.apply(op, stored: table.value(name), sent: sent)
+        record(&table, target: target, name: name, op: op, result: result, sent: sent, flags: flags, key: key, &step)
+    }
+
+    private mutating func clearAll(_ table: inout PropertyTable, target: Int32, key: Int, _ step: inout EventStep, drop: Bool) {
+        // §A1: `$clearAll` "removes every user property of the user".
+        for (name, value) in table.present {
+            if drop {
+                record(&table, target: target, name: name, op: .clearAll, result: .noEffect(.throttled), sent: value, flags: 0, key: -1, &step, dropped: true)
+            } else {
+                record(&table, target: target, name: name, op: .clearAll, result: .removed, sent: value, flags: 0, key: -1, &step)
+            }
+        }
+    }
+
+    /// Appends the change record for one operation's result and updates the table. A result
+    /// equal to the stored value is not recorded (nothing happened worth a line).
+    private mutating func record(_ table: inout PropertyTable, target: Int32, name: Int32, op: ProfileOperation,
+                                 result: OperationResult, sent: ProfileValue, flags: UInt8, key: Int,
+                                 _ step: inout EventStep, dropped: Bool = false) {
+        let stored = table.value(name)
+        let previous = table.lastChange(name)
+        let index = Int32(changes.count)
+        var flags = flags
+        var c = ChangeRecord(event: step.ordinal, target: target, property: name, previous: previous, operation: op,
+                             kind: .noEffect, reason: .none, flags: flags, value: sent)
+        switch result {
+        case .value(let v):
+            if v == stored { return }
+            c.kind = stored == nil ? .added : .changed
+            c.value = v
+            if target >= 0 && stored == nil && !isUserPropertyName(name) {
+                markUserProperty(name)
+                if userPropertyCount > options.projectUserPropertyLimit {
+                    flags |= ChangeRecord.unindexedFlag
+                    step.unindexed.append(changes.count - step.firstChange)
+                    step.noteworthy = true
+                }
+            }
+            c.flags = flags
+            table.store(name, v, change: index)
+        case .removed:
+            c.kind = .removed
+            c.value = nil
+            table.store(name, nil, change: index)
+        case .noEffect(let reason):
+            c.kind = dropped ? .dropped : .noEffect
+            c.reason = reason
+            step.noteworthy = true
+        }
+        changes.append(c)
+        step.keys.append(key)
+    }
+
+    // MARK: Throttle (§A4)
+
+    /// Counts a property update of user `u` at `time`; true when Amplitude would drop it
+    /// ("more than 1800 times per hour": applied updates in the trailing hour, UNCONFIRMED how
+    /// Amplitude counts).
+    private mutating func throttle(_ u: Int32, time: Int64, _ step: inout EventStep) -> Bool {
+        let hourAgo = time - 3_600_000
+        var times = users[Int(u)].updateTimes
+        users[Int(u)].updateTimes = []
+        var drop = 0
+        while drop < times.count && times[drop] <= hourAgo { drop += 1 }
+        if drop > 0 { times.removeFirst(drop) }
+        step.updatesInLastHour = times.count
+        let over = times.count >= options.updatesPerHour
+        if over {
+            if !users[Int(u)].throttled { step.throttleStarted = true }
+            users[Int(u)].throttled = true
+            step.noteworthy = true
+        } else {
+            users[Int(u)].throttled = false
+            times.append(time)
+        }
+        users[Int(u)].updateTimes = times
+        return over
+    }
+
+    // MARK: Helpers
+
+    private mutating func intern(_ s: String) -> Int32 {
+        let (id, isNew) = names.intern(s)
+        if isNew { isUserProperty.append(false) }
+        return id
+    }
+
+    private func isUserPropertyName(_ id: Int32) -> Bool { isUserProperty[Int(id)] }
+
+    private mutating func markUserProperty(_ id: Int32) {
+        isUserProperty[Int(id)] = true
+        userPropertyCount += 1
+    }
+
+    /// Moves a profile's table out (so it can be edited while the change log grows).
+    private mutating func take(_ target: Int32) -> PropertyTable {
+        var t = PropertyTable()
+        if target >= 0 { swap(&t, &users[Int(target)].props) } else { swap(&t, &groups[Int(-1 - target)].props) }
+        return t
+    }
+
+    private mutating func put(_ target: Int32, _ table: PropertyTable) {
+        if target >= 0 { users[Int(target)].props = table } else { groups[Int(-1 - target)].props = table }
+    }
+
+    private func nonEmptyString(_ e: RecordFacts, _ f: EventField) -> String? {
+        guard let i = e[f], e.doc.kind(i) == .string, e.doc.stringSourceLength(i) > 0 else { return nil }
+        let s = e.doc.string(i)
+        return s.isEmpty ? nil : s
+    }
+
+    /// The event's `time` (`timestamp` for amplitude-js) in ms, else when the request arrived.
+    private func eventTime(_ e: RecordFacts, fallback: Int64) -> Int64 {
+        for f in [EventField.time, .timestamp] {
+            if let i = e[f], let v = e.doc.int64(i) { return v }
+        }
+        return fallback
+    }
+
+    private func runRules(_ step: EventStep, _ sink: inout FindingSink) {
+        let facts = ProfileEventFacts(simulator: self, step: step)
+        for rule in options.rules { rule.check(facts, &sink) }
+    }
+}
+
+extension Processed {
+    /// Whether Amplitude ingested the request: the recorded answer when there is a real one
+    /// (upstream or stored in a file; an injected fault or a fallback never reached Amplitude),
+    /// else the emulated answer.
+    public static func ingestedByAmplitude(capture: Capture, answer: EmulatedAnswer) -> Bool {
+        if let recorded = capture.recordedResponse {
+            return recorded.origin != .injected && recorded.origin != .fallback && (200..<300).contains(recorded.status)
+        }
+        return answer.accepted
+    }
+}

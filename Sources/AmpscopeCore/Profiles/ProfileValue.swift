@@ -1,0 +1,148 @@
+/// A user or group property value as the profile simulator keeps it.
+///
+/// Scalars and lists are kept as values, so the list operations can compare and edit them;
+/// an object (which Amplitude stores as it was sent, see `Docs/profiles.md`) is kept as its
+/// compact JSON text. Strings longer than Amplitude's 1024-character limit are cut on the way
+/// in (`profiles-and-plans.md` §A1 "Limits that affect profiles": "Amplitude truncates").
+public enum ProfileValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([ProfileValue])
+    /// Compact JSON text of an object (keys in the order they were sent).
+    case object([UInt8])
+
+    /// Amplitude's string limit, in characters (`amplitude-wire.md` §1.3, `profiles-and-plans.md` §A1).
+    public static let stringLimit = 1024
+
+    /// The value at tape index `i`, with long strings truncated (`truncated` is set when one was).
+    /// Depth is bounded by the parser's own limit.
+    public init(_ doc: JSONDocument, _ i: Int, truncated: inout Bool) {
+        switch doc.kind(i) {
+        case .null: self = .null
+        case .true: self = .bool(true)
+        case .false: self = .bool(false)
+        case .number:
+            if let v = doc.int64(i) { self = .int(v) } else { self = .double(doc.double(i) ?? 0) }
+        case .string:
+            self = .string(Self.truncate(doc, i, truncated: &truncated))
+        case .array:
+            var items: [ProfileValue] = []
+            for e in doc.elements(i) { items.append(ProfileValue(doc, e, truncated: &truncated)) }
+            self = .array(items)
+        case .object:
+            var w = JSONWriter()
+            Self.writeCompact(doc, i, &w)
+            self = .object(w.bytes)
+        }
+    }
+
+    /// The value at tape index `i` (long strings truncated).
+    public init(_ doc: JSONDocument, _ i: Int) {
+        var ignored = false
+        self.init(doc, i, truncated: &ignored)
+    }
+
+    static func truncate(_ doc: JSONDocument, _ i: Int, truncated: inout Bool) -> String {
+        // A string whose source has at most `stringLimit` bytes cannot have more characters.
+        guard doc.stringSourceLength(i) > stringLimit, doc.stringScalarCount(i) > stringLimit else { return doc.string(i) }
+        truncated = true
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: doc.string(i).unicodeScalars.prefix(stringLimit))
+        return String(scalars)
+    }
+
+    /// Re-writes a JSON subtree compactly (objects are compared by this text).
+    static func writeCompact(_ doc: JSONDocument, _ i: Int, _ w: inout JSONWriter) {
+        switch doc.kind(i) {
+        case .object:
+            w.beginObject()
+            for (k, v) in doc.members(i) {
+                w.key(doc.string(k))
+                writeCompact(doc, v, &w)
+            }
+            w.endObject()
+        case .array:
+            w.beginArray()
+            for e in doc.elements(i) { writeCompact(doc, e, &w) }
+            w.endArray()
+        case .string: w.string(doc.string(i))
+        default: w.raw(doc.rawBytes(i))
+        }
+    }
+
+    /// The value as a number, for `$add`: numbers, and strings that read as one (amplitude-js
+    /// sends numeric strings, `amplitude-wire.md` §2.3; treating them as numbers is UNCONFIRMED).
+    public var numeric: ProfileValue? {
+        switch self {
+        case .int, .double: return self
+        case .string(let s):
+            let t = s.trimmingASCIISpaces
+            if let v = Int64(t) { return .int(v) }
+            if let v = Double(t), v.isFinite { return .double(v) }
+            return nil
+        default: return nil
+        }
+    }
+
+    /// The elements a list operation adds: each element of an array, else the value itself
+    /// (`profiles-and-plans.md` §A1: "an array passed to append or prepend adds each element").
+    public var listItems: [ProfileValue] {
+        if case .array(let a) = self { return a }
+        return [self]
+    }
+
+    public var isArray: Bool {
+        if case .array = self { return true }
+        return false
+    }
+
+    /// Writes the value as JSON.
+    public func write(to w: inout JSONWriter) {
+        switch self {
+        case .null: w.null()
+        case .bool(let b): w.bool(b)
+        case .int(let v): w.int64(v)
+        case .double(let v): w.double(v)
+        case .string(let s): w.string(s)
+        case .array(let a):
+            w.beginArray()
+            for e in a { e.write(to: &w) }
+            w.endArray()
+        case .object(let bytes): w.raw(bytes)
+        }
+    }
+
+    /// Compact JSON text of the value.
+    public var jsonText: String {
+        var w = JSONWriter()
+        write(to: &w)
+        return w.text
+    }
+
+    /// Short, terminal-safe text for messages and the text report.
+    public func display(limit: Int = 60) -> String { Sanitize.inline(jsonText, limit: limit) }
+}
+
+extension ProfileValue {
+    /// Sum for `$add` (both operands numeric). Integers stay integers unless they overflow.
+    static func sum(_ a: ProfileValue, _ b: ProfileValue) -> ProfileValue {
+        switch (a, b) {
+        case (.int(let x), .int(let y)):
+            let (s, o) = x.addingReportingOverflow(y)
+            return o ? .double(Double(x) + Double(y)) : .int(s)
+        default:
+            return .double(a.asDouble + b.asDouble)
+        }
+    }
+
+    var asDouble: Double {
+        switch self {
+        case .int(let v): return Double(v)
+        case .double(let v): return v
+        default: return 0
+        }
+    }
+}

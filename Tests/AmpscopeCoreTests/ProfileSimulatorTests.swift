@@ -1,0 +1,411 @@
+import Foundation
+import Testing
+@testable import AmpscopeCore
+
+/// Builders shared by the profile tests.
+enum ProfileTest {
+    static func event(_ type: String = "Page Viewed", user: String? = "user-12345", device: String? = "device-12345",
+                      _ members: String = "") -> String {
+        var parts = ["\"event_type\":" + JSONWriter.quoted(type), "\"insert_id\":\"" + UUID().uuidString.lowercased() + "\""]
+        if let user { parts.append("\"user_id\":" + JSONWriter.quoted(user)) }
+        if let device { parts.append("\"device_id\":" + JSONWriter.quoted(device)) }
+        if !members.isEmpty { parts.append(members) }
+        return "{" + parts.joined(separator: ",") + "}"
+    }
+
+    static func identify(_ userProperties: String, user: String? = "user-12345", device: String? = "device-12345", _ more: String = "") -> String {
+        event("$identify", user: user, device: device, "\"user_properties\":" + userProperties + (more.isEmpty ? "" : "," + more))
+    }
+
+    /// One request per element (each a list of events), judged in order and folded.
+    static func simulate(_ requests: [[String]], options: ProfileOptions = ProfileOptions()) -> ProfileSimulator {
+        simulate(requests.map { CoreTest.json(CoreTest.body($0)) }, options: options)
+    }
+
+    static func simulate(_ captures: [Capture], options: ProfileOptions = ProfileOptions()) -> ProfileSimulator {
+        var ctx = ValidationContext()
+        let ingest = Ingest()
+        var sim = ProfileSimulator(options: options)
+        for (n, c) in captures.enumerated() {
+            sim.apply(ingest.process(c, context: &ctx, now: CoreTest.now), captureID: Int64(n + 1))
+        }
+        return sim
+    }
+
+    /// Folds a capture decoded but not validated (accepted as is): the simulator alone, for hostile sizes.
+    static func simulateUnvalidated(_ c: Capture) -> ProfileSimulator {
+        let ingest = Ingest()
+        var sim = ProfileSimulator()
+        let p = Processed(capture: c, request: ingest.decode(c), findings: [],
+                          answer: EmulatedAnswer(status: 200, contentType: AnswerEmulator.jsonType, body: []))
+        sim.apply(p, captureID: 1)
+        return sim
+    }
+
+    /// Properties as name → compact JSON text.
+    static func text(_ props: [(name: String, value: ProfileValue)]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: props.map { ($0.name, $0.value.jsonText) })
+    }
+
+    static func user(_ sim: ProfileSimulator, _ id: String = "user-12345") throws -> Int {
+        try #require(sim.userIndex(userID: id), "no user \(id)")
+    }
+}
+
+@Suite("Profile simulator")
+struct ProfileSimulatorTests {
+    typealias T = ProfileTest
+
+    // MARK: Order (§A1 "Order within one payload")
+
+    @Test("operations apply in Amplitude's order, not payload order: $unset runs before $set (TS 'should apply by order')")
+    func order() throws {
+        let sim = T.simulate([
+            [T.identify("{\"$set\":{\"key1\":\"old\",\"key3\":\"x\"}}")],
+            [T.identify("{\"$clearAll\":\"-\",\"$set\":{\"key1\":\"value1\",\"key2\":\"value2\"},\"$unset\":{\"key1\":\"-\"}}")],
+        ])
+        let u = try T.user(sim)
+        #expect(T.text(sim.properties(ofUser: u)) == ["key1": "\"value1\"", "key2": "\"value2\""])
+        let changes = sim.changes(forEvent: 1).map { "\($0.operation) \($0.property) \($0.kind)" }
+        #expect(changes == ["$clearAll key1 removed", "$clearAll key3 removed", "$unset key1 no-effect",
+                            "$set key1 added", "$set key2 added"])
+    }
+
+    @Test("one property under $set and $setOnce: $set wins, and the $setOnce is marked as the operation the SDKs would have dropped (§A1 derived, wire §2.5)")
+    func sameKeyTwoOps() throws {
+        let sim = T.simulate([[T.identify("{\"$setOnce\":{\"plan\":\"free\"},\"$set\":{\"plan\":\"pro\"}}")]])
+        let u = try T.user(sim)
+        #expect(T.text(sim.properties(ofUser: u)) == ["plan": "\"pro\""])
+        let c = sim.changes(forEvent: 0)
+        #expect(c.count == 2)
+        #expect(c[0].operation == .set && c[0].kind == .added && !c[0].repeatedInPayload)
+        #expect(c[1].operation == .setOnce && c[1].kind == .noEffect && c[1].reason == .alreadySet && c[1].repeatedInPayload)
+    }
+
+    @Test("plain keys beside operations are merged after them (wire §2.4, UNCONFIRMED); unknown $ keys are dropped")
+    func mixedAndUnknown() throws {
+        let sim = T.simulate([[T.identify("{\"$set\":{\"plan\":\"pro\"},\"plan\":\"max\",\"$setAlways\":{\"x\":1}}")]])
+        #expect(T.text(sim.properties(ofUser: try T.user(sim))) == ["plan": "\"max\""])
+    }
+
+    // MARK: Timing (§A2)
+
+    @Test("identify-only updates apply from the user's next event; properties sent on an event apply to it (§A2)")
+    func timing() throws {
+        let sim = T.simulate([
+            [T.identify("{\"$set\":{\"plan\":\"pro\"}}")],
+            [T.event("Page Viewed", "\"user_properties\":{\"color\":\"red\"}")],
+            [T.identify("{\"$set\":{\"plan\":\"max\"}}")],
+            [T.event("Checkout")],
+        ])
+        #expect(T.text(sim.properties(atEvent: 0)).isEmpty, "an identify is not reflected on itself")
+        #expect(T.text(sim.properties(atEvent: 1)) == ["plan": "\"pro\"", "color": "\"red\""], "the event's own properties apply to it")
+        #expect(T.text(sim.properties(atEvent: 2)) == ["plan": "\"pro\"", "color": "\"red\""], "updates are not retroactive")
+        #expect(T.text(sim.properties(atEvent: 3)) == ["plan": "\"max\"", "color": "\"red\""])
+        #expect(sim.event(0)?.ownChangesApply == false)
+        #expect(sim.event(1)?.ownChangesApply == true)
+        let history = sim.history(ofProperty: "plan", user: try T.user(sim))
+        #expect(history.map(\.event) == [0, 2])
+        #expect(history[1].before == .string("pro") && history[1].after == .string("max"))
+    }
+
+    @Test("$skip_user_properties_sync: the event's user properties are not synced (§A2, effect UNCONFIRMED)")
+    func skipSync() throws {
+        let sim = T.simulate([[T.event("Page Viewed", "\"user_properties\":{\"color\":\"red\"},\"$skip_user_properties_sync\":true")]])
+        #expect(sim.properties(ofUser: try T.user(sim)).isEmpty)
+    }
+
+    // MARK: Identity (§A3)
+
+    @Test("anonymous events then a user_id on the same device: one user, the anonymous events included (§A3.2)")
+    func anonymousThenLogin() throws {
+        let sim = T.simulate([
+            [T.event("Opened", user: nil, device: "device-G0001", "\"user_properties\":{\"utm\":\"ad\"}")],
+            [T.event("Signed In", user: "john-00001", device: "device-G0001")],
+        ])
+        #expect(sim.resolvedUsers.count == 1)
+        let u = sim.user(try T.user(sim, "john-00001"))
+        #expect(u.eventCount == 2)
+        #expect(u.links.map(\.kind) == [.anonymousDevice, .loggedIn])
+        #expect(T.text(sim.properties(ofUser: u.index)) == ["utm": "\"ad\""])
+    }
+
+    @Test("an anonymous device user then a known user_id: merged into the known user, its properties carried over (§A3.5)")
+    func mergeAnonymous() throws {
+        let sim = T.simulate([
+            [T.identify("{\"$set\":{\"plan\":\"pro\"}}", user: "david-0001", device: "device-A0001")],
+            [T.event("Opened", user: nil, device: "device-Z0001", "\"user_properties\":{\"utm\":\"ad\"}")],
+            [T.event("Signed In", user: "david-0001", device: "device-Z0001")],
+        ])
+        #expect(sim.resolvedUsers.count == 1)
+        let d = sim.user(try T.user(sim, "david-0001"))
+        #expect(d.deviceIDs == ["device-A0001", "device-Z0001"])
+        #expect(d.mergedUsers == [1])
+        #expect(d.eventCount == 3)
+        #expect(d.links.last?.kind == .merged)
+        #expect(T.text(sim.properties(ofUser: d.index)) == ["plan": "\"pro\"", "utm": "\"ad\""])
+        #expect(sim.changes(forEvent: 2).map(\.operation) == [.merge])
+        #expect(sim.user(1).mergedInto == d.index)
+        #expect(sim.userIndex(deviceID: "device-Z0001") == d.index)
+        #expect(T.text(sim.properties(atEvent: 1)) == ["utm": "\"ad\""], "the anonymous event keeps its own snapshot")
+    }
+
+    @Test("a different user_id on a device is a new user and is reported; an anonymous event goes to the last known user; user ids never merge (§A3.4)")
+    func newUserOnDevice() throws {
+        let sim = T.simulate([
+            [T.event("Signed In", user: "jane-00001", device: "device-S0001")],
+            [T.event("Signed In", user: "mary-00001", device: "device-S0001")],
+            [T.event("Opened", user: nil, device: "device-S0001")],
+            [T.event("Signed In", user: "jane-00001", device: "device-S0001")],
+        ])
+        #expect(sim.resolvedUsers.count == 2)
+        let mary = try T.user(sim, "mary-00001")
+        let jane = try T.user(sim, "jane-00001")
+        #expect(mary != jane)
+        #expect(sim.resolvedUser(forEvent: 2) == mary)
+        #expect(sim.resolvedUser(forEvent: 3) == jane)
+        #expect(sim.user(mary).links.map(\.kind) == [.newUserOnDevice])
+        #expect(sim.user(mary).links.first?.other == "jane-00001")
+        let f = sim.findings(forCapture: 2)
+        expectFinding(f, RuleID.userIDChangedOnDevice, at: "/events/0/user_id", event: 0, severity: .warning)
+        #expect(sim.findings(forCapture: 4).isEmpty, "returning to a known user is not a new user")
+        #expect(sim.user(mary).findingCount == 1)
+    }
+
+    @Test("/usermap maps a user to a global user without merging properties (§A3 /usermap)")
+    func usermap() throws {
+        let sim = T.simulate([
+            CoreTest.json(CoreTest.body([T.identify("{\"$set\":{\"plan\":\"pro\"}}", user: "jane-00001")])),
+            CoreTest.usermap("[{\"user_id\":\"jane-00001\",\"global_user_id\":\"global-001\"}]"),
+        ])
+        let u = sim.user(try T.user(sim, "jane-00001"))
+        #expect(u.globalUserID == "global-001")
+        #expect(u.links.map(\.kind) == [.newUser, .mapped])
+        #expect(T.text(sim.properties(ofUser: u.index)) == ["plan": "\"pro\""])
+    }
+
+    // MARK: Requests Amplitude did not ingest
+
+    @Test("a rejected request and a duplicate insert_id change nothing")
+    func notIngested() throws {
+        let dup = T.event("Page Viewed", "\"user_properties\":{\"color\":\"red\"}")
+        let sim = T.simulate([
+            [T.event("Page Viewed", user: "abc", device: nil, "\"user_properties\":{\"x\":1}")],  // id-too-short → 400
+            [dup],
+            [dup.replacingOccurrences(of: "red", with: "blue")],
+        ])
+        #expect(sim.event(0)?.status == .notIngested)
+        #expect(sim.event(1)?.status == .applied)
+        #expect(sim.event(2)?.status == .duplicate)
+        #expect(sim.userIndex(userID: "abc") == nil)
+        #expect(T.text(sim.properties(ofUser: try T.user(sim))) == ["color": "\"red\""])
+    }
+
+    @Test("stopAfterEvent applies only the first N events (ampscope profile --at N)")
+    func stopAfter() throws {
+        let requests = [[T.identify("{\"$set\":{\"a\":1}}"), T.identify("{\"$set\":{\"b\":2}}")], [T.identify("{\"$set\":{\"c\":3}}")]]
+        let sim = T.simulate(requests, options: ProfileOptions(stopAfterEvent: 1))
+        #expect(sim.eventCount == 3)
+        #expect(T.text(sim.properties(ofUser: try T.user(sim))) == ["a": "1"])
+        #expect(sim.event(1)?.status == .beyondLimit)
+    }
+
+    // MARK: Groups (§A2)
+
+    @Test("$groupidentify updates the groups it names, not the user; updates affect only later events (§A2, wire §2.2)")
+    func groupIdentify() throws {
+        let gi = T.event("$groupidentify", "\"groups\":{\"org\":\"acme\"},\"group_properties\":{\"$set\":{\"tier\":\"gold\"},\"$add\":{\"seats\":5}}")
+        let sim = T.simulate([[gi], [T.event("Checkout", "\"groups\":{\"org\":\"acme\"}")]])
+        let g = try #require(sim.groupIndex(type: "org", value: "acme"))
+        #expect(T.text(sim.properties(ofGroup: g)) == ["tier": "\"gold\"", "seats": "5"])
+        #expect(sim.properties(ofUser: try T.user(sim)).isEmpty)
+        #expect(T.text(sim.properties(ofGroup: g, atEvent: 0)).isEmpty)
+        #expect(T.text(sim.properties(ofGroup: g, atEvent: 1)) == ["tier": "\"gold\"", "seats": "5"])
+        #expect(sim.groups(forEvent: 1) == [g])
+        #expect(sim.groupProfile(g).events == [0, 1])
+        #expect(sim.user(try T.user(sim)).groups.isEmpty, "event-level groups do not persist")
+    }
+
+    @Test("/groupidentify identifications update group_type:group_value (wire §2.2)")
+    func groupIdentifyEndpoint() throws {
+        let c = CoreTest.identify("[{\"group_type\":\"org\",\"group_value\":\"acme\",\"group_properties\":{\"$set\":{\"plan\":\"ent\"},\"$append\":{\"tags\":\"b2b\"}}}]",
+                                  path: "/groupidentify")
+        let sim = T.simulate([c])
+        let g = try #require(sim.groupIndex(type: "org", value: "acme"))
+        #expect(T.text(sim.properties(ofGroup: g)) == ["plan": "\"ent\"", "tags": "[\"b2b\"]"])
+        #expect(sim.resolvedUsers.isEmpty)
+    }
+
+    @Test("setGroup ($identify with groups and $set) persists the membership as a user property; event-level groups do not (§A2)")
+    func setGroup() throws {
+        let sim = T.simulate([
+            [T.identify("{\"$set\":{\"org\":[\"acme\",\"beta\"]}}", "\"groups\":{\"org\":[\"acme\",\"beta\"]}")],
+            [T.event("Checkout", "\"groups\":{\"team\":\"red\"}")],
+            [T.identify("{\"$set\":{\"plan\":\"pro\"}}", "\"groups\":{\"region\":\"eu\"}")],
+        ])
+        let u = sim.user(try T.user(sim))
+        #expect(u.groups.map(\.type) == ["org", "region"])
+        #expect(u.groups.first?.values == ["acme", "beta"])
+        #expect(T.text(sim.properties(ofUser: u.index)) == ["org": "[\"acme\",\"beta\"]", "plan": "\"pro\"", "region": "\"eu\""])
+        #expect(sim.changes(forEvent: 0).map(\.operation) == [.set], "the $set already wrote the same value")
+        #expect(sim.changes(forEvent: 2).map(\.operation) == [.set, .group])
+        #expect(sim.groupIndex(type: "team", value: "red") != nil)
+    }
+
+    // MARK: Rules
+
+    @Test("set-once-no-effect: $setOnce of another value on a set property; the same value is not reported")
+    func setOnceRule() throws {
+        let sim = T.simulate([
+            [T.identify("{\"$set\":{\"first_seen\":\"2023-01-01\"}}")],
+            [T.identify("{\"$setOnce\":{\"first_seen\":\"2024-01-01\"}}")],
+            [T.identify("{\"$setOnce\":{\"first_seen\":\"2023-01-01\"}}")],
+        ])
+        expectFinding(sim.findings(forCapture: 2), RuleID.setOnceNoEffect, at: "/events/0/user_properties/$setOnce/first_seen", event: 0, severity: .info)
+        #expect(sim.findings(forCapture: 3).isEmpty)
+        #expect(sim.changes(forEvent: 2).first?.reason == .alreadySet)
+    }
+
+    @Test("add-onto-non-number: $add onto a string changes nothing")
+    func addRule() throws {
+        let sim = T.simulate([[T.identify("{\"$set\":{\"plan\":\"pro\"}}")], [T.identify("{\"$add\":{\"plan\":1}}")]])
+        expectFinding(sim.findings(forCapture: 2), RuleID.addOntoNonNumber, at: "/events/0/user_properties/$add/plan", event: 0, severity: .warning)
+        #expect(T.text(sim.properties(ofUser: try T.user(sim))) == ["plan": "\"pro\""])
+    }
+
+    @Test("identify-throttled: the 1 801st update in an hour is dropped and reported once; an hour later updates apply again (§A4)")
+    func throttle() throws {
+        var events: [String] = []
+        for n in 0..<1802 { events.append(T.identify("{\"$set\":{\"n\":\(n)}}", "\"time\":\(1_795_371_000_000 + Int64(n))")) }
+        let later = T.identify("{\"$set\":{\"n\":-1}}", "\"time\":\(1_795_371_000_000 + 3_600_000 + 5)")
+        let sim = T.simulate([events, [later]])
+        let f = sim.findings(forCapture: 1)
+        #expect(f.count == 1)
+        expectFinding(f, RuleID.identifyThrottled, at: "/events/1800/user_properties", event: 1800, severity: .error)
+        #expect(sim.changes(forEvent: 1800).first?.kind == .dropped)
+        #expect(sim.changes(forEvent: 1801).first?.reason == .throttled)
+        #expect(T.text(sim.properties(ofUser: try T.user(sim))) == ["n": "-1"])
+    }
+
+    @Test("user-property-limit: the 1 001st user property of the input is reported once, and kept (§A1 Limits)")
+    func propertyLimit() throws {
+        let props = (0..<1003).map { "\"p\($0)\":1" }.joined(separator: ",")
+        let sim = T.simulate([[T.identify("{\"$set\":{\(props)}}")]])
+        let f = sim.findings(forCapture: 1)
+        #expect(f.count == 1)
+        expectFinding(f, RuleID.userPropertyLimit, at: "/events/0/user_properties/$set/p1000", event: 0, severity: .warning)
+        #expect(sim.user(try T.user(sim)).propertyCount == 1003)
+        #expect(sim.changes(forEvent: 0).filter(\.unindexed).count == 3)
+    }
+
+    @Test("literal-null-user-id: a 'None' user_id Amplitude accepted lumps two devices into one user (§A3 edge cases)")
+    func literalNull() throws {
+        func accepted(_ e: String) -> Capture {
+            var c = CoreTest.json(CoreTest.body([e]))
+            c.recordedResponse = RecordedResponse(status: 200, body: Array("{\"code\":200}".utf8), origin: .upstream)
+            return c
+        }
+        let sim = T.simulate([accepted(T.event("Opened", user: "None", device: "device-P0001")),
+                              accepted(T.event("Opened", user: "None", device: "device-P0002"))])
+        #expect(sim.resolvedUsers.count == 1)
+        #expect(sim.user(try T.user(sim, "None")).deviceIDs == ["device-P0001", "device-P0002"])
+        expectFinding(sim.findings(forCapture: 1), RuleID.literalNullUserID, at: "/events/0/user_id", event: 0, severity: .warning)
+        expectFinding(sim.findings(forCapture: 2), RuleID.literalNullUserID, at: "/events/0/user_id", event: 0, severity: .warning)
+    }
+
+    @Test("every profile rule id is in the registry with its info")
+    func registry() {
+        for rule in ProfileRules.standard {
+            #expect(RuleRegistry.standard.info(rule.info.id) == rule.info)
+            #expect(rule.info.scope == .profile)
+        }
+    }
+
+    // MARK: Recorded SDK traffic
+
+    @Test("identify_all_ops (Python and TypeScript): every op on a new user, then $clearAll (fixtures)", arguments: ["python-sdk/requests/identify_all_ops.jsonl", "typescript-node/requests/ts_identify_all_ops.jsonl"])
+    func identifyAllOps(_ path: String) throws {
+        let captures = try CoreTest.captures(CoreTest.fixturesRoot.appendingPathComponent(path))
+        let sim = T.simulate(captures)
+        let u = sim.user(try T.user(sim))
+        #expect(u.deviceIDs == ["device-abcdef"])
+        #expect(u.eventCount == 2)
+        // After the first identify (seen from the second, §A2 timing): the ops on a user with no properties (§A1).
+        #expect(T.text(sim.properties(atEvent: 1)) == [
+            "plan": "\"pro\"", "first_seen": "\"2024-01-01\"", "logins": "1", "visited": "[\"page-a\"]",
+            "recent": "[\"x\",\"y\"]", "pre": "[\"p1\"]", "post": "[\"p2\"]",
+        ])
+        let first = sim.changes(forEvent: 0).map { "\($0.operation) \($0.property) \($0.kind)" }
+        #expect(first == ["$unset legacy_flag no-effect", "$set plan added", "$setOnce first_seen added", "$add logins added",
+                          "$append visited added", "$prepend recent added", "$preInsert pre added", "$postInsert post added",
+                          "$remove old_tags no-effect"])
+        #expect(sim.changes(forEvent: 1).allSatisfy { $0.operation == .clearAll && $0.kind == .removed })
+        #expect(sim.changes(forEvent: 1).count == 7)
+        #expect(sim.properties(ofUser: u.index).isEmpty, "$clearAll removes every user property")
+        #expect(sim.allFindings.isEmpty)
+    }
+
+    // MARK: Hostile input
+
+    @Test("non-object properties, wrong-typed operations and odd groups change nothing and do not crash (folded unvalidated: Amplitude would reject them)")
+    func hostileShapes() throws {
+        let sim = T.simulateUnvalidated(CoreTest.json(CoreTest.body([
+            T.identify("\"plan\""),
+            T.identify("[1,2]"),
+            T.identify("{\"$set\":\"pro\",\"$add\":[1],\"$clearAll\":{}}"),
+            T.event("Checkout", "\"groups\":{\"a\":{\"b\":1},\"c\":null,\"d\":[[1]],\"e\":7}"),
+            T.event("$groupidentify", "\"groups\":[],\"group_properties\":{\"$set\":{\"x\":1}}"),
+        ])))
+        #expect(sim.properties(ofUser: try T.user(sim)).isEmpty)
+        #expect(sim.groupIndex(type: "e", value: "7") != nil)
+    }
+
+    @Test("10 000 operations, a 100 000-character string and deep nesting: applied, cut, located")
+    func hostileSizes() throws {
+        let many = (0..<10_000).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        let huge = String(repeating: "x", count: 100_000)
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        let body = CoreTest.body([T.identify("{\"$set\":{\(many)},\"$append\":{\"deep\":\(deep)},\"$setOnce\":{\"huge\":\"\(huge)\"}}")])
+        let sim = T.simulateUnvalidated(CoreTest.json(body))
+        let u = try T.user(sim)
+        #expect(sim.user(u).propertyCount == 10_002)
+        let hugeChange = try #require(sim.history(ofProperty: "huge", user: u).first)
+        #expect(hugeChange.truncated)
+        #expect(hugeChange.after == .string(String(repeating: "x", count: 1024)))
+        let f = sim.findings(forCapture: 1)
+        #expect(f.map(\.rule) == [RuleID.userPropertyLimit])
+        #expect(f.first?.path == "/events/0/user_properties/$set/k1000")
+    }
+}
+
+@Suite("Profile simulator on demo traffic")
+struct ProfileDemoTrafficTests {
+    @Test("every flavour of demo traffic folds; the change log rebuilds each user's current properties, and the counts agree")
+    func logRebuildsProfiles() throws {
+        var demo = DemoTraffic(seed: 7)
+        let sim = ProfileTest.simulate((0..<1500).map { _ in demo.next() })
+        #expect(sim.eventCount > 1500)
+        #expect(!sim.resolvedUsers.isEmpty)
+        #expect(!sim.groupProfiles.isEmpty, "the demo sends group identifies")
+        var lastApplied: [Int: Int] = [:]
+        for n in 0..<sim.eventCount {
+            if let e = sim.event(n), e.status == .applied, let user = e.user { lastApplied[user] = n }
+        }
+        var checked = 0
+        for u in sim.resolvedUsers where u.mergedUsers.isEmpty {
+            let current = ProfileTest.text(sim.properties(ofUser: u.index))
+            #expect(current.count == u.propertyCount)
+            // The user's last event of all, if its own changes apply to it, sees exactly the current profile.
+            guard let last = lastApplied[u.index], sim.event(last)?.ownChangesApply == true else { continue }
+            #expect(ProfileTest.text(sim.properties(atEvent: last)) == current, "user \(u.amplitudeID)")
+            checked += 1
+        }
+        #expect(checked > 10)
+        // Every change's before is the after of the change it links to.
+        for n in 0..<sim.eventCount {
+            for c in sim.changes(forEvent: n) where c.applied {
+                #expect(c.before != c.after, "event \(n) \(c.property)")
+            }
+        }
+    }
+}
