@@ -17,6 +17,11 @@ public struct CheckSummary: Sendable {
         events += p.request.records.count
         counts += p.counts
         for f in p.findings { byRule[f.rule, default: 0] += 1 }
+        // Findings on the Amplitude requests a Segment request maps to count like any others.
+        for o in p.segmentMapping?.outcomes ?? [] {
+            counts += o.counts
+            for f in o.findings { byRule[f.rule, default: 0] += 1 }
+        }
         if Self.answerMismatch(p) != nil { answerMismatches += 1 }
     }
 
@@ -93,6 +98,15 @@ public enum Report {
         }
     }
 
+    /// `{"status": …, "body": …}`.
+    static func writeAnswer(_ a: EmulatedAnswer, _ w: inout JSONWriter) {
+        w.beginObject()
+        w.field("status", a.status)
+        w.key("body")
+        writeBodyValue(a.body, &w)
+        w.endObject()
+    }
+
     static func writeCounts(_ c: FindingCounts, _ w: inout JSONWriter) {
         w.beginObject()
         w.field("error", c.errors)
@@ -147,17 +161,25 @@ public struct TextReport: ReportFormatter {
         if let mismatch = CheckSummary.answerMismatch(p) {
             out += "    \(style.warning)the recorded answer differs: \(mismatch)\(style.reset)\n"
         }
+        out += findingLines(p.findings, indent: "    ")
+        if let m = p.segmentMapping { out += SegmentReport.text(m, self) }
+        return out
+    }
+
+    /// Findings grouped under a request; more than `perRuleLimit` of one rule are summarised.
+    func findingLines(_ findings: [Finding], indent: String) -> String {
+        var out = ""
         var perRule: [String: Int] = [:]
-        for f in p.findings {
+        for f in findings {
             let k = perRule[f.rule, default: 0]
             perRule[f.rule] = k + 1
             if k >= perRuleLimit { continue }
             let sev = style.severity(f.severity) + Report.pad(f.severity.rawValue, 7) + style.reset
             let path = f.path.isEmpty ? "" : " " + style.dim + Sanitize.inline(f.path, limit: 60) + style.reset
-            out += "    \(sev) \(f.rule)\(path)\n      \(Sanitize.inline(f.message, limit: 400))\n"
+            out += "\(indent)\(sev) \(f.rule)\(path)\n\(indent)  \(Sanitize.inline(f.message, limit: 400))\n"
         }
         for (rule, k) in perRule.sorted(by: { $0.key < $1.key }) where k > perRuleLimit {
-            out += "    \(style.dim)… and \(k - perRuleLimit) more \(rule)\(style.reset)\n"
+            out += "\(indent)\(style.dim)… and \(k - perRuleLimit) more \(rule)\(style.reset)\n"
         }
         return out
     }
@@ -211,11 +233,7 @@ public struct JSONReport: ReportFormatter {
         w.field("api_key", p.request.apiKey.map { redactKeys ? Redactor.mask($0) : $0 })
         w.field("events", p.request.records.count)
         w.key("emulated_answer")
-        w.beginObject()
-        w.field("status", p.answer.status)
-        w.key("body")
-        Report.writeBodyValue(p.answer.body, &w)
-        w.endObject()
+        Report.writeAnswer(p.answer, &w)
         if let r = c.recordedResponse {
             w.key("recorded_answer")
             w.beginObject()
@@ -236,6 +254,7 @@ public struct JSONReport: ReportFormatter {
         w.beginArray()
         for f in p.findings { Report.writeFinding(f, &w) }
         w.endArray()
+        if let m = p.segmentMapping { SegmentReport.writeMapped(m, &w) }
         w.endObject()
         let prefix = wroteItem ? ",\n" : ""
         wroteItem = true
