@@ -23,8 +23,14 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("min-id-length"), help: "Minimum user_id/device_id length when a request has no options.min_id_length.")
     var minIDLength: Int = 5
 
-    @Option(name: .long, help: "Decode every input as this endpoint (/2/httpapi, /batch, /identify, /groupidentify, /usermap, /).")
+    @Option(name: .long, help: "Decode every input as this endpoint (/2/httpapi, /batch, /identify, /groupidentify, /usermap, /, /httpapi, /v1/batch).")
     var endpoint: String?
+
+    @Option(name: .customLong("segment-settings"), help: "JSON file with the Segment destinations' settings (Docs/segment.md).", completion: .file())
+    var segmentSettings: String?
+
+    @Option(name: .customLong("segment-destination"), help: "Which Amplitude destination Segment calls are mapped through: actions, classic or both.")
+    var segmentDestination: String?
 
     @Option(name: .customLong("input-format"), help: "Input format instead of detecting it: captures, har, body.")
     var inputFormat: String?
@@ -43,7 +49,10 @@ struct CheckCommand: ParsableCommand {
     func validate() throws {
         guard minIDLength >= 1 else { throw ValidationError("--min-id-length must be at least 1") }
         if let e = endpoint, Endpoint(userSpelling: e) == nil {
-            throw ValidationError("unknown endpoint '\(e)': use /2/httpapi, /batch, /identify, /groupidentify, /usermap or /")
+            throw ValidationError("unknown endpoint '\(e)': use /2/httpapi, /batch, /identify, /groupidentify, /usermap, /, /httpapi or /v1/batch")
+        }
+        if let d = segmentDestination, SegmentSettings.destinations(d) == nil {
+            throw ValidationError("unknown Segment destination '\(d)': use actions, classic or both")
         }
         if let f = inputFormat, InputFormat(userSpelling: f) == nil {
             throw ValidationError("unknown input format '\(f)': use captures, har or body")
@@ -52,7 +61,8 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let endpointOverride = endpoint.flatMap(Endpoint.init(userSpelling:))
-        let ingest = Ingest(decodeOptions: DecodeOptions(endpointOverride: endpointOverride))
+        var ingest = Ingest(decodeOptions: DecodeOptions(endpointOverride: endpointOverride))
+        ingest.segmentSettings = try SegmentSettingsFile.load(path: segmentSettings, destination: segmentDestination)
         var context = ValidationContext(settings: ValidationSettings(defaultMinIdLength: minIDLength, expectedAPIKey: apiKey))
         var formatter: any ReportFormatter
         switch format {
