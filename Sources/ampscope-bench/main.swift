@@ -17,6 +17,7 @@ let benchModes: [any BenchMode.Type] = [
     UIBench.self,
     DebugBench.self,
     ReplayBench.self,
+    SegmentBench.self,
 ]
 
 @MainActor func benchUsage() -> String {
