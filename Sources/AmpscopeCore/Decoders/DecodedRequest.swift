@@ -5,15 +5,16 @@ public enum Endpoint: String, Sendable, Codable, CaseIterable {
     case identify = "/identify"
     case groupIdentify = "/groupidentify"
     case usermap = "/usermap"
+    /// amplitude-js 8.x form upload to the host root.
+    case legacy = "/"
+    /// Not an Amplitude ingestion path.
+    case unknown = "?"
+    // New cases go last: `allCases` order indexes the store's compiled filter tables (IndexFilter).
     /// Amplitude's deprecated HTTP API V1: form fields `api_key` and `event`.
     case httpV1 = "/httpapi"
     /// Segment's Tracking API (`/v1/track`, `/v1/batch`, `/v1/t`...): not Amplitude's, but what
     /// a Segment library sends; mapped to the Amplitude requests its destinations would send.
     case segment = "/v1"
-    /// amplitude-js 8.x form upload to the host root.
-    case legacy = "/"
-    /// Not an Amplitude ingestion path.
-    case unknown = "?"
 
     /// The path as a user types it (`/2/httpapi`, `/` for legacy, `unknown`).
     public var displayName: String { self == .unknown ? "unknown" : rawValue }
