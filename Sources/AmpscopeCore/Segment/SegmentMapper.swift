@@ -41,11 +41,15 @@ public struct SegmentMapper: Sendable {
     /// Top-level and `context` fields of the call that no mapped request carries.
     static func dropped(_ view: SegmentCallView, _ requests: [MappedRequest], _ d: SegmentDestination) -> [DroppedField] {
         guard view.isObject else { return [] }
-        var used: [String] = []
-        for r in requests { for p in r.provenance { if let s = p.segment { used.append(s) } } }
-        func isUsed(_ pointer: String) -> Bool {
-            used.contains { $0 == pointer || $0.hasPrefix(pointer + "/") }
+        // Every used pointer and each of its ancestors: a field is used when it or a part of it is.
+        var used = Set<String>()
+        for r in requests {
+            for p in r.provenance {
+                guard var s = p.segment else { continue }
+                while !s.isEmpty, used.insert(s).inserted, let cut = s.lastIndex(of: "/") { s = String(s[..<cut]) }
+            }
         }
+        func isUsed(_ pointer: String) -> Bool { used.contains(pointer) }
         let ignored: Set<String> = ["type", "writeKey", "sentAt", "receivedAt", "_metadata"]
         var out: [DroppedField] = []
         let reason = requests.isEmpty ? "the call is not sent" : "\(d.displayName) does not send it"

@@ -156,8 +156,10 @@ struct RecordBuilder {
     mutating func set(_ key: String, _ value: MappedValue?, from segment: String?, note: String? = nil) {
         guard let value else { return }
         object[key] = value
-        provenance.removeAll { $0.field == key || $0.field.hasPrefix(key + "/") }
-        provenance.append((JSONPointer.escape(key), segment, note))
+        let field = JSONPointer.escape(key)
+        let nested = field + "/"
+        provenance.removeAll { $0.field == field || $0.field.hasPrefix(nested) }
+        provenance.append((field, segment, note))
     }
 
     /// Sets a field copied from a Segment path when it is there.
@@ -167,7 +169,9 @@ struct RecordBuilder {
 
     mutating func remove(_ key: String) {
         object[key] = nil
-        provenance.removeAll { $0.field == key || $0.field.hasPrefix(JSONPointer.escape(key) + "/") }
+        let field = JSONPointer.escape(key)
+        let nested = field + "/"
+        provenance.removeAll { $0.field == field || $0.field.hasPrefix(nested) }
     }
 
     /// Notes where a nested field came from (`user_properties/$set/referrer`).

@@ -27,26 +27,26 @@ public struct UserAgentInfo: Sendable, Equatable {
         } else if let v = version(after: "OPR/") {
             (browserName, browserMajor) = ("Opera", major(v))
         } else if let v = version(after: "Firefox/") {
-            (browserName, browserMajor) = (ua.contains("Mobile") ? "Mobile Firefox" : "Firefox", major(v))
+            (browserName, browserMajor) = (ua.containsASCII("Mobile") ? "Mobile Firefox" : "Firefox", major(v))
         } else if let v = version(after: "CriOS/") {
             (browserName, browserMajor) = ("Chrome", major(v))
         } else if let v = version(after: "Chrome/") {
-            (browserName, browserMajor) = (ua.contains("Mobile") && ua.contains("Android") ? "Mobile Chrome" : "Chrome", major(v))
-        } else if ua.contains("Safari/"), let v = version(after: "Version/") {
-            (browserName, browserMajor) = (ua.contains("Mobile/") ? "Mobile Safari" : "Safari", major(v))
+            (browserName, browserMajor) = (ua.containsASCII("Mobile") && ua.containsASCII("Android") ? "Mobile Chrome" : "Chrome", major(v))
+        } else if ua.containsASCII("Safari/"), let v = version(after: "Version/") {
+            (browserName, browserMajor) = (ua.containsASCII("Mobile/") ? "Mobile Safari" : "Safari", major(v))
         }
 
         // OS and device.
-        if ua.contains("iPhone") || ua.contains("iPad") || ua.contains("iPod") {
+        if ua.containsASCII("iPhone") || ua.containsASCII("iPad") || ua.containsASCII("iPod") {
             osName = "iOS"
             osVersion = version(after: "OS ")
             deviceVendor = "Apple"
-            deviceModel = ua.contains("iPad") ? "iPad" : ua.contains("iPod") ? "iPod touch" : "iPhone"
-            deviceType = ua.contains("iPad") ? "tablet" : "mobile"
-        } else if ua.contains("Android") {
+            deviceModel = ua.containsASCII("iPad") ? "iPad" : ua.containsASCII("iPod") ? "iPod touch" : "iPhone"
+            deviceType = ua.containsASCII("iPad") ? "tablet" : "mobile"
+        } else if ua.containsASCII("Android") {
             osName = "Android"
             osVersion = version(after: "Android ")
-            deviceType = ua.contains("Mobile") ? "mobile" : "tablet"
+            deviceType = ua.containsASCII("Mobile") ? "mobile" : "tablet"
             if let open = ua.range(ofASCII: "Android "), let close = ua[open.upperBound...].firstIndex(of: ")") {
                 let inside = ua[open.upperBound..<close]
                 if let last = inside.split(separator: ";").last?.trimmingLeadingSpaces, !last.isEmpty, !last.hasPrefix("Android") {
@@ -54,42 +54,48 @@ public struct UserAgentInfo: Sendable, Equatable {
                     if model != "K", let first = model.first, !first.isNumber { deviceModel = model }
                 }
             }
-        } else if ua.contains("Windows") {
+        } else if ua.containsASCII("Windows") {
             osName = "Windows"
             if let nt = version(after: "Windows NT ") {
                 osVersion = ["10.0": "10", "6.3": "8.1", "6.2": "8", "6.1": "7"][nt] ?? nt
             }
-        } else if ua.contains("CrOS") {
+        } else if ua.containsASCII("CrOS") {
             osName = "Chrome OS"
-        } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
+        } else if ua.containsASCII("Mac OS X") || ua.containsASCII("Macintosh") {
             osName = "Mac OS"
             osVersion = version(after: "Mac OS X ")
             deviceVendor = "Apple"
             deviceModel = "Macintosh"
-        } else if ua.contains("Linux") {
+        } else if ua.containsASCII("Linux") {
             osName = "Linux"
         }
     }
 }
 
 extension StringProtocol {
-    /// Range of an ASCII needle (no Foundation).
+    /// Range of an ASCII needle, scanning UTF-8 bytes (no Foundation, no grapheme breaking).
     func range(ofASCII needle: String) -> Range<Index>? {
         let n = Array(needle.utf8)
-        guard !n.isEmpty else { return nil }
-        var i = startIndex
-        while i < endIndex {
-            var j = i
-            var k = 0
-            while k < n.count, j < endIndex, self.utf8[j] == n[k] {
-                j = self.utf8.index(after: j)
-                k += 1
+        guard let first = n.first else { return nil }
+        let u = utf8
+        var i = u.startIndex
+        while i < u.endIndex {
+            if u[i] == first {
+                var j = u.index(after: i)
+                var k = 1
+                while k < n.count, j < u.endIndex, u[j] == n[k] {
+                    j = u.index(after: j)
+                    k += 1
+                }
+                if k == n.count { return i..<j }
             }
-            if k == n.count { return i..<j }
-            i = index(after: i)
+            i = u.index(after: i)
         }
         return nil
     }
+
+    /// True when the ASCII needle occurs.
+    func containsASCII(_ needle: String) -> Bool { range(ofASCII: needle) != nil }
 
     var replacingUnderscores: String { String(map { $0 == "_" ? "." : $0 }) }
 
