@@ -107,6 +107,16 @@ public enum Report {
         w.endObject()
     }
 
+    /// `"counts": {…}, "findings": […]` members.
+    static func writeCountsAndFindings(_ findings: [Finding], _ w: inout JSONWriter) {
+        w.key("counts")
+        writeCounts(FindingCounts(findings), &w)
+        w.key("findings")
+        w.beginArray()
+        for f in findings { writeFinding(f, &w) }
+        w.endArray()
+    }
+
     static func writeCounts(_ c: FindingCounts, _ w: inout JSONWriter) {
         w.beginObject()
         w.field("error", c.errors)
@@ -248,12 +258,7 @@ public struct JSONReport: ReportFormatter {
                 if let d { w.field("answer_difference", d) }
             }
         }
-        w.key("counts")
-        Report.writeCounts(p.counts, &w)
-        w.key("findings")
-        w.beginArray()
-        for f in p.findings { Report.writeFinding(f, &w) }
-        w.endArray()
+        Report.writeCountsAndFindings(p.findings, &w)
         if let m = p.segmentMapping { SegmentReport.writeMapped(m, &w) }
         w.endObject()
         let prefix = wroteItem ? ",\n" : ""

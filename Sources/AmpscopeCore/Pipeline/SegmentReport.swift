@@ -23,12 +23,7 @@ enum SegmentReport {
                 w.endArray()
                 w.key("answer")
                 Report.writeAnswer(p.answer, &w)
-                w.key("counts")
-                Report.writeCounts(o.counts, &w)
-                w.key("findings")
-                w.beginArray()
-                for f in o.findings { Report.writeFinding(f, &w) }
-                w.endArray()
+                Report.writeCountsAndFindings(o.findings, &w)
                 w.endObject()
             }
             if let why = call.notSent {
