@@ -31,7 +31,7 @@ struct CheckCommand: ParsableCommand {
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json, junit }
 
     func run() throws {
-        let (ingest, initialContext, reader) = input.makeIngest()
+        let (ingest, initialContext, reader) = try input.makeIngest()
         var context = initialContext
         var formatter: any ReportFormatter
         switch format {

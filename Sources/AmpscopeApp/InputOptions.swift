@@ -6,8 +6,14 @@ struct InputOptions: ParsableArguments {
     @Option(name: .customLong("min-id-length"), help: "Minimum user_id/device_id length when a request has no options.min_id_length.")
     var minIDLength: Int = 5
 
-    @Option(name: .long, help: "Decode every input as this endpoint (/2/httpapi, /batch, /identify, /groupidentify, /usermap, /).")
+    @Option(name: .long, help: "Decode every input as this endpoint (/2/httpapi, /batch, /identify, /groupidentify, /usermap, /, /httpapi, /v1/batch).")
     var endpoint: String?
+
+    @Option(name: .customLong("segment-settings"), help: "JSON file with the Segment destinations' settings (Docs/segment.md).", completion: .file())
+    var segmentSettings: String?
+
+    @Option(name: .customLong("segment-destination"), help: "Which Amplitude destination Segment calls are mapped through: actions, classic or both.")
+    var segmentDestination: String?
 
     @Option(name: .customLong("input-format"), help: "Input format instead of detecting it: captures, har, body.")
     var inputFormat: String?
@@ -18,7 +24,10 @@ struct InputOptions: ParsableArguments {
     func validate() throws {
         guard minIDLength >= 1 else { throw ValidationError("--min-id-length must be at least 1") }
         if let e = endpoint, Endpoint(userSpelling: e) == nil {
-            throw ValidationError("unknown endpoint '\(e)': use /2/httpapi, /batch, /identify, /groupidentify, /usermap or /")
+            throw ValidationError("unknown endpoint '\(e)': use /2/httpapi, /batch, /identify, /groupidentify, /usermap, /, /httpapi or /v1/batch")
+        }
+        if let d = segmentDestination, SegmentSettings.destinations(d) == nil {
+            throw ValidationError("unknown Segment destination '\(d)': use actions, classic or both")
         }
         if let f = inputFormat, InputFormat(userSpelling: f) == nil {
             throw ValidationError("unknown input format '\(f)': use captures, har or body")
@@ -27,10 +36,13 @@ struct InputOptions: ParsableArguments {
 
     var endpointOverride: Endpoint? { endpoint.flatMap(Endpoint.init(userSpelling:)) }
 
-    /// The ingestion path, a fresh validation context and the file reader these options describe.
-    func makeIngest() -> (ingest: Ingest, context: ValidationContext, reader: InputFiles) {
-        (Ingest(decodeOptions: DecodeOptions(endpointOverride: endpointOverride)),
-         ValidationContext(settings: ValidationSettings(defaultMinIdLength: minIDLength, expectedAPIKey: apiKey)),
-         InputFiles(format: inputFormat.flatMap(InputFormat.init(userSpelling:)), endpoint: endpointOverride))
+    /// The ingestion path (with the Segment destinations' settings), a fresh validation context
+    /// and the file reader these options describe. Throws when the settings file cannot be read.
+    func makeIngest() throws -> (ingest: Ingest, context: ValidationContext, reader: InputFiles) {
+        var ingest = Ingest(decodeOptions: DecodeOptions(endpointOverride: endpointOverride))
+        ingest.segmentSettings = try SegmentSettingsFile.load(path: segmentSettings, destination: segmentDestination)
+        return (ingest,
+                ValidationContext(settings: ValidationSettings(defaultMinIdLength: minIDLength, expectedAPIKey: apiKey)),
+                InputFiles(format: inputFormat.flatMap(InputFormat.init(userSpelling:)), endpoint: endpointOverride))
     }
 }

@@ -56,7 +56,7 @@ struct ProfileCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (ingest, initialContext, reader) = input.makeIngest()
+        let (ingest, initialContext, reader) = try input.makeIngest()
         var context = initialContext
         var simulator = ProfileSimulator(options: ProfileOptions(stopAfterEvent: at))
         var requests: Int64 = 0

@@ -166,6 +166,11 @@ struct ProxyCommand: AsyncParsableCommand {
           Python amplitude-analytics:          Config(server_url='\(base)/2/httpapi')
           amplitude-js 8.x:                    apiEndpoint: '\(host)', forceHttps: false
           HTTP API (curl):                     curl -d @events.json \(base)/2/httpapi
+        point a Segment library at it (Segment's Tracking API; mapped to what Amplitude receives):
+          analytics-python:                    analytics.host = '\(base)'
+          analytics-node:                      new Analytics({ writeKey, host: '\(base)' })
+          analytics.js / analytics-next:       integrations: { 'Segment.io': { apiHost: '\(host)/v1', protocol: 'http' } }
+          mobile (Swift, Kotlin, React Native): apiHost: '\(host)/v1'
         status: \(base)/ampscope/status   ·   Ctrl-C to stop
 
         """

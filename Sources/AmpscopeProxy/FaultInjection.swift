@@ -216,6 +216,7 @@ public struct FaultInjection: Sendable, Equatable, CustomStringConvertible {
         case .identification: type = "$identify"
         case .groupIdentification: type = "$groupidentify"
         case .mapping: type = "$usermap"
+        case .segmentCall: type = str("event") ?? str("type")
         }
         return (type, str("user_id"), str("device_id"))
     }

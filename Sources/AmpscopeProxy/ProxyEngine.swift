@@ -261,7 +261,7 @@ final class ProxyEngine: Sendable {
             headers.append(HTTPHeader("Vary", "Access-Control-Request-Headers"))
         } else {
             headers.append(HTTPHeader("Access-Control-Allow-Headers",
-                                      "Content-Type, Content-Encoding, Accept, Cross-Origin-Resource-Policy"))
+                                      "Content-Type, Content-Encoding, Accept, Authorization, Cross-Origin-Resource-Policy"))
         }
         if request.header("Access-Control-Request-Private-Network")?.asciiLowercased == "true" {
             headers.append(HTTPHeader("Access-Control-Allow-Private-Network", "true"))

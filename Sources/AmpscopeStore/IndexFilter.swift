@@ -185,6 +185,8 @@ final class IndexFilter: Sendable {
         case .usermap: return 4
         case .legacy: return 5
         case .unknown: return 6
+        case .httpV1: return 7
+        case .segment: return 8
         }
     }
 

@@ -18,6 +18,7 @@ let benchModes: [any BenchMode.Type] = [
     DebugBench.self,
     ReplayBench.self,
     ProfileBench.self,
+    SegmentBench.self,
 ]
 
 @MainActor func benchUsage() -> String {

@@ -28,26 +28,34 @@ import Testing
         var message: String?
     }
 
-    @Test func realPythonSDKAgainstTheProxy() async throws {
-        guard let python = Self.python() else {
-            Issue.record(Comment(rawValue: Self.howTo))
-            return
+    /// Runs a Python scenario script against a fresh `ampscope proxy --store … --json`; nil (with
+    /// an issue recorded) when no Python can import `module`.
+    static func runScenario(_ script: String, module: String, howTo: String) async throws
+        -> (run: (status: Int32, stdout: String, stderr: String), proxy: ProxyProcess, storePath: String)? {
+        guard let python = python() else {
+            Issue.record(Comment(rawValue: howTo))
+            return nil
         }
-        let check = try await runProgramOffPool(python, ["-c", "import amplitude.constants as c; print(c.SDK_VERSION)"], timeout: 60)
+        let check = try await runProgramOffPool(python, ["-c", "import \(module)"], timeout: 60)
         guard check.status == 0 else {
-            Issue.record(Comment(rawValue: "\(python) cannot import amplitude (\(check.stderr.suffix(300))); " + Self.howTo))
-            return
+            Issue.record(Comment(rawValue: "\(python) cannot import \(module) (\(check.stderr.suffix(300))); " + howTo))
+            return nil
         }
-        let script = ProxyProcess.repoRoot.appendingPathComponent("Tests/e2e/python/sdk_scenario.py").path
-        let dir = ProxyProcess.tempDir()
-        let storePath = dir.appendingPathComponent("sdk.sqlite").path
+        let path = ProxyProcess.repoRoot.appendingPathComponent("Tests/e2e/python/" + script).path
+        let storePath = ProxyProcess.tempDir().appendingPathComponent("scenario.sqlite").path
         let proxy = try ProxyProcess(["--store", storePath, "--json"])
         let run = try await onOwnThread {
-            try runProgram(python, [script, "http://127.0.0.1:\(proxy.port)"], timeout: 180)
+            try runProgram(python, [path, "http://127.0.0.1:\(proxy.port)"], timeout: 180)
         }
         let exit = proxy.stop(signal: SIGTERM)
         #expect(run.status == 0, "scenario failed: \(run.stderr.suffix(2000))")
         #expect(exit == 0, "proxy exit status \(exit): \(proxy.stderr.suffix(1000))")
+        return (run, proxy, storePath)
+    }
+
+    @Test func realPythonSDKAgainstTheProxy() async throws {
+        guard let scenario = try await Self.runScenario("sdk_scenario.py", module: "amplitude.constants", howTo: Self.howTo) else { return }
+        let (run, proxy, storePath) = scenario
 
         // What the SDK reported.
         var callbacks: [Callback] = []

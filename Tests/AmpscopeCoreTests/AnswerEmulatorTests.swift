@@ -62,7 +62,7 @@ struct AnswerEmulatorTests {
                        body: #"{"code":413,"error":"Payload too large"}"#),
             AnswerCase(name: "413 beats event errors", capture: E.json(E.body((0..<2001).map { _ in ev(["user_id": "\"abc\""]) })), status: 413,
                        body: #"{"code":413,"error":"Payload too large"}"#),
-            AnswerCase(name: "404 unknown path", capture: E.events(ev(drop: ["user_id", "device_id"]), path: "/v1/track"), status: 404,
+            AnswerCase(name: "404 unknown path", capture: E.events(ev(drop: ["user_id", "device_id"]), path: "/v2/track"), status: 404,
                        body: #"{"code":404,"error":"Invalid request path","message":"Invalid request path"}"#),
             AnswerCase(name: "405 GET on /2/httpapi", capture: E.json(E.body([ev()]), method: "GET"), status: 405,
                        body: #"{"code":405,"error":"Method not allowed"}"#),

@@ -9,7 +9,8 @@ struct EndpointRoutingTests {
         ("/2/HTTPAPI", .httpV2, ""), ("/batch", .batch, ""), ("/eu/batch", .batch, "/eu"),
         ("/identify", .identify, ""), ("/eu/identify", .identify, "/eu"), ("/groupidentify", .groupIdentify, ""),
         ("/proxy/groupidentify", .groupIdentify, "/proxy"), ("/usermap", .usermap, ""), ("/", .legacy, ""),
-        ("", .legacy, ""), ("/v1/track", .unknown, ""), ("/2/httpapi2", .unknown, ""), ("/httpapi", .unknown, ""),
+        ("", .legacy, ""), ("/v1/track", .segment, ""), ("/2/httpapi2", .unknown, ""), ("/httpapi", .httpV1, ""),
+        ("/v2/httpapi", .unknown, ""), ("/eu/httpapi", .httpV1, "/eu"), ("/v1/batch", .segment, ""),
         ("/notbatch", .unknown, ""),
     ]
 

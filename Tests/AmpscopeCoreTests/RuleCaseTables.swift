@@ -49,7 +49,7 @@ enum RuleCases {
     static let long1025 = String(repeating: "x", count: 1025)
     static let groupIdentification = #"{"group_type":"org","group_value":"acme","group_properties":{"$set":{"plan":"pro"}}}"#
 
-    static let all: [RuleCase] = decodeCases + requestCases + eventCases + identifyCases
+    static let all: [RuleCase] = decodeCases + requestCases + eventCases + identifyCases + segmentCases
 
     // MARK: Decode problems
 

@@ -40,6 +40,7 @@ public struct AnswerEmulator: Sendable {
     }
 
     public func answer(for r: DecodedRequest, findings: [Finding], now: Int64) -> EmulatedAnswer {
+        if r.endpoint == .segment { return segmentAnswer(for: r, findings: findings) }
         var tooLarge = false
         var methodBad = false
         var notFound = r.endpoint == .unknown

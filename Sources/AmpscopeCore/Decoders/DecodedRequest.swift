@@ -9,6 +9,12 @@ public enum Endpoint: String, Sendable, Codable, CaseIterable {
     case legacy = "/"
     /// Not an Amplitude ingestion path.
     case unknown = "?"
+    // New cases go last: `allCases` order indexes the store's compiled filter tables (IndexFilter).
+    /// Amplitude's deprecated HTTP API V1: form fields `api_key` and `event`.
+    case httpV1 = "/httpapi"
+    /// Segment's Tracking API (`/v1/track`, `/v1/batch`, `/v1/t`...): not Amplitude's, but what
+    /// a Segment library sends; mapped to the Amplitude requests its destinations would send.
+    case segment = "/v1"
 
     /// The path as a user types it (`/2/httpapi`, `/` for legacy, `unknown`).
     public var displayName: String { self == .unknown ? "unknown" : rawValue }
@@ -21,13 +27,15 @@ public enum Endpoint: String, Sendable, Codable, CaseIterable {
         case .identify: return "identify"
         case .groupIdentify: return "groupid"
         case .usermap: return "usermap"
+        case .httpV1: return "httpapi1"
+        case .segment: return "segment"
         case .legacy: return "legacy"
         case .unknown: return "unknown"
         }
     }
 
     /// JSON endpoints answer JSON with a `code`; the form endpoints answer plain text.
-    public var answersJSON: Bool { self == .httpV2 || self == .batch || self == .unknown }
+    public var answersJSON: Bool { self == .httpV2 || self == .batch || self == .unknown || self == .segment }
 
     /// Resolves an endpoint from a spelling users type: `/2/httpapi`, `httpapi`, `batch`, `/`, `legacy`...
     public init?(userSpelling s: String) {
@@ -38,8 +46,11 @@ public enum Endpoint: String, Sendable, Codable, CaseIterable {
         case "/identify", "identify": self = .identify
         case "/groupidentify", "groupidentify", "group-identify": self = .groupIdentify
         case "/usermap", "usermap": self = .usermap
+        case "/httpapi", "httpapi-v1", "v1-httpapi", "httpv1": self = .httpV1
+        case "segment", "/v1", "v1": self = .segment
         case "/", "legacy", "amplitude-js": self = .legacy
-        default: return nil
+        default:
+            if SegmentPath.parse(t) != nil || SegmentPath.parse("/" + t) != nil { self = .segment } else { return nil }
         }
     }
 
@@ -51,8 +62,15 @@ public enum Endpoint: String, Sendable, Codable, CaseIterable {
         while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
         if legacyPaths.contains(p) || p.isEmpty { return (.legacy, p == "/" ? "" : p) }
         let lower = p.asciiLowercased
-        for e in [Endpoint.httpV2, .batch, .groupIdentify, .identify, .usermap] where lower.hasSuffix(e.rawValue) {
-            return (e, String(p.dropLast(e.rawValue.count)))
+        // Segment's `/v1/<call>` first: `/v1/batch` and `/v1/identify` also end like Amplitude paths.
+        if let s = SegmentPath.parse(lower) { return (.segment, String(p.dropLast(s.suffixLength))) }
+        if lower.hasSuffix("/v1") { return (.segment, String(p.dropLast(3))) }  // a raw Segment body (`check --endpoint segment`)
+        for e in [Endpoint.httpV2, .httpV1, .batch, .groupIdentify, .identify, .usermap] where lower.hasSuffix(e.rawValue) {
+            let prefix = String(p.dropLast(e.rawValue.count))
+            // `/v2/httpapi`, `/3/httpapi`: a mistyped HTTP V2 path, not V1 under a prefix.
+            if e == .httpV1, let last = prefix.split(separator: "/").last,
+               last.drop(while: { $0 == "v" || $0 == "V" }).allSatisfy(\.isNumber) { return (.unknown, "") }
+            return (e, prefix)
         }
         return (.unknown, "")
     }
@@ -104,6 +122,8 @@ public enum RecordKind: String, Sendable, Codable {
     case mapping
     /// An amplitude-js 8.x event in the legacy `e` field.
     case legacyEvent
+    /// A Segment call (track, identify...), in a `/v1/...` body or its `batch` array.
+    case segmentCall
 }
 
 /// A request decoded into a JSON view and its list of records (events, identifications...).
@@ -149,6 +169,8 @@ public struct DecodedRequest: Sendable {
     /// HTTP method and headers of the capture (for the method and content-type rules).
     public var method: String = "POST"
     public var headers: [HTTPHeader] = []
+    /// What the Segment decoder learnt (path, write key, batch or single call); nil for Amplitude requests.
+    public var segment: SegmentRequestInfo?
 
     /// First header value with this name (case-insensitive).
     public func header(_ name: String) -> String? {

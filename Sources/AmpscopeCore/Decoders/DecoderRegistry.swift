@@ -48,6 +48,8 @@ public struct DecoderRegistry: Sendable {
         FormRecordsDecoder.identify,
         FormRecordsDecoder.groupIdentify,
         FormRecordsDecoder.usermap,
+        FormRecordsDecoder.httpV1,
+        SegmentDecoder(),
         LegacyUploadDecoder(),
         UnknownEndpointDecoder(),
     ])

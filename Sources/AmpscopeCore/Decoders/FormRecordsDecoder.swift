@@ -1,4 +1,4 @@
-/// `/identify`, `/groupidentify` and `/usermap`: form fields `api_key` plus a JSON-valued record
+/// `/identify`, `/groupidentify`, `/usermap` and V1 `/httpapi`: form fields `api_key` plus a JSON-valued record
 /// field (`identification` or `mapping`, one object or an array) and optional `options`.
 ///
 /// Fields may come in the query string (GET, as the docs allow), in an
@@ -18,6 +18,9 @@ public struct FormRecordsDecoder: WireDecoder {
                                                          recordField: "identification", recordKind: .groupIdentification)
     public static let usermap = FormRecordsDecoder(id: "usermap-form", endpoint: .usermap,
                                                    recordField: "mapping", recordKind: .mapping)
+    /// Amplitude's deprecated HTTP API V1 (`/httpapi`): `api_key` and `event` (one event or an array).
+    public static let httpV1 = FormRecordsDecoder(id: "httpapi-v1-form", endpoint: .httpV1,
+                                                  recordField: "event", recordKind: .event)
 
     init(id: String, endpoint: Endpoint, recordField: String, recordKind: RecordKind) {
         self.id = id

@@ -62,7 +62,7 @@ public enum InputFormat: String, Sendable, CaseIterable {
 public enum RawBody {
     /// Which endpoint a body was probably meant for when the user did not say.
     public static func guessEndpoint(_ body: [UInt8]) -> Endpoint {
-        if LegacyUploadDecoder.looksLikeJSONObject(body) { return .httpV2 }
+        if LegacyUploadDecoder.looksLikeJSONObject(body) { return looksLikeSegment(body) ? .segment : .httpV2 }
         let fields = FormEncoding.parse(body).fields.map(\.name)
         if fields.contains("e") && fields.contains("client") { return .legacy }
         if fields.contains("mapping") { return .usermap }
@@ -71,6 +71,14 @@ public enum RawBody {
             return text.contains("group_type") ? .groupIdentify : .identify
         }
         return .httpV2
+    }
+
+    /// A JSON body in Segment's shape: a `batch` or `writeKey`, or a call with `type` and an `anonymousId`/`userId`.
+    static func looksLikeSegment(_ body: [UInt8]) -> Bool {
+        guard let doc = try? JSONDocument(parsing: body), doc.kind(doc.root) == .object else { return false }
+        let root = doc.root
+        if doc.member(root, "batch") != nil || doc.member(root, "writeKey") != nil { return true }
+        return doc.member(root, "type") != nil && (doc.member(root, "anonymousId") != nil || doc.member(root, "userId") != nil)
     }
 
     public static func capture(_ body: [UInt8], name: String, endpoint: Endpoint?) -> Capture {

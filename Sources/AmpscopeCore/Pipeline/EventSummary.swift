@@ -82,12 +82,19 @@ public struct EventSummary: Sendable, Equatable, Codable {
                     s.eventType = "$groupidentify \(t)=\(v)"
                 case .mapping:
                     s.eventType = "$usermap → " + (str("global_user_id") ?? "(unmap)")
+                case .segmentCall:
+                    s.eventType = SegmentCallView(request: r, doc: doc, index: i).label
                 }
                 s.userID = str("user_id")
                 s.deviceID = str("device_id")
                 s.insertID = str(r.recordKind == .legacyEvent ? "uuid" : "insert_id")
                 if let t = doc.member(node, r.recordKind == .legacyEvent ? "timestamp" : "time") { s.time = doc.int64(t) }
                 if let sid = doc.member(node, "session_id") { s.sessionID = doc.int64(sid) }
+                if r.recordKind == .segmentCall {
+                    s.userID = str("userId")
+                    s.deviceID = str("anonymousId")
+                    s.insertID = str("messageId")
+                }
             } else {
                 s.eventType = "(not an object)"
             }

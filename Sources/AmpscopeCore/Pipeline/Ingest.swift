@@ -5,6 +5,9 @@ public struct Processed: Sendable {
     public var findings: [Finding]
     /// What Amplitude would answer (the proxy's answer in sink mode).
     public var answer: EmulatedAnswer
+    /// For a Segment request: its calls mapped to the Amplitude requests each destination would
+    /// send, each already decoded, validated and answered (nil for Amplitude requests).
+    public var segmentMapping: SegmentMapping?
 
     /// The status the client actually saw: the recorded/upstream/injected one when there is one.
     public var effectiveStatus: Int { capture.recordedResponse?.status ?? answer.status }
@@ -33,6 +36,8 @@ public struct Ingest: Sendable {
     public var validator: Validator
     public var emulator: AnswerEmulator
     public var decodeOptions: DecodeOptions
+    /// How Segment requests are mapped to Amplitude requests (nil: not mapped).
+    public var segmentSettings: SegmentSettings? = SegmentSettings()
 
     public init(decoders: DecoderRegistry = .standard, rules: RuleRegistry = .standard,
                 decodeOptions: DecodeOptions = DecodeOptions()) {
@@ -74,7 +79,11 @@ public struct Ingest: Sendable {
         let answer = emulator.answer(for: request, findings: findings, now: now)
         // What Amplitude ingested decides later duplicate findings: the real answer when known.
         context.commit(request, accepted: Processed.ingestedByAmplitude(capture: capture, answer: answer))
-        return Processed(capture: capture, request: request, findings: findings, answer: answer)
+        var processed = Processed(capture: capture, request: request, findings: findings, answer: answer)
+        if request.endpoint == .segment, let settings = segmentSettings {
+            processed.segmentMapping = mapSegment(capture, request, findings, settings: settings, context: &context, now: now)
+        }
+        return processed
     }
 }
 

@@ -17,6 +17,11 @@ public struct CheckSummary: Sendable {
         events += p.request.records.count
         counts += p.counts
         for f in p.findings { byRule[f.rule, default: 0] += 1 }
+        // Findings on the Amplitude requests a Segment request maps to count like any others.
+        for o in p.segmentMapping?.outcomes ?? [] {
+            counts += o.counts
+            for f in o.findings { byRule[f.rule, default: 0] += 1 }
+        }
         if Self.answerMismatch(p) != nil { answerMismatches += 1 }
     }
 
@@ -93,6 +98,25 @@ public enum Report {
         }
     }
 
+    /// `{"status": …, "body": …}`.
+    static func writeAnswer(_ a: EmulatedAnswer, _ w: inout JSONWriter) {
+        w.beginObject()
+        w.field("status", a.status)
+        w.key("body")
+        writeBodyValue(a.body, &w)
+        w.endObject()
+    }
+
+    /// `"counts": {…}, "findings": […]` members.
+    static func writeCountsAndFindings(_ findings: [Finding], _ w: inout JSONWriter) {
+        w.key("counts")
+        writeCounts(FindingCounts(findings), &w)
+        w.key("findings")
+        w.beginArray()
+        for f in findings { writeFinding(f, &w) }
+        w.endArray()
+    }
+
     static func writeCounts(_ c: FindingCounts, _ w: inout JSONWriter) {
         w.beginObject()
         w.field("error", c.errors)
@@ -147,17 +171,25 @@ public struct TextReport: ReportFormatter {
         if let mismatch = CheckSummary.answerMismatch(p) {
             out += "    \(style.warning)the recorded answer differs: \(mismatch)\(style.reset)\n"
         }
+        out += findingLines(p.findings, indent: "    ")
+        if let m = p.segmentMapping { out += SegmentReport.text(m, self) }
+        return out
+    }
+
+    /// Findings grouped under a request; more than `perRuleLimit` of one rule are summarised.
+    func findingLines(_ findings: [Finding], indent: String) -> String {
+        var out = ""
         var perRule: [String: Int] = [:]
-        for f in p.findings {
+        for f in findings {
             let k = perRule[f.rule, default: 0]
             perRule[f.rule] = k + 1
             if k >= perRuleLimit { continue }
             let sev = style.severity(f.severity) + Report.pad(f.severity.rawValue, 7) + style.reset
             let path = f.path.isEmpty ? "" : " " + style.dim + Sanitize.inline(f.path, limit: 60) + style.reset
-            out += "    \(sev) \(f.rule)\(path)\n      \(Sanitize.inline(f.message, limit: 400))\n"
+            out += "\(indent)\(sev) \(f.rule)\(path)\n\(indent)  \(Sanitize.inline(f.message, limit: 400))\n"
         }
         for (rule, k) in perRule.sorted(by: { $0.key < $1.key }) where k > perRuleLimit {
-            out += "    \(style.dim)… and \(k - perRuleLimit) more \(rule)\(style.reset)\n"
+            out += "\(indent)\(style.dim)… and \(k - perRuleLimit) more \(rule)\(style.reset)\n"
         }
         return out
     }
@@ -213,11 +245,9 @@ public struct JSONReport: ReportFormatter {
         // amplitude-js uploads: what the checksum check found, also when it passed.
         if let verdict = LegacyChecksum.verdict(p.request) { w.field("checksum", verdict.word) }
         w.key("emulated_answer")
-        w.beginObject()
-        w.field("status", p.answer.status)
-        w.key("body")
-        Report.writeBodyValue(redactKeys ? Redactor.redactAnswer(p.answer.body, of: p) : p.answer.body, &w)
-        w.endObject()
+        var answer = p.answer
+        if redactKeys { answer.body = Redactor.redactAnswer(answer.body, of: p) }
+        Report.writeAnswer(answer, &w)
         if let r = c.recordedResponse {
             w.key("recorded_answer")
             w.beginObject()
@@ -232,12 +262,8 @@ public struct JSONReport: ReportFormatter {
                 if let d { w.field("answer_difference", d) }
             }
         }
-        w.key("counts")
-        Report.writeCounts(p.counts, &w)
-        w.key("findings")
-        w.beginArray()
-        for f in p.findings { Report.writeFinding(f, &w) }
-        w.endArray()
+        Report.writeCountsAndFindings(p.findings, &w)
+        if let m = p.segmentMapping { SegmentReport.writeMapped(m, &w) }
         w.endObject()
         let prefix = wroteItem ? ",\n" : ""
         wroteItem = true

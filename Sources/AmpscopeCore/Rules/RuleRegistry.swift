@@ -2,15 +2,19 @@
 public struct RuleRegistry: Sendable {
     public let requestRules: [any RequestRule]
     public let recordRules: [any RecordRule]
+    /// Rules for Segment requests (`/v1/...`). A Segment request is judged by these alone: the
+    /// Amplitude rules judge the requests its calls are mapped to (`SegmentMapper`).
+    public let segmentRules: [any RequestRule]
     /// Every rule's description, including decode-time ones, by id.
     public let infos: [RuleInfo]
     private let byID: [String: RuleInfo]
 
-    public init(requestRules: [any RequestRule], recordRules: [any RecordRule], decodeProblems: [RuleInfo] = DecodeProblems.all,
-                profileRules: [RuleInfo] = ProfileRules.infos) {
+    public init(requestRules: [any RequestRule], recordRules: [any RecordRule], segmentRules: [any RequestRule] = [],
+                decodeProblems: [RuleInfo] = DecodeProblems.all, profileRules: [RuleInfo] = ProfileRules.infos) {
         self.requestRules = requestRules
         self.recordRules = recordRules
-        let all = decodeProblems + requestRules.map(\.info) + recordRules.map(\.info) + profileRules
+        self.segmentRules = segmentRules
+        let all = decodeProblems + requestRules.map(\.info) + recordRules.map(\.info) + segmentRules.map(\.info) + profileRules
         self.infos = all
         var d: [String: RuleInfo] = [:]
         for i in all { d[i.id] = i }
@@ -31,6 +35,7 @@ public struct RuleRegistry: Sendable {
             ContentTypeRule(),
             BadChecksumRule(),
             InvalidOptionsRule(),
+            HTTPV1DeprecatedRule(),
         ],
         recordRules: [
             EventNotObjectRule(),
@@ -61,6 +66,19 @@ public struct RuleRegistry: Sendable {
             OpsOnNonIdentifyRule(),
             EmptyIdentifyRule(),
             GroupIdentifyIncompleteRule(),
+        ],
+        segmentRules: [
+            SegmentMissingWriteKeyRule(),
+            SegmentRequestTooLargeRule(),
+            SegmentBatchMissingRule(),
+            SegmentTooManyCallsRule(),
+            SegmentCallTooLargeRule(),
+            SegmentUnknownTypeRule(),
+            SegmentMissingIDRule(),
+            SegmentMissingFieldRule(),
+            SegmentMessageIDRule(),
+            SegmentNotObjectRule(),
+            SegmentBadTimestampRule(),
         ]
     )
 }

@@ -100,6 +100,7 @@ public enum EventField: Int, CaseIterable, Sendable {
         case .groupIdentification: return groupIdentifyKeys
         case .mapping: return [.userID, .globalUserID, .unmap]
         case .legacyEvent: return legacyKeys
+        case .segmentCall: return []
         }
     }
 

@@ -172,6 +172,7 @@ extension EventField {
         case .groupIdentification: return groupIdentifyMask
         case .mapping: return mappingMask
         case .legacyEvent: return legacyMask
+        case .segmentCall: return 0
         }
     }
 }

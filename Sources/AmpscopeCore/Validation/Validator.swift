@@ -177,6 +177,7 @@ public struct Validator: Sendable {
     /// in record order. Call `context.commit` after the answer is known.
     public func validate(_ request: DecodedRequest, context: inout ValidationContext) -> [Finding] {
         context.beginRequest()
+        if request.endpoint == .segment { return validateSegment(request, context: &context) }
         var sink = FindingSink()
         sink.append(contentsOf: request.problems)
         // Rules are empty structs called through the arrays' storage: `for rule in rules` copied
@@ -249,6 +250,9 @@ extension Validator {
     public func prevalidate(_ request: DecodedRequest, settings: ValidationSettings) -> Prevalidated {
         var context = ValidationContext(settings: settings)
         context.beginRequest()
+        if request.endpoint == .segment {
+            return Prevalidated(findings: validateSegment(request, context: &context), keys: [], hasDocument: false, slots: [])
+        }
         var sink = FindingSink()
         sink.append(contentsOf: request.problems)
         rules.requestRules.withUnsafeBufferPointer { rs in
@@ -336,5 +340,16 @@ extension Validator {
         }
         out.append(contentsOf: pre.findings[copied...])
         return out
+    }
+}
+
+extension Validator {
+    /// A Segment request is judged by the Segment rules only (none depends on earlier requests).
+    func validateSegment(_ request: DecodedRequest, context: inout ValidationContext) -> [Finding] {
+        context.pendingKeys.removeAll(keepingCapacity: true)
+        var sink = FindingSink()
+        sink.append(contentsOf: request.problems)
+        for rule in rules.segmentRules { rule.check(request, context, &sink) }
+        return sink.findings
     }
 }

@@ -17,7 +17,7 @@ public struct ContentTypeRule: RequestRule {
             } else {
                 out.add(info, "", "Content-Type is '\(Sanitize.inline(ct))'; \(r.endpoint.displayName) requires 'application/json'")
             }
-        case .identify, .groupIdentify, .usermap, .legacy:
+        case .identify, .groupIdentify, .usermap, .legacy, .httpV1:
             if r.method.uppercased() == "GET" { return }
             if ct == "application/x-www-form-urlencoded" || ct == "multipart/form-data" { return }
             if raw == nil {
@@ -26,7 +26,7 @@ public struct ContentTypeRule: RequestRule {
                 let notJSON = ct.contains("json") ? ", not JSON" : ""
                 out.add(info, "", "Content-Type is '\(Sanitize.inline(ct))'; \(r.endpoint.displayName) takes 'application/x-www-form-urlencoded' form fields\(notJSON)")
             }
-        case .unknown:
+        case .unknown, .segment:
             return
         }
     }

@@ -8,9 +8,9 @@ public struct MethodNotAllowedRule: RequestRule {
         let m = r.method.uppercased()
         let allowed: [String]
         switch r.endpoint {
-        case .httpV2, .batch, .legacy: allowed = ["POST"]
+        case .httpV2, .batch, .legacy, .httpV1: allowed = ["POST"]
         case .identify, .groupIdentify, .usermap: allowed = ["POST", "GET"]
-        case .unknown: return
+        case .unknown, .segment: return
         }
         guard !allowed.contains(m) else { return }
         out.add(info, "", "\(Sanitize.inline(m)) is not accepted by \(r.endpoint.displayName); use \(allowed.joined(separator: " or "))")

@@ -1,0 +1,109 @@
+/// Turns the calls of a decoded Segment request into the Amplitude requests each destination
+/// would send (pure: no clock, no IO; `receivedAt` is Segment's receive time).
+public struct SegmentMapper: Sendable {
+    public var settings: SegmentSettings
+
+    public init(settings: SegmentSettings = SegmentSettings()) { self.settings = settings }
+
+    /// One entry per call and destination, before validation. Calls Segment drops (per the
+    /// `segment-*` error findings) are not sent anywhere.
+    public func map(_ request: DecodedRequest, capture: Capture, findings: [Finding], receivedAt: Int64)
+        -> [(call: Int, label: String, destination: SegmentDestination, requests: [MappedRequest], notSent: String?, dropped: [DroppedField])] {
+        guard request.endpoint == .segment, let doc = request.document else { return [] }
+        let requestDrop = findings.first { $0.severity == .error && $0.event == nil }
+        var droppedCalls: [Int: String] = [:]
+        for f in findings where f.severity == .error {
+            if let e = f.event, droppedCalls[e] == nil { droppedCalls[e] = f.rule }
+        }
+        var out: [(call: Int, label: String, destination: SegmentDestination, requests: [MappedRequest], notSent: String?, dropped: [DroppedField])] = []
+        for i in request.records.indices {
+            let view = SegmentCallView(request: request, doc: doc, index: i)
+            let label = view.label
+            for d in settings.destinations {
+                if let f = requestDrop {
+                    out.append((i, label, d, [], "Segment drops the whole request (\(f.rule)), so no destination gets this call", []))
+                    continue
+                }
+                if let rule = droppedCalls[i] {
+                    out.append((i, label, d, [], "Segment drops this call (\(rule)), so no destination gets it", []))
+                    continue
+                }
+                guard let type = view.type else { continue }
+                let input = SegmentCallInput(view: view, type: type, receivedAt: receivedAt)
+                let mapped = d == .actions ? ActionsMapping.map(input, settings, template: capture)
+                                           : ClassicMapping.map(input, settings, template: capture)
+                out.append((i, label, d, mapped.requests, mapped.notSent, Self.dropped(view, mapped.requests, d)))
+            }
+        }
+        return out
+    }
+
+    /// Top-level and `context` fields of the call that no mapped request carries.
+    static func dropped(_ view: SegmentCallView, _ requests: [MappedRequest], _ d: SegmentDestination) -> [DroppedField] {
+        guard view.isObject else { return [] }
+        // Every used pointer and each of its ancestors: a field is used when it or a part of it is.
+        var used = Set<String>()
+        for r in requests {
+            for p in r.provenance {
+                guard var s = p.segment else { continue }
+                while !s.isEmpty, used.insert(s).inserted, let cut = s.lastIndex(of: "/") { s = String(s[..<cut]) }
+            }
+        }
+        func isUsed(_ pointer: String) -> Bool { used.contains(pointer) }
+        let ignored: Set<String> = ["type", "writeKey", "sentAt", "receivedAt", "_metadata"]
+        var out: [DroppedField] = []
+        let reason = requests.isEmpty ? "the call is not sent" : "\(d.displayName) does not send it"
+        for (k, v) in view.doc.members(view.node) {
+            let name = view.doc.string(k)
+            if ignored.contains(name) { continue }
+            let pointer = JSONPointer.join(view.pointer, name)
+            if name == "context", view.doc.kind(v) == .object {
+                for (ck, _) in view.doc.members(v) {
+                    let cp = JSONPointer.join(pointer, view.doc.string(ck))
+                    if !isUsed(cp) { out.append(DroppedField(segment: cp, reason: reason)) }
+                }
+            } else if !isUsed(pointer) {
+                out.append(DroppedField(segment: pointer, reason: reason))
+            }
+        }
+        return out
+    }
+}
+
+extension Ingest {
+    /// Maps a judged Segment request through the chosen destinations and runs every mapped
+    /// request through the same decode → validate → answer path as any Amplitude request.
+    func mapSegment(_ capture: Capture, _ request: DecodedRequest, _ findings: [Finding], settings: SegmentSettings,
+                    context: inout ValidationContext, now: Int64) -> SegmentMapping {
+        let receivedAt = capture.receivedAt > 0 ? capture.receivedAt : now
+        let mapper = SegmentMapper(settings: settings)
+        // Mapped requests are Amplitude requests: decode them by their own path, never as `--endpoint`.
+        var options = decodeOptions
+        options.endpointOverride = nil
+        options.legacyPaths = ["/"]
+        var calls: [SegmentCallMapping] = []
+        for m in mapper.map(request, capture: capture, findings: findings, receivedAt: receivedAt) {
+            var outcomes: [MappedOutcome] = []
+            for r in m.requests {
+                let decoded = decoders.decode(r.capture, options: options)
+                let p = judge(r.capture, decoded, context: &context, now: now)
+                outcomes.append(MappedOutcome(request: r, processed: p, findings: SegmentFindingHints.annotate(p.findings, r, settings)))
+            }
+            calls.append(SegmentCallMapping(callIndex: m.call, label: m.label, destination: m.destination, requests: outcomes,
+                                            notSent: m.notSent, dropped: m.dropped))
+        }
+        return SegmentMapping(destinations: settings.destinations, calls: calls)
+    }
+}
+
+extension Ingest {
+    /// The mapping of a Segment capture read back from the store (the store keeps the Segment
+    /// request's findings, not its mapping): the same result `process` gave, with a fresh
+    /// validation history. nil for Amplitude requests.
+    public func segmentMapping(for p: Processed, settings: SegmentSettings, validation: ValidationSettings = ValidationSettings(),
+                               now: Int64) -> SegmentMapping? {
+        guard p.request.endpoint == .segment else { return nil }
+        var context = ValidationContext(settings: validation)
+        return mapSegment(p.capture, p.request, p.findings, settings: settings, context: &context, now: now)
+    }
+}

@@ -1,0 +1,211 @@
+/// Where one field of a mapped Amplitude request came from.
+public struct FieldProvenance: Sendable, Equatable {
+    /// Pointer of the field in the mapped request's view (`/events/0/user_id`, `/identification/user_properties`).
+    public var amplitude: String
+    /// Pointer of the Segment value in the Segment request (`/batch/0/userId`); nil for a value the
+    /// destination makes up (`library: "segment"`, `revenueType: "Purchase"`).
+    public var segment: String?
+    /// How the value was made when it is not a plain copy (`ISO-8601 → ms`, `template 'Viewed {{name}}'`).
+    public var note: String?
+
+    public init(amplitude: String, segment: String?, note: String? = nil) {
+        self.amplitude = amplitude
+        self.segment = segment
+        self.note = note
+    }
+}
+
+/// A part of a Segment call that no mapped request carries.
+public struct DroppedField: Sendable, Equatable {
+    /// Pointer in the Segment request (`/batch/0/messageId`).
+    public var segment: String
+    public var reason: String
+}
+
+/// One Amplitude request a destination sends for a Segment call, exactly as it would send it.
+public struct MappedRequest: Sendable {
+    public var destination: SegmentDestination
+    /// The destination's action (`Log Event V2`, `Identify User`) or the classic call handler (`classic track`).
+    public var action: String
+    /// Index of the Segment call in its request.
+    public var callIndex: Int
+    public var endpoint: Endpoint
+    /// The URL the destination posts to (region applied).
+    public var url: String
+    /// The request as an Amplitude capture: path, Content-Type and the body bytes as encoded by the destination.
+    public var capture: Capture
+    public var provenance: [FieldProvenance]
+}
+
+/// A mapped request after the same decode → validate → answer path as any Amplitude request.
+public struct MappedOutcome: Sendable {
+    public var request: MappedRequest
+    public var processed: Processed
+    /// `processed.findings`, each caused by the destination itself saying so and naming the setting that fixes it.
+    public var findings: [Finding]
+
+    public var counts: FindingCounts { FindingCounts(findings) }
+}
+
+/// What one destination does with one Segment call.
+public struct SegmentCallMapping: Sendable {
+    public var callIndex: Int
+    /// `track Order Completed`, `identify`…
+    public var label: String
+    public var destination: SegmentDestination
+    public var requests: [MappedOutcome]
+    /// Why nothing is sent, when nothing is (Segment dropped the call, no preset, a setting is off).
+    public var notSent: String?
+    /// Top-level fields and `context` fields of the call that no request carries.
+    public var dropped: [DroppedField]
+
+    public var counts: FindingCounts {
+        var c = FindingCounts()
+        for r in requests { c += r.counts }
+        return c
+    }
+}
+
+/// The mapping of every call of a Segment request, for each chosen destination: what the UI's
+/// Mapping tab and stream rows show, and the `mapped` array of `check --format json`.
+public struct SegmentMapping: Sendable {
+    public var destinations: [SegmentDestination]
+    /// Per call and destination, calls in order, destinations in `destinations` order.
+    public var calls: [SegmentCallMapping]
+
+    /// Every mapped request, in order.
+    public var outcomes: [MappedOutcome] { calls.flatMap(\.requests) }
+
+    /// Findings of all mapped requests together.
+    public var counts: FindingCounts {
+        var c = FindingCounts()
+        for call in calls { c += call.counts }
+        return c
+    }
+
+    /// The mappings of one call.
+    public func mappings(forCall i: Int) -> [SegmentCallMapping] { calls.filter { $0.callIndex == i } }
+}
+
+/// The result of mapping one call through one destination, before validation.
+struct MappedCall {
+    var requests: [MappedRequest] = []
+    var notSent: String?
+}
+
+/// One Segment call prepared for the mappers: its view, type and the time Segment sends downstream.
+struct SegmentCallInput {
+    let view: SegmentCallView
+    let type: SegmentCallType
+    /// Segment's `timestamp` in ms (segment-wire.md §1 "Timestamps").
+    let timeMs: Int64
+    /// Where the time came from (pointer) and how.
+    let timeSource: String?
+    let timeNote: String
+
+    init(view: SegmentCallView, type: SegmentCallType, receivedAt: Int64) {
+        self.view = view
+        self.type = type
+        let t = Self.time(view, receivedAt: receivedAt)
+        timeMs = t.ms
+        timeSource = t.source
+        timeNote = t.note
+    }
+
+    static func time(_ view: SegmentCallView, receivedAt: Int64) -> (ms: Int64, source: String?, note: String) {
+        if let ts = view.value(["timestamp"]), let s = view.doc.stringValue(ts.node), let ms = Timestamp.parseISO8601(s) {
+            return (ms, ts.pointer, "ISO-8601 → ms")
+        }
+        if let o = view.value(["originalTimestamp"]), let os = view.doc.stringValue(o.node), let oms = Timestamp.parseISO8601(os),
+           let sent = view.value(["sentAt"]), let ss = view.doc.stringValue(sent.node), let sms = Timestamp.parseISO8601(ss) {
+            return (receivedAt - (sms - oms), o.pointer, "receivedAt − (sentAt − originalTimestamp), as Segment computes timestamp")
+        }
+        return (receivedAt, nil, "no readable timestamp: the time Segment received the call")
+    }
+
+    var pointer: String { view.pointer }
+
+    /// The value at a Segment path, with its pointer.
+    func value(_ path: [String]) -> (value: MappedValue, pointer: String)? {
+        guard let v = view.value(path) else { return nil }
+        return (MappedValue(view.doc, v.node), v.pointer)
+    }
+
+    /// `@if exists` in Segment's mappings: present and not null.
+    func existing(_ path: [String]) -> (value: MappedValue, pointer: String)? {
+        guard let v = value(path), v.value != .null else { return nil }
+        return v
+    }
+
+    func string(_ path: [String]) -> String? { view.string(path) }
+
+    func pointer(_ path: [String]) -> String {
+        path.reduce(view.pointer) { JSONPointer.join($0, $1) }
+    }
+}
+
+/// An Amplitude record (event, identification, mapping) under construction, with provenance.
+struct RecordBuilder {
+    var object = MappedObject()
+    /// (field path inside the record, Segment pointer, note)
+    var provenance: [(field: String, segment: String?, note: String?)] = []
+
+    subscript(key: String) -> MappedValue? { object[key] }
+
+    /// Sets a field (JavaScript assignment: an existing key keeps its place).
+    mutating func set(_ key: String, _ value: MappedValue?, from segment: String?, note: String? = nil) {
+        guard let value else { return }
+        object[key] = value
+        let field = JSONPointer.escape(key)
+        let nested = field + "/"
+        provenance.removeAll { $0.field == field || $0.field.hasPrefix(nested) }
+        provenance.append((field, segment, note))
+    }
+
+    /// Sets a field copied from a Segment path when it is there.
+    mutating func copy(_ key: String, _ c: SegmentCallInput, _ path: [String]) {
+        if let v = c.value(path) { set(key, v.value, from: v.pointer) }
+    }
+
+    mutating func remove(_ key: String) {
+        object[key] = nil
+        let field = JSONPointer.escape(key)
+        let nested = field + "/"
+        provenance.removeAll { $0.field == field || $0.field.hasPrefix(nested) }
+    }
+
+    /// Notes where a nested field came from (`user_properties/$set/referrer`).
+    mutating func note(_ field: String, from segment: String?, note: String? = nil) {
+        provenance.append((field, segment, note))
+    }
+
+    var value: MappedValue { object.value }
+
+    func provenance(at recordPointer: String) -> [FieldProvenance] {
+        provenance.map { FieldProvenance(amplitude: recordPointer + "/" + $0.field, segment: $0.segment, note: $0.note) }
+    }
+}
+
+/// Builds the wire form of mapped requests.
+enum MappedWire {
+    static func host(_ region: AmplitudeRegion, usermap: Bool = false) -> String {
+        region == .europe ? "https://api.eu.amplitude.com" : usermap ? "https://api.amplitude.com" : "https://api2.amplitude.com"
+    }
+
+    static func capture(_ template: Capture, path: String, contentType: String, body: [UInt8]) -> Capture {
+        Capture(receivedAt: template.receivedAt, source: template.source, method: "POST", path: path,
+                headers: [HTTPHeader("Content-Type", contentType)], body: body, client: template.client)
+    }
+
+    /// `{"api_key":…,"events":[…],"options":{…}}` (options only when given).
+    static func jsonEvents(apiKey: String, events: [RecordBuilder], options: MappedValue?) -> [UInt8] {
+        var o = MappedObject()
+        o["api_key"] = .string(apiKey)
+        o["events"] = .array(events.map(\.value))
+        o["options"] = options
+        return o.value.json
+    }
+
+    /// `application/x-www-form-urlencoded`, as `URLSearchParams` writes it.
+    static func form(_ fields: [(String, String)]) -> [UInt8] { Array(FormEncoding.encode(fields).utf8) }
+}
