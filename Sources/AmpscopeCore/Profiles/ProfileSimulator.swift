@@ -143,6 +143,10 @@ public struct ProfileSimulator: Sendable {
         case .groupIdentification:
             applyGroupIdentification(&step, &event)
             return
+        case .segmentCall:
+            // A Segment call itself reaches no profile; the Amplitude requests it maps to do.
+            event.status = .unattributed
+            return
         case .event, .legacyEvent, .identification:
             break
         }
