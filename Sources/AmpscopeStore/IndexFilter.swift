@@ -142,7 +142,7 @@ final class IndexFilter: Sendable {
                 op.slot = slot(.ruleSets)
             case .endpoint:
                 op.kind = .endpoint
-                table(Endpoint.allCases.map { e -> UInt8 in
+                table(Endpoint.allCases.sorted { $0.slot < $1.slot }.map { e -> UInt8 in
                     t.row.endpoint = e
                     return t.verdict(p)
                 }, &op)
@@ -176,19 +176,7 @@ final class IndexFilter: Sendable {
 
     static let kindCount = CaptureSource.Kind.allCases.count
 
-    @inline(__always) static func endpointIndex(_ e: Endpoint) -> Int {
-        switch e {
-        case .httpV2: return 0
-        case .batch: return 1
-        case .identify: return 2
-        case .groupIdentify: return 3
-        case .usermap: return 4
-        case .legacy: return 5
-        case .unknown: return 6
-        case .httpV1: return 7
-        case .segment: return 8
-        }
-    }
+    @inline(__always) static func endpointIndex(_ e: Endpoint) -> Int { e.slot }
 
     /// The verdict of op `i` on row `j` (`r` and `e` point at its row and entry).
     static func eval(_ i: Int, _ j: Int, _ r: UnsafePointer<CaptureIndex.Row>, _ e: UnsafePointer<CaptureIndex.Entry>,

@@ -374,3 +374,17 @@ struct UnknownEndpointTests {
         #expect(r.problems.isEmpty)
     }
 }
+
+/// Every endpoint's facts live in `Endpoint.info` and `slot`: the slots are dense and unique, and
+/// every spelling resolves back to its endpoint.
+@Suite struct EndpointTableTests {
+    @Test func slotsAreDenseAndSpellingsResolve() {
+        #expect(Endpoint.allCases.map(\.slot).sorted() == Array(0..<Endpoint.allCases.count))
+        for e in Endpoint.allCases where e != .unknown {
+            #expect(Endpoint(userSpelling: e.rawValue) == e, "\(e.rawValue)")
+            for sp in e.info.spellings { #expect(Endpoint(userSpelling: sp) == e, "\(sp)") }
+            #expect(!e.shortName.isEmpty)
+        }
+        #expect(Endpoint(userSpelling: "/nowhere") == nil)
+    }
+}

@@ -16,41 +16,71 @@ public enum Endpoint: String, Sendable, Codable, CaseIterable {
     /// a Segment library sends; mapped to the Amplitude requests its destinations would send.
     case segment = "/v1"
 
+    /// Everything ampscope says about an endpoint, in one place: its names, how users spell it,
+    /// how it answers, and its slot in the store's compiled filter tables. Adding an endpoint
+    /// is a case above (its path as the raw value, routed by `route(path:)`) and a row here.
+    public struct Info: Sendable {
+        /// Short label for narrow columns.
+        public var shortName: String
+        /// Spellings `--endpoint` and the filter's `endpoint:` accept (lowercase), besides the path.
+        public var spellings: [String]
+        /// JSON endpoints answer JSON with a `code`; the form endpoints answer plain text.
+        public var answersJSON: Bool
+    }
+
+    public var info: Info { Self.infos[slot] }
+
+    private static let infos: [Info] = allCases.sorted { $0.slot < $1.slot }.map(\.makeInfo)
+
+    private var makeInfo: Info {
+        switch self {
+        case .httpV2: return Info(shortName: "httpapi", spellings: ["2/httpapi", "httpapi", "http", "v2", "http-v2"], answersJSON: true)
+        case .batch: return Info(shortName: "batch", spellings: ["batch"], answersJSON: true)
+        case .identify: return Info(shortName: "identify", spellings: ["identify"], answersJSON: false)
+        case .groupIdentify: return Info(shortName: "groupid", spellings: ["groupidentify", "group-identify"], answersJSON: false)
+        case .usermap: return Info(shortName: "usermap", spellings: ["usermap"], answersJSON: false)
+        case .legacy: return Info(shortName: "legacy", spellings: ["legacy", "amplitude-js"], answersJSON: false)
+        case .unknown: return Info(shortName: "unknown", spellings: [], answersJSON: true)
+        case .httpV1: return Info(shortName: "httpapi1", spellings: ["httpapi-v1", "v1-httpapi", "httpv1"], answersJSON: false)
+        case .segment: return Info(shortName: "segment", spellings: ["segment", "v1"], answersJSON: true)
+        }
+    }
+
+    /// Index in per-endpoint tables (`info`, the store's compiled filter tables): dense, 0-based,
+    /// stable across versions (new endpoints take the next number). A switch, so the filter's
+    /// row loop reads it without allocating.
+    @inline(__always) public var slot: Int {
+        switch self {
+        case .httpV2: return 0
+        case .batch: return 1
+        case .identify: return 2
+        case .groupIdentify: return 3
+        case .usermap: return 4
+        case .legacy: return 5
+        case .unknown: return 6
+        case .httpV1: return 7
+        case .segment: return 8
+        }
+    }
+
     /// The path as a user types it (`/2/httpapi`, `/` for legacy, `unknown`).
     public var displayName: String { self == .unknown ? "unknown" : rawValue }
 
     /// Short label for narrow columns.
-    public var shortName: String {
-        switch self {
-        case .httpV2: return "httpapi"
-        case .batch: return "batch"
-        case .identify: return "identify"
-        case .groupIdentify: return "groupid"
-        case .usermap: return "usermap"
-        case .httpV1: return "httpapi1"
-        case .segment: return "segment"
-        case .legacy: return "legacy"
-        case .unknown: return "unknown"
-        }
-    }
+    public var shortName: String { info.shortName }
 
     /// JSON endpoints answer JSON with a `code`; the form endpoints answer plain text.
-    public var answersJSON: Bool { self == .httpV2 || self == .batch || self == .unknown || self == .segment }
+    public var answersJSON: Bool { info.answersJSON }
 
     /// Resolves an endpoint from a spelling users type: `/2/httpapi`, `httpapi`, `batch`, `/`, `legacy`...
     public init?(userSpelling s: String) {
         let t = s.asciiLowercased
-        switch t {
-        case "/2/httpapi", "2/httpapi", "httpapi", "http", "v2", "http-v2": self = .httpV2
-        case "/batch", "batch": self = .batch
-        case "/identify", "identify": self = .identify
-        case "/groupidentify", "groupidentify", "group-identify": self = .groupIdentify
-        case "/usermap", "usermap": self = .usermap
-        case "/httpapi", "httpapi-v1", "v1-httpapi", "httpv1": self = .httpV1
-        case "segment", "/v1", "v1": self = .segment
-        case "/", "legacy", "amplitude-js": self = .legacy
-        default:
-            if SegmentPath.parse(t) != nil || SegmentPath.parse("/" + t) != nil { self = .segment } else { return nil }
+        if let e = Endpoint.allCases.first(where: { $0 != .unknown && ($0.rawValue == t || $0.info.spellings.contains(t)) }) {
+            self = e
+        } else if SegmentPath.parse(t) != nil || SegmentPath.parse("/" + t) != nil {
+            self = .segment
+        } else {
+            return nil
         }
     }
 
@@ -87,7 +117,8 @@ public enum Endpoint: String, Sendable, Codable, CaseIterable {
             guard path.count > 1, path.allSatisfy({ $0 == "/" }) else { return nil }
             return "\(shown) has an empty path segment ('//'): the client's URL ends with a '/' that its own path adds again; remove the trailing slash from the configured URL (amplitude-js apiEndpoint)"
         }
-        guard endpoint != .unknown else { return nil }
+        // Segment's paths are matched by their own table (`SegmentPath`), not by one documented path.
+        guard endpoint != .unknown, endpoint != .segment else { return nil }
         var reasons: [String] = []
         var fixes: [String] = []
         if path.contains("//") {
