@@ -127,7 +127,4 @@ struct HTTPConnectionStateMachine {
 
     /// An I/O error, or the channel went away.
     mutating func closed() { state = .closed }
-
-    /// True while a request is being received (its body bytes count against the budget).
-    var isReceiving: Bool { if case .receiving = state { return true } else { return false } }
 }
