@@ -9,11 +9,7 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: "Decode every input as this endpoint (/2/httpapi, /batch, /identify, /groupidentify, /usermap, /, /httpapi, /v1/batch).")
     var endpoint: String?
 
-    @Option(name: .customLong("segment-settings"), help: "JSON file with the Segment destinations' settings (Docs/segment.md).", completion: .file())
-    var segmentSettings: String?
-
-    @Option(name: .customLong("segment-destination"), help: "Which Amplitude destination Segment calls are mapped through: actions, classic or both.")
-    var segmentDestination: String?
+    @OptionGroup var segment: SegmentOptions
 
     @Option(name: .customLong("input-format"), help: "Input format instead of detecting it: captures, har, body.")
     var inputFormat: String?
@@ -26,9 +22,6 @@ struct InputOptions: ParsableArguments {
         if let e = endpoint, Endpoint(userSpelling: e) == nil {
             throw ValidationError("unknown endpoint '\(e)': use /2/httpapi, /batch, /identify, /groupidentify, /usermap, /, /httpapi or /v1/batch")
         }
-        if let d = segmentDestination, SegmentSettings.destinations(d) == nil {
-            throw ValidationError("unknown Segment destination '\(d)': use actions, classic or both")
-        }
         if let f = inputFormat, InputFormat(userSpelling: f) == nil {
             throw ValidationError("unknown input format '\(f)': use captures, har or body")
         }
@@ -40,7 +33,7 @@ struct InputOptions: ParsableArguments {
     /// and the file reader these options describe. Throws when the settings file cannot be read.
     func makeIngest() throws -> (ingest: Ingest, context: ValidationContext, reader: InputFiles) {
         var ingest = Ingest(decodeOptions: DecodeOptions(endpointOverride: endpointOverride))
-        ingest.segmentSettings = try SegmentSettingsFile.load(path: segmentSettings, destination: segmentDestination)
+        ingest.segmentSettings = try segment.settings()
         return (ingest,
                 ValidationContext(settings: ValidationSettings(defaultMinIdLength: minIDLength, expectedAPIKey: apiKey)),
                 InputFiles(format: inputFormat.flatMap(InputFormat.init(userSpelling:)), endpoint: endpointOverride))

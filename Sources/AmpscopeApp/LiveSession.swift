@@ -30,6 +30,8 @@ struct LiveOptions: ParsableArguments {
     @Option(name: .customLong("api-key"), help: "The project's API key: requests with another key are answered 'Invalid API key'.")
     var apiKey: String?
 
+    @OptionGroup var segment: SegmentOptions
+
     @Flag(name: .long, help: "Feed generated traffic (with deliberate mistakes) through the proxy's ingestion path.")
     var demo = false
 
@@ -66,7 +68,13 @@ struct LiveSession {
         let environment = ProcessInfo.processInfo.environment
         try o.ui.check(environment: environment)
         let storePath = o.store ?? StorePaths.newStorePath()
-        let ingest = Ingest()
+        var ingest = Ingest()
+        do {
+            ingest.segmentSettings = try o.segment.settings()
+        } catch {
+            Self.fail("\(error)")
+            throw ExitCode(1)
+        }
         let store: CaptureStore
         do {
             store = try CaptureStore(path: storePath, ingest: ingest, sessionLabel: o.demo ? "demo" : "live")

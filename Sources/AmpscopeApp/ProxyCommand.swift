@@ -69,6 +69,8 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Colour for text output: auto, always or never (NO_COLOR is honoured).")
     var color: String = "auto"
 
+    @OptionGroup var segment: SegmentOptions
+
     func validate() throws {
         do { _ = try ListenAddress.parse(listen) } catch { throw ValidationError(error.description) }
         if let forward { do { _ = try ForwardTarget(parsing: forward) } catch { throw ValidationError(error.description) } }
@@ -90,9 +92,10 @@ struct ProxyCommand: AsyncParsableCommand {
         let err = ProxyStderr()
         let (host, port) = try ListenAddress.parse(listen)
         let storePath = store ?? StorePaths.newStorePath()
-        let ingest = Ingest()
+        var ingest = Ingest()
         let captureStore: CaptureStore
         do {
+            ingest.segmentSettings = try segment.settings()
             captureStore = try CaptureStore(path: storePath, ingest: ingest, sessionLabel: "proxy")
         } catch {
             err.line("ampscope: \(Sanitize.inline("\(error)", limit: 300))")

@@ -2,7 +2,27 @@ import AmpscopeCore
 import ArgumentParser
 import Foundation
 
-/// `--segment-settings FILE` and `--segment-destination`, shared by the commands that map Segment calls.
+/// `--segment-settings FILE` and `--segment-destination`: every command that maps Segment calls
+/// (check, profile, proxy, the live UI) takes them.
+struct SegmentOptions: ParsableArguments {
+    @Option(name: .customLong("segment-settings"), help: "JSON file with the Segment destinations' settings (Docs/segment.md).", completion: .file())
+    var segmentSettings: String?
+
+    @Option(name: .customLong("segment-destination"), help: "Which Amplitude destination Segment calls are mapped through: actions (default), classic or both.")
+    var segmentDestination: String?
+
+    func validate() throws {
+        if let d = segmentDestination, SegmentSettings.destinations(d) == nil {
+            throw ValidationError("unknown Segment destination '\(d)': use actions, classic or both")
+        }
+    }
+
+    /// The settings these options describe (throws when the file cannot be read).
+    func settings() throws -> SegmentSettings {
+        try SegmentSettingsFile.load(path: segmentSettings, destination: segmentDestination)
+    }
+}
+
 enum SegmentSettingsFile {
     static func load(path: String?, destination: String?) throws -> SegmentSettings {
         var settings = SegmentSettings()

@@ -166,10 +166,10 @@ final class PayloadCache {
 
     func payload(_ row: StreamRow) -> FilterPayload? {
         if let (id, p) = last, id == row.captureID {
-            return p.map { FilterPayload($0, eventIndex: row.event.index) }
+            return p.flatMap { FilterPayload($0, row: row) }
         }
         let p = try? reader.processed(row.captureID)
         last = (row.captureID, p)
-        return p.map { FilterPayload($0, eventIndex: row.event.index) }
+        return p.flatMap { FilterPayload($0, row: row) }
     }
 }

@@ -27,6 +27,7 @@ enum ViewSelection {
                 if j >= extra.count || (i < decided.count && decided[i] < extra[j]) { out.append(decided[i]); i += 1 } else { out.append(extra[j]); j += 1 }
             }
         }
+        if v.hideMapped { out = index.droppingMapped(out) }
         if v.markedOnly {
             out = out.filter { p in index.row(p).map { v.marks.contains(RowID($0)) } ?? false }
         }

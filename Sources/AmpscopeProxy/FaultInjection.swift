@@ -191,7 +191,7 @@ public struct FaultInjection: Sendable, Equatable, CustomStringConvertible {
             var matched = Set<Int>()
             var requestLevel = false
             for row in StreamRow.rows(preview, id: 0)
-            where filter.matches(row, payload: FilterPayload(preview, eventIndex: row.event.index)) {
+            where filter.matches(row, payload: FilterPayload(preview, row: row)) {
                 if row.event.index < 0 { requestLevel = true } else { matched.insert(row.event.index) }
             }
             if request.records.isEmpty { return requestLevel && eventType == nil && userID == nil && deviceID == nil ? [] : nil }

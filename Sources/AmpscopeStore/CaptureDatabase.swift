@@ -172,7 +172,8 @@ final class CaptureDatabase: Sendable {
         }
     }
 
-    /// Compact summaries: `[[index, type, user, device, insert, time, session, errors, warnings, infos, "rule,rule"], ...]`.
+    /// Compact summaries: `[[index, type, user, device, insert, time, session, errors, warnings, infos, "rule,rule"], ...]`;
+    /// a mapped row adds `[destination, ordinal, call type or null, endpoint, status]`.
     static func summariesJSON(_ s: [EventSummary]) -> String {
         var w = JSONWriter()
         w.beginArray()
@@ -189,6 +190,15 @@ final class CaptureDatabase: Sendable {
             w.int(e.counts.warnings)
             w.int(e.counts.infos)
             w.string(e.rules.joined(separator: ","))
+            if let m = e.mapped {
+                w.beginArray()
+                w.string(m.destination.rawValue)
+                w.int(m.ordinal)
+                if let t = m.callType { w.string(t.rawValue) } else { w.null() }
+                w.string(m.endpoint.rawValue)
+                w.int(m.status)
+                w.endArray()
+            }
             w.endArray()
         }
         w.endArray()
@@ -199,7 +209,16 @@ final class CaptureDatabase: Sendable {
         guard let doc = try? JSONDocument(parsing: s), doc.kind(doc.root) == .array else { return [] }
         return doc.elements(doc.root).compactMap { e in
             let f = doc.kind(e) == .array ? Array(doc.elements(e)) : []
-            guard f.count == 11 else { return nil }
+            guard f.count == 11 || f.count == 12 else { return nil }
+            var mapped: MappedRowTag?
+            if f.count == 12, doc.kind(f[11]) == .array {
+                let m = Array(doc.elements(f[11]))
+                if m.count == 5, let d = SegmentDestination(rawValue: doc.string(m[0])), let e = Endpoint(rawValue: doc.string(m[3])) {
+                    mapped = MappedRowTag(destination: d, ordinal: Int(doc.int64(m[1]) ?? 0),
+                                          callType: doc.stringValue(m[2]).flatMap(SegmentCallType.init(rawValue:)),
+                                          endpoint: e, status: Int(doc.int64(m[4]) ?? 0))
+                }
+            }
             var counts = FindingCounts()
             counts.errors = Int(doc.int64(f[7]) ?? 0)
             counts.warnings = Int(doc.int64(f[8]) ?? 0)
@@ -208,7 +227,7 @@ final class CaptureDatabase: Sendable {
             return EventSummary(index: Int(doc.int64(f[0]) ?? -1), eventType: doc.string(f[1]), userID: doc.stringValue(f[2]),
                                 deviceID: doc.stringValue(f[3]), insertID: doc.stringValue(f[4]), time: doc.int64(f[5]),
                                 sessionID: doc.int64(f[6]), counts: counts,
-                                rules: rules.isEmpty ? [] : rules.split(separator: ",").map(String.init))
+                                rules: rules.isEmpty ? [] : rules.split(separator: ",").map(String.init), mapped: mapped)
         }
     }
 

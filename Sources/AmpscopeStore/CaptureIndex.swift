@@ -40,6 +40,13 @@ struct CaptureIndex: Sendable {
         var errors: UInt16
         var warnings: UInt16
         var infos: UInt16
+        // A mapped row (the Amplitude record a Segment destination sends for a call), in what
+        // was padding: `MappedRowTag.sub` (0 = not mapped), the call type (index + 1, 0 = none),
+        // the mapped endpoint's slot and the status Amplitude would answer.
+        var mappedSub: UInt16 = 0
+        var mappedCall: UInt8 = 0
+        var mappedEndpoint: UInt8 = 0
+        var mappedStatus: Int16 = 0
         var time: Int64          // Int64.min = absent
         var session: Int64       // Int64.min = absent
     }
@@ -104,14 +111,31 @@ struct CaptureIndex: Sendable {
     }
 
     private mutating func appendRow(_ slot: Int32, _ s: EventSummary) {
-        if s.index >= 0 { eventCount += 1 }
+        if s.index >= 0 && s.mapped == nil { eventCount += 1 }
         if s.counts.errors > 0 { rowsWithErrors += 1 }
         if s.counts.warnings > 0 { rowsWithWarnings += 1 }
         rows.append(Row(capture: slot, eventIndex: Int32(s.index), eventType: strings.id(s.eventType),
                         user: strings.id(s.userID), device: strings.id(s.deviceID), insert: appendInsertID(s.insertID),
                         rules: ruleSet(s.rules),
                         errors: UInt16(clamping: s.counts.errors), warnings: UInt16(clamping: s.counts.warnings),
-                        infos: UInt16(clamping: s.counts.infos), time: s.time ?? .min, session: s.sessionID ?? .min))
+                        infos: UInt16(clamping: s.counts.infos),
+                        mappedSub: UInt16(clamping: s.mapped?.sub ?? 0),
+                        mappedCall: s.mapped?.callType.map { UInt8(Self.callTypes.firstIndex(of: $0)! + 1) } ?? 0,
+                        mappedEndpoint: UInt8(clamping: s.mapped?.endpoint.slot ?? 0),
+                        mappedStatus: Int16(clamping: s.mapped?.status ?? 0),
+                        time: s.time ?? .min, session: s.sessionID ?? .min))
+    }
+
+    static let callTypes = SegmentCallType.allCases
+    static let endpointsBySlot: [Endpoint] = Endpoint.allCases.sorted { $0.slot < $1.slot }
+
+    func isMapped(_ i: Int) -> Bool { rows[i].mappedSub > 0 }
+
+    /// The tag of a mapped row, from its packed fields.
+    static func mappedTag(_ r: Row) -> MappedRowTag? {
+        guard r.mappedSub > 0, let (d, k) = MappedRowTag.split(sub: Int(r.mappedSub)) else { return nil }
+        return MappedRowTag(destination: d, ordinal: k, callType: r.mappedCall > 0 ? callTypes[Int(r.mappedCall) - 1] : nil,
+                            endpoint: endpointsBySlot[Int(r.mappedEndpoint)], status: Int(r.mappedStatus))
     }
 
     private mutating func appendInsertID(_ value: String?) -> UInt32 {
@@ -169,10 +193,11 @@ struct CaptureIndex: Sendable {
             index: Int(r.eventIndex), eventType: strings.string(r.eventType), userID: strings.optional(r.user),
             deviceID: strings.optional(r.device), insertID: insertID(at: r.insert), time: r.time == .min ? nil : r.time,
             sessionID: r.session == .min ? nil : r.session, counts: counts,
-            rules: ruleSets[Int(r.rules)])
+            rules: ruleSets[Int(r.rules)], mapped: Self.mappedTag(r))
+        let m = summary.mapped
         return StreamRow(captureID: firstID + Int64(r.capture), receivedAt: e.receivedAt, sourceKind: e.sourceKind,
-                         sourceName: strings.string(e.sourceName), method: strings.string(e.method), endpoint: e.endpoint,
-                         status: Int(e.status), emulatedStatus: Int(e.emulatedStatus), answerOrigin: e.origin,
+                         sourceName: strings.string(e.sourceName), method: strings.string(e.method), endpoint: m?.endpoint ?? e.endpoint,
+                         status: m?.status ?? Int(e.status), emulatedStatus: m?.status ?? Int(e.emulatedStatus), answerOrigin: e.origin,
                          requestEvents: Int(e.requestEvents), apiKeyMasked: strings.optional(e.apiKey), event: summary)
     }
 

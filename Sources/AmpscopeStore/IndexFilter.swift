@@ -235,7 +235,8 @@ final class IndexFilter: Sendable {
             guard o != .max else { return x.tables[Int(op.first)] }
             return x.local.insert(i, x.insertBytes(o))
         case .status:
-            let v = Int64(e.pointee.status)
+            // A mapped row's status is what Amplitude would answer its destination.
+            let v = Int64(r.pointee.mappedSub > 0 ? r.pointee.mappedStatus : e.pointee.status)
             if let t = op.number { return t.test(v) ? yes : no }
             return x.local.number(i, .status, v)
         case .capture:
@@ -256,7 +257,8 @@ final class IndexFilter: Sendable {
             m[k] = d
             return d
         case .endpoint:
-            return x.tables[Int(op.first) + endpointIndex(e.pointee.endpoint)]
+            let slot = r.pointee.mappedSub > 0 ? Int(r.pointee.mappedEndpoint) : endpointIndex(e.pointee.endpoint)
+            return x.tables[Int(op.first) + slot]
         case .rules:
             let id = Int(r.pointee.rules)
             let m = x.memo[Int(op.slot)]

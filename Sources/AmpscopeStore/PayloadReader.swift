@@ -82,8 +82,22 @@ public final class PayloadReader: Sendable {
         }
     }
 
-    /// The capture with id `id`, decoded, with its findings and emulated answer.
+    /// The capture with id `id`, decoded, with its findings and emulated answer; a Segment
+    /// request comes with its mapping through every destination (the stream's mapped rows are
+    /// the session's destinations' records; the Mapping tab switches between both).
     public func processed(_ id: Int64) throws -> Processed {
+        let p = try stored(id)
+        guard p.request.endpoint == .segment, var settings = ingest.segmentSettings else { return p }
+        let all = SegmentDestination.allCases
+        if let m = p.segmentMapping, all.allSatisfy(m.destinations.contains) { return p }
+        settings.destinations = all.filter { !(p.segmentMapping?.destinations.contains($0) ?? false) }
+        guard let extra = ingest.segmentMapping(for: p, settings: settings, now: p.capture.receivedAt) else { return p }
+        var q = p
+        q.segmentMapping = p.segmentMapping.map { $0.adding(extra) } ?? extra
+        return q
+    }
+
+    private func stored(_ id: Int64) throws -> Processed {
         guard let entry = index.mutate({ $0.entry(id) }) else { throw CaptureStore.StoreError.notFound(id) }
         switch entry.location {
         case .database(let rowID):

@@ -45,6 +45,11 @@ public final class StoreIndex: Sendable {
         state.withLock { idx in positions.compactMap { $0 >= 0 && $0 < idx.rowCount ? idx.streamRow($0) : nil } }
     }
 
+    /// `positions` without the mapped rows (Segment calls folded). One lock for the lot.
+    public func droppingMapped(_ positions: [Int]) -> [Int] {
+        state.withLock { idx in positions.filter { $0 >= 0 && $0 < idx.rowCount && !idx.isMapped($0) } }
+    }
+
     /// Positions in `range` whose row satisfies `predicate`. Holds the lock for the whole range:
     /// callers scan large indexes in chunks so writers are not held up.
     public func positions(in range: Range<Int>, where predicate: (StreamRow) -> Bool) -> [Int] {

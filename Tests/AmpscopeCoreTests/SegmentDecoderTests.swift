@@ -198,9 +198,21 @@ struct SegmentDecoderTests {
     func summaries() {
         let p = SegTest.process(SegTest.capture(SegTest.batch([SegTest.call("track"), SegTest.call("page"), SegTest.call("identify")])))
         let s = EventSummary.extract(p)
-        #expect(s.map(\.eventType) == ["track Song Played", "page Home", "identify"])
+        // Each call's row, then the rows of the Amplitude records Actions sends for it (the
+        // call's index, tagged with the destination, the endpoint and Amplitude's answer).
+        #expect(s.map(\.eventType) == ["track Song Played", "Song Played", "page Home", "Viewed Home", "identify", "$identify"])
+        #expect(s.map(\.index) == [0, 0, 1, 1, 2, 2])
+        #expect(s.map { $0.mapped?.endpoint } == [nil, .httpV2, nil, .httpV2, nil, .identify])
+        #expect(s.map { $0.mapped?.callType } == [nil, .track, nil, .page, nil, .identify])
+        #expect(s.compactMap { $0.mapped?.destination } == [.actions, .actions, .actions])
         #expect(s[0].userID == "user-00001")
         #expect(s[0].deviceID == "anon-00001")
+        #expect(s[1].userID == "user-00001", "the mapped event carries the call's userId as user_id")
+        // A call's row counts its mapped records' findings with its own.
+        for (call, mapped) in [(0, 1), (2, 3), (4, 5)] {
+            #expect(s[call].counts.errors >= s[mapped].counts.errors)
+            #expect(s[call].counts.warnings >= s[mapped].counts.warnings)
+        }
     }
 }
 

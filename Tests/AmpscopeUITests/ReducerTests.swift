@@ -172,7 +172,7 @@ struct ReducerTests {
         #expect(s.state.marks.isEmpty)
     }
 
-    @Test("panes and tabs: enter, tab, q, 1-4, ] and [")
+    @Test("panes and tabs: enter, tab, q, 1-5, ] and [")
     func panes() {
         let (s, _, host) = make()
         host.press(.enter)
@@ -183,9 +183,16 @@ struct ReducerTests {
         #expect(s.state.tab == .request)
         host.press(.char("]"))
         host.press(.char("]"))
+        #expect(s.state.tab == .mapping)
+        host.press(.char("]"))
         #expect(s.state.tab == .payload)
         host.press(.char("["))
+        #expect(s.state.tab == .mapping)
+        host.press(.char("["))
         #expect(s.state.tab == .debug)
+        host.press(.char("5"))
+        #expect(s.state.tab == .mapping)
+        host.press(.char("4"))
         host.press(.char("q"))
         #expect(s.state.focus == .stream)
         #expect(!host.quit)

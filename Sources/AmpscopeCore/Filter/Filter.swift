@@ -218,6 +218,10 @@ public struct Filter: Sendable, Equatable {
             }
         case .severity:
             return tri(severity(t, row.event.counts))
+        case .segment:
+            return tri(t.matchString(row.event.segmentCallType(endpoint: row.endpoint)?.rawValue))
+        case .dest:
+            return tri(t.matchString(row.event.mapped?.destination.rawValue))
         case .prop, .uprop:
             guard let payload else { return .unknown }
             return tri(payload.property(p.field == .uprop, p.name ?? "", t))
@@ -289,6 +293,17 @@ public struct FilterPayload: Sendable {
     public init(_ p: Processed, eventIndex: Int) {
         document = p.request.document
         record = eventIndex >= 0 && eventIndex < p.request.records.count ? p.request.records[eventIndex] : nil
+    }
+
+    /// The payload of a row: its event, or for a mapped row the Amplitude record the destination
+    /// sends (nil when the capture carries no mapping for it).
+    public init?(_ p: Processed, row: StreamRow) {
+        guard let tag = row.event.mapped else {
+            self.init(p, eventIndex: row.event.index)
+            return
+        }
+        guard let r = p.segmentMapping?.record(call: row.event.index, sub: tag.sub) else { return nil }
+        self.init(r.outcome.processed, eventIndex: r.record)
     }
 
     static let absent = FilterPayload(document: nil, record: nil)

@@ -344,6 +344,18 @@ enum FilterCompiler {
             guard op == .contains ? known.contains(where: { $0.contains(v) }) : known.contains(value) else {
                 throw fail("unknown fate '\(Sanitize.inline(value, limit: 30))': use \(known.joined(separator: ", "))")
             }
+        case .segment where op == .contains || op == .equals || op == .notEquals:
+            let known = SegmentCallType.allCases.map(\.rawValue)
+            let v = value.lowercased()
+            guard op == .contains ? known.contains(where: { $0.contains(v) }) : known.contains(value) else {
+                throw fail("unknown Segment call type '\(Sanitize.inline(value, limit: 30))': use \(known.joined(separator: ", "))")
+            }
+        case .dest where op == .contains || op == .equals || op == .notEquals:
+            let known = SegmentDestination.allCases.map(\.rawValue)
+            let v = value.lowercased()
+            guard op == .contains ? known.contains(where: { $0.contains(v) }) : known.contains(value) else {
+                throw fail("unknown destination '\(Sanitize.inline(value, limit: 30))': use actions or classic")
+            }
         case .endpoint where op == .equals || op == .notEquals:
             guard let e = Endpoint(userSpelling: value) else {
                 throw fail("unknown endpoint '\(Sanitize.inline(value, limit: 30))': use /2/httpapi, /batch, /identify, /groupidentify, /usermap or /")

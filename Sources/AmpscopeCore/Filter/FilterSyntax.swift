@@ -6,6 +6,9 @@
 /// `FilterDebugLookup` (a lookup table, no payload).
 public enum FilterField: String, Sendable, CaseIterable {
     case type, user, device, insert, session, endpoint, severity, rule, status, method, source, capture, key
+    /// The Segment lane: `segment:track` (a Segment call's type, on its row and its mapped rows),
+    /// `dest:actions` (the destination a mapped row comes from).
+    case segment, dest
     case prop, uprop
     case sdk, fate, has
 
@@ -24,6 +27,8 @@ public enum FilterField: String, Sendable, CaseIterable {
         "source": .source, "src": .source,
         "capture": .capture, "id": .capture,
         "key": .key, "api_key": .key,
+        "segment": .segment, "seg": .segment,
+        "dest": .dest, "destination": .dest,
         "prop": .prop, "uprop": .uprop,
         "sdk": .sdk, "call": .sdk,
         "fate": .fate,
@@ -41,7 +46,7 @@ public enum FilterField: String, Sendable, CaseIterable {
 
     /// One line for error messages and docs.
     public static var listForMessages: String {
-        "type, user, device, insert, session, endpoint, severity, rule, status, method, source, capture, key, prop.NAME, uprop.NAME, sdk, fate, has"
+        "type, user, device, insert, session, endpoint, severity, rule, status, method, source, capture, key, segment, dest, prop.NAME, uprop.NAME, sdk, fate, has"
     }
 }
 

@@ -16,9 +16,14 @@ public struct EventSummary: Sendable, Equatable, Codable {
     public var counts: FindingCounts
     /// Rule ids present on this event (own and request-level), for `rule:` filters.
     public var rules: [String]
+    /// Set on the rows of the Amplitude records a Segment destination sends for a call (they
+    /// follow the call's row and share its `index`); a Segment call's own row counts their
+    /// findings and rule ids with its own.
+    public var mapped: MappedRowTag?
 
     public init(index: Int, eventType: String, userID: String? = nil, deviceID: String? = nil, insertID: String? = nil,
-                time: Int64? = nil, sessionID: Int64? = nil, counts: FindingCounts = FindingCounts(), rules: [String] = []) {
+                time: Int64? = nil, sessionID: Int64? = nil, counts: FindingCounts = FindingCounts(), rules: [String] = [],
+                mapped: MappedRowTag? = nil) {
         self.index = index
         self.eventType = eventType
         self.userID = userID
@@ -28,6 +33,15 @@ public struct EventSummary: Sendable, Equatable, Codable {
         self.sessionID = sessionID
         self.counts = counts
         self.rules = rules
+        self.mapped = mapped
+    }
+
+    /// The call's type for a Segment call's row or a mapped row (nil for Amplitude rows).
+    public func segmentCallType(endpoint: Endpoint) -> SegmentCallType? {
+        if let m = mapped { return m.callType }
+        guard endpoint == .segment, index >= 0 else { return nil }
+        let word = eventType.prefix { $0 != " " }
+        return SegmentCallType(rawValue: String(word))
     }
 
     /// One summary per record; a request without records gets one row (index -1) so it stays visible.
@@ -97,6 +111,17 @@ public struct EventSummary: Sendable, Equatable, Codable {
                 }
             } else {
                 s.eventType = "(not an object)"
+            }
+            if r.recordKind == .segmentCall, let mapping = p.segmentMapping {
+                let mappedRows = mappedRows(mapping, call: i, callType: SegmentCallView(request: r, doc: doc, index: i).type)
+                // Each mapped request's findings once (request-level ones are on each of its rows).
+                for m in mapping.calls where m.callIndex == i {
+                    s.counts += m.counts
+                    for o in m.requests { for f in o.findings where !s.rules.contains(f.rule) { s.rules.append(f.rule) } }
+                }
+                out.append(s)
+                out += mappedRows
+                continue
             }
             out.append(s)
         }

@@ -43,8 +43,8 @@ public struct StreamRow: Sendable, Equatable {
         let masked = p.request.apiKey.map(Redactor.mask)
         return EventSummary.extract(p).map { s in
             StreamRow(captureID: id, receivedAt: p.capture.receivedAt, sourceKind: p.capture.source.kind,
-                      sourceName: p.capture.source.name, method: p.capture.method, endpoint: p.request.endpoint,
-                      status: p.effectiveStatus, emulatedStatus: p.answer.status,
+                      sourceName: p.capture.source.name, method: p.capture.method, endpoint: s.mapped?.endpoint ?? p.request.endpoint,
+                      status: s.mapped?.status ?? p.effectiveStatus, emulatedStatus: s.mapped?.status ?? p.answer.status,
                       answerOrigin: p.capture.recordedResponse?.origin, requestEvents: p.request.records.count,
                       apiKeyMasked: masked, event: s)
         }

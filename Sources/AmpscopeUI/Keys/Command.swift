@@ -13,12 +13,14 @@ public enum Command: String, CaseIterable, Sendable {
     case clear, command, help, setup, zoom
     case nextTab = "next-tab", previousTab = "previous-tab"
     case tabPayload = "tab-payload", tabFindings = "tab-findings", tabRequest = "tab-request", tabDebug = "tab-debug"
+    case tabMapping = "tab-mapping"
     case expand, collapse
     case toggleFold = "toggle-fold", foldAll = "fold-all", unfoldAll = "unfold-all"
     case wrap, raw, scope
     case scrollLeft = "scroll-left", scrollRight = "scroll-right"
     case sdkCalls = "sdk-calls", jump
     case shrinkStream = "shrink-stream", growStream = "grow-stream"
+    case foldSegment = "fold-segment", switchDestination = "switch-destination"
 
     /// What the command does, for the help overlay and Docs/keys.md.
     public var help: String {
@@ -58,6 +60,7 @@ public enum Command: String, CaseIterable, Sendable {
         case .tabFindings: return "Findings tab"
         case .tabRequest: return "Request tab"
         case .tabDebug: return "Debug tab"
+        case .tabMapping: return "Mapping tab: what Amplitude receives for a Segment call"
         case .expand: return "Unfold the value under the cursor"
         case .collapse: return "Fold the value under the cursor, or go to its parent"
         case .toggleFold: return "Fold or unfold (Findings: jump to the finding's path)"
@@ -72,6 +75,8 @@ public enum Command: String, CaseIterable, Sendable {
         case .jump: return "Jump between an SDK call and the wire event it produced, and back"
         case .shrinkStream: return "Give the inspector more room (also: drag the separator with the mouse)"
         case .growStream: return "Give the stream more room"
+        case .foldSegment: return "List the Amplitude records under each Segment call, or fold them into the call's row"
+        case .switchDestination: return "Mapping tab: Amplitude (Actions) or the classic destination"
         }
     }
 
@@ -100,6 +105,8 @@ public enum Command: String, CaseIterable, Sendable {
         case .zoom: return "zoom"
         case .sdkCalls: return "SDK calls"
         case .jump: return "call ↔ wire"
+        case .foldSegment: return "fold Segment"
+        case .switchDestination: return "destination"
         default: return rawValue
         }
     }

@@ -1,6 +1,6 @@
 /// Where a key binding applies. The focused pane's contexts are searched first, `global` last.
 public enum KeyContext: String, CaseIterable, Sendable {
-    case global, stream, inspector, payload, findings, request, debug, help
+    case global, stream, inspector, payload, findings, request, debug, mapping, help
 
     public var title: String {
         switch self {
@@ -11,6 +11,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .findings: return "Findings tab"
         case .request: return "Request tab"
         case .debug: return "Debug tab"
+        case .mapping: return "Mapping tab"
         case .help: return "Help and setup overlays"
         }
     }

@@ -6,7 +6,7 @@ enum InspectorPane {
         let r = layout.inspector
         let focused = s.focus == .inspector
         let detail = Select.detailForSelection(s)
-        let findings = detail.map { InspectorContent.findings($0, index: s.wireSelection?.index ?? -1) } ?? []
+        let findings = detail.map { InspectorContent.findings($0, index: Select.recordIndex(s)) } ?? []
         // Tab row.
         b.fill(r.row(0), role: .border, char: "─")
         for (tab, x0, _) in layout.tabHits(findings: findings.count) {
@@ -53,7 +53,7 @@ enum InspectorPane {
             let warnings = findings.filter { $0.severity == .warning }.count
             b.draw(" \(findings.count) finding\(findings.count == 1 ? "" : "s") · \(errors) error\(errors == 1 ? "" : "s") · \(warnings) warning\(warnings == 1 ? "" : "s")",
                    x: ctx.x, y: ctx.y, maxX: ctx.maxX, role: .textDim)
-            let rows = InspectorContent.findingRows(d, index: sel.index, width: body.width, cursor: s.findingsCursor)
+            let rows = InspectorContent.findingRows(d, index: Select.recordIndex(s), width: body.width, cursor: s.findingsCursor)
             for i in 0..<body.height {
                 guard let row = rows[safe: s.findingsTop + i] else { break }
                 let y = body.y + i
@@ -70,6 +70,14 @@ enum InspectorPane {
             for i in 0..<body.height {
                 guard let l = lines[safe: s.requestTop + i] else { break }
                 b.draw(l, x: body.x, y: body.y + i, maxX: body.maxX, skip: s.requestLeft)
+            }
+        case .mapping:
+            b.draw(MappingContent.context(Select.loadedCapture(s), call: Select.mappingCall(s), destination: s.mappingDestination),
+                   x: ctx.x, y: ctx.y, maxX: ctx.maxX, role: .textDim)
+            let lines = Select.mappingLines(s, width: body.width - 1)
+            for i in 0..<body.height {
+                guard let l = lines[safe: s.mappingTop + i] else { break }
+                b.draw(l, x: body.x + 1, y: body.y + i, maxX: body.maxX)
             }
         case .debug:
             break
@@ -107,7 +115,7 @@ enum InspectorPane {
         let cur = s.payload.lines[safe: cursorLine]
         var ptr = cur?.pointer ?? ""
         if ptr.isEmpty { ptr = "/" }
-        let scopeNote = s.payload.scope == .request || (s.wireSelection?.index ?? -1) < 0 ? "request " : "event "
+        let scopeNote = s.payload.scope == .request || (Select.recordIndex(s)) < 0 ? "request " : "event "
         let x = b.draw([Segment(" " + scopeNote, .textDim), Segment(ptr, .path)], x: ctx.x, y: ctx.y, maxX: ctx.maxX)
         if let h = s.payload.highlight, h != cur?.pointer, x + 4 < ctx.maxX {
             b.draw("  ◆ " + h, x: x, y: ctx.y, maxX: ctx.maxX, role: .jsonHighlight)

@@ -73,6 +73,15 @@ enum Overlays {
         t("  or set AMPLITUDE_TOKEN_ENDPOINT=http://\(base)", .overlayKey)
         rows.append([])
         t("The batch endpoint works too: http://\(base)/batch (useBatch / use_batch).")
+        rows.append([])
+        t("Segment libraries (Tracking API; each call is shown with what Amplitude receives, tab 5)", .overlayTitle)
+        t("  analytics.js / analytics-next:", .overlayTitle)
+        t("  analytics.load(WRITE_KEY, { integrations: { 'Segment.io': { apiHost: '\(base)/v1', protocol: 'http' } } })", .overlayKey)
+        t("  analytics-node:  new Analytics({ writeKey: WRITE_KEY, host: 'http://\(base)' })", .overlayKey)
+        t("  analytics-python:  analytics.write_key = WRITE_KEY; analytics.host = 'http://\(base)'", .overlayKey)
+        t("  analytics-swift / analytics-kotlin / React Native:  apiHost = '\(base)/v1'", .overlayKey)
+        t("  (mobile apps refuse plain http to anything but localhost: allow cleartext traffic in a debug build)")
+        t("Mapped through Amplitude (Actions) by default; --segment-destination classic|both and --segment-settings FILE change it.")
         scrolled(&b, rows.flatMap { InspectorContent.wrapSegments($0, width: max(10, r.width - 2)) }, in: r, scroll: s.overlayScroll,
                  footer: "q or esc closes")
     }

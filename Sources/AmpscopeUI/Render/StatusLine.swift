@@ -115,6 +115,7 @@ enum StatusLine {
             case .findings: cmds = [.help, .nextTab, .toggleFold, .copy, .nextError, .back]
             case .request: cmds = [.help, .nextTab, .raw, .wrap, .copy, .back]
             case .debug: cmds = [.help, .nextTab, .jump, .sdkCalls, .copy, .back]
+            case .mapping: cmds = [.help, .nextTab, .switchDestination, .foldSegment, .copy, .back]
             }
         }
         var segs: [Segment] = []

@@ -58,12 +58,19 @@ enum StreamPane {
 
             init(_ rows: [StreamRow]) {
                 for r in rows {
-                    type = max(type, min(Need.maxType, DisplayWidth.of(Sanitize.inline(r.event.eventType, limit: Need.maxType))))
+                    type = max(type, min(Need.maxType, DisplayWidth.of(Sanitize.inline(StreamPane.typeText(r), limit: Need.maxType))))
                     id = max(id, min(Need.maxID, DisplayWidth.of(Sanitize.inline(StreamPane.who(r), limit: Need.maxID))))
                 }
             }
 
         }
+    }
+
+    /// The event type column's text: a mapped row (an Amplitude record a Segment destination
+    /// sends for the call above it) is indented under its call, the classic destination named.
+    static func typeText(_ row: StreamRow) -> String {
+        guard let m = row.event.mapped else { return row.event.eventType }
+        return (m.destination == .classic ? "↳ classic: " : "↳ ") + row.event.eventType
     }
 
     /// The user or device column's text for a row.
@@ -151,7 +158,8 @@ enum StreamPane {
         if c.showSource { segs.append(Segment(TextLayout.pad(row.sourceName, c.source) + " ", role(.listSource))) }
         if c.showEndpoint { segs.append(Segment(TextLayout.pad(row.endpoint.shortName, c.endpoint) + " ", role(.listSource))) }
         let isRequestRow = row.event.index < 0
-        segs.append(Segment(TextLayout.pad(row.event.eventType, c.type) + " ", role(isRequestRow ? .listRequest : .listType)))
+        segs.append(Segment(TextLayout.pad(typeText(row), c.type) + " ",
+                            role(isRequestRow ? .listRequest : row.event.mapped != nil ? .listSource : .listType)))
         segs.append(Segment(TextLayout.pad(who(row), c.id) + " ", role(.listID)))
         segs.append(Segment(TextLayout.padLeft(String(row.status), c.status) + " ",
                             role((200..<300).contains(row.status) ? .httpSuccess : .httpError)))

@@ -34,7 +34,7 @@ public enum Pane: String, Sendable, Equatable {
 }
 
 public enum InspectorTab: String, Sendable, Equatable, CaseIterable {
-    case payload, findings, request, debug
+    case payload, findings, request, debug, mapping
 
     public var title: String {
         switch self {
@@ -42,6 +42,7 @@ public enum InspectorTab: String, Sendable, Equatable, CaseIterable {
         case .findings: return "Findings"
         case .request: return "Request"
         case .debug: return "Debug"
+        case .mapping: return "Mapping"
         }
     }
 }
@@ -198,6 +199,9 @@ public struct AppState: Sendable {
     public var requestTop = 0
     public var requestLeft = 0
     public var debugTop = 0
+    /// The Mapping tab: which destination's requests it shows, and its scroll.
+    public var mappingDestination: SegmentDestination = .actions
+    public var mappingTop = 0
     /// What the Debug tab shows (to start it at the top when that changes).
     public var debugSubject: String?
     /// Events or SDK calls in the stream pane.
@@ -234,6 +238,7 @@ public struct AppState: Sendable {
             case .findings: return [.findings, .inspector, .global]
             case .request: return [.request, .inspector, .global]
             case .debug: return [.debug, .inspector, .global]
+            case .mapping: return [.mapping, .inspector, .global]
             }
         }
     }

@@ -4,6 +4,8 @@ import AmpscopeCore
 public struct PayloadSource: Sendable, Equatable {
     public var captureID: Int64
     public var record: Int
+    /// `RowID.sub` of the selection (a mapped row shows a record of another document).
+    public var sub: Int = 0
     public var scope: PayloadState.Scope
     public var folded: Set<String>
 }

@@ -36,6 +36,9 @@ extension Reducer {
         case .debug:
             let total = Select.debugLines(s, width: layout.inspectorBody.width).count
             s.debugTop = max(0, min(max(0, total - layout.inspectorHeight), s.debugTop + delta))
+        case .mapping:
+            let total = Select.mappingLines(s, width: layout.inspectorBody.width).count
+            s.mappingTop = max(0, min(max(0, total - layout.inspectorHeight), s.mappingTop + delta))
         }
     }
 
@@ -66,10 +69,10 @@ extension Reducer {
             }
         case .findings:
             guard let d = Select.detailForSelection(s) else { return }
-            let rows = InspectorContent.findingRows(d, index: s.wireSelection?.index ?? -1, width: layout.inspectorBody.width,
+            let rows = InspectorContent.findingRows(d, index: Select.recordIndex(s), width: layout.inspectorBody.width,
                                                     cursor: s.findingsCursor)
             if let r = rows[safe: s.findingsTop + row], let f = r.finding { s.findingsCursor = f }
-        case .request, .debug:
+        case .request, .debug, .mapping:
             break
         }
     }
@@ -124,7 +127,7 @@ extension Reducer {
     /// Opens the Payload tab on the selected finding's path, unfolding what hides it.
     static func jumpToFinding(_ s: inout AppState, _ layout: Layout) {
         guard let d = Select.detailForSelection(s) else { return }
-        let index = s.wireSelection?.index ?? -1
+        let index = Select.recordIndex(s)
         let items = InspectorContent.findings(d, index: index)
         guard let f = items[safe: s.findingsCursor] else { return }
         let base = index >= 0 && index < d.request.records.count ? d.request.recordPointer(index) : ""
@@ -180,13 +183,13 @@ extension Reducer {
             s.payload.source = nil
             return
         }
-        let index = sel.index
+        let index = Select.recordIndex(s)
         let hasRecord = index >= 0 && index < d.request.records.count
         let scope: PayloadState.Scope = hasRecord ? s.payload.scope : .request
-        let src = PayloadSource(captureID: d.capture.id, record: index, scope: scope, folded: s.payload.folded)
+        let src = PayloadSource(captureID: d.capture.id, record: index, sub: sel.sub, scope: scope, folded: s.payload.folded)
         if force || src != s.payload.source {
             let old = s.payload.source
-            let selectionChanged = old?.captureID != src.captureID || old?.record != src.record
+            let selectionChanged = old?.captureID != src.captureID || old?.record != src.record || old?.sub != src.sub
             let root = scope == .event ? d.request.records[index] : doc.root
             let base = scope == .event ? d.request.recordPointer(index) : ""
             s.payload.lines = PayloadTree.lines(doc, root: root, basePointer: base,
@@ -201,6 +204,7 @@ extension Reducer {
                 s.requestTop = 0
                 s.requestLeft = 0
                 s.debugTop = 0
+                if old?.captureID != src.captureID || old?.record != src.record { s.mappingTop = 0 }
                 if scope == .request && hasRecord {
                     s.payload.cursor = d.request.recordPointer(index)
                 } else {

@@ -70,7 +70,7 @@ extension Reducer {
 
     static func cancelPrompt(_ s: inout AppState, _ fx: inout [Effect]) {
         if let p = s.prompt, p.kind == .filter, let prev = p.previousFilter, prev.text != s.view.filter.text {
-            s.view = StreamView(filter: prev, markedOnly: s.view.markedOnly, marks: s.marks)
+            s.view = StreamView(filter: prev, markedOnly: s.view.markedOnly, marks: s.marks, hideMapped: s.view.hideMapped)
             fx.append(viewEffect(&s, s.view))
         }
         s.prompt = nil
@@ -94,7 +94,7 @@ extension Reducer {
             let f = try Filter(p.string)
             p.error = nil
             if !f.mayNeedPayload, f.text != s.view.filter.text {
-                s.view = StreamView(filter: f, markedOnly: s.view.markedOnly, marks: s.marks)
+                s.view = StreamView(filter: f, markedOnly: s.view.markedOnly, marks: s.marks, hideMapped: s.view.hideMapped)
                 fx.append(viewEffect(&s, s.view))
             }
         } catch {
@@ -138,7 +138,7 @@ extension Reducer {
     }
 
     static func setFilter(_ s: inout AppState, _ f: Filter, _ fx: inout [Effect]) {
-        let v = StreamView(filter: f, markedOnly: s.view.markedOnly, marks: s.marks)
+        let v = StreamView(filter: f, markedOnly: s.view.markedOnly, marks: s.marks, hideMapped: s.view.hideMapped)
         if v != s.view || f.mayNeedPayload {
             s.view = v
             fx.append(viewEffect(&s, v))
@@ -237,7 +237,7 @@ extension Reducer {
         case "unmark", "unmark-all":
             s.marks = []
             if s.view.markedOnly {
-                s.view = StreamView(filter: s.view.filter, markedOnly: true, marks: [])
+                s.view = StreamView(filter: s.view.filter, markedOnly: true, marks: [], hideMapped: s.view.hideMapped)
                 fx.append(viewEffect(&s, s.view))
             }
             s.message = StatusMessage("all marks removed")

@@ -254,12 +254,12 @@ public enum Reducer {
             if s.marks.contains(id) { s.marks.remove(id) } else { s.marks.insert(id) }
             s.message = StatusMessage(s.marks.contains(id) ? "marked (\(s.marks.count) in all; M shows only marked)" : "unmarked")
             if s.view.markedOnly {
-                s.view = StreamView(filter: s.view.filter, markedOnly: true, marks: s.marks)
+                s.view = StreamView(filter: s.view.filter, markedOnly: true, marks: s.marks, hideMapped: s.view.hideMapped)
                 fx.append(viewEffect(&s, s.view))
             }
         case .markedOnly:
             let on = !s.view.markedOnly
-            s.view = StreamView(filter: s.view.filter, markedOnly: on, marks: s.marks)
+            s.view = StreamView(filter: s.view.filter, markedOnly: on, marks: s.marks, hideMapped: s.view.hideMapped)
             fx.append(viewEffect(&s, s.view))
             s.message = StatusMessage(on ? "showing marked events only (\(s.marks.count)); M shows all" : "showing all events")
         case .copy:
@@ -291,6 +291,17 @@ public enum Reducer {
         case .tabFindings: s.tab = .findings
         case .tabRequest: s.tab = .request
         case .tabDebug: s.tab = .debug
+        case .tabMapping: s.tab = .mapping
+        case .foldSegment:
+            s.view = StreamView(filter: s.view.filter, markedOnly: s.view.markedOnly, marks: s.marks, hideMapped: !s.view.hideMapped)
+            fx.append(viewEffect(&s, s.view))
+            s.message = StatusMessage(s.view.hideMapped
+                ? "Segment calls folded: their Amplitude records are counted on the call's row (a lists them again)"
+                : "Amplitude records listed under each Segment call (a folds them)")
+        case .switchDestination:
+            s.mappingDestination = s.mappingDestination == .actions ? .classic : .actions
+            s.mappingTop = 0
+            s.message = StatusMessage("Mapping tab: \(s.mappingDestination.displayName)")
         case .expand, .collapse, .toggleFold, .foldAll, .unfoldAll, .scope:
             payloadCommand(&s, c, data, layout)
         case .wrap:
@@ -404,7 +415,7 @@ public enum Reducer {
             s.message = StatusMessage(s.selection == nil ? "nothing selected" : "still loading the event", isError: true)
             return
         }
-        let index = s.wireSelection?.index ?? -1
+        let index = Select.recordIndex(s)
         if s.focus == .inspector {
             switch s.tab {
             case .payload:
@@ -425,6 +436,10 @@ public enum Reducer {
             case .request:
                 let body = s.config.redact ? Redactor.redactBody(d) : (d.request.body.isEmpty ? d.capture.body : d.request.body)
                 fx.append(.copy(text: String(decoding: body, as: UTF8.self), what: "the request body"))
+                return
+            case .mapping:
+                let lines = Select.mappingLines(s, width: 200)
+                fx.append(.copy(text: lines.map { $0.map(\.text).joined() }.joined(separator: "\n"), what: "the Mapping tab"))
                 return
             case .debug:
                 let lines = Select.debugLines(s, width: 200)

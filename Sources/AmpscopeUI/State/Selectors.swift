@@ -12,16 +12,42 @@ enum Select {
         return min(data.position(atOrAfter: id), data.count - 1)
     }
 
-    /// The loaded detail when it belongs to the selection.
-    static func detailForSelection(_ s: AppState) -> Processed? {
+    /// The loaded capture when it belongs to the selection (a Segment capture for a mapped row).
+    static func loadedCapture(_ s: AppState) -> Processed? {
         guard let d = s.detail, let sel = s.wireSelection, d.capture.id == sel.captureID else { return nil }
         return d
+    }
+
+    /// What the Payload, Findings and Request tabs show for the selection: the loaded capture,
+    /// or for a mapped row the Amplitude request its destination sends (with the capture's id).
+    static func detailForSelection(_ s: AppState) -> Processed? {
+        guard let d = loadedCapture(s), let sel = s.wireSelection else { return nil }
+        guard sel.sub > 0 else { return d }
+        return d.segmentMapping?.record(call: sel.index, sub: sel.sub)?.inspected(captureID: d.capture.id)
+    }
+
+    /// The record the inspector shows in `detailForSelection` (-1: a request without records).
+    static func recordIndex(_ s: AppState) -> Int {
+        guard let sel = s.wireSelection else { return -1 }
+        guard sel.sub > 0 else { return sel.index }
+        return loadedCapture(s)?.segmentMapping?.record(call: sel.index, sub: sel.sub)?.record ?? -1
+    }
+
+    /// The Segment call the Mapping tab shows (the selection's call; -1 for none).
+    static func mappingCall(_ s: AppState) -> Int { s.wireSelection?.index ?? -1 }
+
+    /// The Mapping tab's lines at a width.
+    static func mappingLines(_ s: AppState, width: Int) -> [[Segment]] {
+        guard let p = loadedCapture(s), let sel = s.wireSelection else { return [] }
+        let selected = sel.sub > 0 ? p.segmentMapping?.record(call: sel.index, sub: sel.sub) : nil
+        return MappingContent.rows(p, call: sel.index, destination: s.mappingDestination, selected: selected, width: width,
+                                   redact: s.config.redact)
     }
 
     /// Findings the inspector lists for the selection.
     static func findingsCount(_ s: AppState) -> Int {
         guard let d = detailForSelection(s) else { return 0 }
-        return InspectorContent.findings(d, index: s.wireSelection?.index ?? -1).count
+        return InspectorContent.findings(d, index: recordIndex(s)).count
     }
 
     /// What the Debug tab is about (a key that changes with the selection).

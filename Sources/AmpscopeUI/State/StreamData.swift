@@ -5,49 +5,59 @@ import AmpscopeCore
 public struct RowID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var captureID: Int64
     public var index: Int
+    /// 0 for the record's own row; `MappedRowTag.sub` for a row of an Amplitude record that a
+    /// Segment destination sends for call `index` (those follow the call's row).
+    public var sub: Int
 
-    public init(captureID: Int64, index: Int) {
+    public init(captureID: Int64, index: Int, sub: Int = 0) {
         self.captureID = captureID
         self.index = index
+        self.sub = sub
     }
 
     public init(_ row: StreamRow) {
         captureID = row.captureID
         index = row.event.index
+        sub = row.event.mapped?.sub ?? 0
     }
 
     public static func < (a: RowID, b: RowID) -> Bool {
-        a.captureID != b.captureID ? a.captureID < b.captureID : a.index < b.index
+        a.captureID != b.captureID ? a.captureID < b.captureID : a.index != b.index ? a.index < b.index : a.sub < b.sub
     }
 
-    public var description: String { "\(captureID)#\(index)" }
+    public var description: String { sub == 0 ? "\(captureID)#\(index)" : "\(captureID)#\(index).\(sub)" }
 }
 
-/// Which rows the stream shows: the filter and the marked-only switch.
+/// Which rows the stream shows: the filter, the marked-only switch and whether the Amplitude
+/// records mapped from Segment calls are listed under their calls.
 public struct StreamView: Sendable, Equatable, CustomStringConvertible {
     public var filter: Filter
     public var markedOnly: Bool
     /// The marked rows; only part of the view when `markedOnly` is on.
     public var marks: Set<RowID>
+    /// Segment calls folded: their mapped rows are not listed (their findings stay counted on the call's row).
+    public var hideMapped: Bool
 
-    public init(filter: Filter = .all, markedOnly: Bool = false, marks: Set<RowID> = []) {
+    public init(filter: Filter = .all, markedOnly: Bool = false, marks: Set<RowID> = [], hideMapped: Bool = false) {
         self.filter = filter
         self.markedOnly = markedOnly
         self.marks = markedOnly ? marks : []
+        self.hideMapped = hideMapped
     }
 
     public static let all = StreamView()
 
-    public var isAll: Bool { filter.isEmpty && !markedOnly }
+    public var isAll: Bool { filter.isEmpty && !markedOnly && !hideMapped }
 
     public static func == (a: StreamView, b: StreamView) -> Bool {
-        a.filter.text == b.filter.text && a.markedOnly == b.markedOnly && a.marks == b.marks
+        a.filter.text == b.filter.text && a.markedOnly == b.markedOnly && a.marks == b.marks && a.hideMapped == b.hideMapped
     }
 
     public var description: String {
         var parts: [String] = []
         if !filter.isEmpty { parts.append("filter \(filter.text)") }
         if markedOnly { parts.append("marked only (\(marks.count))") }
+        if hideMapped { parts.append("Segment calls folded") }
         return parts.isEmpty ? "all" : parts.joined(separator: ", ")
     }
 
@@ -55,11 +65,12 @@ public struct StreamView: Sendable, Equatable, CustomStringConvertible {
     /// when they apply a view; without debug terms or a table the view is returned as it is).
     public func bound(to table: DebugRowTable?) -> StreamView {
         guard filter.usesDebug, let table else { return self }
-        return StreamView(filter: filter.bound(to: table), markedOnly: markedOnly, marks: marks)
+        return StreamView(filter: filter.bound(to: table), markedOnly: markedOnly, marks: marks, hideMapped: hideMapped)
     }
 
     /// Decides a row with the payload at hand (`payload` is called only when the filter needs it).
     public func includes(_ row: StreamRow, payload: () -> FilterPayload?) -> Bool {
+        if hideMapped && row.event.mapped != nil { return false }
         if markedOnly && !marks.contains(RowID(row)) { return false }
         switch filter.evaluate(row) {
         case .match: return true
@@ -170,7 +181,7 @@ public final class MemoryStreamData: StreamData {
         let rows = StreamRow.rows(q, id: id)
         totals.requests += 1
         for r in rows {
-            if r.event.index >= 0 { totals.events += 1 }
+            if r.event.index >= 0 && r.event.mapped == nil { totals.events += 1 }
             if r.event.counts.errors > 0 { totals.eventsWithErrors += 1 }
             if r.event.counts.warnings > 0 { totals.eventsWithWarnings += 1 }
             all.append(r)
@@ -183,7 +194,7 @@ public final class MemoryStreamData: StreamData {
     public func appendRows(_ rows: [StreamRow]) {
         for r in rows {
             all.append(r)
-            if r.event.index >= 0 { totals.events += 1 }
+            if r.event.index >= 0 && r.event.mapped == nil { totals.events += 1 }
             if r.event.counts.errors > 0 { totals.eventsWithErrors += 1 }
             if r.event.counts.warnings > 0 { totals.eventsWithWarnings += 1 }
             if include(r) { visible.append(all.count - 1) }
@@ -192,7 +203,7 @@ public final class MemoryStreamData: StreamData {
     }
 
     func include(_ r: StreamRow) -> Bool {
-        view.includes(r) { processed[r.captureID].map { FilterPayload($0, eventIndex: r.event.index) } }
+        view.includes(r) { processed[r.captureID].flatMap { FilterPayload($0, row: r) } }
     }
 
     /// Applies a view now: the rows' columns first (in place), payloads only for the rows that need them.
@@ -208,12 +219,13 @@ public final class MemoryStreamData: StreamData {
         if !undecided.isEmpty {
             for i in undecided {
                 let r = all[i]
-                if v.filter.matches(r, payload: processed[r.captureID].map { FilterPayload($0, eventIndex: r.event.index) }) {
+                if v.filter.matches(r, payload: processed[r.captureID].flatMap { FilterPayload($0, row: r) }) {
                     matches.append(i)
                 }
             }
             matches.sort()
         }
+        if v.hideMapped { matches.removeAll { all[$0].event.mapped != nil } }
         if v.markedOnly { matches.removeAll { !v.marks.contains(RowID(all[$0])) } }
         visible = matches
     }
