@@ -37,8 +37,16 @@ import Testing
         #expect(requests.contains { $0.capture.header("Authorization")?.hasPrefix("Basic ") == true })
         #expect(requests.filter { $0.capture.header("Content-Encoding") == "gzip" }.count >= 2, "the gzip client sends several batches")
         #expect(requests.contains { $0.capture.header("User-Agent")?.hasPrefix("analytics-python/2.4.0") == true })
-        let calls = requests.flatMap { EventSummary.extract($0).map(\.eventType) }
+        // Read back, a Segment capture comes mapped through both destinations; its calls' rows
+        // are the ones without a mapped tag.
+        #expect(requests.allSatisfy { $0.segmentMapping?.destinations == [.actions, .classic] })
+        let calls = requests.flatMap { EventSummary.extract($0).filter { $0.mapped == nil }.map(\.eventType) }
         #expect(calls.count == 7 + 12 + 1, "\(calls)")
+        // The store's index lists the records Actions (the proxy's destination) sends under each call.
+        let indexed = store.index.rows(0..<store.index.rowCount)
+        #expect(indexed.filter { $0.event.mapped == nil }.count == calls.count)
+        #expect(indexed.contains { $0.event.mapped?.destination == .actions && $0.event.eventType == "Order Completed" })
+        #expect(!indexed.contains { $0.event.mapped?.destination == .classic })
         for t in ["identify", "track Song Played", "page Home", "screen Settings", "group g-00001", "alias anon-00001 → user-00001",
                   "track Order Completed", "track Bulk Event", "track No Ids"] {
             #expect(calls.contains(t), "missing \(t) in \(calls)")
