@@ -12,6 +12,8 @@ final class StoreEffects: StoreEffectHandler, @unchecked Sendable {  // every fi
     let redact: Bool
     /// Joins SDK debug records to events for the Debug tab (nil when no debug source is open).
     var enrichDetail: (@Sendable (Processed) -> Processed)?
+    /// The profile simulator following the store (the User tab and the Users list).
+    var profiles: ProfileFollower?
     private let queue = DispatchQueue(label: "ampscope.effects", qos: .userInitiated)
 
     init(data: StoreStreamData, ingest: SharedIngest, redact: Bool) {
@@ -35,6 +37,10 @@ final class StoreEffects: StoreEffectHandler, @unchecked Sendable {  // every fi
                     post(.detailFailed(captureID: id, message: "\(error)"))
                 }
             }
+        case .loadProfiles(let id):
+            guard let follower = profiles else { return }
+            // The follower may not have reached this capture yet: wait for it a little.
+            follower.whenApplied(id) { post(.profilesLoaded(follower.profiles(capture: id))) }
         case .applyView(let v, let debug):
             data.apply(v.bound(to: debug))
         case .export(let path, let view, let debug):

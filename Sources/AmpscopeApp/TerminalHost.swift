@@ -46,6 +46,8 @@ enum TerminalHost {
         let keyTable = UIFiles.keys(path: ui.keys, environment: environment).0
         let data = StoreStreamData(store: store)
         let effects = StoreEffects(data: data, ingest: ingest, redact: !ui.noRedact)
+        let profiles = ProfileFollower(store: store)
+        effects.profiles = profiles
         let config = UIConfig(proxyAddress: proxyAddress, storePath: storePath, redact: !ui.noRedact, mouse: !ui.noMouse,
                               utcOffsetSeconds: TimeZone.current.secondsFromGMT(), demoCommand: "ampscope --demo")
         let terminal: CursesTerminal
@@ -58,6 +60,7 @@ enum TerminalHost {
         let session = UISession(config: config, keys: keyTable, theme: theme, data: data, size: terminal.size, debug: debug?.session.snapshot())
         let loop = UILoop(session: session, terminal: terminal, handler: effects, themeLoader: UIFiles.themeLoader(environment: environment))
         data.post = { [weak loop] a in loop?.post(a) }
+        profiles.post.withLock { $0 = { [weak loop] a in loop?.post(a) } }
         let changes = await store.subscribe()
         let watcher = Task { for await change in changes { data.storeChanged(change) } }
         debug?.post = { [weak loop] a in loop?.post(a) }

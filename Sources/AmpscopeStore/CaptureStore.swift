@@ -54,6 +54,22 @@ public actor CaptureStore {
     private let ingest: Ingest
     /// The in-memory index; readable from any thread.
     public nonisolated let index = StoreIndex()
+
+    /// What the store tells its followers (the profile simulator) as captures are indexed.
+    public enum Commit: Sendable {
+        /// Captures now in the index, with their ids (ascending within one call; calls from
+        /// several writers may arrive out of order).
+        case captures([(Int64, Processed)])
+        /// The index was emptied (ids go on increasing).
+        case cleared
+    }
+    private let follower = Mutex<(@Sendable (Commit) -> Void)?>(nil)
+
+    /// Calls `f` with every capture once it is indexed (on the committing thread: keep it short,
+    /// e.g. hand the work to a queue), and when the store is cleared. One follower at a time.
+    public nonisolated func follow(_ f: @escaping @Sendable (Commit) -> Void) { follower.withLock { $0 = f } }
+
+    private nonisolated func notify(_ c: Commit) { follower.withLock { $0 }?(c) }
     /// A live capture ready to commit: its event summaries and database row are computed by the
     /// caller's thread before it joins the queue, so the serial commit loop only writes.
     private struct Prepared: @unchecked Sendable {  // GRDB's DatabaseValue is an immutable value that GRDB does not mark Sendable
@@ -123,6 +139,7 @@ public actor CaptureStore {
             let id = index.mutate {
                 $0.add(capture: p.capture, request: p.request, answer: p.answer, summaries: summaries, location: .memory(slot: slot))
             }
+            notify(.captures([(id, p)]))
             publishSoon()
             done(.success(id))
             return
@@ -157,7 +174,9 @@ public actor CaptureStore {
                                 location: .database(rowID: ids[i]))
                     }
                 }
-                payloads.rememberRecent(zip(newIDs, batch).map { ($0, $1.0.processed) })
+                let committed = zip(newIDs, batch).map { ($0, $1.0.processed) }
+                payloads.rememberRecent(committed)
+                notify(.captures(committed))
                 for (item, id) in zip(batch, newIDs) { item.1(.success(id)) }
                 publishSoon()
             } catch {
@@ -211,6 +230,7 @@ public actor CaptureStore {
         for ((p, location), id) in zip(resolved, ids) {
             if case .file = location { payloads.remember(judged: p.findings, for: id) }
         }
+        notify(.captures(zip(ids, resolved).map { ($0, $1.0) }))
         if !items.isEmpty { publish() }
         return ids
     }
@@ -219,6 +239,7 @@ public actor CaptureStore {
     public func clear() {
         index.mutate { $0.clear() }
         payloads.forgetMemory()
+        notify(.cleared)
         generation += 1
         publish()
     }

@@ -172,7 +172,7 @@ struct ReducerTests {
         #expect(s.state.marks.isEmpty)
     }
 
-    @Test("panes and tabs: enter, tab, q, 1-5, ] and [")
+    @Test("panes and tabs: enter, tab, q, 1-6, ] and [")
     func panes() {
         let (s, _, host) = make()
         host.press(.enter)
@@ -185,7 +185,11 @@ struct ReducerTests {
         host.press(.char("]"))
         #expect(s.state.tab == .mapping)
         host.press(.char("]"))
+        #expect(s.state.tab == .user)
+        host.press(.char("]"))
         #expect(s.state.tab == .payload)
+        host.press(.char("["))
+        #expect(s.state.tab == .user)
         host.press(.char("["))
         #expect(s.state.tab == .mapping)
         host.press(.char("["))

@@ -74,6 +74,9 @@ enum UITest {
                 case .loadDetail(let id):
                     if let p = data.detail(id) { queue += session.send(.detailLoaded(p)) }
                     else { queue += session.send(.detailFailed(captureID: id, message: "not found")) }
+                case .loadProfiles(let id):
+                    queue += session.send(.profilesLoaded(data.profiles(id)))
+                    queue += session.send(.usersChanged(data.users()))
                 case .applyView(let v, let debug):
                     data.apply(v.bound(to: debug))
                     queue += session.send(.dataChanged)

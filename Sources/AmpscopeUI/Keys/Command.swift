@@ -13,7 +13,7 @@ public enum Command: String, CaseIterable, Sendable {
     case clear, command, help, setup, zoom
     case nextTab = "next-tab", previousTab = "previous-tab"
     case tabPayload = "tab-payload", tabFindings = "tab-findings", tabRequest = "tab-request", tabDebug = "tab-debug"
-    case tabMapping = "tab-mapping"
+    case tabMapping = "tab-mapping", tabUser = "tab-user"
     case expand, collapse
     case toggleFold = "toggle-fold", foldAll = "fold-all", unfoldAll = "unfold-all"
     case wrap, raw, scope
@@ -21,6 +21,7 @@ public enum Command: String, CaseIterable, Sendable {
     case sdkCalls = "sdk-calls", jump
     case shrinkStream = "shrink-stream", growStream = "grow-stream"
     case foldSegment = "fold-segment", switchDestination = "switch-destination"
+    case users
 
     /// What the command does, for the help overlay and Docs/keys.md.
     public var help: String {
@@ -61,9 +62,10 @@ public enum Command: String, CaseIterable, Sendable {
         case .tabRequest: return "Request tab"
         case .tabDebug: return "Debug tab"
         case .tabMapping: return "Mapping tab: what Amplitude receives for a Segment call"
+        case .tabUser: return "User tab: the event's user as Amplitude resolves them, and what the event changed"
         case .expand: return "Unfold the value under the cursor"
         case .collapse: return "Fold the value under the cursor, or go to its parent"
-        case .toggleFold: return "Fold or unfold (Findings: jump to the finding's path)"
+        case .toggleFold: return "Fold or unfold (Findings: jump to the finding's path; User: to the event that set the property)"
         case .foldAll: return "Fold every object and array"
         case .unfoldAll: return "Unfold everything"
         case .wrap: return "Wrap long strings, or elide them again"
@@ -76,6 +78,7 @@ public enum Command: String, CaseIterable, Sendable {
         case .shrinkStream: return "Give the inspector more room (also: drag the separator with the mouse)"
         case .growStream: return "Give the stream more room"
         case .foldSegment: return "List the Amplitude records under each Segment call, or fold them into the call's row"
+        case .users: return "Users list: every user as Amplitude resolves them (enter: their events), or the stream again"
         case .switchDestination: return "Mapping tab: Amplitude (Actions) or the classic destination"
         }
     }
@@ -106,6 +109,7 @@ public enum Command: String, CaseIterable, Sendable {
         case .sdkCalls: return "SDK calls"
         case .jump: return "call ↔ wire"
         case .foldSegment: return "fold Segment"
+        case .users: return "users"
         case .switchDestination: return "destination"
         default: return rawValue
         }

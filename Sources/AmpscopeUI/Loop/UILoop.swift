@@ -104,7 +104,7 @@ public final class UILoop: @unchecked Sendable {  // only `post` (through the `i
                 case .failure(let err):
                     queue += session.send(.message(err.description, isError: true))
                 }
-            case .loadDetail, .applyView, .export, .clearStore:
+            case .loadDetail, .loadProfiles, .applyView, .export, .clearStore:
                 handler.handle(e) { [weak self] a in self?.post(a) }
             }
         }
@@ -126,6 +126,9 @@ public final class MemoryStoreHandler: StoreEffectHandler {
         switch effect {
         case .loadDetail(let id):
             if let p = data.detail(id) { post(.detailLoaded(p)) } else { post(.detailFailed(captureID: id, message: "no such capture")) }
+        case .loadProfiles(let id):
+            post(.profilesLoaded(data.profiles(id)))
+            post(.usersChanged(data.users()))
         case .applyView(let v, let debug):
             data.apply(v.bound(to: debug))
             post(.dataChanged)

@@ -30,6 +30,16 @@ enum InspectorPane {
             debugTab(&b, s, ctx, body)
             return
         }
+        if s.tab == .user {
+            let loaded = s.profiles?.captureID == s.wireSelection?.captureID
+            b.draw(UserContent.context(Select.eventProfile(s), loaded: loaded), x: ctx.x, y: ctx.y, maxX: ctx.maxX, role: .textDim)
+            let lines = Select.userLines(s, width: body.width - 1).rows
+            for i in 0..<body.height {
+                guard let l = lines[safe: s.userTop + i] else { break }
+                b.draw(l, x: body.x + 1, y: body.y + i, maxX: body.maxX)
+            }
+            return
+        }
         if s.streamMode == .calls, s.selection != nil, s.wireSelection == nil {
             b.draw(" This SDK row has no wire event: its Debug tab (4) tells why.", x: ctx.x, y: ctx.y, maxX: ctx.maxX, role: .textDim)
             return
@@ -71,6 +81,8 @@ enum InspectorPane {
                 guard let l = lines[safe: s.requestTop + i] else { break }
                 b.draw(l, x: body.x, y: body.y + i, maxX: body.maxX, skip: s.requestLeft)
             }
+        case .user:
+            break
         case .mapping:
             b.draw(MappingContent.context(Select.loadedCapture(s), call: Select.mappingCall(s), destination: s.mappingDestination),
                    x: ctx.x, y: ctx.y, maxX: ctx.maxX, role: .textDim)

@@ -15,7 +15,9 @@ public enum Renderer {
         }
         header(&b, s, layout)
         if !layout.stream.isEmpty {
-            if s.streamMode == .calls, s.debug != nil {
+            if s.usersOpen {
+                UsersPane.draw(&b, s, layout)
+            } else if s.streamMode == .calls, s.debug != nil {
                 CallsPane.draw(&b, s, s.calls, layout)
             } else {
                 StreamPane.draw(&b, s, data, layout)

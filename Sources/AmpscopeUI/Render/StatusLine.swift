@@ -116,6 +116,7 @@ enum StatusLine {
             case .request: cmds = [.help, .nextTab, .raw, .wrap, .copy, .back]
             case .debug: cmds = [.help, .nextTab, .jump, .sdkCalls, .copy, .back]
             case .mapping: cmds = [.help, .nextTab, .switchDestination, .foldSegment, .copy, .back]
+            case .user: cmds = [.help, .nextTab, .toggleFold, .copy, .back]
             }
         }
         var segs: [Segment] = []
@@ -123,6 +124,7 @@ enum StatusLine {
             guard let k = s.keys.key(for: c, in: ctx) else { continue }
             var label = c.hint
             if c == .toggleFold && s.tab == .findings { label = "go to path" }
+            if c == .toggleFold && s.tab == .user { label = "go to setter" }
             if c == .back { label = s.focus == .stream ? "quit" : "back" }
             if c == .sdkCalls && s.streamMode == .calls { label = "wire events" }
             segs.append(Segment(" " + k.description, .hintKey))

@@ -34,7 +34,7 @@ public enum Pane: String, Sendable, Equatable {
 }
 
 public enum InspectorTab: String, Sendable, Equatable, CaseIterable {
-    case payload, findings, request, debug, mapping
+    case payload, findings, request, debug, mapping, user
 
     public var title: String {
         switch self {
@@ -43,6 +43,7 @@ public enum InspectorTab: String, Sendable, Equatable, CaseIterable {
         case .request: return "Request"
         case .debug: return "Debug"
         case .mapping: return "Mapping"
+        case .user: return "User"
         }
     }
 }
@@ -202,6 +203,17 @@ public struct AppState: Sendable {
     /// The Mapping tab: which destination's requests it shows, and its scroll.
     public var mappingDestination: SegmentDestination = .actions
     public var mappingTop = 0
+    /// The User tab: the selected capture's simulated profiles (once loaded), the property under
+    /// its cursor (by name, kept from event to event), and its scroll.
+    public var profiles: CaptureProfiles?
+    public var profilesRequested: Int64?
+    public var userProperty: String?
+    public var userTop = 0
+    /// The Users list (the host posts it as the simulation moves on), shown where the stream is
+    /// while `usersOpen`, with its cursor.
+    public var users: UsersList = .empty
+    public var usersOpen = false
+    public var usersCursor = 0
     /// What the Debug tab shows (to start it at the top when that changes).
     public var debugSubject: String?
     /// Events or SDK calls in the stream pane.
@@ -231,7 +243,7 @@ public struct AppState: Sendable {
     public var keyContexts: [KeyContext] {
         if overlay != nil { return [.help, .global] }
         switch focus {
-        case .stream: return [.stream, .global]
+        case .stream: return usersOpen ? [.users, .global] : [.stream, .global]
         case .inspector:
             switch tab {
             case .payload: return [.payload, .inspector, .global]
@@ -239,6 +251,7 @@ public struct AppState: Sendable {
             case .request: return [.request, .inspector, .global]
             case .debug: return [.debug, .inspector, .global]
             case .mapping: return [.mapping, .inspector, .global]
+            case .user: return [.user, .inspector, .global]
             }
         }
     }
@@ -281,12 +294,19 @@ public enum Action: Sendable {
     case cleared
     /// The SDK debug session changed (new log records, wire events joined): its new snapshot.
     case debugChanged(DebugSnapshot)
+    /// The simulated profiles of a capture's events (answer to `Effect.loadProfiles`).
+    case profilesLoaded(CaptureProfiles)
+    /// The simulation moved on: every user as Amplitude resolves them now.
+    case usersChanged(UsersList)
 }
 
 /// Work the UI asks its host to do; the host reports back with actions.
 public enum Effect: Sendable, Equatable {
     /// Load the processed capture and answer `.detailLoaded` (or `.detailFailed`).
     case loadDetail(captureID: Int64)
+    /// Answer `.profilesLoaded` with the simulated profiles of the capture's events (hosts
+    /// without a profile simulator ignore it).
+    case loadProfiles(captureID: Int64)
     /// Make the store's rows reflect this view, then send `.dataChanged`. Debug filter terms
     /// (`sdk:`, `fate:`, `has:`) read `debug`, the SDK side of the wire events as the UI knows
     /// it: the handler binds the filter to it (`StreamView.bound(to:)`) when it applies the view.

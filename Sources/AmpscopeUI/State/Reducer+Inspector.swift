@@ -39,6 +39,16 @@ extension Reducer {
         case .mapping:
             let total = Select.mappingLines(s, width: layout.inspectorBody.width).count
             s.mappingTop = max(0, min(max(0, total - layout.inspectorHeight), s.mappingTop + delta))
+        case .user:
+            let lines = Select.userLines(s, width: layout.inspectorBody.width)
+            guard !lines.properties.isEmpty else {
+                s.userTop = max(0, min(max(0, lines.rows.count - layout.inspectorHeight), s.userTop + delta))
+                return
+            }
+            let at = s.userProperty.flatMap { lines.properties.firstIndex(of: $0) } ?? 0
+            let next = max(0, min(lines.properties.count - 1, at + delta))
+            s.userProperty = lines.properties[next]
+            keepUserCursorVisible(&s, layout)
         }
     }
 
@@ -72,6 +82,9 @@ extension Reducer {
             let rows = InspectorContent.findingRows(d, index: Select.recordIndex(s), width: layout.inspectorBody.width,
                                                     cursor: s.findingsCursor)
             if let r = rows[safe: s.findingsTop + row], let f = r.finding { s.findingsCursor = f }
+        case .user:
+            let lines = Select.userLines(s, width: layout.inspectorBody.width)
+            if let i = lines.propertyRows.firstIndex(of: s.userTop + row) { s.userProperty = lines.properties[i] }
         case .request, .debug, .mapping:
             break
         }
@@ -81,6 +94,10 @@ extension Reducer {
     static func payloadCommand(_ s: inout AppState, _ c: Command, _ data: any StreamData, _ layout: Layout) {
         if c == .toggleFold && s.tab == .findings {
             jumpToFinding(&s, layout)
+            return
+        }
+        if c == .toggleFold && s.tab == .user {
+            jumpToSetter(&s, data)
             return
         }
         guard s.tab == .payload else { return }
@@ -152,6 +169,43 @@ extension Reducer {
         s.message = StatusMessage("\(f.rule) at \(f.path.isEmpty ? "/" : Sanitize.inline(f.path, limit: 60))")
     }
 
+    /// The User tab's cursor line stays on screen.
+    static func keepUserCursorVisible(_ s: inout AppState, _ layout: Layout) {
+        let lines = Select.userLines(s, width: layout.inspectorBody.width)
+        let h = layout.inspectorHeight
+        guard let i = s.userProperty.flatMap({ lines.properties.firstIndex(of: $0) }) else {
+            s.userTop = max(0, min(s.userTop, max(0, lines.rows.count - h)))
+            return
+        }
+        let row = lines.propertyRows[i]
+        if row < s.userTop { s.userTop = max(0, row - 1) }
+        if row >= s.userTop + h { s.userTop = row - h + 1 }
+    }
+
+    /// User tab, enter: select the event that last set the property under the cursor before the
+    /// selected one (pressed again, the one before that), so its history can be walked back.
+    static func jumpToSetter(_ s: inout AppState, _ data: any StreamData) {
+        guard let e = Select.eventProfile(s), let sel = s.wireSelection else { return }
+        let name = s.userProperty ?? e.properties.first?.name
+        guard let name, let touches = e.history[name], !touches.isEmpty else {
+            s.message = StatusMessage("no property under the cursor, or no event set it", isError: true)
+            return
+        }
+        let earlier = touches.filter { $0.change.event + 1 < e.ordinal && $0.change.applied }
+        guard let t = earlier.last ?? touches.first(where: { $0.change.event + 1 < e.ordinal }) else {
+            s.message = StatusMessage("this event is the first to touch \(Sanitize.inline(name, limit: 40))")
+            return
+        }
+        let id = RowID(captureID: t.capture, index: t.record)
+        guard selectRow(&s, id, in: data) else {
+            s.message = StatusMessage("event \(t.change.event + 1) (capture \(t.capture)) is not in the view: the filter hides it", isError: true)
+            return
+        }
+        s.userProperty = name
+        _ = sel
+        s.message = StatusMessage("event \(t.change.event + 1): \(t.change.operation) \(Sanitize.inline(name, limit: 40)) · enter goes further back")
+    }
+
     /// True when `pointer` is `base` or inside it (token boundaries respected).
     static func isPointer(_ pointer: String, within base: String) -> Bool {
         base.isEmpty || pointer == base || pointer.hasPrefix(base + "/")
@@ -204,7 +258,7 @@ extension Reducer {
                 s.requestTop = 0
                 s.requestLeft = 0
                 s.debugTop = 0
-                if old?.captureID != src.captureID || old?.record != src.record { s.mappingTop = 0 }
+                if old?.captureID != src.captureID || old?.record != src.record { s.mappingTop = 0; s.userTop = 0 }
                 if scope == .request && hasRecord {
                     s.payload.cursor = d.request.recordPointer(index)
                 } else {

@@ -27,6 +27,11 @@ public enum Reducer {
             }
         case .message(let text, let isError):
             s.message = StatusMessage(text, isError: isError)
+        case .profilesLoaded(let p):
+            if p.captureID == s.wireSelection?.captureID || s.profiles == nil { s.profiles = p }
+        case .usersChanged(let list):
+            s.users = list
+            s.usersCursor = min(s.usersCursor, max(0, list.users.count - 1))
         case .debugChanged(let snapshot):
             s.debug = snapshot
             syncCalls(&s)
@@ -193,6 +198,7 @@ public enum Reducer {
             return
         }
         let layout = Layout(s)
+        if s.usersOpen && s.focus == .stream && usersCommand(&s, c, layout, &fx) { return }
         switch c {
         case .down, .up, .pageDown, .pageUp, .top, .bottom:
             if s.focus == .inspector {
@@ -292,6 +298,11 @@ public enum Reducer {
         case .tabRequest: s.tab = .request
         case .tabDebug: s.tab = .debug
         case .tabMapping: s.tab = .mapping
+        case .tabUser: s.tab = .user
+        case .users:
+            s.usersOpen.toggle()
+            s.focus = .stream
+            s.message = StatusMessage(s.usersOpen ? "Users: enter shows a user's events · u goes back" : "events")
         case .foldSegment:
             s.view = StreamView(filter: s.view.filter, markedOnly: s.view.markedOnly, marks: s.marks, hideMapped: !s.view.hideMapped)
             fx.append(viewEffect(&s, s.view))
@@ -316,6 +327,37 @@ public enum Reducer {
         case .scrollRight:
             if !s.payload.wrap { s.requestLeft += 8 }
         }
+    }
+
+    // MARK: Users list
+
+    /// Keys on the open Users list: moving, enter (the user's events), q (back to the stream).
+    /// False for commands it leaves to the usual handling.
+    static func usersCommand(_ s: inout AppState, _ c: Command, _ layout: Layout, _ fx: inout [Effect]) -> Bool {
+        let n = s.users.users.count
+        let h = layout.listHeight
+        switch c {
+        case .down: s.usersCursor = min(max(0, n - 1), s.usersCursor + 1)
+        case .up: s.usersCursor = max(0, s.usersCursor - 1)
+        case .pageDown: s.usersCursor = min(max(0, n - 1), s.usersCursor + h)
+        case .pageUp: s.usersCursor = max(0, s.usersCursor - h)
+        case .top: s.usersCursor = 0
+        case .bottom: s.usersCursor = max(0, n - 1)
+        case .back: s.usersOpen = false
+        case .open:
+            guard let u = s.users.users[safe: min(s.usersCursor, n - 1)] else { return true }
+            let text = UsersPane.filterText(u)
+            guard !text.isEmpty, let f = try? Filter(text) else {
+                s.message = StatusMessage("this user has no user_id or device_id to filter on", isError: true)
+                return true
+            }
+            s.usersOpen = false
+            setFilter(&s, f, &fx)
+            s.following = true
+            s.message = StatusMessage("user \(u.amplitudeID)'s events: filter \(Sanitize.inline(text, limit: 60)) · f edits it")
+        default: return false
+        }
+        return true
     }
 
     // MARK: Stream selection
@@ -437,6 +479,10 @@ public enum Reducer {
                 let body = s.config.redact ? Redactor.redactBody(d) : (d.request.body.isEmpty ? d.capture.body : d.request.body)
                 fx.append(.copy(text: String(decoding: body, as: UTF8.self), what: "the request body"))
                 return
+            case .user:
+                let lines = Select.userLines(s, width: 200).rows
+                fx.append(.copy(text: lines.map { $0.map(\.text).joined() }.joined(separator: "\n"), what: "the User tab"))
+                return
             case .mapping:
                 let lines = Select.mappingLines(s, width: 200)
                 fx.append(.copy(text: lines.map { $0.map(\.text).joined() }.joined(separator: "\n"), what: "the Mapping tab"))
@@ -495,6 +541,10 @@ public enum Reducer {
                 s.detailError = nil
                 fx.append(.loadDetail(captureID: sel.captureID))
             }
+            if s.profilesRequested != sel.captureID {
+                s.profilesRequested = sel.captureID
+                fx.append(.loadProfiles(captureID: sel.captureID))
+            }
         }
         // The Debug tab starts at the top for each new subject.
         let subject = Select.debugSubject(s)
@@ -503,6 +553,7 @@ public enum Reducer {
             s.debugTop = 0
         }
         refreshPayload(&s, layout)
+        if s.tab == .user { keepUserCursorVisible(&s, layout) }
         s.findingsCursor = max(0, min(s.findingsCursor, max(0, Select.findingsCount(s) - 1)))
         if s.overlay != nil { s.overlayScroll = max(0, s.overlayScroll) }
     }

@@ -44,6 +44,26 @@ enum Select {
                                    redact: s.config.redact)
     }
 
+    /// The User tab's subject: the selected event's simulated profile (nil until loaded, or
+    /// when the simulator has not seen it).
+    static func eventProfile(_ s: AppState) -> EventProfile? {
+        guard let p = s.profiles, let sel = s.wireSelection, p.captureID == sel.captureID, sel.sub == 0 else { return nil }
+        return p.event(record: sel.index)
+    }
+
+    /// The User tab's lines at a width.
+    static func userLines(_ s: AppState, width: Int) -> UserContent.Lines {
+        let loaded = s.profiles?.captureID == s.wireSelection?.captureID
+        return UserContent.lines(eventProfile(s), loaded: loaded, cursor: s.userProperty, width: width)
+    }
+
+    /// First row of the Users list on screen (the cursor kept visible, the list filled).
+    static func usersTop(_ s: AppState, height: Int) -> Int {
+        let n = s.users.users.count
+        let cursor = min(s.usersCursor, max(0, n - 1))
+        return max(0, min(cursor - height / 2, n - height))
+    }
+
     /// Findings the inspector lists for the selection.
     static func findingsCount(_ s: AppState) -> Int {
         guard let d = detailForSelection(s) else { return 0 }

@@ -167,6 +167,8 @@ public final class MemoryStreamData: StreamData {
     private var processed: [Int64: Processed] = [:]
     private var nextID: Int64 = 1
     public private(set) var totals = StreamTotals()
+    /// The profiles of every capture appended, simulated as they arrive.
+    private var simulator = ProfileSimulator()
 
     public init() {}
 
@@ -178,6 +180,7 @@ public final class MemoryStreamData: StreamData {
         var q = p
         q.capture.id = id
         processed[id] = q
+        simulator.apply(q, captureID: id)
         let rows = StreamRow.rows(q, id: id)
         totals.requests += 1
         for r in rows {
@@ -230,10 +233,20 @@ public final class MemoryStreamData: StreamData {
         visible = matches
     }
 
+    /// Every user as the simulation resolves them now.
+    public func users() -> UsersList { UsersList(version: simulator.eventCount, users: simulator.resolvedUsers) }
+
+    /// The simulated profiles of a capture's events.
+    public func profiles(_ id: Int64) -> CaptureProfiles {
+        let n = processed[id]?.request.records.count ?? 0
+        return CaptureProfiles(captureID: id, events: (0..<n).compactMap { simulator.eventProfile(capture: id, record: $0) })
+    }
+
     public func clear() {
         all = []
         visible = []
         processed = [:]
+        simulator = ProfileSimulator()
         totals = StreamTotals()
     }
 

@@ -1,0 +1,144 @@
+import AmpscopeCore
+import AmpscopeStore
+import AmpscopeUI
+import Dispatch
+import Synchronization
+
+/// Follows the capture store with the profile simulator: every capture the store indexes (live,
+/// replayed, demo) is applied in id order on a serial queue of its own, so the proxy and the
+/// replayer never wait for it. The UI asks it for the User tab of a capture and for the Users
+/// list; both are values built under its lock.
+final class ProfileFollower: Sendable {
+    private struct State {
+        var simulator = ProfileSimulator()
+        /// Captures received out of order, waiting for the ones before them.
+        var waiting: [Int64: Processed] = [:]
+        /// The next capture id to apply (nil until the first arrives).
+        var next: Int64?
+        /// Bumped on every apply (the Users list is rebuilt when it changed).
+        var version = 0
+    }
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "ampscope.profiles", qos: .utility)
+    /// Signalled when captures were applied (waiters re-check).
+    private let applied = Mutex<[(Int64, @Sendable () -> Void)]>([])
+
+    /// Where the Users list goes (the UI loop's post), throttled to a few times a second.
+    let post = Mutex<(@Sendable (Action) -> Void)?>(nil)
+    private let lastPost = Mutex<(at: UInt64, scheduled: Bool)>((0, false))
+    static let postInterval: UInt64 = 400_000_000
+
+    /// Starts following `store`: the captures it already holds (a reopened store, or what the
+    /// proxy took before the UI started) are read back and applied first, on the follower's
+    /// queue, then every capture it indexes from now on.
+    init(store: CaptureStore) {
+        queue.async { [self] in
+            let ids = store.index.captureIDs()
+            state.withLock { s in
+                for id in ids {
+                    guard let p = try? store.payloads.processed(id) else { continue }
+                    s.simulator.apply(p, captureID: id)
+                    s.next = id + 1
+                }
+                s.version += 1
+            }
+            announce()
+        }
+        store.follow { [weak self] c in self?.receive(c) }
+    }
+
+    /// Posts the Users list now, or once the throttle interval has passed.
+    private func announce() {
+        wakeWaiters()
+        guard post.withLock({ $0 }) != nil else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let wait: UInt64? = lastPost.withLock { l in
+            if l.scheduled { return nil }
+            let due = l.at + Self.postInterval
+            l.scheduled = true
+            return due > now ? due - now : 0
+        }
+        guard let wait else { return }
+        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(wait))) { [self] in
+            lastPost.withLock { $0 = (DispatchTime.now().uptimeNanoseconds, false) }
+            let list = users()
+            post.withLock { $0 }?(.usersChanged(list))
+        }
+    }
+
+    private func receive(_ c: CaptureStore.Commit) {
+        queue.async { [self] in
+            switch c {
+            case .cleared:
+                state.withLock { s in
+                    s = State(version: s.version + 1)
+                }
+                announce()
+            case .captures(let items):
+                state.withLock { s in
+                    for (id, p) in items {
+                        if s.next == nil { s.next = id }
+                        if id < s.next! { continue }
+                        s.waiting[id] = p
+                    }
+                    // Apply what is contiguous; a gap (a writer not yet heard from) waits, unless
+                    // it has waited behind too many later captures (ids are dense per session).
+                    while let n = s.next {
+                        if let p = s.waiting.removeValue(forKey: n) {
+                            s.simulator.apply(p, captureID: n)
+                            s.next = n + 1
+                        } else if s.waiting.count > 4096, let low = s.waiting.keys.min() {
+                            s.next = low
+                        } else {
+                            break
+                        }
+                    }
+                    s.version += 1
+                }
+                announce()
+            }
+        }
+    }
+
+    private func wakeWaiters() {
+        let upTo = state.withLock { $0.next ?? 0 }
+        let ready = applied.withLock { w -> [@Sendable () -> Void] in
+            let r = w.filter { $0.0 < upTo }.map(\.1)
+            w.removeAll { $0.0 < upTo }
+            return r
+        }
+        for f in ready { f() }
+    }
+
+    /// Calls `f` once capture `id` has been applied (at once when it has), or after `timeout` seconds.
+    func whenApplied(_ id: Int64, timeout: Double = 2, _ f: @escaping @Sendable () -> Void) {
+        let once = Once(f)
+        let done = state.withLock { s in s.next.map { id < $0 } ?? false }
+        if done { once.run(); return }
+        applied.withLock { $0.append((id, { once.run() })) }
+        queue.asyncAfter(deadline: .now() + timeout) { once.run() }
+        wakeWaiters()
+    }
+
+    /// The User tab's content for every record of capture `id` the simulator has seen.
+    func profiles(capture id: Int64) -> CaptureProfiles {
+        state.withLock { s in
+            let n = s.simulator.events(forCapture: id).count
+            return CaptureProfiles(captureID: id, events: (0..<n).compactMap { s.simulator.eventProfile(capture: id, record: $0) })
+        }
+    }
+
+    /// The Users list: every user as Amplitude resolves them now.
+    func users() -> UsersList {
+        state.withLock { s in UsersList(version: s.version, users: s.simulator.resolvedUsers) }
+    }
+
+    var version: Int { state.withLock { $0.version } }
+
+    /// Runs a closure once.
+    private final class Once: Sendable {
+        private let f: Mutex<(@Sendable () -> Void)?>
+        init(_ f: @escaping @Sendable () -> Void) { self.f = Mutex(f) }
+        func run() { f.withLock { g in defer { g = nil }; return g }?() }
+    }
+}
