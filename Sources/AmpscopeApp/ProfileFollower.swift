@@ -135,6 +135,34 @@ final class ProfileFollower: Sendable {
 
     var version: Int { state.withLock { $0.version } }
 
+    /// Blocks (not on the cooperative pool: the store's scan threads call it) until capture `id`
+    /// is applied or `timeout` passes.
+    func waitApplied(_ id: Int64, timeout: Double = 1) {
+        if state.withLock({ s in s.next.map { id < $0 } ?? false }) { return }
+        let sem = DispatchSemaphore(value: 0)
+        whenApplied(id, timeout: timeout) { sem.signal() }
+        _ = sem.wait(timeout: .now() + timeout + 0.5)
+    }
+
+    /// The live lookup for `profile.NAME` and `changed:NAME` filter terms: rows of captures the
+    /// follower has not reached yet wait for it (briefly).
+    struct Lookup: FilterProfileLookup {
+        let follower: ProfileFollower
+        func profileValue(captureID: Int64, index: Int, name: String) -> ProfileValue? {
+            follower.waitApplied(captureID)
+            return follower.read { $0.profileValue(captureID: captureID, index: index, name: name) }
+        }
+        func changedProperties(captureID: Int64, index: Int) -> [String] {
+            follower.waitApplied(captureID)
+            return follower.read { $0.changedProperties(captureID: captureID, index: index) }
+        }
+    }
+
+    var lookup: Lookup { Lookup(follower: self) }
+
+    /// Reads the simulation under the lock.
+    func read<T>(_ f: (borrowing ProfileSimulator) -> T) -> T { state.withLock { f($0.simulator) } }
+
     /// Runs a closure once.
     private final class Once: Sendable {
         private let f: Mutex<(@Sendable () -> Void)?>

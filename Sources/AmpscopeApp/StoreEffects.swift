@@ -22,6 +22,12 @@ final class StoreEffects: StoreEffectHandler, @unchecked Sendable {  // every fi
         self.redact = redact
     }
 
+    /// The debug table joined to the live profile lookup (filter terms read either).
+    private func lookups(_ debug: DebugRowTable?) -> (any FilterDebugLookup)? {
+        guard let profiles else { return debug }
+        return FilterLookups(debug: debug, profiles: profiles.lookup)
+    }
+
     func handle(_ effect: Effect, post: @escaping @Sendable (Action) -> Void) {
         switch effect {
         case .loadDetail(let id):
@@ -42,9 +48,9 @@ final class StoreEffects: StoreEffectHandler, @unchecked Sendable {  // every fi
             // The follower may not have reached this capture yet: wait for it a little.
             follower.whenApplied(id) { post(.profilesLoaded(follower.profiles(capture: id))) }
         case .applyView(let v, let debug):
-            data.apply(v.bound(to: debug))
+            data.apply(v.bound(to: lookups(debug)))
         case .export(let path, let view, let debug):
-            let v = view.bound(to: debug)
+            let v = view.bound(to: lookups(debug))
             let data = self.data
             let redact = self.redact
             queue.async {

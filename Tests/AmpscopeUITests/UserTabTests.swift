@@ -126,4 +126,23 @@ struct UserTabTests {
         #expect(!s.state.usersOpen)
         #expect(!host.quit, "q closes the list, it does not quit")
     }
+
+    @Test("profile.NAME and changed:NAME filter on the simulated profiles")
+    func profileFilters() {
+        let (s, data, host) = make()
+        func filter(_ text: String) -> [Int64] {
+            host.press(.char("f"))
+            host.press(.ctrl("u"))
+            host.type(text + "\n")
+            #expect(s.state.prompt == nil, "filter '\(text)' was refused: \(String(describing: s.state.message))")
+            return data.rows(0..<data.count).map(\.captureID)
+        }
+        // The identify (2) sets pro for later events; its own event still sees free.
+        #expect(filter("profile.plan=pro") == [3, 4])
+        #expect(filter("profile.plan:fre") == [1, 2], "properties sent on an event apply to it")
+        #expect(filter("profile.first_seen") == [3, 4], "exists: set by the identify, in effect from the next event")
+        #expect(filter("changed:plan") == [1, 2], "the $setOnce of event 4 changed nothing")
+        #expect(filter("changed:first_seen or changed:nothing") == [2])
+        #expect(filter("!changed:plan type:$identify") == [4])
+    }
 }

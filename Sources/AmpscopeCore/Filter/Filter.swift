@@ -225,7 +225,7 @@ public struct Filter: Sendable, Equatable {
         case .prop, .uprop:
             guard let payload else { return .unknown }
             return tri(payload.property(p.field == .uprop, p.name ?? "", t))
-        case .sdk, .fate, .has:
+        case .sdk, .fate, .has, .profile, .changed:
             // Read through a lookup (see `eval` and the compiled `.debug` node); none here.
             return tri(FilterDebug.evaluate(p, captureID: row.captureID, index: row.event.index, nil))
         }

@@ -11,6 +11,41 @@ public protocol FilterDebugLookup: Sendable {
     var rowsAreWireEvents: Bool { get }
 }
 
+/// Where `profile.NAME` and `changed:NAME` read the simulated profiles: bind a filter to a
+/// lookup that is also a `FilterProfileLookup` (`FilterLookups` joins one to a debug lookup).
+public protocol FilterProfileLookup: Sendable {
+    /// The user property `name` as Amplitude holds it for record `index` of capture `captureID`.
+    func profileValue(captureID: Int64, index: Int, name: String) -> ProfileValue?
+    /// The user properties that record changed (added, changed or removed).
+    func changedProperties(captureID: Int64, index: Int) -> [String]
+}
+
+/// A debug lookup and a profile lookup together (either may be missing).
+public struct FilterLookups: FilterDebugLookup, FilterProfileLookup {
+    public var debug: (any FilterDebugLookup)?
+    public var profiles: (any FilterProfileLookup)?
+
+    public init(debug: (any FilterDebugLookup)?, profiles: (any FilterProfileLookup)?) {
+        // Binding twice keeps the innermost lookups.
+        if let d = debug as? FilterLookups {
+            self.debug = d.debug
+            self.profiles = profiles ?? d.profiles
+        } else {
+            self.debug = debug
+            self.profiles = profiles
+        }
+    }
+
+    public func debugInfo(captureID: Int64, index: Int) -> DebugRowInfo? { debug?.debugInfo(captureID: captureID, index: index) }
+    public var rowsAreWireEvents: Bool { debug?.rowsAreWireEvents ?? true }
+    public func profileValue(captureID: Int64, index: Int, name: String) -> ProfileValue? {
+        profiles?.profileValue(captureID: captureID, index: index, name: name)
+    }
+    public func changedProperties(captureID: Int64, index: Int) -> [String] {
+        profiles?.changedProperties(captureID: captureID, index: index) ?? []
+    }
+}
+
 /// What `has:` asks about the SDK side of a row.
 public enum DebugHas: String, Sendable, CaseIterable {
     /// An SDK record explains the row (a call, a final event, a result…).
@@ -40,6 +75,14 @@ enum FilterDebug {
     /// Decides a debug predicate from the row's SDK side. Without a lookup, no row has one
     /// (and rows are taken for wire events).
     static func evaluate(_ p: FilterPredicate, captureID: Int64, index: Int, _ lookup: (any FilterDebugLookup)?) -> Bool {
+        if p.field == .profile || p.field == .changed {
+            guard index >= 0, let profiles = lookup as? any FilterProfileLookup else { return false }
+            if p.field == .changed {
+                return profiles.changedProperties(captureID: captureID, index: index).contains { p.test.matchString($0) }
+            }
+            guard let v = profiles.profileValue(captureID: captureID, index: index, name: p.name ?? "") else { return false }
+            return v.matches(p.test)
+        }
         let info = lookup?.debugInfo(captureID: captureID, index: index)
         switch p.field {
         case .sdk:

@@ -121,7 +121,7 @@ public enum FilterParser {
                 let ident = String(String.UnicodeScalarView(scalars[start..<j]))
                 let lower = ident.lowercased()
                 // prop.NAME / uprop.NAME
-                if (lower == "prop" || lower == "uprop"), j < scalars.count, scalars[j] == "." {
+                if (lower == "prop" || lower == "uprop" || lower == "profile"), j < scalars.count, scalars[j] == "." {
                     i = j + 1
                     guard i < scalars.count, !Lexer.isSpace(scalars[i]) else {
                         throw FilterError(position: i, message: "expected a property name after '\(ident).'")

@@ -10,6 +10,9 @@ public enum FilterField: String, Sendable, CaseIterable {
     /// `dest:actions` (the destination a mapped row comes from).
     case segment, dest
     case prop, uprop
+    /// The simulated profiles (Docs/profiles.md): `profile.NAME` a user property as Amplitude
+    /// holds it for the event, `changed:NAME` events that changed that user property.
+    case profile, changed
     case sdk, fate, has
 
     /// Spellings a user may type for each field (the first is the canonical one).
@@ -30,6 +33,7 @@ public enum FilterField: String, Sendable, CaseIterable {
         "segment": .segment, "seg": .segment,
         "dest": .dest, "destination": .dest,
         "prop": .prop, "uprop": .uprop,
+        "profile": .profile, "changed": .changed,
         "sdk": .sdk, "call": .sdk,
         "fate": .fate,
         "has": .has,
@@ -41,12 +45,13 @@ public enum FilterField: String, Sendable, CaseIterable {
     /// True when evaluating the field needs the event's JSON.
     public var needsPayload: Bool { self == .prop || self == .uprop }
 
-    /// True when the field reads the SDK debug side of a row (`sdk:`, `fate:`, `has:`).
-    public var needsDebug: Bool { self == .sdk || self == .fate || self == .has }
+    /// True when the field reads a lookup the filter is bound to, not the row or its payload:
+    /// the SDK debug side (`sdk:`, `fate:`, `has:`) or the simulated profiles (`profile.`, `changed:`).
+    public var needsDebug: Bool { self == .sdk || self == .fate || self == .has || self == .profile || self == .changed }
 
     /// One line for error messages and docs.
     public static var listForMessages: String {
-        "type, user, device, insert, session, endpoint, severity, rule, status, method, source, capture, key, segment, dest, prop.NAME, uprop.NAME, sdk, fate, has"
+        "type, user, device, insert, session, endpoint, severity, rule, status, method, source, capture, key, segment, dest, prop.NAME, uprop.NAME, profile.NAME, changed, sdk, fate, has"
     }
 }
 

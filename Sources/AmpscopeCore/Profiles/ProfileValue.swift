@@ -146,3 +146,52 @@ extension ProfileValue {
         }
     }
 }
+
+extension ProfileValue {
+    /// A filter test on the value, as `prop.NAME` tests a payload value: strings as text,
+    /// numbers numerically for `=`, `!=`, `<`, `>` (as their text for `:` and `~`), an array when
+    /// any element matches (`!=` when none equals), an object by its JSON text.
+    func matches(_ test: ValueTest, depth: Int = 0) -> Bool {
+        switch self {
+        case .string(let s):
+            return test.matchString(s)
+        case .int, .double:
+            let d = asDouble
+            switch test {
+            case .number(let op, let x): return ValueTest.compare(d, op, x)
+            case .equals(let s): return Double(s).map { $0 == d } ?? (jsonText == s)
+            case .notEquals(let s): return Double(s).map { $0 != d } ?? (jsonText != s)
+            default: return test.matchString(jsonText)
+            }
+        case .null, .bool:
+            return test.matchString(jsonText)
+        case .array(let items):
+            if case .exists = test { return true }
+            guard depth == 0 else { return false }
+            if case .notEquals = test { return !items.contains { !$0.matches(test, depth: 1) } }
+            return items.contains { $0.matches(test, depth: 1) }
+        case .object:
+            switch test {
+            case .exists: return true
+            case .contains, .regex: return test.matchString(jsonText)
+            default: return false
+            }
+        }
+    }
+}
+
+/// A simulator (a value: a snapshot of the profiles) answers the profile filter terms.
+extension ProfileSimulator: FilterProfileLookup {
+    public func profileValue(captureID: Int64, index: Int, name: String) -> ProfileValue? {
+        guard let n = ordinal(capture: captureID, record: index) else { return nil }
+        return properties(atEvent: n).first { $0.name == name }?.value
+    }
+
+    public func changedProperties(captureID: Int64, index: Int) -> [String] {
+        guard let n = ordinal(capture: captureID, record: index) else { return [] }
+        return changes(forEvent: n).compactMap { c in
+            guard c.applied, case .user = c.target else { return nil }
+            return c.property
+        }
+    }
+}

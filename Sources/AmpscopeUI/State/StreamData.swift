@@ -63,7 +63,7 @@ public struct StreamView: Sendable, Equatable, CustomStringConvertible {
 
     /// This view with its filter's debug terms reading `table` (the effect handlers call this
     /// when they apply a view; without debug terms or a table the view is returned as it is).
-    public func bound(to table: DebugRowTable?) -> StreamView {
+    public func bound(to table: (any FilterDebugLookup)?) -> StreamView {
         guard filter.usesDebug, let table else { return self }
         return StreamView(filter: filter.bound(to: table), markedOnly: markedOnly, marks: marks, hideMapped: hideMapped)
     }
@@ -210,7 +210,12 @@ public final class MemoryStreamData: StreamData {
     }
 
     /// Applies a view now: the rows' columns first (in place), payloads only for the rows that need them.
-    public func apply(_ v: StreamView) {
+    /// Profile terms read the profiles simulated so far.
+    public func apply(_ given: StreamView) {
+        var v = given
+        if v.filter.usesDebug {
+            v.filter = v.filter.bound(to: FilterLookups(debug: v.filter.debug, profiles: simulator))
+        }
         view = v
         if v.isAll {
             visible = Array(all.indices)
