@@ -43,6 +43,19 @@ final class StoreEffects: StoreEffectHandler, @unchecked Sendable {  // every fi
                     post(.detailFailed(captureID: id, message: "\(error)"))
                 }
             }
+        case .loadDiff(let pair):
+            let reader = data.store.payloads
+            queue.async {
+                do {
+                    var a = try reader.processed(pair.base.captureID)
+                    var b = try reader.processed(pair.other.captureID)
+                    a.capture.id = pair.base.captureID
+                    b.capture.id = pair.other.captureID
+                    post(.diffLoaded(DiffSubject(pair: pair, base: a, other: b)))
+                } catch {
+                    post(.message("cannot load the events to compare: \(Sanitize.inline("\(error)", limit: 200))", isError: true))
+                }
+            }
         case .loadProfiles(let id):
             guard let follower = profiles else { return }
             // The follower may not have reached this capture yet: wait for it a little.

@@ -270,3 +270,39 @@ struct JSONParserTests {
         #expect(UTF8Check.firstInvalidOffset([]) == nil)
     }
 }
+
+@Suite("Payload diff")
+struct PayloadDiffTests {
+    func diff(_ a: String, _ b: String) throws -> PayloadDiff {
+        let da = try JSONDocument(parsing: a), db = try JSONDocument(parsing: b)
+        return PayloadDiff(da, da.root, db, db.root)
+    }
+
+    @Test("objects key by key, arrays index by index, strings by value, volatile fields marked")
+    func kinds() throws {
+        let d = try diff(#"{"a":1,"s":"x\u0041","arr":[1,2],"time":5,"gone":true,"o":{"k":null}}"#,
+                         #"{"a":2,"s":"xA","arr":[1],"time":6,"new":"n","o":{"k":null}}"#)
+        func kind(_ p: String) -> PayloadDiff.Kind? { d.lines.first { $0.path == p }?.kind }
+        #expect(kind("") == .container)
+        #expect(kind("/a") == .changed)
+        #expect(kind("/s") == .same, "the same string written with an escape")
+        #expect(kind("/arr/0") == .same)
+        #expect(kind("/arr/1") == .removed)
+        #expect(kind("/gone") == .removed)
+        #expect(kind("/new") == .added)
+        #expect(kind("/o/k") == .same)
+        #expect(d.lines.first { $0.path == "/time" }?.volatile == true)
+        #expect(d.differences == 5)
+        #expect(d.meaningfulDifferences == 4)
+    }
+
+    @Test("a scalar against a container is one change; deep nesting stays bounded")
+    func shapes() throws {
+        let d = try diff(#"{"v":[1]}"#, #"{"v":"1"}"#)
+        #expect(d.lines.map(\.kind) == [.container, .changed])
+        let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        let e = try diff(deep, deep)
+        #expect(e.lines.count <= PayloadDiff.maxDepth + 2)
+        #expect(e.differences == 0)
+    }
+}

@@ -74,6 +74,10 @@ enum UITest {
                 case .loadDetail(let id):
                     if let p = data.detail(id) { queue += session.send(.detailLoaded(p)) }
                     else { queue += session.send(.detailFailed(captureID: id, message: "not found")) }
+                case .loadDiff(let pair):
+                    if let a = data.detail(pair.base.captureID), let b = data.detail(pair.other.captureID) {
+                        queue += session.send(.diffLoaded(DiffSubject(pair: pair, base: a, other: b)))
+                    }
                 case .loadProfiles(let id):
                     queue += session.send(.profilesLoaded(data.profiles(id)))
                     queue += session.send(.usersChanged(data.users()))

@@ -13,7 +13,8 @@ public enum Command: String, CaseIterable, Sendable {
     case clear, command, help, setup, zoom
     case nextTab = "next-tab", previousTab = "previous-tab"
     case tabPayload = "tab-payload", tabFindings = "tab-findings", tabRequest = "tab-request", tabDebug = "tab-debug"
-    case tabMapping = "tab-mapping", tabUser = "tab-user"
+    case tabMapping = "tab-mapping", tabUser = "tab-user", tabDiff = "tab-diff"
+    case volatile
     case expand, collapse
     case toggleFold = "toggle-fold", foldAll = "fold-all", unfoldAll = "unfold-all"
     case wrap, raw, scope
@@ -63,6 +64,8 @@ public enum Command: String, CaseIterable, Sendable {
         case .tabDebug: return "Debug tab"
         case .tabMapping: return "Mapping tab: what Amplitude receives for a Segment call"
         case .tabUser: return "User tab: the event's user as Amplitude resolves them, and what the event changed"
+        case .tabDiff: return "Diff tab: the two marked events, or this event and the previous one of its type and user"
+        case .volatile: return "Diff tab: hide the fields that change on every send (time, insert_id…), or dim them again"
         case .expand: return "Unfold the value under the cursor"
         case .collapse: return "Fold the value under the cursor, or go to its parent"
         case .toggleFold: return "Fold or unfold (Findings: jump to the finding's path; User: to the event that set the property)"
@@ -110,6 +113,7 @@ public enum Command: String, CaseIterable, Sendable {
         case .jump: return "call ↔ wire"
         case .foldSegment: return "fold Segment"
         case .users: return "users"
+        case .volatile: return "volatile"
         case .switchDestination: return "destination"
         default: return rawValue
         }

@@ -1,6 +1,6 @@
 /// Where a key binding applies. The focused pane's contexts are searched first, `global` last.
 public enum KeyContext: String, CaseIterable, Sendable {
-    case global, stream, users, inspector, payload, findings, request, debug, mapping, user, help
+    case global, stream, users, inspector, payload, findings, request, debug, mapping, user, diff, help
 
     public var title: String {
         switch self {
@@ -14,6 +14,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .debug: return "Debug tab"
         case .mapping: return "Mapping tab"
         case .user: return "User tab"
+        case .diff: return "Diff tab"
         case .help: return "Help and setup overlays"
         }
     }

@@ -104,7 +104,7 @@ public final class UILoop: @unchecked Sendable {  // only `post` (through the `i
                 case .failure(let err):
                     queue += session.send(.message(err.description, isError: true))
                 }
-            case .loadDetail, .loadProfiles, .applyView, .export, .clearStore:
+            case .loadDetail, .loadProfiles, .loadDiff, .applyView, .export, .clearStore:
                 handler.handle(e) { [weak self] a in self?.post(a) }
             }
         }
@@ -126,6 +126,10 @@ public final class MemoryStoreHandler: StoreEffectHandler {
         switch effect {
         case .loadDetail(let id):
             if let p = data.detail(id) { post(.detailLoaded(p)) } else { post(.detailFailed(captureID: id, message: "no such capture")) }
+        case .loadDiff(let pair):
+            if let a = data.detail(pair.base.captureID), let b = data.detail(pair.other.captureID) {
+                post(.diffLoaded(DiffSubject(pair: pair, base: a, other: b)))
+            }
         case .loadProfiles(let id):
             post(.profilesLoaded(data.profiles(id)))
             post(.usersChanged(data.users()))

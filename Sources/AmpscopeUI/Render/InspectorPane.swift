@@ -30,6 +30,16 @@ enum InspectorPane {
             debugTab(&b, s, ctx, body)
             return
         }
+        if s.tab == .diff {
+            let diff = s.diffSubject.flatMap { $0.pair == s.diffPair ? DiffContent.diff($0) : nil }
+            b.draw(DiffContent.context(s.diffPair, diff, hideVolatile: s.diffHideVolatile), x: ctx.x, y: ctx.y, maxX: ctx.maxX, role: .textDim)
+            let lines = DiffContent.lines(s.diffPair, s.diffSubject, hideVolatile: s.diffHideVolatile, width: body.width - 1)
+            for i in 0..<body.height {
+                guard let l = lines[safe: s.diffTop + i] else { break }
+                b.draw(l, x: body.x + 1, y: body.y + i, maxX: body.maxX)
+            }
+            return
+        }
         if s.tab == .user {
             let loaded = s.profiles?.captureID == s.wireSelection?.captureID
             b.draw(UserContent.context(Select.eventProfile(s), loaded: loaded), x: ctx.x, y: ctx.y, maxX: ctx.maxX, role: .textDim)
@@ -81,7 +91,7 @@ enum InspectorPane {
                 guard let l = lines[safe: s.requestTop + i] else { break }
                 b.draw(l, x: body.x, y: body.y + i, maxX: body.maxX, skip: s.requestLeft)
             }
-        case .user:
+        case .user, .diff:
             break
         case .mapping:
             b.draw(MappingContent.context(Select.loadedCapture(s), call: Select.mappingCall(s), destination: s.mappingDestination),

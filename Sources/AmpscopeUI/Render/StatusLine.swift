@@ -117,6 +117,7 @@ enum StatusLine {
             case .debug: cmds = [.help, .nextTab, .jump, .sdkCalls, .copy, .back]
             case .mapping: cmds = [.help, .nextTab, .switchDestination, .foldSegment, .copy, .back]
             case .user: cmds = [.help, .nextTab, .toggleFold, .copy, .back]
+            case .diff: cmds = [.help, .nextTab, .volatile, .mark, .copy, .back]
             }
         }
         var segs: [Segment] = []

@@ -34,7 +34,7 @@ public enum Pane: String, Sendable, Equatable {
 }
 
 public enum InspectorTab: String, Sendable, Equatable, CaseIterable {
-    case payload, findings, request, debug, mapping, user
+    case payload, findings, request, debug, mapping, user, diff
 
     public var title: String {
         switch self {
@@ -44,6 +44,7 @@ public enum InspectorTab: String, Sendable, Equatable, CaseIterable {
         case .debug: return "Debug"
         case .mapping: return "Mapping"
         case .user: return "User"
+        case .diff: return "Diff"
         }
     }
 }
@@ -214,6 +215,12 @@ public struct AppState: Sendable {
     public var users: UsersList = .empty
     public var usersOpen = false
     public var usersCursor = 0
+    /// The Diff tab: the pair it compares (set by the reducer), the two captures once loaded,
+    /// whether volatile fields are hidden, and its scroll.
+    public var diffPair: DiffPair?
+    public var diffSubject: DiffSubject?
+    public var diffHideVolatile = false
+    public var diffTop = 0
     /// What the Debug tab shows (to start it at the top when that changes).
     public var debugSubject: String?
     /// Events or SDK calls in the stream pane.
@@ -252,6 +259,7 @@ public struct AppState: Sendable {
             case .debug: return [.debug, .inspector, .global]
             case .mapping: return [.mapping, .inspector, .global]
             case .user: return [.user, .inspector, .global]
+            case .diff: return [.diff, .inspector, .global]
             }
         }
     }
@@ -298,6 +306,8 @@ public enum Action: Sendable {
     case profilesLoaded(CaptureProfiles)
     /// The simulation moved on: every user as Amplitude resolves them now.
     case usersChanged(UsersList)
+    /// The two captures of a Diff pair (answer to `Effect.loadDiff`).
+    case diffLoaded(DiffSubject)
 }
 
 /// Work the UI asks its host to do; the host reports back with actions.
@@ -307,6 +317,8 @@ public enum Effect: Sendable, Equatable {
     /// Answer `.profilesLoaded` with the simulated profiles of the capture's events (hosts
     /// without a profile simulator ignore it).
     case loadProfiles(captureID: Int64)
+    /// Load both captures of a pair and answer `.diffLoaded`.
+    case loadDiff(DiffPair)
     /// Make the store's rows reflect this view, then send `.dataChanged`. Debug filter terms
     /// (`sdk:`, `fate:`, `has:`) read `debug`, the SDK side of the wire events as the UI knows
     /// it: the handler binds the filter to it (`StreamView.bound(to:)`) when it applies the view.

@@ -39,6 +39,9 @@ extension Reducer {
         case .mapping:
             let total = Select.mappingLines(s, width: layout.inspectorBody.width).count
             s.mappingTop = max(0, min(max(0, total - layout.inspectorHeight), s.mappingTop + delta))
+        case .diff:
+            let total = DiffContent.lines(s.diffPair, s.diffSubject, hideVolatile: s.diffHideVolatile, width: layout.inspectorBody.width).count
+            s.diffTop = max(0, min(max(0, total - layout.inspectorHeight), s.diffTop + delta))
         case .user:
             let lines = Select.userLines(s, width: layout.inspectorBody.width)
             guard !lines.properties.isEmpty else {
@@ -85,7 +88,7 @@ extension Reducer {
         case .user:
             let lines = Select.userLines(s, width: layout.inspectorBody.width)
             if let i = lines.propertyRows.firstIndex(of: s.userTop + row) { s.userProperty = lines.properties[i] }
-        case .request, .debug, .mapping:
+        case .request, .debug, .mapping, .diff:
             break
         }
     }

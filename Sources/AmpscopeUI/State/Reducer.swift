@@ -29,6 +29,8 @@ public enum Reducer {
             s.message = StatusMessage(text, isError: isError)
         case .profilesLoaded(let p):
             if p.captureID == s.wireSelection?.captureID || s.profiles == nil { s.profiles = p }
+        case .diffLoaded(let d):
+            if d.pair == s.diffPair { s.diffSubject = d }
         case .usersChanged(let list):
             s.users = list
             s.usersCursor = min(s.usersCursor, max(0, list.users.count - 1))
@@ -299,6 +301,10 @@ public enum Reducer {
         case .tabDebug: s.tab = .debug
         case .tabMapping: s.tab = .mapping
         case .tabUser: s.tab = .user
+        case .tabDiff: s.tab = .diff
+        case .volatile:
+            s.diffHideVolatile.toggle()
+            s.diffTop = 0
         case .users:
             s.usersOpen.toggle()
             s.focus = .stream
@@ -479,6 +485,10 @@ public enum Reducer {
                 let body = s.config.redact ? Redactor.redactBody(d) : (d.request.body.isEmpty ? d.capture.body : d.request.body)
                 fx.append(.copy(text: String(decoding: body, as: UTF8.self), what: "the request body"))
                 return
+            case .diff:
+                let lines = DiffContent.lines(s.diffPair, s.diffSubject, hideVolatile: s.diffHideVolatile, width: 200)
+                fx.append(.copy(text: lines.map { $0.map(\.text).joined() }.joined(separator: "\n"), what: "the Diff tab"))
+                return
             case .user:
                 let lines = Select.userLines(s, width: 200).rows
                 fx.append(.copy(text: lines.map { $0.map(\.text).joined() }.joined(separator: "\n"), what: "the User tab"))
@@ -554,6 +564,14 @@ public enum Reducer {
         }
         refreshPayload(&s, layout)
         if s.tab == .user { keepUserCursorVisible(&s, layout) }
+        if s.tab == .diff {
+            let pair = Select.diffPair(s, data)
+            if pair != s.diffPair {
+                s.diffPair = pair
+                s.diffTop = 0
+                if let pair { fx.append(.loadDiff(pair)) }
+            }
+        }
         s.findingsCursor = max(0, min(s.findingsCursor, max(0, Select.findingsCount(s) - 1)))
         if s.overlay != nil { s.overlayScroll = max(0, s.overlayScroll) }
     }

@@ -64,6 +64,22 @@ enum Select {
         return max(0, min(cursor - height / 2, n - height))
     }
 
+    /// The pair the Diff tab compares: the two marked events, else the selection and the
+    /// previous event of the same type and user in the view (nil: nothing to compare).
+    static func diffPair(_ s: AppState, _ data: any StreamData) -> DiffPair? {
+        if s.marks.count == 2 {
+            let m = s.marks.sorted()
+            return DiffPair(base: m[0], other: m[1], marked: true)
+        }
+        guard s.streamMode == .events, let sel = s.selection, let p = data.position(of: sel), let row = data.row(at: p),
+              row.event.index >= 0 else { return nil }
+        let type = row.event.eventType, user = row.event.userID, device = row.event.deviceID
+        guard let q = data.nextPosition(from: p - 1, forward: false, where: {
+            $0.event.eventType == type && $0.event.userID == user && (user != nil || $0.event.deviceID == device) && $0.event.index >= 0
+        }), let prev = data.row(at: q) else { return nil }
+        return DiffPair(base: RowID(prev), other: sel, marked: false)
+    }
+
     /// Findings the inspector lists for the selection.
     static func findingsCount(_ s: AppState) -> Int {
         guard let d = detailForSelection(s) else { return 0 }
