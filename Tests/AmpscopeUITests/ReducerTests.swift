@@ -172,7 +172,7 @@ struct ReducerTests {
         #expect(s.state.marks.isEmpty)
     }
 
-    @Test("panes and tabs: enter, tab, q, 1-6, ] and [")
+    @Test("panes and tabs: enter, tab, q, 1-7, ] and [")
     func panes() {
         let (s, _, host) = make()
         host.press(.enter)
@@ -187,7 +187,11 @@ struct ReducerTests {
         host.press(.char("]"))
         #expect(s.state.tab == .user)
         host.press(.char("]"))
+        #expect(s.state.tab == .diff)
+        host.press(.char("]"))
         #expect(s.state.tab == .payload)
+        host.press(.char("["))
+        #expect(s.state.tab == .diff)
         host.press(.char("["))
         #expect(s.state.tab == .user)
         host.press(.char("["))
