@@ -23,7 +23,11 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A read was held back because the client is not reading its answers.
     private var readPending = false
 
-    init(engine: ProxyEngine, guardian: ConnectionGuard) {
+    /// `https://host[:port]` when this connection is an intercepted CONNECT tunnel.
+    let origin: String?
+
+    init(engine: ProxyEngine, guardian: ConnectionGuard, origin: String? = nil) {
+        self.origin = origin
         self.engine = engine
         self.guardian = guardian
         maxBody = engine.configuration.limits.maxBodyBytes
@@ -33,6 +37,11 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelActive(context: ChannelHandlerContext) {
         peer = Self.describe(context.channel.remoteAddress)
         context.fireChannelActive()
+    }
+
+    /// Added once the connection is open (after ConnectFrontDoor saw the first bytes).
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { peer = Self.describe(context.channel.remoteAddress) }
     }
 
     static func describe(_ a: SocketAddress?) -> String? {
@@ -127,10 +136,16 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         headers.reserveCapacity(h.headers.count)
         for (name, value) in h.headers { headers.append(HTTPHeader(name, value)) }
         return ProxyRequest(method: h.method.rawValue, uri: h.uri, httpVersion: "HTTP/\(h.version.major).\(h.version.minor)",
-                            headers: headers, body: body, client: peer, receivedAt: receivedAt)
+                            headers: headers, body: body, client: peer, receivedAt: receivedAt,
+                            origin: origin ?? ProxiedOrigin.absoluteForm(h.uri))
     }
 
     private func dispatch(_ context: ChannelHandlerContext, _ request: ProxyRequest) {
+        if request.method == "CONNECT" {
+            // A tunnel is opened only by the first request of a connection (ConnectFrontDoor).
+            respond(context, .error(405, "send CONNECT as the first request of a new connection", close: true), to: request)
+            return
+        }
         if request.method == "OPTIONS" {
             respond(context, engine.preflight(request), to: request)
             return

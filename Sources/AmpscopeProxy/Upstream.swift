@@ -45,10 +45,12 @@ final class UpstreamClient: Sendable {
         return headers.filter { !drop.contains($0.name.asciiLowercased) }
     }
 
-    func forward(method: String, target requestTarget: String, headers: [HTTPHeader], body: [UInt8]) async -> UpstreamResult {
+    /// `origin` (`https://api2.amplitude.com`): the host a proxied request was sent to, which
+    /// replaces the --forward URL for it.
+    func forward(method: String, target requestTarget: String, headers: [HTTPHeader], body: [UInt8], origin: String? = nil) async -> UpstreamResult {
         let started = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds &- started) / 1_000_000 }
-        var request = HTTPClientRequest(url: target.url(for: requestTarget))
+        var request = HTTPClientRequest(url: origin.map { $0 + requestTarget } ?? target.url(for: requestTarget))
         request.method = HTTPMethod(rawValue: method)
         for h in Self.relayable(headers) { request.headers.add(name: h.name, value: h.value) }
         if !body.isEmpty || method == "POST" || method == "PUT" {
