@@ -43,6 +43,8 @@ struct ProxyResponse: Sendable {
     var close = false
     /// Close the connection without answering at all (`--inject close`).
     var dropConnection = false
+    /// Another server's answer passed through (PassThroughRelay): sent as it came, no CORS added.
+    var relayed = false
 
     static func json(_ status: Int, _ body: [UInt8], close: Bool = false) -> ProxyResponse {
         ProxyResponse(status: status, headers: [HTTPHeader("Content-Type", AnswerEmulator.jsonType)], body: body, close: close)

@@ -25,9 +25,12 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// `https://host[:port]` when this connection is an intercepted CONNECT tunnel.
     let origin: String?
+    /// Carries absolute-form requests for hosts that are not intercepted (proxy mode).
+    let relay: PassThroughRelay?
 
-    init(engine: ProxyEngine, guardian: ConnectionGuard, origin: String? = nil) {
+    init(engine: ProxyEngine, guardian: ConnectionGuard, origin: String? = nil, relay: PassThroughRelay? = nil) {
         self.origin = origin
+        self.relay = relay
         self.engine = engine
         self.guardian = guardian
         maxBody = engine.configuration.limits.maxBodyBytes
@@ -146,6 +149,12 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             respond(context, .error(405, "send CONNECT as the first request of a new connection", close: true), to: request)
             return
         }
+        if let relay, PassThroughRelay.shouldRelay(request, interception: engine.configuration.interception) {
+            let promise = context.eventLoop.makePromise(of: ProxyResponse.self)
+            Task(executorPreference: ProxyExecutor.shared) { promise.succeed(await relay.relay(request)) }
+            promise.futureResult.assumeIsolated().whenSuccess { response in self.respond(context, response, to: request) }
+            return
+        }
         if request.method == "OPTIONS" {
             respond(context, engine.preflight(request), to: request)
             return
@@ -214,7 +223,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var headers = HTTPHeaders()
         headers.reserveCapacity(response.headers.count + 4)
         for h in response.headers { headers.add(name: h.name, value: h.value) }
-        for h in engine.corsHeaders(for: request) where !headers.contains(name: h.name) || h.name == "Vary" {
+        for h in response.relayed ? [] : engine.corsHeaders(for: request) where !headers.contains(name: h.name) || h.name == "Vary" {
             headers.add(name: h.name, value: h.value)
         }
         if response.status == 204 || response.status == 304 {

@@ -22,6 +22,7 @@ public final class ProxyServer: Sendable {
         var tlsChannel: (any Channel)?
         var tlsAddress: BoundAddress?
         var upstream: UpstreamClient?
+        var relay: PassThroughRelay?
         var engine: ProxyEngine
     }
     private let running = Mutex<Running?>(nil)
@@ -77,6 +78,7 @@ public final class ProxyServer: Sendable {
         }()
         let children = self.children
         let contexts = configuration.interception.map { InterceptContexts(ca: $0.ca) }
+        let relay = configuration.interception.map { _ in PassThroughRelay(group: group) }
         let installHTTP: ConnectFrontDoor.InstallHTTP = { channel, guardian, origin in
             let sync = channel.pipeline.syncOperations
             try sync.configureHTTPServerPipeline(
@@ -85,7 +87,7 @@ public final class ProxyServer: Sendable {
                 // AsyncHTTPClient parsed (no CR/LF possible), so the per-answer check is skipped.
                 withOutboundHeaderValidation: false, withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: decoderLimits)
-            try sync.addHandler(ProxyHTTPHandler(engine: engine, guardian: guardian, origin: origin))
+            try sync.addHandler(ProxyHTTPHandler(engine: engine, guardian: guardian, origin: origin, relay: relay))
         }
         /// Counts the connection; false when it is over the limit (it then gets a refuser only).
         let admit: @Sendable (any Channel) throws -> Bool = { channel in
@@ -131,6 +133,7 @@ public final class ProxyServer: Sendable {
                 sslContext = try tls.makeContext()
             } catch {
                 await upstream?.shutdown()
+                await relay?.shutdown()
                 try? await group.shutdownGracefully()
                 throw ServerError.cannotListen(ListenAddress.format(host: tls.host, port: tls.port), "\(error)")
             }
@@ -157,6 +160,7 @@ public final class ProxyServer: Sendable {
             serverChannel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         } catch {
             await upstream?.shutdown()
+            await relay?.shutdown()
             try? await group.shutdownGracefully()
             throw ServerError.cannotListen(ListenAddress.format(host: configuration.host, port: configuration.port), "\(error)")
         }
@@ -169,6 +173,7 @@ public final class ProxyServer: Sendable {
             } catch {
                 try? await serverChannel.close()
                 await upstream?.shutdown()
+                await relay?.shutdown()
                 try? await group.shutdownGracefully()
                 throw ServerError.cannotListen(ListenAddress.format(host: tls.host, port: tls.port), "\(error)")
             }
@@ -179,7 +184,7 @@ public final class ProxyServer: Sendable {
         }
         running.withLock {
             $0 = Running(group: group, serverChannel: serverChannel, tlsChannel: tlsChannel, tlsAddress: tlsBound,
-                         upstream: upstream, engine: engine)
+                         upstream: upstream, relay: relay, engine: engine)
         }
         return bound
     }
@@ -199,6 +204,7 @@ public final class ProxyServer: Sendable {
         }
         for c in children.all { try? await c.close() }
         await r.upstream?.shutdown()
+        await r.relay?.shutdown()
         try? await r.group.shutdownGracefully()
     }
 
