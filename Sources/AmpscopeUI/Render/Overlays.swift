@@ -75,7 +75,7 @@ enum Overlays {
         t("The batch endpoint works too: http://\(base)/batch (useBatch / use_batch).")
         rows.append([])
         t("Without changing the app: the same address is an HTTPS proxy", .overlayTitle)
-        t("  HTTPS_PROXY=http://\(base)   or the system / Wi-Fi proxy setting (phones: the LAN address)", .overlayKey)
+        t("  HTTPS_PROXY=http://\(base), or the system / Wi-Fi proxy (phones: the LAN address)", .overlayKey)
         t("  then trust ampscope's CA: `ampscope ca show` says how per platform (Docs/capture.md)", .overlayKey)
         scrolled(&b, rows.flatMap { InspectorContent.wrapSegments($0, width: max(10, r.width - 2)) }, in: r, scroll: s.overlayScroll,
                  footer: "q or esc closes")
