@@ -35,6 +35,9 @@ public struct ProxyConfiguration: Sendable {
     public var interception: Interception?
     /// The HTTPS listener (`--tls`); nil: none.
     public var tls: TLSListener?
+    /// PEM files of CAs trusted for forward-mode upstreams besides the system's (a company CA,
+    /// a test server's).
+    public var upstreamTrustRoots: [String] = []
 
     public init(host: String = "127.0.0.1", port: Int = 8787, mode: Mode = .sink, upstreamTimeout: Double = 10,
                 injections: [FaultInjection] = [], injectionSeed: UInt64? = nil, limits: ProxyLimits = ProxyLimits(),

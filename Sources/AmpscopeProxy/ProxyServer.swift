@@ -65,7 +65,8 @@ public final class ProxyServer: Sendable {
         guard running.withLock({ $0 == nil }) else { throw ServerError.alreadyStarted }
         let threads = max(1, configuration.eventLoopThreads ?? 1)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let upstream = configuration.upstream.map { UpstreamClient(target: $0, timeout: configuration.upstreamTimeout, group: group) }
+        let upstream = configuration.upstream.map { UpstreamClient(target: $0, timeout: configuration.upstreamTimeout, group: group,
+                                                                        trustRoots: configuration.upstreamTrustRoots) }
         let engine = ProxyEngine(configuration: configuration, store: store, ingest: ingest, stats: stats, upstream: upstream)
         let limits = configuration.limits
         let stats = self.stats

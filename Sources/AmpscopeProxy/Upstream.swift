@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The upstream's answer in forward mode, or why there is none.
 enum UpstreamResult: Sendable {
@@ -20,7 +21,7 @@ final class UpstreamClient: Sendable {
     /// Largest upstream answer relayed (Amplitude's answers are tiny).
     static let maxAnswerBytes = 8 << 20
 
-    init(target: ForwardTarget, timeout: Double, group: any EventLoopGroup) {
+    init(target: ForwardTarget, timeout: Double, group: any EventLoopGroup, trustRoots: [String] = []) {
         self.target = target
         self.timeout = timeout
         var config = HTTPClient.Configuration()
@@ -28,6 +29,11 @@ final class UpstreamClient: Sendable {
         let t = TimeAmount.milliseconds(Int64(max(timeout, 0.001) * 1000))
         config.timeout = HTTPClient.Configuration.Timeout(connect: t, read: t)
         config.decompression = .disabled
+        if !trustRoots.isEmpty {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = trustRoots.map { .file($0) }
+            config.tlsConfiguration = tls
+        }
         client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: config)
     }
 

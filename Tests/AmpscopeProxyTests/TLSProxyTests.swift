@@ -247,6 +247,37 @@ final class StandInTLSServer: Sendable {
         await proxy.stop()
     }
 
+    @Test func forwardModeRelaysATunnelledRequestToTheHostItWasSentToAndRecordsBothAnswers() async throws {
+        let caDir = CertificateAuthorityTests.tempCADir()
+        let ca = try CertificateAuthority.loadOrCreate(directory: caDir).ca
+        let elsewhere = try CertificateAuthority.loadOrCreate(directory: CertificateAuthorityTests.tempCADir()).ca
+        let real = try await StandInTLSServer(ca: elsewhere)
+        // The stand-in plays the real host: intercepted by name (an IP here), trusted as an upstream.
+        let proxy = try await ProxyFixture { c in
+            c.mode = .forward(upstream: try! ForwardTarget(parsing: "https://forward-url-not-used.invalid"))
+            c.interception = Interception(hosts: ["127.0.0.1"], ca: CAProvider(directory: caDir))
+            c.upstreamTrustRoots = [elsewhere.certificatePath]
+        }
+        let body = Payload.v2([Payload.event("Forwarded Through The Tunnel")])
+        let out = try await PythonHTTPS.run(proxyPort: proxy.port, host: "127.0.0.1", port: real.port, cafile: ca.certificatePath,
+                                            path: "/2/httpapi", body: body)
+        #expect(out.ok, "\(out.error)")
+        #expect(out.status == 200)
+        #expect(out.body == "hello from the stand-in")
+        let got = real.log.value
+        #expect(got.count == 1)
+        #expect(got.first?.uri == "/2/httpapi")
+        #expect(got.first.map { String(decoding: $0.body, as: UTF8.self) } == body)
+        let caps = try await proxy.captures()
+        #expect(caps.count == 1)
+        let recorded = try #require(caps.first?.capture.recordedResponse)
+        #expect(recorded.origin == .upstream)
+        #expect(String(decoding: recorded.body, as: UTF8.self) == "hello from the stand-in")
+        #expect(caps.first?.answer.status == 200)  // the emulated answer, recorded beside the real one
+        await real.stop()
+        await proxy.stop()
+    }
+
     @Test func aClientThatDoesNotTrustTheCAFailsAndAmpscopeSaysWhichHostAndWhy() async throws {
         let caDir = CertificateAuthorityTests.tempCADir()
         let problems = LockedBox<[String]>([])
