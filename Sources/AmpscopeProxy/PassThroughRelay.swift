@@ -12,12 +12,7 @@ final class PassThroughRelay: Sendable {
 
     init(group: any EventLoopGroup, timeout: Double = 30) {
         self.timeout = timeout
-        var config = HTTPClient.Configuration()
-        config.redirectConfiguration = .disallow
-        let t = TimeAmount.milliseconds(Int64(timeout * 1000))
-        config.timeout = HTTPClient.Configuration.Timeout(connect: t, read: t)
-        config.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: config)
+        client = UpstreamClient.makeClient(timeout: timeout, group: group)
     }
 
     /// True when `request` is an absolute-form request this relay should carry (its host is off the list).

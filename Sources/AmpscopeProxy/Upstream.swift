@@ -24,6 +24,12 @@ final class UpstreamClient: Sendable {
     init(target: ForwardTarget, timeout: Double, group: any EventLoopGroup, trustRoots: [String] = []) {
         self.target = target
         self.timeout = timeout
+        client = Self.makeClient(timeout: timeout, group: group, trustRoots: trustRoots)
+    }
+
+    /// An HTTP client that relays as sent: no redirects followed, no decompression, one timeout
+    /// for connecting and reading; `trustRoots` (PEM files) are trusted besides the system's.
+    static func makeClient(timeout: Double, group: any EventLoopGroup, trustRoots: [String] = []) -> HTTPClient {
         var config = HTTPClient.Configuration()
         config.redirectConfiguration = .disallow
         let t = TimeAmount.milliseconds(Int64(max(timeout, 0.001) * 1000))
@@ -34,7 +40,7 @@ final class UpstreamClient: Sendable {
             tls.additionalTrustRoots = trustRoots.map { .file($0) }
             config.tlsConfiguration = tls
         }
-        client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: config)
+        return HTTPClient(eventLoopGroupProvider: .shared(group), configuration: config)
     }
 
     /// Headers that describe one hop, never relayed (RFC 9110 §7.6.1), plus ones the client library sets.
