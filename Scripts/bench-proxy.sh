@@ -9,7 +9,9 @@
 # Environment: DURATION (s per measured run, default 10), WARMUP (s, default 2), CONNS (default 32),
 # WRK_THREADS (default 1), THREADS (event loops of both servers, default 1), SCRATCH (default
 # .build-proxy-rel), NO_BUILD=1 (use the existing build), MODES (default "baseline quiet output";
-# also "json", and "memory": the same proxy with an in-memory store, to split out SQLite's cost),
+# also "json", "memory": the same proxy with an in-memory store, to split out SQLite's cost, and
+# "https": the same proxy as "quiet" measured on its --tls port, certificate from a CA made for
+# the run and cached; reported as the ratio https/quiet),
 # AMPSCOPE (an ampscope binary to measure instead of the one just built).
 # The machine's cores are shared by wrk and the server: figures are loopback, not network, figures.
 set -euo pipefail
@@ -93,6 +95,11 @@ for mode in $MODES; do
         output)
             "$AMPSCOPE" proxy --listen "127.0.0.1:$port" --store "$TMP/output.sqlite" --threads "$THREADS" >/dev/null 2>"$TMP/output.err" &
             ;;
+        https)
+            tls_port=$(free_port)
+            "$AMPSCOPE" proxy --listen "127.0.0.1:$port" --store "$TMP/https.sqlite" --threads "$THREADS" --quiet \
+                --ca-dir "$TMP/ca" --tls --tls-port "$tls_port" 2>"$TMP/https.err" &
+            ;;
         json)
             "$AMPSCOPE" proxy --listen "127.0.0.1:$port" --store "$TMP/json.sqlite" --threads "$THREADS" --json >/dev/null 2>"$TMP/json.err" &
             ;;
@@ -101,8 +108,10 @@ for mode in $MODES; do
     pid=$!
     PIDS+=("$pid")
     wait_port "$port" "$pid"
+    url="http://127.0.0.1:$port"
+    if [ "$mode" = https ]; then wait_port "$tls_port" "$pid"; url="https://127.0.0.1:$tls_port"; fi
     t0=$(cpu_ticks "$pid")
-    line=$(measure "http://127.0.0.1:$port")
+    line=$(measure "$url")
     t1=$(cpu_ticks "$pid")
     rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
     echo "$mode $line cpu_ticks=$((t1 - t0)) rss_kb=$rss" >> "$RESULTS"
@@ -134,7 +143,8 @@ labels = {"baseline": "baseline (constant answer, no decode/store)",
           "memory": "proxy, in-memory store (decode+validate, no SQLite)",
           "quiet": "ampscope proxy --quiet (decode+validate+store)",
           "output": "ampscope proxy (+ one line per request)",
-          "json": "ampscope proxy --json (+ NDJSON per request)"}
+          "json": "ampscope proxy --json (+ NDJSON per request)",
+          "https": "ampscope proxy --quiet over HTTPS (--tls)"}
 print(f"\nbench-proxy: wrk -t{wrk_threads} -c{conns}, {duration} s after a {warmup} s warm-up, 10-event bodies, "
       f"{threads} event loop(s), loopback, 2 shared cores")
 print(f"{'mode':48} {'req/s':>9} {'events/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'non-2xx':>7} {'errors':>6} {'cpu %':>6} {'rss MB':>6} {'stored':>8}")
@@ -154,4 +164,6 @@ if base:
     for mode, rps in out.items():
         if mode != "baseline":
             print(f"ratio {mode}/baseline: {rps / base:.2f}")
+if "https" in out and "quiet" in out:
+    print(f"ratio https/quiet (TLS cost on the same capture pipeline): {out['https'] / out['quiet']:.2f}")
 PY

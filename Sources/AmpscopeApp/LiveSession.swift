@@ -32,6 +32,8 @@ struct LiveOptions: ParsableArguments {
 
     @OptionGroup var segment: SegmentOptions
 
+    @OptionGroup var tlsOptions: TLSOptions
+
     @Flag(name: .long, help: "Feed generated traffic (with deliberate mistakes) through the proxy's ingestion path.")
     var demo = false
 
@@ -49,6 +51,7 @@ struct LiveOptions: ParsableArguments {
     @OptionGroup var debugOptions: DebugLogOptions
 
     func validateOptions() throws {
+        try tlsOptions.validateOptions()
         do { _ = try ListenAddress.parse(listen) } catch { throw ValidationError(error.description) }
         if let forward { do { _ = try ForwardTarget(parsing: forward) } catch { throw ValidationError(error.description) } }
         guard upstreamTimeout > 0 else { throw ValidationError("--upstream-timeout must be more than 0 seconds") }
@@ -90,6 +93,7 @@ struct LiveSession {
         config.injections = try o.inject.map { try FaultInjection(parsing: $0) }
         let problems = ProblemLog()
         config.onProblem = { problems.add($0) }
+        try o.tlsOptions.apply(to: &config, host: host, port: port, onCreate: { problems.add("created ampscope's CA: \($0); trust it with `ampscope ca show`") })
         let debugHub = DebugHub.make(store: store, options: o.debugOptions, proxy: &config)
         let server = ProxyServer(configuration: config, store: store, ingest: shared)
         let bound: ProxyServer.BoundAddress

@@ -71,6 +71,8 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @OptionGroup var segment: SegmentOptions
 
+    @OptionGroup(title: "HTTPS and proxy mode") var tlsOptions: TLSOptions
+
     func validate() throws {
         do { _ = try ListenAddress.parse(listen) } catch { throw ValidationError(error.description) }
         if let forward { do { _ = try ForwardTarget(parsing: forward) } catch { throw ValidationError(error.description) } }
@@ -86,6 +88,7 @@ struct ProxyCommand: AsyncParsableCommand {
         if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64") }
         guard ["auto", "always", "never"].contains(color) else { throw ValidationError("--color must be auto, always or never") }
         if json && quiet { throw ValidationError("--json and --quiet cannot be combined") }
+        try tlsOptions.validateOptions()
     }
 
     func run() async throws {
@@ -112,6 +115,9 @@ struct ProxyCommand: AsyncParsableCommand {
         config.limits.idleTimeout = idleTimeout
         config.eventLoopThreads = threads
         config.onProblem = { message in err.line("ampscope: " + Sanitize.inline(message, limit: 400)) }
+        try tlsOptions.apply(to: &config, host: host, port: port, onCreate: { path in
+            err.line("ampscope: created ampscope's CA \(path) (trust it: ampscope ca show)")
+        })
         let out = ProxyLineOutput(fd: 1)
         if showPreflights && !quiet {
             let asJSON = json
@@ -132,6 +138,7 @@ struct ProxyCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         banner(err, bound: bound, config: config, storePath: storePath)
+        ProxyTLSBanner.write(err, bound: bound, tls: server.tlsAddress, config: config)
 
         let useColor = !json && ProxyColor.use(color, fd: 1)
         let printer = HeadlessPrinter(store: captureStore, format: json ? .json : .text, redact: !noRedact, color: useColor, out: out)

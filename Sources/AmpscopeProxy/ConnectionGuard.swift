@@ -30,6 +30,7 @@ final class ConnectionGuard {
 
     /// A new connection: it must start a request within the header timeout.
     func connected(_ context: ChannelHandlerContext) {
+        guard channel == nil, sweepTimer == nil else { return }
         channel = context.channel
         idleDeadline = .now() + Self.amount(limits.headerTimeout)
         scheduleSweep(context.eventLoop)

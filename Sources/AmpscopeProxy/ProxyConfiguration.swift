@@ -30,6 +30,14 @@ public struct ProxyConfiguration: Sendable {
     public var onProblem: (@Sendable (String) -> Void)?
     /// Told of every CORS preflight (`OPTIONS`) the proxy answered; preflights are not captures.
     public var onPreflight: (@Sendable (PreflightSeen) -> Void)?
+    /// Hosts whose CONNECT tunnels are opened and captured, and the CA that signs their
+    /// certificates (nil: every CONNECT is tunnelled untouched). See Interception.swift.
+    public var interception: Interception?
+    /// The HTTPS listener (`--tls`); nil: none.
+    public var tls: TLSListener?
+    /// PEM files of CAs trusted for forward-mode upstreams besides the system's (a company CA,
+    /// a test server's).
+    public var upstreamTrustRoots: [String] = []
 
     public init(host: String = "127.0.0.1", port: Int = 8787, mode: Mode = .sink, upstreamTimeout: Double = 10,
                 injections: [FaultInjection] = [], injectionSeed: UInt64? = nil, limits: ProxyLimits = ProxyLimits(),

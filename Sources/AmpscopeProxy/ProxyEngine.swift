@@ -13,6 +13,9 @@ struct ProxyRequest: Sendable {
     var body: [UInt8]
     var client: String?
     var receivedAt: Int64
+    /// `https://host[:port]` for a request that came through an intercepted CONNECT tunnel,
+    /// `http://host[:port]` for an absolute-form proxy request: where forward mode relays it.
+    var origin: String? = nil
 
     func header(_ name: String) -> String? { headers.first { $0.name.caseInsensitiveEquals(name) }?.value }
 
@@ -40,6 +43,8 @@ struct ProxyResponse: Sendable {
     var close = false
     /// Close the connection without answering at all (`--inject close`).
     var dropConnection = false
+    /// Another server's answer passed through (PassThroughRelay): sent as it came, no CORS added.
+    var relayed = false
 
     static func json(_ status: Int, _ body: [UInt8], close: Bool = false) -> ProxyResponse {
         ProxyResponse(status: status, headers: [HTTPHeader("Content-Type", AnswerEmulator.jsonType)], body: body, close: close)
@@ -141,7 +146,8 @@ final class ProxyEngine: Sendable {
                 reply = ProxyResponse(status: 0, headers: [], body: [], dropConnection: true)
             }
         } else if let upstream {
-            switch await upstream.forward(method: request.method, target: capture.target, headers: request.headers, body: request.body) {
+            switch await upstream.forward(method: request.method, target: capture.target, headers: request.headers, body: request.body,
+                                          origin: request.origin) {
             case .answered(let status, let headers, let body, let latency):
                 let delay = Double(decision?.delayMs ?? 0)
                 capture.recordedResponse = RecordedResponse(status: status, headers: headers, body: Self.recordableBody(body, headers),

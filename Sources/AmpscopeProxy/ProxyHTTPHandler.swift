@@ -23,7 +23,14 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A read was held back because the client is not reading its answers.
     private var readPending = false
 
-    init(engine: ProxyEngine, guardian: ConnectionGuard) {
+    /// `https://host[:port]` when this connection is an intercepted CONNECT tunnel.
+    let origin: String?
+    /// Carries absolute-form requests for hosts that are not intercepted (proxy mode).
+    let relay: PassThroughRelay?
+
+    init(engine: ProxyEngine, guardian: ConnectionGuard, origin: String? = nil, relay: PassThroughRelay? = nil) {
+        self.origin = origin
+        self.relay = relay
         self.engine = engine
         self.guardian = guardian
         maxBody = engine.configuration.limits.maxBodyBytes
@@ -33,6 +40,11 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelActive(context: ChannelHandlerContext) {
         peer = Self.describe(context.channel.remoteAddress)
         context.fireChannelActive()
+    }
+
+    /// Added once the connection is open (after ConnectFrontDoor saw the first bytes).
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { peer = Self.describe(context.channel.remoteAddress) }
     }
 
     static func describe(_ a: SocketAddress?) -> String? {
@@ -127,10 +139,22 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         headers.reserveCapacity(h.headers.count)
         for (name, value) in h.headers { headers.append(HTTPHeader(name, value)) }
         return ProxyRequest(method: h.method.rawValue, uri: h.uri, httpVersion: "HTTP/\(h.version.major).\(h.version.minor)",
-                            headers: headers, body: body, client: peer, receivedAt: receivedAt)
+                            headers: headers, body: body, client: peer, receivedAt: receivedAt,
+                            origin: origin ?? ProxiedOrigin.absoluteForm(h.uri))
     }
 
     private func dispatch(_ context: ChannelHandlerContext, _ request: ProxyRequest) {
+        if request.method == "CONNECT" {
+            // A tunnel is opened only by the first request of a connection (ConnectFrontDoor).
+            respond(context, .error(405, "send CONNECT as the first request of a new connection", close: true), to: request)
+            return
+        }
+        if let relay, PassThroughRelay.shouldRelay(request, interception: engine.configuration.interception) {
+            let promise = context.eventLoop.makePromise(of: ProxyResponse.self)
+            Task(executorPreference: ProxyExecutor.shared) { promise.succeed(await relay.relay(request)) }
+            promise.futureResult.assumeIsolated().whenSuccess { response in self.respond(context, response, to: request) }
+            return
+        }
         if request.method == "OPTIONS" {
             respond(context, engine.preflight(request), to: request)
             return
@@ -199,7 +223,7 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var headers = HTTPHeaders()
         headers.reserveCapacity(response.headers.count + 4)
         for h in response.headers { headers.add(name: h.name, value: h.value) }
-        for h in engine.corsHeaders(for: request) where !headers.contains(name: h.name) || h.name == "Vary" {
+        for h in response.relayed ? [] : engine.corsHeaders(for: request) where !headers.contains(name: h.name) || h.name == "Vary" {
             headers.add(name: h.name, value: h.value)
         }
         if response.status == 204 || response.status == 304 {

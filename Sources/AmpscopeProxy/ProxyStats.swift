@@ -21,10 +21,21 @@ public final class ProxyStats: Sendable {
     let limitRejections = Atomic<Int>(0)
     /// CORS preflights answered.
     let preflights = Atomic<Int>(0)
+    /// CONNECT tunnels opened for an intercepted host (TLS terminated, captured).
+    let intercepted = Atomic<Int>(0)
+    /// CONNECT tunnels passed through untouched.
+    let tunnels = Atomic<Int>(0)
+    /// TLS handshakes that failed (intercepted hosts and the --tls port).
+    let tlsFailures = Atomic<Int>(0)
     let openConnections = Atomic<Int>(0)
     let totalConnections = Atomic<Int>(0)
 
     public init() {}
+
+    /// CONNECT tunnels opened for intercepted hosts, tunnels passed through, failed TLS handshakes.
+    public var tunnelCounts: (intercepted: Int, tunnelled: Int, tlsFailures: Int) {
+        (intercepted.load(ordering: .relaxed), tunnels.load(ordering: .relaxed), tlsFailures.load(ordering: .relaxed))
+    }
 
     public struct Snapshot: Sendable, Equatable {
         public var requests: Int

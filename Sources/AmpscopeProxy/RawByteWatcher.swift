@@ -8,6 +8,12 @@ final class RawByteWatcher: ChannelInboundHandler, RemovableChannelHandler {
 
     init(_ guardian: ConnectionGuard) { self.guardian = guardian }
 
+    /// Added to a channel that is already open (behind a TLS handler in a CONNECT tunnel): its
+    /// deadlines start now, so a handshake that never finishes is closed like a silent client.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { guardian.connected(context) }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         guardian.connected(context)
         context.fireChannelActive()

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The upstream's answer in forward mode, or why there is none.
 enum UpstreamResult: Sendable {
@@ -20,15 +21,26 @@ final class UpstreamClient: Sendable {
     /// Largest upstream answer relayed (Amplitude's answers are tiny).
     static let maxAnswerBytes = 8 << 20
 
-    init(target: ForwardTarget, timeout: Double, group: any EventLoopGroup) {
+    init(target: ForwardTarget, timeout: Double, group: any EventLoopGroup, trustRoots: [String] = []) {
         self.target = target
         self.timeout = timeout
+        client = Self.makeClient(timeout: timeout, group: group, trustRoots: trustRoots)
+    }
+
+    /// An HTTP client that relays as sent: no redirects followed, no decompression, one timeout
+    /// for connecting and reading; `trustRoots` (PEM files) are trusted besides the system's.
+    static func makeClient(timeout: Double, group: any EventLoopGroup, trustRoots: [String] = []) -> HTTPClient {
         var config = HTTPClient.Configuration()
         config.redirectConfiguration = .disallow
         let t = TimeAmount.milliseconds(Int64(max(timeout, 0.001) * 1000))
         config.timeout = HTTPClient.Configuration.Timeout(connect: t, read: t)
         config.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: config)
+        if !trustRoots.isEmpty {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = trustRoots.map { .file($0) }
+            config.tlsConfiguration = tls
+        }
+        return HTTPClient(eventLoopGroupProvider: .shared(group), configuration: config)
     }
 
     /// Headers that describe one hop, never relayed (RFC 9110 §7.6.1), plus ones the client library sets.
@@ -45,10 +57,12 @@ final class UpstreamClient: Sendable {
         return headers.filter { !drop.contains($0.name.asciiLowercased) }
     }
 
-    func forward(method: String, target requestTarget: String, headers: [HTTPHeader], body: [UInt8]) async -> UpstreamResult {
+    /// `origin` (`https://api2.amplitude.com`): the host a proxied request was sent to, which
+    /// replaces the --forward URL for it.
+    func forward(method: String, target requestTarget: String, headers: [HTTPHeader], body: [UInt8], origin: String? = nil) async -> UpstreamResult {
         let started = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds &- started) / 1_000_000 }
-        var request = HTTPClientRequest(url: target.url(for: requestTarget))
+        var request = HTTPClientRequest(url: origin.map { $0 + requestTarget } ?? target.url(for: requestTarget))
         request.method = HTTPMethod(rawValue: method)
         for h in Self.relayable(headers) { request.headers.add(name: h.name, value: h.value) }
         if !body.isEmpty || method == "POST" || method == "PUT" {

@@ -30,8 +30,11 @@ import Testing
 
     /// Runs a Python scenario script against a fresh `ampscope proxy --store … --json`; nil (with
     /// an issue recorded) when no Python can import `module`.
-    static func runScenario(_ script: String, module: String, howTo: String) async throws
-        -> (run: (status: Int32, stdout: String, stderr: String), proxy: ProxyProcess, storePath: String)? {
+    /// `proxyArgs` go to the proxy; `client` gives the script's argument and environment for
+    /// the proxy's port (default: the proxy's base URL as the SDK's server URL).
+    static func runScenario(_ script: String, module: String, howTo: String, proxyArgs: [String] = [],
+                            client: @escaping @Sendable (Int) -> (argument: String, environment: [String: String]) = { ("http://127.0.0.1:\($0)", [:]) })
+        async throws -> (run: (status: Int32, stdout: String, stderr: String), proxy: ProxyProcess, storePath: String)? {
         guard let python = python() else {
             Issue.record(Comment(rawValue: howTo))
             return nil
@@ -43,9 +46,10 @@ import Testing
         }
         let path = ProxyProcess.repoRoot.appendingPathComponent("Tests/e2e/python/" + script).path
         let storePath = ProxyProcess.tempDir().appendingPathComponent("scenario.sqlite").path
-        let proxy = try ProxyProcess(["--store", storePath, "--json"])
+        let proxy = try ProxyProcess(["--store", storePath, "--json"] + proxyArgs)
+        let (argument, environment) = client(proxy.port)
         let run = try await onOwnThread {
-            try runProgram(python, [path, "http://127.0.0.1:\(proxy.port)"], timeout: 180)
+            try runProgram(python, [path, argument], timeout: 180, environment: environment)
         }
         let exit = proxy.stop(signal: SIGTERM)
         #expect(run.status == 0, "scenario failed: \(run.stderr.suffix(2000))")
@@ -55,6 +59,13 @@ import Testing
 
     @Test func realPythonSDKAgainstTheProxy() async throws {
         guard let scenario = try await Self.runScenario("sdk_scenario.py", module: "amplitude.constants", howTo: Self.howTo) else { return }
+        try await Self.checkAmplitudeScenario(scenario)
+    }
+
+    /// What the SDK reported and what the store holds after sdk_scenario.py, however the SDK
+    /// reached the proxy (server URL, or HTTPS_PROXY with ampscope's CA).
+    static func checkAmplitudeScenario(_ scenario: (run: (status: Int32, stdout: String, stderr: String), proxy: ProxyProcess, storePath: String),
+                                       also: ([Processed]) -> Void = { _ in }) async throws {
         let (run, proxy, storePath) = scenario
 
         // What the SDK reported.
@@ -153,6 +164,7 @@ import Testing
             #expect(doc.member(doc.root, "emulated") != nil)
         }
         #expect(!proxy.stdout.contains("0123456789abcdef0123456789abcdef"))
+        also(requests)
         await store.close()
     }
 }

@@ -1,7 +1,8 @@
 """Drives the official Amplitude Python SDK (PyPI amplitude-analytics) against an ampscope proxy.
 
 Usage: python sdk_scenario.py BASE_URL
-  BASE_URL: the proxy, e.g. http://127.0.0.1:8787
+  BASE_URL: the proxy, e.g. http://127.0.0.1:8787; or `default` to keep the SDK's own server URLs
+  (https://api2.amplitude.com/...), for a run through HTTPS_PROXY with ampscope's CA trusted.
 
 Prints one JSON object per line on stdout:
   {"kind": "callback", "phase": ..., "event_type": ..., "user_id": ..., "insert_id": ..., "code": N, "message": ...}
@@ -21,6 +22,12 @@ from amplitude import Amplitude, BaseEvent, Config, EventOptions, Identify, Reve
 
 API_KEY = "0123456789abcdef0123456789abcdef"
 base = sys.argv[1].rstrip("/")
+
+
+def server_url(path):
+    """The server_url option: the proxy's URL, or none (the SDK's default) with `default`."""
+    return {} if base == "default" else {"server_url": base + path}
+
 lock = threading.Lock()
 phase = {"name": "httpapi"}
 sent = []
@@ -72,7 +79,7 @@ def settle(client, timeout=60.0):
 logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
 # Phase 1: the HTTP V2 API. A large queue so the short-id event shares a request with others.
-config = Config(server_url=base + "/2/httpapi", flush_queue_size=300, flush_interval_millis=2_000,
+config = Config(**server_url("/2/httpapi"), flush_queue_size=300, flush_interval_millis=2_000,
                 callback=callback)
 client = Amplitude(API_KEY, config)
 
@@ -124,7 +131,7 @@ client.shutdown()
 
 # Phase 2: the Batch API.
 phase["name"] = "batch"
-bconfig = Config(server_url=base + "/batch", use_batch=True, flush_queue_size=50, flush_interval_millis=2_000,
+bconfig = Config(**server_url("/batch"), use_batch=True, flush_queue_size=50, flush_interval_millis=2_000,
                  callback=callback)
 bclient = Amplitude(API_KEY, bconfig)
 for i in range(5):
