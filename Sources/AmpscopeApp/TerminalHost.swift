@@ -1,5 +1,6 @@
 import Synchronization
 import AmpscopeCore
+import AmpscopeProxy
 import AmpscopeStore
 import AmpscopeTerminal
 import AmpscopeUI
@@ -48,8 +49,12 @@ enum TerminalHost {
         let effects = StoreEffects(data: data, ingest: ingest, redact: !ui.noRedact)
         let profiles = ProfileFollower(store: store)
         effects.profiles = profiles
-        let config = UIConfig(proxyAddress: proxyAddress, storePath: storePath, redact: !ui.noRedact, mouse: !ui.noMouse,
+        var config = UIConfig(proxyAddress: proxyAddress, storePath: storePath, redact: !ui.noRedact, mouse: !ui.noMouse,
                               utcOffsetSeconds: TimeZone.current.secondsFromGMT(), demoCommand: "ampscope --demo")
+        if let address = proxyAddress, case let host = address.split(separator: ":").dropLast().joined(separator: ":"), !host.isEmpty,
+           !ListenAddress.isLoopback(host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))) {
+            config.lanAddresses = host == "0.0.0.0" || host == "[::]" || host == "::" ? LANAddresses.ipv4() : [host]
+        }
         let terminal: CursesTerminal
         do {
             terminal = try CursesTerminal(theme: theme, mouse: !ui.noMouse, environment: environment)

@@ -161,3 +161,24 @@ struct SegmentLaneTests {
         Snapshot.check("segment-mapping-120x32", host.session.render())
     }
 }
+
+/// The setup screen when the proxy listens beyond loopback: the LAN address to type on a phone,
+/// and the warning.
+@Suite("Setup screen beyond loopback")
+struct SetupLANTests {
+    @Test func lanAddressAndWarning() {
+        var config = UIConfig(proxyAddress: "0.0.0.0:8787")
+        config.lanAddresses = ["192.168.1.23"]
+        let (s, _, host) = UITest.session([], size: Size(cols: 130, rows: 60), config: config)
+        host.run(s.start())
+        host.press(.char("s"))
+        let screen = host.screen
+        #expect(screen.contains("server URL http://192.168.1.23:8787/2/httpapi"), "\(screen)")
+        #expect(screen.contains("Wi-Fi proxy 192.168.1.23 port 8787"))
+        #expect(screen.contains("WARNING: anyone on the network can send to it"))
+        let (s2, _, host2) = UITest.session([], size: Size(cols: 130, rows: 60))
+        host2.run(s2.start())
+        host2.press(.char("s"))
+        #expect(!host2.screen.contains("WARNING: anyone on the network"), "not on loopback")
+    }
+}

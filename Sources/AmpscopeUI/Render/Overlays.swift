@@ -59,6 +59,16 @@ enum Overlays {
         }
         t("ampscope answers like Amplitude; nothing leaves this machine unless you forward.")
         rows.append([])
+        if !s.config.lanAddresses.isEmpty {
+            let port = base.split(separator: ":").last.map(String.init) ?? "8787"
+            t("From a phone or another machine on this network", .overlayTitle)
+            for a in s.config.lanAddresses.prefix(4) {
+                t("  server URL http://\(a):\(port)/2/httpapi · Wi-Fi proxy \(a) port \(port)", .overlayKey)
+            }
+            t("  WARNING: anyone on the network can send to it; captured data and keys sit on this machine.", .messageError)
+            t("  ampscope's own /ampscope/* endpoints need the token printed at start (Docs/proxy.md).", .messageError)
+            rows.append([])
+        }
         t("Browser SDK (@amplitude/analytics-browser)", .overlayTitle)
         t("  amplitude.init(API_KEY, { serverUrl: '\(url)' });", .overlayKey)
         t("Node SDK (@amplitude/analytics-node)", .overlayTitle)

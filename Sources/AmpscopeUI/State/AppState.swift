@@ -14,6 +14,9 @@ public struct UIConfig: Sendable, Equatable {
     public var utcOffsetSeconds: Int
     /// What the stream shows when empty is tailored to how ampscope was started.
     public var demoCommand: String
+    /// When the proxy listens beyond loopback: the machine's LAN addresses (for a phone), shown
+    /// on the setup screen with the warning that captured data is reachable.
+    public var lanAddresses: [String] = []
 
     public init(proxyAddress: String? = "127.0.0.1:8787", storePath: String? = nil, redact: Bool = true, mouse: Bool = true,
                 utcOffsetSeconds: Int = 0, demoCommand: String = "ampscope --demo") {
