@@ -82,6 +82,8 @@ struct LiveSession {
         config.injections = try o.inject.map { try FaultInjection(parsing: $0) }
         let problems = ProblemLog()
         config.onProblem = { problems.add($0) }
+        // Beyond loopback, /ampscope/* needs a token (printed below; Docs/proxy.md).
+        config.apiToken = ProxyCommand.token(option: nil, environment: environment, loopback: config.isLoopback)
         let debugHub = DebugHub.make(store: store, options: o.debugOptions, proxy: &config)
         let server = ProxyServer(configuration: config, store: store, ingest: shared)
         let bound: ProxyServer.BoundAddress
@@ -94,6 +96,7 @@ struct LiveSession {
         }
         if !config.isLoopback {
             Self.fail("WARNING: listening on \(bound) is reachable from the network: captured API keys and user data can be read by anyone who can connect.")
+            if let token = config.apiToken { Self.fail("api token for /ampscope/*: \(token)") }
         }
 
         let problemsLog = problems
