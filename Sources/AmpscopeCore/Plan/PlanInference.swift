@@ -64,6 +64,8 @@ public struct PlanInference: Sendable {
         var order: [String] = []
         var props: [String: PropStats] = [:]
         mutating func observe(_ doc: JSONDocument, _ key: String, _ v: Int) {
+            // A name a plan cannot hold (empty, over the length limit) stays unplanned: allowed.
+            guard !key.isEmpty, key.utf8.count <= PlanLimits.maxNameLength else { return }
             if props[key] == nil {
                 guard order.count < PlanLimits.maxPropertiesPerSet else { return }
                 order.append(key)
@@ -107,18 +109,19 @@ public struct PlanInference: Sendable {
                 var types: [String] = []
                 if let g = doc.member(node, "groups"), doc.kind(g) == .object { types = doc.members(g).map { doc.string($0.key) } }
                 else if let t = doc.member(node, "group_type"), doc.kind(t) == .string { types = [doc.string(t)] }
-                for gt in types {
+                for gt in types where !gt.isEmpty && gt.utf8.count <= PlanLimits.maxNameLength {
                     if groups[gt] == nil { groupOrder.append(gt); groups[gt] = SetStats() }
                     Self.observeOps(doc, gp) { groups[gt]!.observe(doc, $0, $1) }
                 }
             } else if let g = doc.member(node, "groups"), doc.kind(g) == .object {
                 for (k, _) in doc.members(g) {
                     let gt = doc.string(k)
+                    guard !gt.isEmpty, gt.utf8.count <= PlanLimits.maxNameLength else { continue }
                     if groups[gt] == nil { groupOrder.append(gt); groups[gt] = SetStats() }
                 }
             }
             guard request.recordKind == .event || request.recordKind == .legacyEvent, let name = type,
-                  name != "$identify", name != "$groupidentify" else { continue }
+                  name != "$identify", name != "$groupidentify", !name.isEmpty, name.utf8.count <= PlanLimits.maxNameLength else { continue }
             if events[name] == nil {
                 guard eventOrder.count < PlanLimits.maxEvents else { continue }
                 eventOrder.append(name)
