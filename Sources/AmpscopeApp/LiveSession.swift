@@ -33,6 +33,9 @@ struct LiveOptions: ParsableArguments {
     @Flag(name: .long, help: "Feed generated traffic (with deliberate mistakes) through the proxy's ingestion path.")
     var demo = false
 
+    @Option(name: .long, help: "A tracking plan (Docs/plan.md): every event gets plan-* findings; GET /ampscope/coverage reports coverage.", completion: .file())
+    var plan: String?
+
     @Option(name: .long, help: "Replay these files beside live capture (capture files, HAR, bodies, SDK logs), repeatable.", completion: .file())
     var replay: [String] = []
 
@@ -66,7 +69,15 @@ struct LiveSession {
         let environment = ProcessInfo.processInfo.environment
         try o.ui.check(environment: environment)
         let storePath = o.store ?? StorePaths.newStorePath()
-        let ingest = Ingest()
+        var ingest = Ingest()
+        var checker: PlanChecker?
+        if let plan = o.plan {
+            do { checker = PlanChecker(try PlanFile.load(plan).plan) } catch {
+                Self.fail(error.localizedDescription)
+                throw ExitCode(2)
+            }
+            ingest.plan = checker
+        }
         let store: CaptureStore
         do {
             store = try CaptureStore(path: storePath, ingest: ingest, sessionLabel: o.demo ? "demo" : "live")
@@ -82,6 +93,7 @@ struct LiveSession {
         config.injections = try o.inject.map { try FaultInjection(parsing: $0) }
         let problems = ProblemLog()
         config.onProblem = { problems.add($0) }
+        config.plan = checker
         // Beyond loopback, /ampscope/* needs a token (printed below; Docs/proxy.md).
         config.apiToken = ProxyCommand.token(option: nil, environment: environment, loopback: config.isLoopback)
         let debugHub = DebugHub.make(store: store, options: o.debugOptions, proxy: &config)

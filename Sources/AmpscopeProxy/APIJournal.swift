@@ -187,17 +187,7 @@ final class APIJournal: Sendable {
             w.raw(doc.rawBytes(p.request.records[i]))
         }
         let findings = p.findings.filter { $0.event == i || $0.event == nil }
-        let c = FindingCounts(findings)
-        w.key("counts")
-        w.beginObject()
-        w.field("error", c.errors)
-        w.field("warning", c.warnings)
-        w.field("info", c.infos)
-        w.endObject()
-        w.key("findings")
-        w.beginArray()
-        for f in findings { Report.writeFinding(f, &w) }
-        w.endArray()
+        Report.writeCountsAndFindings(findings, &w)
         w.key("answer")
         w.beginObject()
         w.field("status", p.effectiveStatus)

@@ -108,7 +108,7 @@ public enum Report {
     }
 
     /// `"counts": {…}, "findings": […]` members.
-    static func writeCountsAndFindings(_ findings: [Finding], _ w: inout JSONWriter) {
+    public static func writeCountsAndFindings(_ findings: [Finding], _ w: inout JSONWriter) {
         w.key("counts")
         writeCounts(FindingCounts(findings), &w)
         w.key("findings")
