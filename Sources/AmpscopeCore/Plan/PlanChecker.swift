@@ -48,20 +48,20 @@ public enum PlanRules {
 }
 
 /// A regular expression from a plan: case-sensitive, searched anywhere in the value (anchor it
-/// with ^ and $), refused when it could backtrack exponentially. Results are remembered per value.
+/// with ^ and $), refused when it could backtrack exponentially. Verdicts are remembered per
+/// value (values repeat across events), keyed by a 64-bit hash of the value's bytes and its
+/// length, so a remembered value costs a hash and no String.
 public final class PlanRegex: Sendable {
     public let pattern: String
-    private struct Engine {
-        var regex: Regex<AnyRegexOutput>
-        var memo: [String: Bool] = [:]
-    }
-    private let engine: Mutex<Engine>
+    private let regex: Mutex<Regex<AnyRegexOutput>>
+    private let memo = Mutex<[UInt64: Bool]>([:])
+    static let memoLimit = 50_000
 
     public init?(_ pattern: String) {
         guard pattern.utf8.count <= PlanLimits.maxRegexLength else { return nil }
         do {
             try GuardedRegex.checkSafe(pattern)
-            engine = Mutex(Engine(regex: try Regex(pattern)))
+            regex = Mutex(try Regex(pattern))
         } catch {
             return nil
         }
@@ -69,13 +69,26 @@ public final class PlanRegex: Sendable {
     }
 
     public func matches(_ s: String) -> Bool {
-        let subject = s.utf8.count > GuardedRegex.subjectLimit * 4 ? String(s.prefix(GuardedRegex.subjectLimit * 4)) : s
-        return engine.withLock { e in
-            if let known = e.memo[subject] { return known }
-            let r = (try? e.regex.firstMatch(in: subject)) != nil
-            if e.memo.count < GuardedRegex.memoLimit { e.memo[subject] = r }
-            return r
-        }
+        var copy = s
+        return copy.withUTF8 { matches(bytes: $0, string: { s }) }
+    }
+
+    /// The string at tape index `i` of `doc`.
+    func matches(_ doc: JSONDocument, _ i: Int) -> Bool {
+        if doc.isPlainString(i) { return doc.withStringBytes(i) { matches(bytes: $0, string: { doc.string(i) }) } }
+        return matches(doc.string(i))
+    }
+
+    private func matches(bytes: UnsafeBufferPointer<UInt8>, string: () -> String) -> Bool {
+        var h = KeyHasher()
+        h.add(bytes)
+        let key = h.finish() ^ UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
+        if let known = memo.withLock({ $0[key] }) { return known }
+        var subject = string()
+        if subject.utf8.count > GuardedRegex.subjectLimit * 4 { subject = String(subject.prefix(GuardedRegex.subjectLimit * 4)) }
+        let r = regex.withLock { (try? $0.firstMatch(in: subject)) != nil }
+        memo.withLock { m in if m.count < Self.memoLimit { m[key] = r } }
+        return r
     }
 }
 
@@ -348,7 +361,7 @@ public final class PlanChecker: Sendable {
         case .group: typeID = RuleID.planGroupPropertyType; valueID = { _ in RuleID.planGroupPropertyValue }
         }
         if spec.type != .any {
-            let isInt = kind == .number && Self.isIntegral(doc, v)
+            let isInt = spec.type == .integer && kind == .number && Self.isIntegral(doc, v)
             guard spec.type.accepts(kind, isInteger: isInt) else {
                 out.add(PlanRules.info(typeID), path(), event: index,
                         "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(kind.description) where the plan says \(spec.type.rawValue)")
@@ -384,9 +397,9 @@ public final class PlanChecker: Sendable {
                         "\"\(Sanitize.inline(spec.name, limit: 80))\" is \"\(Sanitize.inline(s.description, limit: 80))\", not one of \(shown)\(spec.enumValues!.count > 8 ? ", …" : "")")
             }
         }
-        if let r = prop.regex, kind == .string {
-            let s = doc.string(v)
-            if !r.matches(s) {
+        if let r = prop.regex, kind == .string, !r.matches(doc, v) {
+            do {
+                let s = doc.string(v)
                 out.add(PlanRules.info(valueID(RuleID.planPatternMismatch)), path(), event: index,
                         "\"\(Sanitize.inline(spec.name, limit: 80))\" is \"\(Sanitize.inline(s, limit: 80))\", which does not match /\(Sanitize.inline(r.pattern, limit: 80))/")
             }
