@@ -93,7 +93,9 @@ public struct PlanCoverage: Sendable {
         let seen = exp.filter { $0.seen > 0 }.count
         var out = "coverage: \(seen)/\(exp.count) planned events seen (\(Self.percent(ratio)))\n"
         for r in rows {
-            let mark = r.seen == 0 ? "✗" : r.invalid > 0 ? "!" : "✓"
+            // Blocked and deprecated events are not expected: unseen is fine, seen is a problem.
+            let expectedRow = r.status == .live || r.status == .planned
+            let mark = expectedRow ? (r.seen == 0 ? "✗" : r.invalid > 0 ? "!" : "✓") : (r.seen == 0 ? "·" : "!")
             var line = "  \(mark) \(Sanitize.inline(r.name, limit: 60))  [\(r.status.rawValue)]  seen \(r.seen), valid \(r.valid)"
             if let t = r.lastSeen, t > 0 { line += ", last \(Timestamp.iso8601(ms: t))" }
             let never = r.neverSeenProperties
