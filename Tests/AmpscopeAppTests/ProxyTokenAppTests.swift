@@ -14,8 +14,8 @@ import Testing
     static let capture = Array("{\"api_key\":\"0123456789abcdef0123456789abcdef\",\"events\":[{\"event_type\":\"x\",\"user_id\":\"user-00001\",\"insert_id\":\"i-1\"}]}".utf8)
 
     @Test func beyondLoopbackEveryOwnEndpointNeedsThePrintedToken() async throws {
-        let proxy = try ProxyProcess(["--listen", "0.0.0.0:0", "--quiet"])
-        defer { _ = proxy.stop(signal: SIGTERM) }
+        // Processes are started and stopped off the cooperative pool (both wait on the process).
+        let proxy = try await onOwnThread { try ProxyProcess(["--listen", "0.0.0.0:0", "--quiet"]) }
         let port = proxy.port
         let token = try #require(Self.token(in: proxy.stderr), "no token in the banner: \(proxy.stderr)")
         #expect(token.count == 32)
@@ -28,25 +28,26 @@ import Testing
              try RawHTTP.send(port: port, "GET", "/ampscope/status", headers: ["X-Ampscope-Token: \(token)"], body: []).status,
              try RawHTTP.send(port: port, "POST", "/ampscope/reset?token=\(token)", headers: [], body: []).status)
         }
+        _ = try await onOwnThread { proxy.stop(signal: SIGTERM) }
         #expect(open == 200, "captures need no token")
         #expect(status == 401 && log == 401)
         #expect(withBearer == 200 && withHeader == 200 && withQuery == 200)
     }
 
     @Test func onLoopbackNoTokenUnlessOneIsGiven() async throws {
-        let plain = try ProxyProcess(["--quiet"])
+        let plain = try await onOwnThread { try ProxyProcess(["--quiet"]) }
         let plainStatus = try await onThread { try RawHTTP.send(port: plain.port, "GET", "/ampscope/status", headers: [], body: []).status }
-        _ = plain.stop(signal: SIGTERM)
+        _ = try await onOwnThread { plain.stop(signal: SIGTERM) }
         #expect(plainStatus == 200)
         #expect(Self.token(in: plain.stderr) == nil)
 
-        let given = try ProxyProcess(["--quiet", "--api-token", "s3cret-token"])
-        defer { _ = given.stop(signal: SIGTERM) }
+        let given = try await onOwnThread { try ProxyProcess(["--quiet", "--api-token", "s3cret-token"]) }
         #expect(Self.token(in: given.stderr) == "s3cret-token")
         let (without, with) = try await onThread {
             (try RawHTTP.send(port: given.port, "GET", "/ampscope/status", headers: [], body: []).status,
              try RawHTTP.send(port: given.port, "GET", "/ampscope/status", headers: ["Authorization: Bearer s3cret-token"], body: []).status)
         }
+        _ = try await onOwnThread { given.stop(signal: SIGTERM) }
         #expect(without == 401 && with == 200)
     }
 }

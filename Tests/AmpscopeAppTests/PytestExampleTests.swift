@@ -17,13 +17,15 @@ import Testing
         }
         let root = ProxyProcess.repoRoot
         let plan = root.appendingPathComponent("Tests/Fixtures/plans/checkout.yaml").path
-        let proxy = try ProxyProcess(["--plan", plan, "--quiet", "--store", ProxyProcess.tempDir().appendingPathComponent("p.sqlite").path])
+        // Started and stopped off the cooperative pool (both wait on the process).
+        let store = ProxyProcess.tempDir().appendingPathComponent("p.sqlite").path
+        let proxy = try await onOwnThread { try ProxyProcess(["--plan", plan, "--quiet", "--store", store]) }
         let run = try await onOwnThread {
             try runProgram(python, ["-m", "pytest", "-q", "-p", "no:cacheprovider", root.appendingPathComponent("Examples/pytest").path],
                            timeout: 300,
                            environment: ["AMPSCOPE_URL": "http://127.0.0.1:\(proxy.port)", "PYTHONDONTWRITEBYTECODE": "1"])
         }
-        let exit = proxy.stop(signal: SIGTERM)
+        let exit = try await onOwnThread { proxy.stop(signal: SIGTERM) }
         #expect(run.status == 0, "pytest failed:\n\(run.stdout.suffix(4000))\n\(run.stderr.suffix(2000))")
         #expect(run.stdout.contains("2 passed"), "\(run.stdout.suffix(2000))")
         #expect(exit == 0, "proxy exit status \(exit): \(proxy.stderr.suffix(1000))")
