@@ -13,7 +13,8 @@ public struct AmpscopeCommand: AsyncParsableCommand {
         http://127.0.0.1:8787/2/httpapi, or try it with `ampscope --demo`. Press ? in the UI for keys.
         """,
         version: AmpscopeVersion.current,
-        subcommands: [LiveCommand.self, CheckCommand.self, ProxyCommand.self, ReplayCommand.self, ExportCommand.self, ProfileCommand.self, CACommand.self],
+        subcommands: [LiveCommand.self, CheckCommand.self, ProxyCommand.self, ReplayCommand.self, ExportCommand.self, ProfileCommand.self,
+                      PlanCommand.self, DiffCommand.self, CACommand.self],
         defaultSubcommand: LiveCommand.self
     )
 

@@ -28,11 +28,34 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .customLong("no-redact"), help: "Show API keys unmasked.")
     var noRedact = false
 
+    @Option(name: .long, help: "A tracking plan (ampscope YAML, or any format `plan convert` reads): adds plan-* findings (Docs/plan.md).", completion: .file())
+    var plan: String?
+
+    @Flag(name: .long, help: "With --plan: report the plan's coverage (events seen, valid, properties never seen).")
+    var coverage = false
+
+    @Flag(name: .customLong("require-all"), help: "With --plan: exit 1 when a planned event was never seen or any instance broke the plan.")
+    var requireAll = false
+
+    func validate() throws {
+        if (coverage || requireAll) && plan == nil { throw ValidationError("--coverage and --require-all need --plan FILE") }
+    }
+
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json, junit }
 
     func run() throws {
-        let (ingest, initialContext, reader) = try input.makeIngest()
+        var (ingest, initialContext, reader) = try input.makeIngest()
         var context = initialContext
+        var planCoverage: PlanCoverage?
+        if let path = plan {
+            let checker: PlanChecker
+            do { checker = PlanChecker(try PlanFile.load(path).plan) } catch {
+                FileHandle.standardError.write(Data("ampscope: \(error.localizedDescription)\n".utf8))
+                throw ExitCode(2)
+            }
+            ingest.plan = checker
+            planCoverage = PlanCoverage(checker)
+        }
         var formatter: any ReportFormatter
         switch format {
         case .text: formatter = TextReport(style: color.useColor(stdoutFD: 1) ? .ansi : .plain, redactKeys: !noRedact)
@@ -50,6 +73,7 @@ struct CheckCommand: ParsableCommand {
                     let now = c.receivedAt > 0 ? c.receivedAt : Int64(Date().timeIntervalSince1970 * 1000)
                     let p = ingest.process(c, context: &context, now: now)
                     summary.add(p)
+                    planCoverage?.add(p)
                     out.write(formatter.item(p))
                 case .problem(let pr):
                     summary.problems += 1
@@ -61,9 +85,31 @@ struct CheckCommand: ParsableCommand {
             }
             out.write(formatter.fileDone(file))
         }
+        var exitCode = summary.exitCode
+        if let cov = planCoverage {
+            if requireAll, exitCode == 0, !cov.neverSeen.isEmpty || !cov.withInvalid.isEmpty { exitCode = 1 }
+            if coverage || requireAll {
+                switch format {
+                case .text: break
+                case .json:
+                    var w = JSONWriter()
+                    cov.writeJSON(&w)
+                    if var f = formatter as? JSONReport { f.extraMembers.append(("coverage", w.bytes)); formatter = f }
+                case .junit:
+                    if var f = formatter as? JUnitReport { f.extraSuite = cov.junit(requireAll: requireAll); formatter = f }
+                }
+            }
+        }
         out.write(formatter.end(summary))
+        if let cov = planCoverage, coverage || requireAll, format == .text {
+            out.write("\n" + cov.text())
+            if requireAll {
+                if !cov.neverSeen.isEmpty { out.write("never seen (--require-all): \(cov.neverSeen.map { Sanitize.inline($0, limit: 60) }.joined(separator: ", "))\n") }
+                if !cov.withInvalid.isEmpty { out.write("with invalid instances: \(cov.withInvalid.map { Sanitize.inline($0, limit: 60) }.joined(separator: ", "))\n") }
+            }
+        }
         out.flush()
-        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+        if exitCode != 0 { throw ExitCode(exitCode) }
     }
 }
 

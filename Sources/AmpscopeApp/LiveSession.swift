@@ -37,6 +37,9 @@ struct LiveOptions: ParsableArguments {
     @Flag(name: .long, help: "Feed generated traffic (with deliberate mistakes) through the proxy's ingestion path.")
     var demo = false
 
+    @Option(name: .long, help: "A tracking plan (Docs/plan.md): every event gets plan-* findings; GET /ampscope/coverage reports coverage.", completion: .file())
+    var plan: String?
+
     @Option(name: .long, help: "Replay these files beside live capture (capture files, HAR, bodies, SDK logs), repeatable.", completion: .file())
     var replay: [String] = []
 
@@ -78,6 +81,14 @@ struct LiveSession {
             Self.fail("\(error)")
             throw ExitCode(1)
         }
+        var checker: PlanChecker?
+        if let plan = o.plan {
+            do { checker = PlanChecker(try PlanFile.load(plan).plan) } catch {
+                Self.fail(error.localizedDescription)
+                throw ExitCode(2)
+            }
+            ingest.plan = checker
+        }
         let store: CaptureStore
         do {
             store = try CaptureStore(path: storePath, ingest: ingest, sessionLabel: o.demo ? "demo" : "live")
@@ -94,6 +105,9 @@ struct LiveSession {
         let problems = ProblemLog()
         config.onProblem = { problems.add($0) }
         try o.tlsOptions.apply(to: &config, host: host, port: port, onCreate: { problems.add("created ampscope's CA: \($0); trust it with `ampscope ca show`") })
+        config.plan = checker
+        // Beyond loopback, /ampscope/* needs a token (printed below; Docs/proxy.md).
+        config.apiToken = ProxyCommand.token(option: nil, environment: environment, loopback: config.isLoopback)
         let debugHub = DebugHub.make(store: store, options: o.debugOptions, proxy: &config)
         let server = ProxyServer(configuration: config, store: store, ingest: shared)
         let bound: ProxyServer.BoundAddress
@@ -106,6 +120,7 @@ struct LiveSession {
         }
         if !config.isLoopback {
             Self.fail("WARNING: listening on \(bound) is reachable from the network: captured API keys and user data can be read by anyone who can connect.")
+            if let token = config.apiToken { Self.fail("api token for /ampscope/*: \(token)") }
         }
 
         let problemsLog = problems

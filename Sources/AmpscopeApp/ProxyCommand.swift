@@ -72,6 +72,11 @@ struct ProxyCommand: AsyncParsableCommand {
     @OptionGroup var segment: SegmentOptions
 
     @OptionGroup(title: "HTTPS and proxy mode") var tlsOptions: TLSOptions
+    @Option(name: .long, help: "A tracking plan: adds plan-* findings and GET /ampscope/coverage (Docs/plan.md, Docs/api.md).", completion: .file())
+    var plan: String?
+
+    @Option(name: .customLong("api-token"), help: "The token /ampscope/* endpoints require (default: a new random one whenever --listen is beyond loopback; none on loopback). Also read from AMPSCOPE_API_TOKEN.")
+    var apiToken: String?
 
     func validate() throws {
         do { _ = try ListenAddress.parse(listen) } catch { throw ValidationError(error.description) }
@@ -96,6 +101,14 @@ struct ProxyCommand: AsyncParsableCommand {
         let (host, port) = try ListenAddress.parse(listen)
         let storePath = store ?? StorePaths.newStorePath()
         var ingest = Ingest()
+        var checker: PlanChecker?
+        if let plan {
+            do { checker = PlanChecker(try PlanFile.load(plan).plan) } catch {
+                err.line("ampscope: \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+            ingest.plan = checker
+        }
         let captureStore: CaptureStore
         do {
             ingest.segmentSettings = try segment.settings()
@@ -114,6 +127,8 @@ struct ProxyCommand: AsyncParsableCommand {
         config.limits.headerTimeout = headerTimeout
         config.limits.idleTimeout = idleTimeout
         config.eventLoopThreads = threads
+        config.plan = checker
+        config.apiToken = Self.token(option: apiToken, environment: ProcessInfo.processInfo.environment, loopback: config.isLoopback)
         config.onProblem = { message in err.line("ampscope: " + Sanitize.inline(message, limit: 400)) }
         try tlsOptions.apply(to: &config, host: host, port: port, onCreate: { path in
             err.line("ampscope: created ampscope's CA \(path) (trust it: ampscope ca show)")
@@ -157,6 +172,14 @@ struct ProxyCommand: AsyncParsableCommand {
                  + (stats.storeFailures > 0 ? " (\(stats.storeFailures) could not be stored and were answered 503)" : ""))
     }
 
+    /// The `/ampscope/*` token: the one given (option, then AMPSCOPE_API_TOKEN), else a new one
+    /// when listening beyond loopback, else none.
+    static func token(option: String?, environment: [String: String], loopback: Bool) -> String? {
+        if let t = option?.trimmingASCIISpaces, !t.isEmpty { return t }
+        if let t = environment["AMPSCOPE_API_TOKEN"]?.trimmingASCIISpaces, !t.isEmpty { return t }
+        return loopback ? nil : ProxyConfiguration.makeToken()
+    }
+
     private func banner(_ err: ProxyStderr, bound: ProxyServer.BoundAddress, config: ProxyConfiguration, storePath: String) {
         let base = bound.baseURL
         var s = "ampscope \(AmpscopeVersion.current) proxy listening on \(base) (\(config.modeName) mode"
@@ -166,6 +189,10 @@ struct ProxyCommand: AsyncParsableCommand {
         if !config.isLoopback {
             s += "WARNING: listening on \(bound) is reachable from the network: captured API keys and user data can be read by anyone who can connect. Use --listen 127.0.0.1:PORT unless you need this.\n"
         }
+        if let token = config.apiToken {
+            s += "api token: \(token)   (every /ampscope/* request needs it: Authorization: Bearer TOKEN, X-Ampscope-Token: TOKEN or ?token=TOKEN; captured requests do not)\n"
+        }
+        if config.plan != nil { s += "plan: \(Sanitize.inline(plan ?? "", limit: 200)) (coverage: \(base)/ampscope/coverage)\n" }
         if !config.injections.isEmpty {
             s += "fault injection: " + config.injections.map(\.spec).joined(separator: " | ") + "\n"
         }

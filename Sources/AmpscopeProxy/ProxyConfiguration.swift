@@ -38,6 +38,16 @@ public struct ProxyConfiguration: Sendable {
     /// PEM files of CAs trusted for forward-mode upstreams besides the system's (a company CA,
     /// a test server's).
     public var upstreamTrustRoots: [String] = []
+    /// When set, every `/ampscope/*` endpoint needs this token (`Authorization: Bearer`,
+    /// `X-Ampscope-Token` or `?token=`), from every client. The commands set one whenever the
+    /// proxy listens beyond loopback (Docs/proxy.md, "Who may talk to it"). Captures never need it.
+    public var apiToken: String?
+    /// The tracking plan whose coverage `GET /ampscope/coverage` reports (the same checker the
+    /// ingest path uses for `plan-*` findings).
+    public var plan: PlanChecker?
+    /// Memory the test-suite API keeps for recent requests (`/ampscope/events`, `/wait`); the
+    /// oldest are dropped beyond it.
+    public var apiMemoryBytes: Int = 64 << 20
 
     public init(host: String = "127.0.0.1", port: Int = 8787, mode: Mode = .sink, upstreamTimeout: Double = 10,
                 injections: [FaultInjection] = [], injectionSeed: UInt64? = nil, limits: ProxyLimits = ProxyLimits(),
@@ -70,6 +80,16 @@ public struct ProxyConfiguration: Sendable {
 
     /// True when the listen host is a loopback address (only this machine can connect).
     public var isLoopback: Bool { ListenAddress.isLoopback(host) }
+
+    /// A new random token for `apiToken` (32 hex digits from the system's random source).
+    public static func makeToken() -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in
+            let b = UInt8.random(in: 0...255, using: &g)
+            let hex = String(b, radix: 16)
+            return b < 16 ? "0" + hex : hex
+        }.joined()
+    }
 }
 
 /// Protective limits: nothing a client sends can exhaust the process.

@@ -68,6 +68,8 @@ final class ProxyEngine: Sendable {
     let startedAt: Date
     /// Request bodies being received or processed, all connections together.
     let bodyBudget: ByteBudget
+    /// What the test-suite API answers from (Docs/api.md).
+    let journal: APIJournal
     private let listenAddress = Mutex<String>("")
 
     init(configuration: ProxyConfiguration, store: CaptureStore, ingest: SharedIngest, stats: ProxyStats, upstream: UpstreamClient?) {
@@ -79,6 +81,7 @@ final class ProxyEngine: Sendable {
         injector = configuration.injections.isEmpty ? nil : FaultInjector(rules: configuration.injections, seed: configuration.injectionSeed)
         startedAt = Date()
         bodyBudget = ByteBudget(limit: max(configuration.limits.maxBufferedBodyBytes, 2 * configuration.limits.maxBodyBytes))
+        journal = APIJournal(plan: configuration.plan, memoryLimit: configuration.apiMemoryBytes)
     }
 
     func setListenAddress(_ s: String) { listenAddress.withLock { $0 = s } }
@@ -208,6 +211,7 @@ final class ProxyEngine: Sendable {
                 answer(.error(503, why))
                 return
             }
+            journal.add(processed)
             let response = reply ?? ProxyResponse(status: processed.answer.status,
                                                   headers: [HTTPHeader("Content-Type", processed.answer.contentType)],
                                                   body: processed.answer.body)
@@ -280,9 +284,136 @@ final class ProxyEngine: Sendable {
         return ProxyResponse(status: 204, headers: headers, body: [])
     }
 
-    /// `/ampscope/...`: the proxy's own endpoints.
-    func internalEndpoint(_ request: ProxyRequest, path: String) -> ProxyResponse {
+    /// `/ampscope/...`: the proxy's own endpoints. `answer` is called once, at once except for
+    /// `/ampscope/wait`, which answers when its events arrived or its time is up.
+    func internalEndpoint(_ request: ProxyRequest, path: String, answer: @escaping @Sendable (ProxyResponse) -> Void) {
+        if let refusal = authorize(request) {
+            answer(refusal)
+            return
+        }
+        let query = FormEncoding.parse(Array(request.pathAndQuery.query.utf8)).fields
+        if request.method == "GET", path == "/ampscope/wait" {
+            wait(query, answer: answer)
+            return
+        }
+        answer(internalEndpoint(request, path: path, query: query))
+    }
+
+    /// Constant-time comparison of a presented token with the configured one.
+    static func tokenMatches(_ presented: String, _ expected: String) -> Bool {
+        let a = Array(presented.utf8), b = Array(expected.utf8)
+        var diff = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<min(a.count, b.count) { diff |= a[i] ^ b[i] }
+        return diff == 0
+    }
+
+    /// nil when the request may use `/ampscope/*`; else the 401 to send.
+    func authorize(_ request: ProxyRequest) -> ProxyResponse? {
+        guard let expected = configuration.apiToken else { return nil }
+        var presented: [String] = []
+        if let auth = request.header("Authorization") {
+            let t = auth.trimmingASCIISpaces
+            if t.count > 7, t.prefix(7).lowercased() == "bearer " { presented.append(String(t.dropFirst(7)).trimmingASCIISpaces) }
+        }
+        if let h = request.header("X-Ampscope-Token") { presented.append(h.trimmingASCIISpaces) }
+        for f in FormEncoding.parse(Array(request.pathAndQuery.query.utf8)).fields where f.name == "token" { presented.append(f.value) }
+        if presented.contains(where: { Self.tokenMatches($0, expected) }) { return nil }
+        var r = ProxyResponse.error(401, presented.isEmpty
+            ? "this proxy listens beyond loopback: /ampscope/* needs the token it printed at start (Authorization: Bearer TOKEN, X-Ampscope-Token: TOKEN or ?token=TOKEN)"
+            : "wrong token for /ampscope/*: use the one this proxy printed at start")
+        r.headers.append(HTTPHeader("WWW-Authenticate", "Bearer realm=\"ampscope\""))
+        r.headers.append(HTTPHeader("Access-Control-Allow-Origin", "*"))
+        return r
+    }
+
+    static func queryValue(_ q: [(name: String, value: String)], _ name: String) -> String? { q.last { $0.name == name }?.value }
+
+    /// The `filter` parameter, or a 400 answer.
+    static func filter(_ q: [(name: String, value: String)]) -> Result<Filter, ProxyResponseBox> {
+        let text = queryValue(q, "filter") ?? ""
+        do { return .success(try Filter(text)) } catch {
+            return .failure(ProxyResponseBox(.error(400, "filter: \(Sanitize.inline(String(describing: error), limit: 200)) (Docs/filter.md)")))
+        }
+    }
+
+    static func intParam(_ q: [(name: String, value: String)], _ name: String, default d: Int, range: ClosedRange<Int>) -> Result<Int, ProxyResponseBox> {
+        guard let s = queryValue(q, name) else { return .success(d) }
+        guard let v = Int(s.trimmingASCIISpaces), range.contains(v) else {
+            return .failure(ProxyResponseBox(.error(400, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")))
+        }
+        return .success(v)
+    }
+
+    func eventsBody(total: Int?, offset: Int?, items: [APIJournal.EventRef], dropped: Int?, extra: (inout JSONWriter) -> Void = { _ in }) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        extra(&w)
+        if let total { w.field("total", total) }
+        if let offset {
+            w.field("offset", offset)
+            var next: Int?
+            if let total, offset + items.count < total { next = offset + items.count }
+            w.field("next_offset", next)
+        }
+        if let dropped { w.field("dropped", dropped) }
+        w.key("events")
+        w.beginArray()
+        for r in items { APIJournal.writeEvent(r, &w) }
+        w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+
+    /// `GET /ampscope/wait?filter=EXPR&count=N&timeout=S`: answers when N matching events
+    /// arrived since start or the last reset (200, `complete: true`) or after S seconds (408).
+    func wait(_ q: [(name: String, value: String)], answer: @escaping @Sendable (ProxyResponse) -> Void) {
+        let filter: Filter, count: Int, timeoutMs: Int
+        switch Self.filter(q) { case .success(let f): filter = f; case .failure(let r): answer(r.response); return }
+        switch Self.intParam(q, "count", default: 1, range: 1...100_000) { case .success(let v): count = v; case .failure(let r): answer(r.response); return }
+        let timeoutText = Self.queryValue(q, "timeout") ?? "10"
+        guard let t = Double(timeoutText.trimmingASCIISpaces), t >= 0, t <= 600 else {
+            answer(.error(400, "timeout must be seconds from 0 to 600"))
+            return
+        }
+        timeoutMs = Int(t * 1000)
+        journal.wait(filter: filter, count: count, timeout: Double(timeoutMs) / 1000) { [self] matched, complete in
+            let body = eventsBody(total: nil, offset: nil, items: matched, dropped: nil) { w in
+                w.field("complete", complete)
+                w.field("count", matched.count)
+                w.field("wanted", count)
+            }
+            answer(.json(complete ? 200 : 408, body))
+        }
+    }
+
+    func internalEndpoint(_ request: ProxyRequest, path: String, query: [(name: String, value: String)]) -> ProxyResponse {
         switch (request.method, path) {
+        case ("GET", "/ampscope/events"):
+            let filter: Filter, offset: Int, limit: Int
+            switch Self.filter(query) { case .success(let f): filter = f; case .failure(let r): return r.response }
+            switch Self.intParam(query, "offset", default: 0, range: 0...Int(Int32.max)) { case .success(let v): offset = v; case .failure(let r): return r.response }
+            switch Self.intParam(query, "limit", default: 100, range: 1...1000) { case .success(let v): limit = v; case .failure(let r): return r.response }
+            let page = journal.page(filter: filter, offset: offset, limit: limit)
+            return .json(200, eventsBody(total: page.total, offset: offset, items: page.items, dropped: page.dropped))
+        case (_, "/ampscope/events"), (_, "/ampscope/wait"):
+            return .error(405, "use GET \(path)")
+        case ("GET", "/ampscope/coverage"):
+            guard let body = journal.coverageJSON() else {
+                return .error(404, "no tracking plan: start the proxy with --plan FILE to get coverage")
+            }
+            return .json(200, body)
+        case (_, "/ampscope/coverage"):
+            return .error(405, "use GET /ampscope/coverage")
+        case ("POST", "/ampscope/reset"):
+            let n = journal.reset()
+            ingest.reset()
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("cleared_requests", n)
+            w.endObject()
+            return .json(200, w.bytes)
+        case (_, "/ampscope/reset"):
+            return .error(405, "use POST /ampscope/reset")
         case ("GET", "/ampscope/status"), ("HEAD", "/ampscope/status"):
             return .json(200, statusJSON())
         case (_, "/ampscope/status"):
@@ -307,8 +438,14 @@ final class ProxyEngine: Sendable {
         case (_, "/ampscope/log"):
             return .error(405, "use POST /ampscope/log")
         default:
-            return .error(404, "unknown ampscope endpoint; try GET /ampscope/status")
+            return .error(404, "unknown ampscope endpoint; try GET /ampscope/status (Docs/api.md)")
         }
+    }
+
+    /// For tests and callers that want the answer of an endpoint that answers at once.
+    func internalEndpoint(_ request: ProxyRequest, path: String) -> ProxyResponse {
+        if let refusal = authorize(request) { return refusal }
+        return internalEndpoint(request, path: path, query: FormEncoding.parse(Array(request.pathAndQuery.query.utf8)).fields)
     }
 
     func statusJSON() -> [UInt8] {
@@ -356,9 +493,18 @@ final class ProxyEngine: Sendable {
         w.field("max_connections", l.maxConnections)
         w.endObject()
         w.field("sdk_log_intake", configuration.onSDKLog != nil)
+        w.field("token_required", configuration.apiToken != nil)
+        w.field("plan", configuration.plan != nil)
+        w.field("api_waiting", journal.waiting)
         w.endObject()
         return w.bytes
     }
+}
+
+/// An answer carried as an error value (`Result` needs an `Error`).
+struct ProxyResponseBox: Error {
+    let response: ProxyResponse
+    init(_ r: ProxyResponse) { response = r }
 }
 
 /// A proxy-wide cap on buffered request bodies (so many large uploads at once cannot exhaust memory).

@@ -160,11 +160,14 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let path = request.pathAndQuery.path
+        let engine = self.engine
         if path.hasPrefix("/ampscope/") {
-            respond(context, engine.internalEndpoint(request, path: path), to: request)
+            // Answered through a promise: `/ampscope/wait` answers later, without holding the loop.
+            let answer = context.eventLoop.makePromise(of: ProxyResponse.self)
+            engine.internalEndpoint(request, path: path) { answer.succeed($0) }
+            answer.futureResult.assumeIsolated().whenSuccess { response in self.respond(context, response, to: request) }
             return
         }
-        let engine = self.engine
         let promise = context.eventLoop.makePromise(of: ProxyResponse.self)
         if engine.processesInline {
             // Sink mode: validate here, on the event loop, and hand the capture to the store's

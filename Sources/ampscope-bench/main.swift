@@ -19,6 +19,7 @@ let benchModes: [any BenchMode.Type] = [
     ReplayBench.self,
     ProfileBench.self,
     SegmentBench.self,
+    PlanBench.self,
 ]
 
 @MainActor func benchUsage() -> String {

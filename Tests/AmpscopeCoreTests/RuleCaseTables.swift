@@ -315,7 +315,8 @@ struct RuleTests {
     /// Rules whose findings are made outside the core pipeline, so no request can trigger them here.
     static let producedOutsideCore: Set<String> = Set([
         RuleID.unreadableInput,  // made by the replayer (AmpscopeApp) for a file line it cannot read
-    ] + ProfileRules.infos.map(\.id))  // made by the profile simulator over many requests (ProfileSimulatorTests)
+    ] + ProfileRules.infos.map(\.id)  // made by the profile simulator over many requests (ProfileSimulatorTests)
+      + PlanRules.infos.map(\.id))  // made only when a tracking plan is given (PlanTests)
 
     @Test("every registered rule has at least one bad and one good case")
     func coverage() {

@@ -38,6 +38,9 @@ public struct Ingest: Sendable {
     public var decodeOptions: DecodeOptions
     /// How Segment requests are mapped to Amplitude requests (nil: not mapped).
     public var segmentSettings: SegmentSettings? = SegmentSettings()
+    /// A tracking plan to check events against (`--plan`); its findings (`plan-*`) follow the
+    /// request's own and never change the emulated answer.
+    public var plan: PlanChecker?
 
     public init(decoders: DecoderRegistry = .standard, rules: RuleRegistry = .standard,
                 decodeOptions: DecodeOptions = DecodeOptions()) {
@@ -77,6 +80,8 @@ public struct Ingest: Sendable {
     private func conclude(_ capture: Capture, _ request: DecodedRequest, _ findings: [Finding],
                           context: inout ValidationContext, now: Int64) -> Processed {
         let answer = emulator.answer(for: request, findings: findings, now: now)
+        var findings = findings
+        if let plan { findings += plan.check(request) }
         // What Amplitude ingested decides later duplicate findings: the real answer when known.
         context.commit(request, accepted: Processed.ingestedByAmplitude(capture: capture, answer: answer))
         var processed = Processed(capture: capture, request: request, findings: findings, answer: answer)

@@ -108,7 +108,7 @@ public enum Report {
     }
 
     /// `"counts": {…}, "findings": […]` members.
-    static func writeCountsAndFindings(_ findings: [Finding], _ w: inout JSONWriter) {
+    public static func writeCountsAndFindings(_ findings: [Finding], _ w: inout JSONWriter) {
         w.key("counts")
         writeCounts(FindingCounts(findings), &w)
         w.key("findings")
@@ -216,6 +216,8 @@ public struct TextReport: ReportFormatter {
 public struct JSONReport: ReportFormatter {
     public var version: String
     public var redactKeys: Bool
+    /// Members added to the report object after `summary` (`coverage` with `--plan`): name and JSON.
+    public var extraMembers: [(String, [UInt8])] = []
     private var wroteItem = false
     private var problems: [InputProblem] = []
 
@@ -303,7 +305,9 @@ public struct JSONReport: ReportFormatter {
         sw.endObject()
         sw.field("exit_code", Int(s.exitCode))
         sw.endObject()
-        return "\n],\"problems\":" + w.text + ",\"summary\":" + sw.text + "}\n"
+        var extra = ""
+        for (k, v) in extraMembers { extra += "," + JSONWriter.quoted(k) + ":" + String(decoding: v, as: UTF8.self) }
+        return "\n],\"problems\":" + w.text + ",\"summary\":" + sw.text + extra + "}\n"
     }
 }
 
@@ -316,6 +320,8 @@ public struct JUnitReport: ReportFormatter {
     private var errors = 0
     private var suites = ""
     private var totals = (tests: 0, failures: 0, errors: 0)
+    /// A further test suite (the plan's coverage with `--plan`): its XML and its counts.
+    public var extraSuite: (xml: String, tests: Int, failures: Int)?
 
     public init() {}
 
@@ -359,6 +365,10 @@ public struct JUnitReport: ReportFormatter {
 
     public mutating func end(_ s: CheckSummary) -> String {
         if tests > 0 { _ = fileDone("input") }
+        if let x = extraSuite {
+            suites += x.xml
+            totals = (totals.tests + x.tests, totals.failures + x.failures, totals.errors)
+        }
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ampscope check\" tests=\"\(totals.tests)\" failures=\"\(totals.failures)\" errors=\"\(totals.errors)\">\n" + suites + "</testsuites>\n"
     }
 }

@@ -10,11 +10,12 @@ public struct RuleRegistry: Sendable {
     private let byID: [String: RuleInfo]
 
     public init(requestRules: [any RequestRule], recordRules: [any RecordRule], segmentRules: [any RequestRule] = [],
-                decodeProblems: [RuleInfo] = DecodeProblems.all, profileRules: [RuleInfo] = ProfileRules.infos) {
+                decodeProblems: [RuleInfo] = DecodeProblems.all, profileRules: [RuleInfo] = ProfileRules.infos,
+                planRules: [RuleInfo] = PlanRules.infos) {
         self.requestRules = requestRules
         self.recordRules = recordRules
         self.segmentRules = segmentRules
-        let all = decodeProblems + requestRules.map(\.info) + recordRules.map(\.info) + segmentRules.map(\.info) + profileRules
+        let all = decodeProblems + requestRules.map(\.info) + recordRules.map(\.info) + segmentRules.map(\.info) + profileRules + planRules
         self.infos = all
         var d: [String: RuleInfo] = [:]
         for i in all { d[i.id] = i }

@@ -1,0 +1,433 @@
+import Synchronization
+
+/// Plan rule ids (Docs/rules.md, "Plan rules"). Made only when a plan is given
+/// (`ampscope check --plan`, `ampscope proxy --plan`); `PlanRules.infos` registers them.
+extension RuleID {
+    public static let planUnplannedEvent = "plan-unplanned-event"
+    public static let planBlockedEvent = "plan-blocked-event"
+    public static let planDeprecatedEvent = "plan-deprecated-event"
+    public static let planMissingProperty = "plan-missing-property"
+    public static let planUnexpectedProperty = "plan-unexpected-property"
+    public static let planWrongType = "plan-wrong-type"
+    public static let planNotInEnum = "plan-not-in-enum"
+    public static let planPatternMismatch = "plan-pattern-mismatch"
+    public static let planOutOfRange = "plan-out-of-range"
+    public static let planUnexpectedUserProperty = "plan-unexpected-user-property"
+    public static let planUserPropertyType = "plan-user-property-type"
+    public static let planUserPropertyValue = "plan-user-property-value"
+    public static let planUnplannedGroupType = "plan-unplanned-group-type"
+    public static let planUnexpectedGroupProperty = "plan-unexpected-group-property"
+    public static let planGroupPropertyType = "plan-group-property-type"
+    public static let planGroupPropertyValue = "plan-group-property-value"
+}
+
+public enum PlanRules {
+    public static let infos: [RuleInfo] = [
+        RuleInfo(id: RuleID.planUnplannedEvent, severity: .warning, scope: .event, summary: "The event type is not in the tracking plan."),
+        RuleInfo(id: RuleID.planBlockedEvent, severity: .error, scope: .event, summary: "The plan marks this event type blocked: it must not be sent."),
+        RuleInfo(id: RuleID.planDeprecatedEvent, severity: .warning, scope: .event, summary: "The plan marks this event type deprecated."),
+        RuleInfo(id: RuleID.planMissingProperty, severity: .error, scope: .event, summary: "A property the plan requires for this event is missing."),
+        RuleInfo(id: RuleID.planUnexpectedProperty, severity: .error, scope: .event, summary: "A property the plan does not list, on an event whose plan forbids others."),
+        RuleInfo(id: RuleID.planWrongType, severity: .error, scope: .event, summary: "An event property (or an array element) has another type than the plan says."),
+        RuleInfo(id: RuleID.planNotInEnum, severity: .error, scope: .event, summary: "An event property's value is not one of the plan's allowed values."),
+        RuleInfo(id: RuleID.planPatternMismatch, severity: .error, scope: .event, summary: "An event property's value does not match the plan's regular expression."),
+        RuleInfo(id: RuleID.planOutOfRange, severity: .error, scope: .event, summary: "An event property's number is outside the plan's min/max."),
+        RuleInfo(id: RuleID.planUnexpectedUserProperty, severity: .error, scope: .identify, summary: "A user property the plan does not list, where the plan forbids others."),
+        RuleInfo(id: RuleID.planUserPropertyType, severity: .error, scope: .identify, summary: "A user property has another type than the plan says."),
+        RuleInfo(id: RuleID.planUserPropertyValue, severity: .error, scope: .identify, summary: "A user property's value is outside the plan's enum, regex or range."),
+        RuleInfo(id: RuleID.planUnplannedGroupType, severity: .warning, scope: .identify, summary: "A group type the plan does not list."),
+        RuleInfo(id: RuleID.planUnexpectedGroupProperty, severity: .error, scope: .identify, summary: "A group property the plan does not list, where the plan forbids others."),
+        RuleInfo(id: RuleID.planGroupPropertyType, severity: .error, scope: .identify, summary: "A group property has another type than the plan says."),
+        RuleInfo(id: RuleID.planGroupPropertyValue, severity: .error, scope: .identify, summary: "A group property's value is outside the plan's enum, regex or range."),
+    ]
+
+    static let byID: [String: RuleInfo] = Dictionary(uniqueKeysWithValues: infos.map { ($0.id, $0) })
+    static func info(_ id: String) -> RuleInfo { byID[id]! }
+
+    public static func isPlanRule(_ id: String) -> Bool { id.hasPrefix("plan-") }
+}
+
+/// A regular expression from a plan: case-sensitive, searched anywhere in the value (anchor it
+/// with ^ and $), refused when it could backtrack exponentially. Verdicts are remembered per
+/// value (values repeat across events), keyed by a 64-bit hash of the value's bytes and its
+/// length, so a remembered value costs a hash and no String.
+public final class PlanRegex: Sendable {
+    public let pattern: String
+    private let regex: Mutex<Regex<AnyRegexOutput>>
+    private let memo = Mutex<[UInt64: Bool]>([:])
+    static let memoLimit = 50_000
+
+    public init?(_ pattern: String) {
+        guard pattern.utf8.count <= PlanLimits.maxRegexLength else { return nil }
+        do {
+            try GuardedRegex.checkSafe(pattern)
+            regex = Mutex(try Regex(pattern))
+        } catch {
+            return nil
+        }
+        self.pattern = pattern
+    }
+
+    public func matches(_ s: String) -> Bool {
+        var copy = s
+        return copy.withUTF8 { matches(bytes: $0, string: { s }) }
+    }
+
+    /// The string at tape index `i` of `doc`.
+    func matches(_ doc: JSONDocument, _ i: Int) -> Bool {
+        if doc.isPlainString(i) { return doc.withStringBytes(i) { matches(bytes: $0, string: { doc.string(i) }) } }
+        return matches(doc.string(i))
+    }
+
+    private func matches(bytes: UnsafeBufferPointer<UInt8>, string: () -> String) -> Bool {
+        var h = KeyHasher()
+        h.add(bytes)
+        let key = h.finish() ^ UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
+        if let known = memo.withLock({ $0[key] }) { return known }
+        var subject = string()
+        if subject.utf8.count > GuardedRegex.subjectLimit * 4 { subject = String(subject.prefix(GuardedRegex.subjectLimit * 4)) }
+        let r = regex.withLock { (try? $0.firstMatch(in: subject)) != nil }
+        memo.withLock { m in if m.count < Self.memoLimit { m[key] = r } }
+        return r
+    }
+}
+
+/// Name → index lookup on the raw bytes of JSON keys (no String per key).
+struct PlanNameTable: Sendable {
+    private var names: [[UInt8]] = []
+    private var slots: [Int32] = []  // -1 empty, else index into names
+    private var hashes: [UInt64] = []
+
+    init(_ list: [String]) {
+        let size = max(8, (list.count * 2).nextPowerOfTwo)
+        slots = [Int32](repeating: -1, count: size)
+        hashes = [UInt64](repeating: 0, count: size)
+        for (i, n) in list.enumerated() {
+            let bytes = Array(n.utf8)
+            names.append(bytes)
+            let h = bytes.withUnsafeBufferPointer { Self.hash($0) }
+            var s = Int(truncatingIfNeeded: h) & (size - 1)
+            while slots[s] >= 0 { s = (s + 1) & (size - 1) }
+            slots[s] = Int32(i)
+            hashes[s] = h
+        }
+    }
+
+    static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var k = KeyHasher()
+        k.add(p)
+        return k.finish()
+    }
+
+    func lookup(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !names.isEmpty else { return nil }
+        let h = Self.hash(p)
+        let mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let idx = slots[s]
+            if idx < 0 { return nil }
+            if hashes[s] == h, names[Int(idx)].elementsEqual(p) { return Int(idx) }
+            s = (s + 1) & mask
+        }
+    }
+
+    /// Index of the string at tape index `i` of `doc`.
+    func lookup(_ doc: JSONDocument, _ i: Int) -> Int? {
+        if doc.isPlainString(i) { return doc.withStringBytes(i) { lookup($0) } }
+        var s = doc.string(i)
+        return s.withUTF8 { lookup($0) }
+    }
+}
+
+extension Int {
+    var nextPowerOfTwo: Int {
+        var n = 1
+        while n < self { n <<= 1 }
+        return n
+    }
+}
+
+/// A plan compiled for checking: lookups by raw key bytes, regexes compiled once.
+public final class PlanChecker: Sendable {
+    public let plan: Plan
+
+    struct Prop: Sendable {
+        let spec: PlanProperty
+        let enumSet: Set<PlanScalar>?
+        /// The enum's strings, looked up by raw bytes (no String per value).
+        let enumStrings: PlanNameTable?
+        let regex: PlanRegex?
+    }
+    struct PropSet: Sendable {
+        let props: [Prop]
+        let table: PlanNameTable
+        let requiredCount: Int
+        let closed: Bool
+        /// Nothing to check: no properties listed and others allowed.
+        var open: Bool { props.isEmpty && !closed }
+
+        init(_ s: PlanPropertySet) {
+            props = s.properties.map { p in
+                let strings = p.enumValues.map { $0.compactMap { v -> String? in if case .string(let s) = v { return s } else { return nil } } }
+                return Prop(spec: p, enumSet: p.enumValues.map(Set.init), enumStrings: strings.map(PlanNameTable.init),
+                            regex: p.regex.flatMap(PlanRegex.init))
+            }
+            table = PlanNameTable(s.properties.map(\.name))
+            requiredCount = s.properties.filter(\.required).count
+            closed = !s.additionalProperties
+        }
+    }
+    let eventTable: PlanNameTable
+    let events: [PropSet]
+    let user: PropSet
+    let groupTable: PlanNameTable
+    let groups: [PropSet]
+
+    public init(_ plan: Plan) {
+        self.plan = plan
+        eventTable = PlanNameTable(plan.events.map(\.name))
+        events = plan.events.map { PropSet($0.properties) }
+        user = PropSet(plan.user)
+        groupTable = PlanNameTable(plan.groups.map(\.name))
+        groups = plan.groups.map { PropSet($0.properties) }
+    }
+
+    /// Index of the planned event named by the string at `i` (nil: unplanned).
+    func eventIndex(_ doc: JSONDocument, _ i: Int) -> Int? { eventTable.lookup(doc, i) }
+
+    /// Plan findings for every record of a request.
+    public func check(_ request: DecodedRequest) -> [Finding] {
+        guard let doc = request.document else { return [] }
+        var out = FindingSink()
+        for (index, node) in request.records.enumerated() where doc.kind(node) == .object {
+            checkRecord(doc, node, index: index, kind: request.recordKind, pointer: { request.recordPointer(index) }, &out)
+        }
+        return out.findings
+    }
+
+    enum Scope { case event, user, group }
+
+    func checkRecord(_ doc: JSONDocument, _ node: Int, index: Int, kind: RecordKind, pointer: () -> String, _ out: inout FindingSink) {
+        var eventType: Int?
+        var eventProps: Int?
+        var userProps: Int?
+        var groupsNode: Int?
+        var groupProps: Int?
+        var groupType: Int?
+        for (k, v) in doc.members(node) {
+            if doc.keyEquals(k, "event_type") { eventType = v }
+            else if doc.keyEquals(k, "event_properties") { eventProps = v }
+            else if doc.keyEquals(k, "user_properties") { userProps = v }
+            else if doc.keyEquals(k, "groups") { groupsNode = v }
+            else if doc.keyEquals(k, "group_properties") { groupProps = v }
+            else if doc.keyEquals(k, "group_type") { groupType = v }
+        }
+        var identify = false
+        var groupIdentify = false
+        switch kind {
+        case .identification: identify = true
+        case .groupIdentification: groupIdentify = true
+        case .event, .legacyEvent:
+            if let t = eventType, doc.kind(t) == .string {
+                if doc.keyEquals(t, "$identify") { identify = true }
+                else if doc.keyEquals(t, "$groupidentify") { groupIdentify = true }
+                else { checkEvent(doc, t, eventProps, index: index, pointer: pointer, &out) }
+            }
+        case .mapping, .segmentCall: return
+        }
+        _ = identify
+        if let u = userProps, doc.kind(u) == .object, !user.open {
+            checkUserOrGroup(doc, u, set: user, scope: .user, label: "user", index: index,
+                             base: { pointer() + "/user_properties" }, &out)
+        }
+        guard !plan.groups.isEmpty else { return }
+        if let g = groupsNode, doc.kind(g) == .object {
+            for (k, v) in doc.members(g) {
+                guard let gi = groupTable.lookup(doc, k) else {
+                    let name = doc.string(k)
+                    out.add(PlanRules.info(RuleID.planUnplannedGroupType), pointer() + "/groups/" + JSONPointer.escape(name), event: index,
+                            "group type \"\(Sanitize.inline(name, limit: 80))\" is not in the plan's groups")
+                    continue
+                }
+                _ = v
+                if groupIdentify, let gp = groupProps, doc.kind(gp) == .object, !groups[gi].open {
+                    let gname = plan.groups[gi].name
+                    checkUserOrGroup(doc, gp, set: groups[gi], scope: .group, label: "group type \"\(Sanitize.inline(gname, limit: 60))\"",
+                                     index: index, base: { pointer() + "/group_properties" }, &out)
+                }
+            }
+        } else if groupIdentify, let t = groupType, doc.kind(t) == .string {
+            // /groupidentify: one group_type and its group_properties.
+            guard let gi = groupTable.lookup(doc, t) else {
+                out.add(PlanRules.info(RuleID.planUnplannedGroupType), pointer() + "/group_type", event: index,
+                        "group type \"\(Sanitize.inline(doc.string(t), limit: 80))\" is not in the plan's groups")
+                return
+            }
+            if let gp = groupProps, doc.kind(gp) == .object, !groups[gi].open {
+                checkUserOrGroup(doc, gp, set: groups[gi], scope: .group, label: "group type \"\(Sanitize.inline(plan.groups[gi].name, limit: 60))\"",
+                                 index: index, base: { pointer() + "/group_properties" }, &out)
+            }
+        }
+    }
+
+    func checkEvent(_ doc: JSONDocument, _ typeNode: Int, _ props: Int?, index: Int, pointer: () -> String, _ out: inout FindingSink) {
+        guard let ei = eventIndex(doc, typeNode) else {
+            out.add(PlanRules.info(RuleID.planUnplannedEvent), pointer() + "/event_type", event: index,
+                    "event type \"\(Sanitize.inline(doc.string(typeNode), limit: 80))\" is not in the tracking plan")
+            return
+        }
+        let planned = plan.events[ei]
+        switch planned.status {
+        case .blocked:
+            out.add(PlanRules.info(RuleID.planBlockedEvent), pointer() + "/event_type", event: index,
+                    "the plan marks \"\(Sanitize.inline(planned.name, limit: 80))\" blocked: it must not be sent")
+        case .deprecated:
+            out.add(PlanRules.info(RuleID.planDeprecatedEvent), pointer() + "/event_type", event: index,
+                    "the plan marks \"\(Sanitize.inline(planned.name, limit: 80))\" deprecated")
+        case .planned, .live: break
+        }
+        let set = events[ei]
+        if set.open { return }
+        var requiredSeen = 0
+        if let p = props, doc.kind(p) == .object {
+            for (k, v) in doc.members(p) {
+                guard let pi = set.table.lookup(doc, k) else {
+                    if set.closed {
+                        let name = doc.string(k)
+                        out.add(PlanRules.info(RuleID.planUnexpectedProperty), pointer() + "/event_properties/" + JSONPointer.escape(name), event: index,
+                                "\"\(Sanitize.inline(name, limit: 80))\" is not a property of \"\(Sanitize.inline(planned.name, limit: 80))\" in the plan, which allows no others")
+                    }
+                    continue
+                }
+                let prop = set.props[pi]
+                if prop.spec.required { requiredSeen += 1 }
+                checkValue(doc, v, prop, scope: .event, index: index,
+                           path: { pointer() + "/event_properties/" + JSONPointer.escape(prop.spec.name) }, &out)
+            }
+        }
+        if requiredSeen < set.requiredCount {
+            let present: Set<String> = props.map { p in doc.kind(p) == .object ? Set(doc.members(p).map { doc.string($0.key) }) : [] } ?? []
+            for prop in set.props where prop.spec.required && !present.contains(prop.spec.name) {
+                out.add(PlanRules.info(RuleID.planMissingProperty), pointer() + "/event_properties", event: index,
+                        "\"\(Sanitize.inline(planned.name, limit: 80))\" requires property \"\(Sanitize.inline(prop.spec.name, limit: 80))\"")
+            }
+        }
+    }
+
+    /// User or group properties: plain keys, and the keys inside `$set`, `$setOnce`, `$add`,
+    /// `$append`… Values are checked for `$set`, `$setOnce` and plain keys; the other operations
+    /// only name properties (their values are increments or list elements).
+    func checkUserOrGroup(_ doc: JSONDocument, _ obj: Int, set: PropSet, scope: Scope, label: String, index: Int,
+                          base: () -> String, _ out: inout FindingSink) {
+        for (k, v) in doc.members(obj) {
+            if doc.stringStarts(k, with: UInt8(ascii: "$")) {
+                guard doc.kind(v) == .object else { continue }
+                let checksValues = doc.keyEquals(k, "$set") || doc.keyEquals(k, "$setOnce")
+                let op = doc.string(k)
+                for (ik, iv) in doc.members(v) {
+                    checkNamed(doc, ik, iv, set: set, scope: scope, label: label, index: index, checkValue: checksValues,
+                               path: { base() + "/" + JSONPointer.escape(op) }, &out)
+                }
+            } else {
+                checkNamed(doc, k, v, set: set, scope: scope, label: label, index: index, checkValue: true, path: base, &out)
+            }
+        }
+    }
+
+    private func checkNamed(_ doc: JSONDocument, _ k: Int, _ v: Int, set: PropSet, scope: Scope, label: String, index: Int, checkValue doValue: Bool,
+                            path: () -> String, _ out: inout FindingSink) {
+        guard let pi = set.table.lookup(doc, k) else {
+            if set.closed {
+                let name = doc.string(k)
+                let id = scope == .user ? RuleID.planUnexpectedUserProperty : RuleID.planUnexpectedGroupProperty
+                out.add(PlanRules.info(id), path() + "/" + JSONPointer.escape(name), event: index,
+                        "\"\(Sanitize.inline(name, limit: 80))\" is not a \(scope == .user ? "user" : "group") property of \(label) in the plan, which allows no others")
+            }
+            return
+        }
+        guard doValue else { return }
+        let prop = set.props[pi]
+        checkValue(doc, v, prop, scope: scope, index: index, path: { path() + "/" + JSONPointer.escape(prop.spec.name) }, &out)
+    }
+
+    func checkValue(_ doc: JSONDocument, _ v: Int, _ prop: Prop, scope: Scope, index: Int, path: () -> String, _ out: inout FindingSink) {
+        let spec = prop.spec
+        let kind = doc.kind(v)
+        let typeID: String, valueID: (String) -> String
+        switch scope {
+        case .event: typeID = RuleID.planWrongType; valueID = { $0 }
+        case .user: typeID = RuleID.planUserPropertyType; valueID = { _ in RuleID.planUserPropertyValue }
+        case .group: typeID = RuleID.planGroupPropertyType; valueID = { _ in RuleID.planGroupPropertyValue }
+        }
+        if spec.type != .any {
+            let isInt = spec.type == .integer && kind == .number && Self.isIntegral(doc, v)
+            guard spec.type.accepts(kind, isInteger: isInt) else {
+                out.add(PlanRules.info(typeID), path(), event: index,
+                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(kind.description) where the plan says \(spec.type.rawValue)")
+                return
+            }
+        }
+        if let item = spec.itemType, item != .any, kind == .array {
+            for (n, e) in doc.elements(v).enumerated() {
+                let ek = doc.kind(e)
+                if !item.accepts(ek, isInteger: ek == .number && Self.isIntegral(doc, e)) {
+                    out.add(PlanRules.info(typeID), path() + "/" + String(n), event: index,
+                            "element \(n) of \"\(Sanitize.inline(spec.name, limit: 80))\" is \(ek.description) where the plan says \(item.rawValue)")
+                    break
+                }
+            }
+        }
+        if let allowed = prop.enumSet {
+            // The first element outside the enum (the value itself unless it is an array).
+            func outside(_ e: Int) -> PlanScalar? {
+                if doc.kind(e) == .string, let t = prop.enumStrings, t.lookup(doc, e) != nil { return nil }
+                guard let s = Self.scalar(doc, e), !allowed.contains(s) else { return nil }
+                return s
+            }
+            var bad: PlanScalar?
+            if kind == .array {
+                for e in doc.elements(v) { if let s = outside(e) { bad = s; break } }
+            } else {
+                bad = outside(v)
+            }
+            if let s = bad {
+                let shown = spec.enumValues!.prefix(8).map { "\"\(Sanitize.inline($0.description, limit: 30))\"" }.joined(separator: ", ")
+                out.add(PlanRules.info(valueID(RuleID.planNotInEnum)), path(), event: index,
+                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \"\(Sanitize.inline(s.description, limit: 80))\", not one of \(shown)\(spec.enumValues!.count > 8 ? ", …" : "")")
+            }
+        }
+        if let r = prop.regex, kind == .string, !r.matches(doc, v) {
+            do {
+                let s = doc.string(v)
+                out.add(PlanRules.info(valueID(RuleID.planPatternMismatch)), path(), event: index,
+                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \"\(Sanitize.inline(s, limit: 80))\", which does not match /\(Sanitize.inline(r.pattern, limit: 80))/")
+            }
+        }
+        if (spec.min != nil || spec.max != nil), kind == .number, let d = doc.double(v) {
+            if let lo = spec.min, d < lo {
+                out.add(PlanRules.info(valueID(RuleID.planOutOfRange)), path(), event: index,
+                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(PlanScalar.format(d)), below the plan's min \(PlanScalar.format(lo))")
+            } else if let hi = spec.max, d > hi {
+                out.add(PlanRules.info(valueID(RuleID.planOutOfRange)), path(), event: index,
+                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(PlanScalar.format(d)), above the plan's max \(PlanScalar.format(hi))")
+            }
+        }
+    }
+
+    static func isIntegral(_ doc: JSONDocument, _ v: Int) -> Bool {
+        if doc.isIntegerLiteral(v) { return true }
+        guard let d = doc.double(v) else { return false }
+        return d.rounded() == d && d.isFinite
+    }
+
+    static func scalar(_ doc: JSONDocument, _ v: Int) -> PlanScalar? {
+        switch doc.kind(v) {
+        case .string: return .string(doc.string(v))
+        case .number: return doc.double(v).map { .number($0) }
+        case .true: return .bool(true)
+        case .false: return .bool(false)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import AmpscopeCore
+import Foundation
+
+/// `ampscope-bench plan`: what checking against a tracking plan adds to `check` (decode +
+/// validate + answer), as a ratio on the same requests in the same run, and what the coverage
+/// count adds on top. The plan has N event types with typed properties (enums, regexes, ranges,
+/// required ones); the traffic uses them, with a few unplanned events and some broken values.
+enum PlanBench: BenchMode {
+    static let name = "plan"
+    static let summary = "plan checking: time added to check (ratio, same requests, same run) for a 1M-event capture and a 300-event plan"
+    static let optionsHelp = """
+      --events N     events in the capture (default 1000000)
+      --plan-events N  event types in the plan (default 300)
+      --reps N       passes of each variant, alternating; the median is reported (default 3)
+      --seed N       generator seed (default 1)
+    """
+
+    static func run(_ o: inout BenchOptions) throws {
+        let total = try o.int("events", default: 1_000_000)
+        let planEvents = try o.int("plan-events", default: 300)
+        let reps = max(1, try o.int("reps", default: 3))
+        let seed = UInt64(try o.int("seed", default: 1))
+        try o.rejectUnused()
+
+        // The plan: event i has 8 properties of rotating kinds.
+        var plan = Plan(name: "bench")
+        for i in 0..<planEvents {
+            var props: [PlanProperty] = []
+            for p in 0..<8 {
+                switch p % 4 {
+                case 0: props.append(PlanProperty(name: "p\(p)", type: .string, required: p == 0, enumValues: [.string("a"), .string("b"), .string("c")]))
+                case 1: props.append(PlanProperty(name: "p\(p)", type: .number, min: 0, max: 1000))
+                case 2: props.append(PlanProperty(name: "p\(p)", type: .string, regex: "^[a-z]+-[0-9]+$"))
+                default: props.append(PlanProperty(name: "p\(p)", type: .boolean))
+                }
+            }
+            plan.events.append(PlanEvent(name: "Event Type \(i)", properties: PlanPropertySet(properties: props, additionalProperties: i % 2 == 0)))
+        }
+        plan.user = PlanPropertySet(properties: [PlanProperty(name: "tier", type: .string, enumValues: [.string("gold"), .string("silver")])])
+        let checker = PlanChecker(plan)
+
+        // The capture, built once (bodies), so only judging is timed.
+        var rng = BenchRandom(seed: seed)
+        var captures: [Capture] = []
+        var events = 0
+        let now: Int64 = 1_795_371_070_000
+        while events < total {
+            let n = min(total - events, 10 + Int(rng.next() % 41))
+            var list: [String] = []
+            for _ in 0..<n {
+                let t = rng.chance(0.02) ? "Unplanned \(rng.next() % 20)" : "Event Type \(rng.next() % UInt64(planEvents))"
+                let bad = rng.chance(0.05)
+                let tag = ["a", "b", "c"][Int(rng.next() % 3)]
+                let name = "item-\(rng.next() % 1000)"
+                var props = "\"p0\":\"\(bad ? "z" : tag)\",\"p1\":\(rng.next() % 1000),\"p2\":\"\(name)\",\"p3\":\(rng.chance(0.5))"
+                props += ",\"p4\":\"\(tag)\",\"p5\":\(Double(rng.next() % 100_000) / 100),\"p6\":\"\(name)\",\"p7\":false"
+                list.append("{\"event_type\":\"\(t)\",\"user_id\":\"user-\(10_000 + rng.next() % 5000)\",\"device_id\":\"device-\(rng.hex(12))\",\"time\":\(now - Int64(rng.next() % 1_000_000)),\"insert_id\":\"\(rng.uuid())\",\"session_id\":\(now - 3_600_000),\"platform\":\"Web\",\"event_properties\":{\(props)},\"user_properties\":{\"tier\":\"gold\"}}")
+            }
+            events += n
+            let body = "{\"api_key\":\"0123456789abcdef0123456789abcdef\",\"events\":[" + list.joined(separator: ",") + "]}"
+            captures.append(Capture(receivedAt: now, source: CaptureSource(kind: .demo, name: "bench"), path: "/2/httpapi",
+                                    headers: [HTTPHeader("Content-Type", "application/json")], body: Array(body.utf8)))
+        }
+        print("plan: \(Bench.grouped(Double(events))) events in \(captures.count) requests, a plan of \(planEvents) event types × 8 properties")
+
+        enum Variant: String, CaseIterable {
+            case without = "check without a plan"
+            case plan = "check --plan (plan findings)"
+            case coverage = "check --plan --coverage"
+        }
+        var cpu: [Variant: [Double]] = [:]
+        var findings: [Variant: Int] = [:]
+        for _ in 0..<reps {
+            for v in Variant.allCases {
+                var ingest = Ingest()
+                if v != .without { ingest.plan = checker }
+                var coverage = v == .coverage ? PlanCoverage(checker) : nil
+                var context = ValidationContext()
+                var count = 0
+                let t0 = Bench.threadCPUSeconds()
+                for c in captures {
+                    let p = ingest.process(c, context: &context, now: now)
+                    count += p.findings.count
+                    coverage?.add(p)
+                }
+                cpu[v, default: []].append(Bench.threadCPUSeconds() - t0)
+                findings[v] = count
+                if let coverage { blackHole(coverage.ratio) }
+            }
+        }
+        let base = Bench.median(cpu[.without]!)
+        var rows = [["variant", "CPU s (median)", "µs/event", "ratio", "findings"]]
+        for v in Variant.allCases {
+            let m = Bench.median(cpu[v]!)
+            rows.append([v.rawValue, Bench.fixed(m, 3), Bench.fixed(m / Double(events) * 1e6, 3), Bench.fixed(m / base, 3), "\(findings[v] ?? 0)"])
+        }
+        print(Bench.table(rows))
+        let added = (Bench.median(cpu[.plan]!) / base - 1) * 100
+        let addedCov = (Bench.median(cpu[.coverage]!) / base - 1) * 100
+        print("  a \(planEvents)-event plan adds \(Bench.fixed(added)) % to check (\(Bench.fixed(addedCov)) % with coverage); target < 25 %")
+    }
+
+    @inline(never) static func blackHole(_ x: Double) { if x.isNaN { print("") } }
+}
