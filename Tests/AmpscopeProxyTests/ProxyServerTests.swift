@@ -417,18 +417,22 @@ import Testing
         let path = try #require(proxy.storePath)
         let ok = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("Before")])))
         #expect(ok.status == 200)
-        // Another process holds the write lock longer than the store's busy timeout (5 s).
+        // Another process holds the write lock until the test has its answer: longer than the
+        // store's busy timeout (5 s) however slow the machine is.
         let locker = Process()
         locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         locker.arguments = ["python3", "-c", """
-            import sqlite3, sys, time
+            import sqlite3, sys
             c = sqlite3.connect(sys.argv[1], isolation_level=None)
             c.execute('BEGIN EXCLUSIVE')
             print('locked', flush=True)
-            time.sleep(8)
+            sys.stdin.readline()
+            c.execute('ROLLBACK')
             """, path]
         let out = Pipe()
+        let input = Pipe()
         locker.standardOutput = out
+        locker.standardInput = input
         try locker.run()
         ChildReaper.register(pid: locker.processIdentifier)
         defer {
@@ -443,6 +447,7 @@ import Testing
         #expect(failed.code == 503)
         #expect(failed.text.contains("not acknowledged"))
         #expect(proxy.server.stats.snapshot.storeFailures == 1)
+        try? input.fileHandleForWriting.write(contentsOf: Array("release\n".utf8))
         try await onThread { locker.waitUntilExit() }
         let after = try await proxy.send(HTTPRequestBytes.json("/2/httpapi", Payload.v2([Payload.event("After")])))
         #expect(after.status == 200)
