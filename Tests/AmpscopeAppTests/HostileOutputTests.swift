@@ -296,3 +296,55 @@ final class HTTPSink: @unchecked Sendable {
         ChildReaper.unregister(pid: process.processIdentifier)
     }
 }
+
+/// The TUI in tmux replaying a store of hostile captures: nothing from a payload acts on the
+/// terminal. `capture-pane -e` shows the cells with their attributes; after removing the SGR
+/// attribute sequences tmux writes itself, no escape may remain, and the pane title and tmux's
+/// paste buffers (OSC 0/2, OSC 52 with `set-clipboard on`) must be untouched.
+@Suite(.serialized) struct HostileTUITests {
+    static func strippingSGR(_ s: String) -> String {
+        s.replacingOccurrences(of: "\u{1B}\\[[0-9;:]*m", with: "", options: .regularExpression)
+    }
+
+    @Test func noPayloadSequenceReachesTheTerminal() async throws {
+        let corpus = try HostileOutputTests.corpus().filter { $0.bytes.count < 4096 && $0.isUTF8 }
+        let reqs = HostileOutputTests.requests(corpus).filter { $0.name.hasPrefix("json-") }
+        let dir = TestSupport.tempDir()
+        let store = dir.appendingPathComponent("hostile-tui.sqlite").path
+        let proxy = try ProxyProcess(["--store", store, "--quiet"])
+        _ = try await onOwnThread { try HostileOutputTests.send(reqs, port: proxy.port) }
+        #expect(proxy.stop() == 0)
+
+        let tmux = try TmuxSession(command: "\(TestSupport.binary) replay \(store) --no-mouse", directory: dir.path,
+                                   environment: ["XDG_CONFIG_HOME": dir.path])
+        try tmux.tmux(["set-option", "-g", "set-clipboard", "on"], captureOutput: false)
+        let titleBefore = try tmux.tmux(["display-message", "-p", "-t", "t", "#{pane_title}"])
+        try await tmux.wait(for: "hostile rows, their escapes shown as text") { $0.contains("\\u001b") }
+        var screens: [String] = []
+        func capture() throws { screens.append(try tmux.tmux(["capture-pane", "-e", "-p", "-t", "t"])) }
+        try capture()
+        try tmux.press("G")
+        for tab in ["1", "2", "3"] {
+            try tmux.press(tab)
+            for _ in 0..<4 {
+                try tmux.press("k")
+                try await Task.sleep(nanoseconds: 150_000_000)
+                try capture()
+            }
+        }
+        try tmux.press("Tab")
+        for _ in 0..<4 { try tmux.press("j"); try await Task.sleep(nanoseconds: 150_000_000); try capture() }
+
+        for (i, raw) in screens.enumerated() {
+            let plain = Self.strippingSGR(raw)
+            #expect(!plain.contains("\u{1B}"), "screen \(i): an escape sequence other than tmux's own SGR:\n\(Sanitize.visible(plain))")
+            let hazard = HostileOutputTests.terminalHazard(Array(plain.utf8))
+            #expect(hazard == nil, "screen \(i): \(hazard ?? "")")
+        }
+        let titleAfter = try tmux.tmux(["display-message", "-p", "-t", "t", "#{pane_title}"])
+        #expect(titleAfter == titleBefore && !titleAfter.contains("pwned"), "the pane title changed: \(titleBefore) → \(titleAfter)")
+        let buffers = try tmux.tmux(["list-buffers"])
+        #expect(buffers.isEmpty, "a payload wrote tmux's clipboard (OSC 52): \(buffers)")
+        try tmux.press("q")
+    }
+}
