@@ -67,7 +67,7 @@ import Testing
         }
         let storePath = mnt.appendingPathComponent("store.sqlite").path
         let filler = mnt.appendingPathComponent("filler").path
-        let proxy = try ProxyProcess(["--store", storePath, "--quiet"])
+        let proxy = try await onOwnThread { try ProxyProcess(["--store", storePath, "--quiet"]) }
         var stopped = false
         defer { if !stopped { proxy.stop(signal: SIGKILL) } }
         let port = proxy.port
@@ -90,7 +90,7 @@ import Testing
         #expect(statuses["before"]!.allSatisfy { $0 == 200 }, "before: \(statuses["before"]!)")
 
         // 2. Full: fill the file system, then keep sending until the store fails.
-        let filled = Self.fill(filler)
+        let filled = try await onOwnThread { Self.fill(filler) }
         var failures = 0
         for _ in 0..<200 where failures < 10 {
             let s = try await post("full", pad: 20_000)
@@ -113,7 +113,7 @@ import Testing
         #expect(firstOK != nil, "no request was stored after space returned: \(statuses["recovering"] ?? [])")
         for _ in 0..<20 { _ = try await post("after", pad: 200) }
         #expect((statuses["after"] ?? []).allSatisfy { $0 == 200 }, "after: \(statuses["after"] ?? [])")
-        #expect(proxy.stop() == 0, "the proxy stops cleanly")
+        #expect(try await onOwnThread { proxy.stop() } == 0, "the proxy stops cleanly")
         stopped = true
 
         // 4. Nothing acknowledged is lost; the database is intact.
@@ -126,8 +126,8 @@ import Testing
         await store.close()
         let lost = acked.subtracting(stored)
         #expect(lost.isEmpty, "acknowledged but missing: \(lost.sorted().prefix(10))")
-        let integrity = try Programs.run("/usr/bin/env", ["python3", "-c",
-            "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('pragma integrity_check').fetchone()[0])", storePath], timeout: 120)
+        let integrity = try await onOwnThread { try Programs.run("/usr/bin/env", ["python3", "-c",
+            "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('pragma integrity_check').fetchone()[0])", storePath], timeout: 120) }
         #expect(integrity.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "integrity_check: \(integrity.stdout) \(integrity.stderr)")
         FileHandle.standardError.write(Data("""
             full disk: filler \(filled) bytes; \(statuses["before"]!.count) requests before (all 200), \(full.count) while full \

@@ -96,15 +96,20 @@ import Testing
         return nil
     }
 
-    static func expectTerminalSafe(_ bytes: [UInt8], _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let hazard = terminalHazard(bytes)
+    // The checks below run on threads of their own: on multi-megabyte outputs they take seconds
+    // in a debug build, and the cooperative pool (two threads here) is shared with other tests.
+    static func expectTerminalSafe(_ bytes: [UInt8], _ what: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let hazard = try await onOwnThread { terminalHazard(bytes) }
         #expect(hazard == nil, "\(what): \(hazard ?? "")", sourceLocation: sourceLocation)
     }
 
-    static func expectJSONLines(_ bytes: [UInt8], _ what: String, count: Int? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
-        let lines = bytes.split(separator: 0x0A)
-        var bad = 0
-        for l in lines where (try? JSONSerialization.jsonObject(with: Data(l))) == nil { bad += 1 }
+    static func expectJSONLines(_ bytes: [UInt8], _ what: String, count: Int? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let (lines, bad) = try await onOwnThread { () -> ([ArraySlice<UInt8>], Int) in
+            let lines = bytes.split(separator: 0x0A)
+            var bad = 0
+            for l in lines where (try? JSONSerialization.jsonObject(with: Data(l))) == nil { bad += 1 }
+            return (lines, bad)
+        }
         #expect(bad == 0, "\(what): \(bad) of \(lines.count) lines are not JSON", sourceLocation: sourceLocation)
         if let count { #expect(lines.count == count, "\(what): \(lines.count) lines, expected \(count)", sourceLocation: sourceLocation) }
     }
@@ -120,58 +125,64 @@ import Testing
     }
 
     @Test func hostileBytesNeverReachATerminalOrShellAndJSONAndXMLStayValid() async throws {
-        let corpus = try Self.corpus()
-        let reqs = Self.requests(corpus)
+        let (corpus, reqs) = try await onOwnThread { () -> ([Payload], [(name: String, headers: [String], body: [UInt8])]) in
+            let c = try Self.corpus()
+            return (c, Self.requests(c))
+        }
         let dir = ProxyProcess.tempDir()
         let store = dir.appendingPathComponent("hostile.sqlite").path
         let bin = try ProxyProcess.binary()
 
         // 1. The proxy's text lines, with a store.
-        let text = try ProxyProcess(["--store", store])
+        let text = try await onOwnThread { try ProxyProcess(["--store", store]) }
         let statuses = try await onOwnThread { try Self.send(reqs, port: text.port) }
-        text.stop()
+        _ = try await onOwnThread { text.stop() }
         #expect(statuses.count == reqs.count)
         let headerAnswers = statuses.filter { $0.key.hasPrefix("header-") }
         #expect(!headerAnswers.isEmpty && headerAnswers.values.allSatisfy { $0 == 200 }, "header requests: \(headerAnswers)")
         let textOut = Array(text.stdout.utf8)
-        Self.expectTerminalSafe(textOut, "proxy text lines")
-        Self.expectTerminalSafe(Array(text.stderr.utf8), "proxy stderr")
+        try await Self.expectTerminalSafe(textOut, "proxy text lines")
+        try await Self.expectTerminalSafe(Array(text.stderr.utf8), "proxy stderr")
         let textLines = textOut.split(separator: 0x0A).count
         #expect(textLines == reqs.count, "one proxy line per request: \(textLines) for \(reqs.count)")
 
         // 2. The proxy's --json lines.
-        let json = try ProxyProcess(["--json"])
+        let json = try await onOwnThread { try ProxyProcess(["--json"]) }
         _ = try await onOwnThread { try Self.send(reqs, port: json.port) }
-        json.stop()
+        _ = try await onOwnThread { json.stop() }
         let jsonOut = Array(json.stdout.utf8)
-        Self.expectJSONLines(jsonOut, "proxy --json", count: reqs.count)
-        Self.expectTerminalSafe(jsonOut, "proxy --json lines")
+        try await Self.expectJSONLines(jsonOut, "proxy --json", count: reqs.count)
+        try await Self.expectTerminalSafe(jsonOut, "proxy --json lines")
 
         // 3. export jsonl / har / curl.
         let jsonl = try await runProgramOffPool(bin, ["export", store, "--format", "jsonl"], timeout: 300)
         #expect(jsonl.status == 0, "export jsonl: \(jsonl.stderr)")
-        Self.expectJSONLines(Array(jsonl.stdout.utf8), "export jsonl", count: reqs.count + 1)
-        Self.expectTerminalSafe(Array(jsonl.stdout.utf8), "export jsonl")
+        try await Self.expectJSONLines(Array(jsonl.stdout.utf8), "export jsonl", count: reqs.count + 1)
+        try await Self.expectTerminalSafe(Array(jsonl.stdout.utf8), "export jsonl")
         let jsonlFile = dir.appendingPathComponent("hostile.jsonl")
         try Data(jsonl.stdout.utf8).write(to: jsonlFile)
 
         let har = try await runProgramOffPool(bin, ["export", store, "--format", "har"], timeout: 300)
         #expect(har.status == 0, "export har: \(har.stderr)")
-        let harObject = try? JSONSerialization.jsonObject(with: Data(har.stdout.utf8)) as? [String: Any]
-        let entries = ((harObject?["log"] as? [String: Any])?["entries"] as? [Any])?.count
+        let harBytes = Data(har.stdout.utf8)
+        let entries = try await onOwnThread { () -> Int? in
+            let harObject = try? JSONSerialization.jsonObject(with: harBytes) as? [String: Any]
+            return ((harObject?["log"] as? [String: Any])?["entries"] as? [Any])?.count
+        }
         #expect(entries == reqs.count, "HAR parses with one entry per request (\(entries.map(String.init) ?? "not JSON"))")
-        Self.expectTerminalSafe(Array(har.stdout.utf8), "export har")
+        try await Self.expectTerminalSafe(Array(har.stdout.utf8), "export har")
 
         // 4. check (the replay readers) of the exported captures, in each format.
         for format in ["text", "json", "junit"] {
             let r = try await runProgramOffPool(bin, ["check", jsonlFile.path, "--format", format], timeout: 300)
             #expect(r.status == 0 || r.status == 1, "check --format \(format) exit \(r.status): \(r.stderr)")
             #expect(!r.stdout.isEmpty)
-            Self.expectTerminalSafe(Array(r.stdout.utf8), "check --format \(format)")
-            Self.expectTerminalSafe(Array(r.stderr.utf8), "check --format \(format) stderr")
+            try await Self.expectTerminalSafe(Array(r.stdout.utf8), "check --format \(format)")
+            try await Self.expectTerminalSafe(Array(r.stderr.utf8), "check --format \(format) stderr")
             if format == "json" {
-                let o = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
-                #expect(o != nil, "check --format json is one JSON document")
+                let doc = Data(r.stdout.utf8)
+                let parses = try await onOwnThread { (try? JSONSerialization.jsonObject(with: doc)) != nil }
+                #expect(parses, "check --format json is one JSON document")
             }
             if format == "junit" {
                 let xml = dir.appendingPathComponent("hostile-junit.xml")
@@ -186,7 +197,7 @@ import Testing
         // 5. curl: run the script against a loopback sink; it must send the captured bytes and run nothing.
         let curl = try await runProgramOffPool(bin, ["export", store, "--format", "curl", "--no-redact"], timeout: 300)
         #expect(curl.status == 0, "export curl: \(curl.stderr)")
-        Self.expectTerminalSafe(Array(curl.stdout.utf8), "export curl script")
+        try await Self.expectTerminalSafe(Array(curl.stdout.utf8), "export curl script")
         let script = dir.appendingPathComponent("replay.sh")
         try Data(curl.stdout.utf8).write(to: script)
         let opened = try CaptureStore(path: store)
@@ -202,18 +213,21 @@ import Testing
             let work = dir.appendingPathComponent("run-" + URL(fileURLWithPath: shell).lastPathComponent)
             let received = work.appendingPathComponent("received")
             try FileManager.default.createDirectory(at: received, withIntermediateDirectories: true)
-            let sink = try HTTPSink(dir: received.path)
+            let receivedPath = received.path
+            let sink = try await onOwnThread { try HTTPSink(dir: receivedPath) }
             defer { sink.stop() }
             let run = try await runProgramOffPool("/usr/bin/env", ["sh", "-c", "cd \"$1\" && exec \"$2\" \"$3\"", "sh", work.path, shell, script.path],
                                                   timeout: 600, environment: ["AMPSCOPE_BASE": "http://127.0.0.1:\(sink.port)"])
             #expect(run.status == 0, "\(shell) replay.sh exit \(run.status): \(Sanitize.inline(run.stderr, limit: 400))")
             #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("pwned").path), "\(shell): a payload ran `touch pwned`")
             if !tmpPwnedBefore { #expect(!FileManager.default.fileExists(atPath: "/tmp/pwned"), "\(shell): a payload ran `touch /tmp/pwned`") }
-            let got = try sink.requests()
+            let got = try await onOwnThread { try sink.requests() }
             #expect(got.count == captured.count, "\(shell): the sink got \(got.count) requests for \(captured.count) commands")
-            var mismatched: [Int] = []
-            for (i, (c, g)) in zip(captured, got).enumerated() {
-                if c.body != g.body || (c.hostile.map { Array($0.utf8) } ?? []) != (g.hostile ?? []) { mismatched.append(i + 1) }
+            let expected = captured.map { ($0.body, $0.hostile.map { Array($0.utf8) } ?? []) }
+            let mismatched = try await onOwnThread { () -> [Int] in
+                var m: [Int] = []
+                for (i, (c, g)) in zip(expected, got).enumerated() where c.0 != g.body || c.1 != (g.hostile ?? []) { m.append(i + 1) }
+                return m
             }
             #expect(mismatched.isEmpty, "\(shell): commands whose body or X-Hostile header differ from the capture: \(mismatched.prefix(20))")
         }
@@ -307,13 +321,13 @@ final class HTTPSink: @unchecked Sendable {
     }
 
     @Test func noPayloadSequenceReachesTheTerminal() async throws {
-        let corpus = try HostileOutputTests.corpus().filter { $0.bytes.count < 4096 && $0.isUTF8 }
+        let corpus = try await onOwnThread { try HostileOutputTests.corpus() }.filter { $0.bytes.count < 4096 && $0.isUTF8 }
         let reqs = HostileOutputTests.requests(corpus).filter { $0.name.hasPrefix("json-") }
         let dir = TestSupport.tempDir()
         let store = dir.appendingPathComponent("hostile-tui.sqlite").path
-        let proxy = try ProxyProcess(["--store", store, "--quiet"])
+        let proxy = try await onOwnThread { try ProxyProcess(["--store", store, "--quiet"]) }
         _ = try await onOwnThread { try HostileOutputTests.send(reqs, port: proxy.port) }
-        #expect(proxy.stop() == 0)
+        #expect(try await onOwnThread { proxy.stop() } == 0)
 
         let tmux = try TmuxSession(command: "\(TestSupport.binary) replay \(store) --no-mouse", directory: dir.path,
                                    environment: ["XDG_CONFIG_HOME": dir.path])
