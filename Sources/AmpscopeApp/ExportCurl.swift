@@ -28,18 +28,28 @@ enum ExportCurl {
         var s = "\n# \(seq)  \(Timestamp.iso8601(ms: c.receivedAt))  \(oneLineComment(c.method)) \(oneLineComment(c.target))  "
         s += "\(n) event\(n == 1 ? "" : "s")  answered \(p.effectiveStatus)\n"
         let defaultBase = base ?? ("http://" + (c.header("Host").map(oneLineComment) ?? "127.0.0.1:8787"))
-        let url = "\"${AMPSCOPE_BASE:-\(doubleQuoteSafe(defaultBase))}\"" + shellQuote(c.target)
+        let url = "\"${AMPSCOPE_BASE:-\(doubleQuoteSafe(defaultBase))}\"" + argument(c.target)
         var parts: [String] = []
         let hasBody = !c.body.isEmpty
         if hasBody { parts.append(printfCommand(c.body) + " |") }
-        var curl = "curl -sS -X " + shellQuote(c.method) + " " + url
+        var curl = "curl -sS -X " + argument(c.method) + " " + url
         for h in c.headers where !skipped.contains(h.name.asciiLowercased) {
-            curl += " \\\n  -H " + shellQuote(h.name + ": " + h.value)
+            curl += " \\\n  -H " + argument(h.name + ": " + h.value)
         }
         if hasBody { curl += " \\\n  --data-binary @-" }
         curl += "\n"
         parts.append(curl)
         return s + parts.joined(separator: " ")
+    }
+
+    /// One shell word holding exactly `s`: `'text'` when every character is safe to show, else
+    /// `"$(printf '\033…')"` with the unsafe bytes octal-escaped, so a control character, escape
+    /// sequence or bidi override in a captured header or target never stands as itself in the
+    /// script (where `cat` or an editor would show it). Command substitution only drops trailing
+    /// newlines, which a header value or request target cannot hold.
+    static func argument(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { Sanitize.isUnsafe($0.value) }) else { return shellQuote(s) }
+        return "\"$(" + escapedPrintf(Array(s.utf8)) + ")\""
     }
 
     /// `'text'` with single quotes escaped for POSIX sh.
@@ -60,11 +70,22 @@ enum ExportCurl {
     /// A comment-safe rendering (no newlines or control characters).
     static func oneLineComment(_ s: String) -> String { Sanitize.inline(s, limit: 200) }
 
-    /// `printf` that writes exactly `body`: `printf '%s' '…'` for text, an escaped format otherwise.
+    /// `printf` that writes exactly `body`: `printf '%s' '…'` for text that is safe to show, an
+    /// escaped format otherwise (not UTF-8, or holding a control character, escape sequence,
+    /// bidi override or zero-width character: those bytes are written as octal escapes).
     static func printfCommand(_ body: [UInt8]) -> String {
-        if UTF8Check.firstInvalidOffset(body) == nil && !body.contains(0) {
-            return "printf '%s' " + shellQuote(String(decoding: body, as: UTF8.self))
+        if UTF8Check.firstInvalidOffset(body) == nil {
+            let text = String(decoding: body, as: UTF8.self)
+            if !text.unicodeScalars.contains(where: { Sanitize.isUnsafe($0.value) }) {
+                return "printf '%s' " + shellQuote(text)
+            }
         }
+        return escapedPrintf(body)
+    }
+
+    /// `printf '…'` whose format is `bytes` with `%`, `\\` and `'` escaped and every byte outside
+    /// printable ASCII as a three-digit octal escape (POSIX printf, dash and bash alike).
+    static func escapedPrintf(_ body: [UInt8]) -> String {
         var f = ""
         f.reserveCapacity(body.count * 2)
         for b in body {

@@ -3,6 +3,10 @@ import AmpscopeStore
 import Foundation
 
 /// Writes captures in the export formats (shared by `ampscope export` and the UI's `:export`).
+///
+/// Every format is safe to show on a terminal: JSON with control, bidi and zero-width
+/// characters as `\u` escapes (`Report.terminalSafeJSON`: the same values), curl scripts with
+/// such bytes octal-escaped (`ExportCurl`).
 enum Exporter {
     enum Format: String, CaseIterable, Sendable {
         case jsonl, har, curl
@@ -22,7 +26,7 @@ enum Exporter {
             for id in ids {
                 guard let p = try? load(id) else { r.unreadable += 1; continue }
                 r.written += 1
-                sink.write(CaptureLine.write(p, seq: r.written, redactKeys: redact) + [0x0A])
+                sink.write(Report.terminalSafeJSON(CaptureLine.write(p, seq: r.written, redactKeys: redact)) + [0x0A])
             }
         case .har:
             var items: [Processed] = []
@@ -32,7 +36,7 @@ enum Exporter {
                 items.append(p)
             }
             r.written = items.count
-            sink.write(HAR.write(items, tool: "ampscope", version: AmpscopeVersion.current, redactKeys: redact) + [0x0A])
+            sink.write(Report.terminalSafeJSON(HAR.write(items, tool: "ampscope", version: AmpscopeVersion.current, redactKeys: redact)) + [0x0A])
         case .curl:
             sink.write(Array(ExportCurl.header(count: ids.count, store: storeName ?? "ampscope", redacted: redact, base: baseURL).utf8))
             for id in ids {

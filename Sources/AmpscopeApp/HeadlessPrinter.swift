@@ -134,7 +134,8 @@ actor HeadlessPrinter {
     // MARK: JSON
 
     func jsonLine(_ p: Processed, id: Int64) -> String {
-        String(decoding: ProxyJSONLine.write(p, id: id, redact: redact), as: UTF8.self) + "\n"
+        // Terminal-safe: C1 and bidi characters from payloads as \u escapes (same JSON values).
+        String(decoding: Report.terminalSafeJSON(ProxyJSONLine.write(p, id: id, redact: redact)), as: UTF8.self) + "\n"
     }
 }
 
@@ -273,7 +274,7 @@ enum PreflightLine {
         w.field("request_headers", s.requestHeaders)
         w.field("status", s.status)
         w.endObject()
-        return w.text + "\n"
+        return String(decoding: Report.terminalSafeJSON(w.bytes), as: UTF8.self) + "\n"
     }
 }
 

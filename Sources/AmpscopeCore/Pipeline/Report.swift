@@ -125,11 +125,46 @@ public enum Report {
         w.endObject()
     }
 
-    /// Escapes XML text and attributes; control characters (illegal in XML 1.0) become visible escapes.
+    /// Valid JSON text with every scalar that acts on a terminal (`Sanitize.isUnsafe`: C0 and C1
+    /// controls, DEL, bidi controls, zero-width characters) written as a `\u` escape. JSONWriter
+    /// already escapes C0 in the strings it writes, but C1 and bidi characters pass as UTF-8, and
+    /// sub-documents copied from captures (`JSONWriter.raw`) pass untouched. In valid JSON such
+    /// characters can only stand inside strings, where the escape means the same character, so a
+    /// JSON reader sees the same values; a terminal showing the line sees only ASCII escapes.
+    public static func terminalSafeJSON(_ json: [UInt8]) -> [UInt8] {
+        @inline(__always) func suspect(_ b: UInt8) -> Bool {
+            b < 0x20 ? (b != 0x0A && b != 0x0D && b != 0x09) : (b == 0x7F || b == 0xC2 || b == 0xD8 || b == 0xE2 || b == 0xEF)
+        }
+        guard json.contains(where: suspect) else { return json }
+        var out: [UInt8] = []
+        out.reserveCapacity(json.count + 64)
+        let n = json.count
+        var i = 0
+        while i < n {
+            let b = json[i]
+            guard suspect(b) else { out.append(b); i += 1; continue }
+            let len = b < 0x80 ? 1 : b < 0xE0 ? 2 : 3
+            guard i + len <= n else { out.append(b); i += 1; continue }
+            var v = len == 1 ? UInt32(b) : UInt32(b & (len == 2 ? 0x1F : 0x0F))
+            for k in 1..<max(1, len) { v = (v << 6) | UInt32(json[i + k] & 0x3F) }
+            if Sanitize.isUnsafe(v) {
+                let h = String(v, radix: 16)
+                out.append(contentsOf: ("\\u" + String(repeating: "0", count: max(0, 4 - h.count)) + h).utf8)
+            } else {
+                out.append(contentsOf: json[i..<i + len])
+            }
+            i += len
+        }
+        return out
+    }
+
+    /// Escapes XML text and attributes; control characters (illegal in XML 1.0) become visible
+    /// escapes, and so do U+FFFE and U+FFFF (valid UTF-8, but not XML 1.0 characters either).
     static func xml(_ s: String) -> String {
         var out = ""
         for u in Sanitize.visible(s).unicodeScalars {
             switch u {
+            case "\u{FFFE}", "\u{FFFF}": out += Sanitize.escape(u.value)
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
@@ -269,7 +304,7 @@ public struct JSONReport: ReportFormatter {
         w.endObject()
         let prefix = wroteItem ? ",\n" : ""
         wroteItem = true
-        return prefix + w.text
+        return prefix + String(decoding: Report.terminalSafeJSON(w.bytes), as: UTF8.self)
     }
 
     public mutating func problem(_ pr: InputProblem) -> String {
@@ -306,8 +341,8 @@ public struct JSONReport: ReportFormatter {
         sw.field("exit_code", Int(s.exitCode))
         sw.endObject()
         var extra = ""
-        for (k, v) in extraMembers { extra += "," + JSONWriter.quoted(k) + ":" + String(decoding: v, as: UTF8.self) }
-        return "\n],\"problems\":" + w.text + ",\"summary\":" + sw.text + extra + "}\n"
+        for (k, v) in extraMembers { extra += "," + JSONWriter.quoted(k) + ":" + String(decoding: Report.terminalSafeJSON(v), as: UTF8.self) }
+        return "\n],\"problems\":" + String(decoding: Report.terminalSafeJSON(w.bytes), as: UTF8.self) + ",\"summary\":" + sw.text + extra + "}\n"
     }
 }
 

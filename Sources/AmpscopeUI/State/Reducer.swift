@@ -472,7 +472,7 @@ public enum Reducer {
                     if s.config.redact, line.pointer == d.request.apiKeyPointer, let k = d.request.apiKey {
                         text = "\"" + Redactor.mask(k) + "\""
                     }
-                    fx.append(.copy(text: text, what: "the value at \(line.pointer.isEmpty ? "/" : line.pointer)"))
+                    fx.append(.copy(text: text, what: "the value at \(line.pointer.isEmpty ? "/" : Sanitize.inline(line.pointer, limit: 60))"))
                     return
                 }
             case .findings:
