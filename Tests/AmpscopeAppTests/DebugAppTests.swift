@@ -169,7 +169,7 @@ struct DebugAppTests {
     }
 
     /// Polls `condition` for up to `seconds` (the hub's timer and threads run on their own).
-    static func waitFor(_ seconds: Double = 60, _ condition: () -> Bool) async throws {
+    static func waitFor(_ seconds: Double = 240, _ condition: () -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while !condition() {
             guard Date() < deadline else { throw ProxyTestFailure("condition not met within \(seconds) s") }

@@ -58,7 +58,7 @@ import Testing
         let pagePath = dir.appendingPathComponent("page.html").path
         try Data(Self.page.utf8).write(to: URL(fileURLWithPath: pagePath))
         let storePath = dir.appendingPathComponent("browser.sqlite").path
-        let proxy = try ProxyProcess(["--store", storePath, "--json", "--show-preflights", "--ca-dir", caDir])
+        let proxy = try await onOwnThread { try ProxyProcess(["--store", storePath, "--json", "--show-preflights", "--ca-dir", caDir]) }
         let run = try await runProgramOffPool(chromium, [
             "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -66,7 +66,7 @@ import Testing
             "--proxy-server=http://127.0.0.1:\(proxy.port)",
             "--virtual-time-budget=20000", "--dump-dom", "file://" + pagePath,
         ], timeout: 180, environment: ["HOME": home, "XDG_CONFIG_HOME": home + "/.config", "XDG_DATA_HOME": home + "/.local/share"])
-        let exit = proxy.stop(signal: SIGTERM)
+        let exit = try await onOwnThread { proxy.stop(signal: SIGTERM) }
         #expect(exit == 0, "\(proxy.stderr.suffix(1000))")
         #expect(run.stdout.contains("status 200"), "chromium printed: \(run.stdout.suffix(800)) \(run.stderr.suffix(1500)); proxy: \(proxy.stderr.suffix(1500))")
         #expect(run.stdout.contains("events_ingested"))
