@@ -9,20 +9,21 @@ enum PlanYAML {
     /// "billion laughs" file is refused instead of expanded).
     static let maxNodes = 2_000_000
 
-    static func parse(_ text: String) throws -> PlanNode {
+    /// `what` names the file in errors ("the plan file", "the Segment settings file").
+    static func parse(_ text: String, what: String = "the plan file") throws -> PlanNode {
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch {
-            throw PlanError("the plan file does not parse as YAML: \(Sanitize.inline(String(describing: error), limit: 300))")
+            throw PlanError("\(what) does not parse as YAML: \(Sanitize.inline(String(describing: error), limit: 300))")
         }
-        guard let root else { throw PlanError("the plan file is empty") }
+        guard let root else { throw PlanError("\(what) is empty") }
         var budget = maxNodes
-        return try convert(root, &budget, depth: 0)
+        return try convert(root, &budget, depth: 0, what: what)
     }
 
-    private static func convert(_ n: Node, _ budget: inout Int, depth: Int) throws -> PlanNode {
+    private static func convert(_ n: Node, _ budget: inout Int, depth: Int, what: String) throws -> PlanNode {
         budget -= 1
-        guard budget > 0 else { throw PlanError("the plan file expands to more than \(maxNodes) nodes (aliases?)") }
-        guard depth < 64 else { throw PlanError("the plan file nests deeper than 64 levels") }
+        guard budget > 0 else { throw PlanError("\(what) expands to more than \(maxNodes) nodes (aliases?)") }
+        guard depth < 64 else { throw PlanError("\(what) nests deeper than 64 levels") }
         switch n {
         case .scalar(let s):
             if s.style == .singleQuoted || s.style == .doubleQuoted || s.style == .literal || s.style == .folded { return .string(s.string) }
@@ -33,13 +34,13 @@ enum PlanYAML {
             return .string(s.string)
         case .sequence(let seq):
             var out: [PlanNode] = []
-            for e in seq { out.append(try convert(e, &budget, depth: depth + 1)) }
+            for e in seq { out.append(try convert(e, &budget, depth: depth + 1, what: what)) }
             return .list(out)
         case .mapping(let m):
             var out: [(String, PlanNode)] = []
             for (k, v) in m {
                 guard case .scalar(let ks) = k else { throw PlanError("a mapping key is not a plain value") }
-                out.append((ks.string, try convert(v, &budget, depth: depth + 1)))
+                out.append((ks.string, try convert(v, &budget, depth: depth + 1, what: what)))
             }
             return .map(out)
         case .alias:
@@ -82,7 +83,7 @@ enum PlanYAML {
 enum PlanFile {
     static func load(_ path: String) throws -> (plan: Plan, source: PlanImport.Source) {
         let bytes = try readBytes(path)
-        let result = Result { () throws(PlanError) -> (Plan, PlanImport.Source) in try PlanImport.read(bytes, yaml: PlanYAML.parse) }
+        let result = Result { () throws(PlanError) -> (Plan, PlanImport.Source) in try PlanImport.read(bytes, yaml: { try PlanYAML.parse($0) }) }
         switch result {
         case .success(let r): return (r.0, r.1)
         case .failure(let e): throw PlanError("\(Sanitize.inline(path, limit: 200)): \(e.message)")
@@ -102,4 +103,34 @@ enum PlanFile {
 
 extension PlanError: LocalizedError {
     public var errorDescription: String? { message }
+}
+
+extension PlanNode {
+    /// The tree as JSON text (YAML settings files are read through it).
+    var jsonBytes: [UInt8] {
+        var w = JSONWriter()
+        write(&w)
+        return w.bytes
+    }
+
+    private func write(_ w: inout JSONWriter) {
+        switch self {
+        case .null: w.null()
+        case .bool(let b): w.bool(b)
+        case .int(let i): w.int64(i)
+        case .double(let d): w.double(d)
+        case .string(let s): w.string(s)
+        case .list(let l):
+            w.beginArray()
+            for e in l { e.write(&w) }
+            w.endArray()
+        case .map(let m):
+            w.beginObject()
+            for (k, v) in m {
+                w.key(k)
+                v.write(&w)
+            }
+            w.endObject()
+        }
+    }
 }

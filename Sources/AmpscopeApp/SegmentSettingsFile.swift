@@ -5,7 +5,7 @@ import Foundation
 /// `--segment-settings FILE` and `--segment-destination`: every command that maps Segment calls
 /// (check, profile, proxy, the live UI) takes them.
 struct SegmentOptions: ParsableArguments {
-    @Option(name: .customLong("segment-settings"), help: "JSON file with the Segment destinations' settings (Docs/segment.md).", completion: .file())
+    @Option(name: .customLong("segment-settings"), help: "YAML or JSON file with the Segment destinations' settings (Docs/segment.md).", completion: .file())
     var segmentSettings: String?
 
     @Option(name: .customLong("segment-destination"), help: "Which Amplitude destination Segment calls are mapped through: actions (default), classic or both.")
@@ -30,8 +30,19 @@ enum SegmentSettingsFile {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ValidationError("cannot read the Segment settings file '\(Sanitize.inline(path))'")
             }
+            var bytes = Array(data)
+            // YAML by its name, or by not being a JSON object (JSON files keep the JSON parser's located errors).
+            let lower = path.lowercased()
+            let firstByte = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+            if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || (firstByte != nil && firstByte != UInt8(ascii: "{")) {
+                do {
+                    bytes = try PlanYAML.parse(String(decoding: bytes, as: UTF8.self), what: "the Segment settings file").jsonBytes
+                } catch {
+                    throw ValidationError("\(Sanitize.inline(path)): \(Sanitize.inline("\(error)", limit: 300))")
+                }
+            }
             do {
-                settings = try SegmentSettings.parse(Array(data))
+                settings = try SegmentSettings.parse(bytes)
             } catch {
                 throw ValidationError("\(Sanitize.inline(path)): \(error.description)")
             }

@@ -56,4 +56,33 @@ import Testing
         let wrong = try TestSupport.run(["check", "--segment-destination", "amplitude", body.path])
         #expect(wrong.stderr.contains("actions, classic or both"), "\(wrong.stderr)")
     }
+
+    /// The same settings in YAML give the same mapping; YAML errors and unknown keys are refused
+    /// with the file named.
+    @Test func yamlSettingsFilesWorkLikeJSON() throws {
+        let dir = TestSupport.tempDir()
+        let body = dir.appendingPathComponent("segment.json")
+        try Self.batch.write(to: body, atomically: true, encoding: .utf8)
+        let json = dir.appendingPathComponent("settings.json")
+        try #"{"actions":{"user_agent_parsing":false,"use_batch_endpoint":true}}"#.write(to: json, atomically: true, encoding: .utf8)
+        let yaml = dir.appendingPathComponent("settings.yaml")
+        try "# the Actions destination's settings\nactions:\n  user_agent_parsing: false\n  use_batch_endpoint: true\n"
+            .write(to: yaml, atomically: true, encoding: .utf8)
+        let fromJSON = try TestSupport.run(["check", "--segment-settings", json.path, "--format", "json", body.path])
+        let fromYAML = try TestSupport.run(["check", "--segment-settings", yaml.path, "--format", "json", body.path])
+        #expect(fromYAML.status == fromJSON.status)
+        #expect(fromYAML.stdout.contains("/batch"), "\(fromYAML.stdout.prefix(600))")
+        // The same report, but for the server time in the emulated answers.
+        func timeless(_ t: String) -> String { t.replacingOccurrences(of: #""server_upload_time":[0-9]+"#, with: "", options: .regularExpression) }
+        #expect(timeless(fromYAML.stdout) == timeless(fromJSON.stdout), "YAML and JSON settings give the same report")
+        let broken = dir.appendingPathComponent("broken.yml")
+        try "actions: [unclosed\n".write(to: broken, atomically: true, encoding: .utf8)
+        let r1 = try TestSupport.run(["check", "--segment-settings", broken.path, body.path])
+        #expect(r1.status != 0 && r1.status != 1)
+        #expect(r1.stderr.contains("does not parse as YAML") && r1.stderr.contains("broken.yml"), "\(r1.stderr)")
+        let unknown = dir.appendingPathComponent("unknown.yaml")
+        try "actions:\n  use_batch: true\n".write(to: unknown, atomically: true, encoding: .utf8)
+        let r2 = try TestSupport.run(["check", "--segment-settings", unknown.path, body.path])
+        #expect(r2.stderr.contains("use_batch"), "\(r2.stderr)")
+    }
 }
