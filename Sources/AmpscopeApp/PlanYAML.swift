@@ -105,32 +105,3 @@ extension PlanError: LocalizedError {
     public var errorDescription: String? { message }
 }
 
-extension PlanNode {
-    /// The tree as JSON text (YAML settings files are read through it).
-    var jsonBytes: [UInt8] {
-        var w = JSONWriter()
-        write(&w)
-        return w.bytes
-    }
-
-    private func write(_ w: inout JSONWriter) {
-        switch self {
-        case .null: w.null()
-        case .bool(let b): w.bool(b)
-        case .int(let i): w.int64(i)
-        case .double(let d): w.double(d)
-        case .string(let s): w.string(s)
-        case .list(let l):
-            w.beginArray()
-            for e in l { e.write(&w) }
-            w.endArray()
-        case .map(let m):
-            w.beginObject()
-            for (k, v) in m {
-                w.key(k)
-                v.write(&w)
-            }
-            w.endObject()
-        }
-    }
-}

@@ -36,7 +36,10 @@ enum SegmentSettingsFile {
             let firstByte = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
             if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || (firstByte != nil && firstByte != UInt8(ascii: "{")) {
                 do {
-                    bytes = try PlanYAML.parse(String(decoding: bytes, as: UTF8.self), what: "the Segment settings file").jsonBytes
+                    let tree = try PlanYAML.parse(String(decoding: bytes, as: UTF8.self), what: "the Segment settings file")
+                    var w = JSONWriter()
+                    PlanJSON.write(tree, &w)
+                    bytes = w.bytes
                 } catch {
                     throw ValidationError("\(Sanitize.inline(path)): \(Sanitize.inline("\(error)", limit: 300))")
                 }
