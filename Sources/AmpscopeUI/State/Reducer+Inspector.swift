@@ -188,7 +188,7 @@ extension Reducer {
     /// User tab, enter: select the event that last set the property under the cursor before the
     /// selected one (pressed again, the one before that), so its history can be walked back.
     static func jumpToSetter(_ s: inout AppState, _ data: any StreamData) {
-        guard let e = Select.eventProfile(s), let sel = s.wireSelection else { return }
+        guard let e = Select.eventProfile(s) else { return }
         let name = s.userProperty ?? e.properties.first?.name
         guard let name, let touches = e.history[name], !touches.isEmpty else {
             s.message = StatusMessage("no property under the cursor, or no event set it", isError: true)
@@ -205,7 +205,6 @@ extension Reducer {
             return
         }
         s.userProperty = name
-        _ = sel
         s.message = StatusMessage("event \(t.change.event + 1): \(t.change.operation) \(Sanitize.inline(name, limit: 40)) · enter goes further back")
     }
 
