@@ -17,9 +17,11 @@ final class ProxyAppSocket {
 
 /// One HTTP/1.1 request over its own connection, with the answer's headers.
 enum RawHTTP {
-    static func send(port: Int, _ method: String, _ path: String, headers: [String], body: [UInt8]) throws -> RawResponse {
+    /// `timeout` bounds each read; it is generous because the full suite runs debug binaries on a
+    /// busy two-core machine, where a megabyte body can take many seconds to be validated and stored.
+    static func send(port: Int, _ method: String, _ path: String, headers: [String], body: [UInt8], timeout: Double = 120) throws -> RawResponse {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for h in headers { head += h + "\r\n" }
-        return try RawClient(port: port).exchange(Array((head + "\r\n").utf8) + body)
+        return try RawClient(port: port, timeout: timeout).exchange(Array((head + "\r\n").utf8) + body)
     }
 }

@@ -35,7 +35,7 @@ public final class RawClient: @unchecked Sendable {  // one test thread uses a c
     /// True once a read saw the server close (or reset) the connection.
     public private(set) var closedByPeer = false
 
-    public init(port: Int, timeout: Double = 10) throws {
+    public init(port: Int, timeout: Double = 60) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestError("socket() failed") }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
