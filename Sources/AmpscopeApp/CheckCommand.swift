@@ -47,12 +47,7 @@ struct CheckCommand: ParsableCommand {
         var (ingest, initialContext, reader) = try input.makeIngest()
         var context = initialContext
         var planCoverage: PlanCoverage?
-        if let path = plan {
-            let checker: PlanChecker
-            do { checker = PlanChecker(try PlanFile.load(path).plan) } catch {
-                FileHandle.standardError.write(Data("ampscope: \(error.localizedDescription)\n".utf8))
-                throw ExitCode(2)
-            }
+        if let checker = try PlanFile.checker(plan) {
             ingest.plan = checker
             planCoverage = PlanCoverage(checker)
         }

@@ -81,14 +81,8 @@ struct LiveSession {
             Self.fail("\(error)")
             throw ExitCode(1)
         }
-        var checker: PlanChecker?
-        if let plan = o.plan {
-            do { checker = PlanChecker(try PlanFile.load(plan).plan) } catch {
-                Self.fail(error.localizedDescription)
-                throw ExitCode(2)
-            }
-            ingest.plan = checker
-        }
+        let checker = try PlanFile.checker(o.plan)
+        ingest.plan = checker
         let store: CaptureStore
         do {
             store = try CaptureStore(path: storePath, ingest: ingest, sessionLabel: o.demo ? "demo" : "live")
@@ -129,7 +123,7 @@ struct LiveSession {
         do {
           try await TerminalHost.run(
             store: store, ingest: shared, storePath: storePath, proxyAddress: bound.description, ui: o.ui,
-            environment: environment, debug: debugHub,
+            environment: environment, debug: debugHub, plan: checker.map { ($0, o.plan ?? "") },
             background: { loop, data in
                 problemsLog.post = { [weak loop] m in loop?.post(.message(m, isError: true)) }
                 var tasks: [Task<Void, Never>] = []

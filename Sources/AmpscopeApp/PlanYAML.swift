@@ -1,3 +1,4 @@
+import ArgumentParser
 import AmpscopeCore
 import Foundation
 import Yams
@@ -87,6 +88,16 @@ enum PlanFile {
         switch result {
         case .success(let r): return (r.0, r.1)
         case .failure(let e): throw PlanError("\(Sanitize.inline(path, limit: 200)): \(e.message)")
+        }
+    }
+
+    /// The checker for a command's `--plan` option (nil without one); a plan that cannot be read
+    /// is reported on standard error and ends the command with exit code 2.
+    static func checker(_ path: String?) throws -> PlanChecker? {
+        guard let path else { return nil }
+        do { return PlanChecker(try load(path).plan) } catch {
+            FileHandle.standardError.write(Data(("ampscope: " + Sanitize.inline(error.localizedDescription, limit: 400) + "\n").utf8))
+            throw ExitCode(2)
         }
     }
 

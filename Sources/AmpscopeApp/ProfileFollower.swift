@@ -4,19 +4,27 @@ import AmpscopeUI
 import Dispatch
 import Synchronization
 
-/// Follows the capture store with the profile simulator: every capture the store indexes (live,
-/// replayed, demo) is applied in id order on a serial queue of its own, so the proxy and the
-/// replayer never wait for it. The UI asks it for the User tab of a capture and for the Users
-/// list; both are values built under its lock.
+/// Follows the capture store with the profile simulator (and, with `--plan`, the plan's
+/// coverage): every capture the store indexes (live, replayed, demo) is applied in id order on a
+/// serial queue of its own, so the proxy and the replayer never wait for it. The UI asks it for
+/// the User tab of a capture and for the Users list, and gets the Plan view's coverage posted;
+/// all are values built under its lock.
 final class ProfileFollower: Sendable {
     private struct State {
         var simulator = ProfileSimulator()
+        /// The plan's coverage, folded over the same captures in the same order.
+        var coverage: PlanCoverage?
         /// Captures received out of order, waiting for the ones before them.
         var waiting: [Int64: Processed] = [:]
         /// The next capture id to apply (nil until the first arrives).
         var next: Int64?
         /// Bumped on every apply (the Users list is rebuilt when it changed).
         var version = 0
+
+        mutating func apply(_ p: Processed, captureID: Int64) {
+            simulator.apply(p, captureID: captureID)
+            coverage?.add(p)
+        }
     }
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "ampscope.profiles", qos: .utility)
@@ -31,13 +39,18 @@ final class ProfileFollower: Sendable {
     /// Starts following `store`: the captures it already holds (a reopened store, or what the
     /// proxy took before the UI started) are read back and applied first, on the follower's
     /// queue, then every capture it indexes from now on.
-    init(store: CaptureStore) {
+    /// `plan`: the checker the store's ingest judges with and the file it came from.
+    private let planSource: String?
+
+    init(store: CaptureStore, plan: (checker: PlanChecker, source: String)? = nil) {
+        planSource = plan?.source
+        state.withLock { $0.coverage = plan.map { PlanCoverage($0.checker) } }
         queue.async { [self] in
             let ids = store.index.captureIDs()
             state.withLock { s in
                 for id in ids {
                     guard let p = try? store.payloads.processed(id) else { continue }
-                    s.simulator.apply(p, captureID: id)
+                    s.apply(p, captureID: id)
                     s.next = id + 1
                 }
                 s.version += 1
@@ -62,7 +75,9 @@ final class ProfileFollower: Sendable {
         queue.asyncAfter(deadline: .now() + .nanoseconds(Int(wait))) { [self] in
             lastPost.withLock { $0 = (DispatchTime.now().uptimeNanoseconds, false) }
             let list = users()
-            post.withLock { $0 }?(.usersChanged(list))
+            let post = post.withLock { $0 }
+            post?(.usersChanged(list))
+            if let plan = planCoverage() { post?(.planChanged(plan)) }
         }
     }
 
@@ -71,7 +86,9 @@ final class ProfileFollower: Sendable {
             switch c {
             case .cleared:
                 state.withLock { s in
-                    s = State(version: s.version + 1)
+                    var coverage = s.coverage
+                    coverage?.reset()
+                    s = State(coverage: coverage, version: s.version + 1)
                 }
                 announce()
             case .captures(let items):
@@ -85,7 +102,7 @@ final class ProfileFollower: Sendable {
                     // it has waited behind too many later captures (ids are dense per session).
                     while let n = s.next {
                         if let p = s.waiting.removeValue(forKey: n) {
-                            s.simulator.apply(p, captureID: n)
+                            s.apply(p, captureID: n)
                             s.next = n + 1
                         } else if s.waiting.count > 4096, let low = s.waiting.keys.min() {
                             s.next = low
@@ -131,6 +148,12 @@ final class ProfileFollower: Sendable {
     /// The Users list: every user as Amplitude resolves them now.
     func users() -> UsersList {
         state.withLock { s in UsersList(version: s.version, users: s.simulator.resolvedUsers) }
+    }
+
+    /// The Plan view's coverage now (nil without a plan).
+    func planCoverage() -> PlanCoverageList? {
+        guard let source = planSource else { return nil }
+        return state.withLock { s in s.coverage.map { PlanCoverageList(version: s.version, source: source, coverage: $0) } }
     }
 
     var version: Int { state.withLock { $0.version } }

@@ -101,14 +101,8 @@ struct ProxyCommand: AsyncParsableCommand {
         let (host, port) = try ListenAddress.parse(listen)
         let storePath = store ?? StorePaths.newStorePath()
         var ingest = Ingest()
-        var checker: PlanChecker?
-        if let plan {
-            do { checker = PlanChecker(try PlanFile.load(plan).plan) } catch {
-                err.line("ampscope: \(error.localizedDescription)")
-                throw ExitCode(2)
-            }
-            ingest.plan = checker
-        }
+        let checker = try PlanFile.checker(plan)
+        ingest.plan = checker
         let captureStore: CaptureStore
         do {
             ingest.segmentSettings = try segment.settings()

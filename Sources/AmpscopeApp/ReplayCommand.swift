@@ -41,6 +41,9 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .customLong("api-key"), help: "The project's API key: requests with another key get 'Invalid API key'.")
     var apiKey: String?
 
+    @Option(name: .long, help: "A tracking plan (Docs/plan.md): events get plan-* findings and P shows the plan's coverage.", completion: .file())
+    var plan: String?
+
     @OptionGroup var ui: UIOptions
 
     func validate() throws {
@@ -63,7 +66,9 @@ struct ReplayCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         try ui.check(environment: environment)
         let endpointOverride = endpoint.flatMap(Endpoint.init(userSpelling:))
-        let ingest = Ingest(decodeOptions: DecodeOptions(endpointOverride: endpointOverride))
+        var ingest = Ingest(decodeOptions: DecodeOptions(endpointOverride: endpointOverride))
+        let checker = try PlanFile.checker(plan)
+        ingest.plan = checker
         let store = try CaptureStore(path: nil, ingest: ingest)
         let shared = SharedIngest(ingest: ingest, settings: ValidationSettings(defaultMinIdLength: minIDLength, expectedAPIKey: apiKey))
         let options = ReplayOptions(format: format.flatMap(InputFormat.init(userSpelling:)), endpoint: endpointOverride, speed: speed, follow: follow)
@@ -71,7 +76,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let hub = DebugHub(store: store)
         hub.open(debugOptions.debugLog)
         try await TerminalHost.run(store: store, ingest: shared, storePath: nil, proxyAddress: nil, ui: ui, environment: environment,
-                                   debug: hub) { loop, _ in
+                                   debug: hub, plan: checker.map { ($0, plan ?? "") }) { loop, _ in
             paths.isEmpty ? [] : [Task { await ReplayDriver.run(paths, options: options, store: store, ingest: shared, loop: loop, debug: hub) }]
         }
         await store.close()

@@ -19,6 +19,16 @@ public struct Filter: Sendable, Equatable {
     /// The expression compiled for fast row-only evaluation.
     let program: FilterProgram
 
+    /// `v` as a quoted filter value (`"…"` with `"` and `\` escaped), so `type=` + it matches `v` exactly.
+    public static func quoted(_ v: String) -> String {
+        var out = "\""
+        for u in v.unicodeScalars {
+            if u == "\"" || u == "\\" { out.unicodeScalars.append("\\") }
+            out.unicodeScalars.append(u)
+        }
+        return out + "\""
+    }
+
     public init(_ text: String, debug: (any FilterDebugLookup)? = nil) throws(FilterError) {
         self.expression = try FilterParser.parse(text)
         var t = Substring(text)

@@ -22,7 +22,7 @@ public enum Command: String, CaseIterable, Sendable {
     case sdkCalls = "sdk-calls", jump
     case shrinkStream = "shrink-stream", growStream = "grow-stream"
     case foldSegment = "fold-segment", switchDestination = "switch-destination"
-    case users
+    case users, plan
 
     /// What the command does, for the help overlay and Docs/keys.md.
     public var help: String {
@@ -83,6 +83,7 @@ public enum Command: String, CaseIterable, Sendable {
         case .foldSegment: return "List the Amplitude records under each Segment call, or fold them into the call's row"
         case .users: return "Users list: every user as Amplitude resolves them (enter: their events), or the stream again"
         case .switchDestination: return "Mapping tab: Amplitude (Actions) or the classic destination"
+        case .plan: return "Plan view: the tracking plan's coverage (--plan FILE; enter: an event's instances), or the stream again"
         }
     }
 
@@ -113,6 +114,7 @@ public enum Command: String, CaseIterable, Sendable {
         case .jump: return "call ↔ wire"
         case .foldSegment: return "fold Segment"
         case .users: return "users"
+        case .plan: return "plan"
         case .volatile: return "volatile"
         case .switchDestination: return "destination"
         default: return rawValue

@@ -43,6 +43,8 @@ extension KeyTable {
         add(.global, ["a"], .foldSegment)
         add(.global, ["u"], .users)
         add(.users, ["enter", "l", "right"], .open)
+        add(.global, ["P"], .plan)
+        add(.plan, ["enter", "l", "right"], .open)
         add(.global, ["v"], .sdkCalls)
         add(.global, ["d"], .jump)
         add(.global, ["<"], .shrinkStream)

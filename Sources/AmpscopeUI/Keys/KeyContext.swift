@@ -1,12 +1,13 @@
 /// Where a key binding applies. The focused pane's contexts are searched first, `global` last.
 public enum KeyContext: String, CaseIterable, Sendable {
-    case global, stream, users, inspector, payload, findings, request, debug, mapping, user, diff, help
+    case global, stream, users, plan, inspector, payload, findings, request, debug, mapping, user, diff, help
 
     public var title: String {
         switch self {
         case .global: return "Everywhere"
         case .stream: return "Stream pane"
         case .users: return "Users list"
+        case .plan: return "Plan view"
         case .inspector: return "Inspector (all tabs)"
         case .payload: return "Payload tab"
         case .findings: return "Findings tab"

@@ -15,7 +15,9 @@ public enum Renderer {
         }
         header(&b, s, layout)
         if !layout.stream.isEmpty {
-            if s.usersOpen {
+            if s.planOpen {
+                PlanPane.draw(&b, s, layout)
+            } else if s.usersOpen {
                 UsersPane.draw(&b, s, layout)
             } else if s.streamMode == .calls, s.debug != nil {
                 CallsPane.draw(&b, s, s.calls, layout)
@@ -66,7 +68,15 @@ public enum Renderer {
         }
         let right = "  s setup · ? help "
         let rw = DisplayWidth.of(right)
-        let end = b.draw(segs, x: r.x, y: r.y, maxX: r.maxX - (r.width > 60 ? rw : 0))
+        var end = b.draw(segs, x: r.x, y: r.y, maxX: r.maxX - (r.width > 60 ? rw : 0))
+        if s.plan.hasPlan {
+            // The plan's coverage, when it fits beside the address.
+            let p = s.plan
+            let figure: [Segment] = [Segment("  plan ", .header), Segment(p.figure, .headerAccent),
+                                     Segment(p.problemCount > 0 ? " · \(p.problemCount) !" : "", .header)]
+            let fw = figure.reduce(0) { $0 + DisplayWidth.of($1.text) }
+            if end + fw <= r.maxX - (r.width > 60 ? rw : 0) { end = b.draw(figure, x: end, y: r.y, maxX: r.maxX) }
+        }
         if r.width > 60 && end <= r.maxX - rw {
             b.draw(right, x: r.maxX - rw, y: r.y, maxX: r.maxX, role: .header)
         }

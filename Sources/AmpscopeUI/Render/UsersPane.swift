@@ -49,9 +49,7 @@ enum UsersPane {
 
     /// The stream filter that shows a user's events: their user_id, or an anonymous user's devices.
     static func filterText(_ u: ResolvedUser) -> String {
-        func q(_ v: String) -> String {
-            "\"" + v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
+        let q = Filter.quoted
         if let id = u.userID { return "user=" + q(id) }
         let devices = u.deviceIDs.map { "device=" + q($0) }
         return devices.isEmpty ? "" : devices.count == 1 ? devices[0] : "(" + devices.joined(separator: " or ") + ")"

@@ -218,6 +218,11 @@ public struct AppState: Sendable {
     public var users: UsersList = .empty
     public var usersOpen = false
     public var usersCursor = 0
+    /// The Plan view (`P`): the plan's coverage as the host last posted it, shown where the stream
+    /// is while `planOpen` (the Users list and the Plan view replace each other), with its cursor.
+    public var plan: PlanCoverageList = .none
+    public var planOpen = false
+    public var planCursor = 0
     /// The Diff tab: the pair it compares (set by the reducer), the two captures once loaded,
     /// whether volatile fields are hidden, and its scroll.
     public var diffPair: DiffPair?
@@ -253,7 +258,7 @@ public struct AppState: Sendable {
     public var keyContexts: [KeyContext] {
         if overlay != nil { return [.help, .global] }
         switch focus {
-        case .stream: return usersOpen ? [.users, .global] : [.stream, .global]
+        case .stream: return planOpen ? [.plan, .global] : usersOpen ? [.users, .global] : [.stream, .global]
         case .inspector:
             switch tab {
             case .payload: return [.payload, .inspector, .global]
@@ -309,6 +314,8 @@ public enum Action: Sendable {
     case profilesLoaded(CaptureProfiles)
     /// The simulation moved on: every user as Amplitude resolves them now.
     case usersChanged(UsersList)
+    /// The plan's coverage moved on (the host posts it, throttled, when ampscope runs with a plan).
+    case planChanged(PlanCoverageList)
     /// The two captures of a Diff pair (answer to `Effect.loadDiff`).
     case diffLoaded(DiffSubject)
 }

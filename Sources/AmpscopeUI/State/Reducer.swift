@@ -34,6 +34,9 @@ public enum Reducer {
         case .usersChanged(let list):
             s.users = list
             s.usersCursor = min(s.usersCursor, max(0, list.users.count - 1))
+        case .planChanged(let list):
+            s.plan = list
+            s.planCursor = min(s.planCursor, max(0, list.rows.count - 1))
         case .debugChanged(let snapshot):
             s.debug = snapshot
             syncCalls(&s)
@@ -200,6 +203,7 @@ public enum Reducer {
             return
         }
         let layout = Layout(s)
+        if s.planOpen && s.focus == .stream && planCommand(&s, c, layout, &fx) { return }
         if s.usersOpen && s.focus == .stream && usersCommand(&s, c, layout, &fx) { return }
         switch c {
         case .down, .up, .pageDown, .pageUp, .top, .bottom:
@@ -307,8 +311,18 @@ public enum Reducer {
             s.diffTop = 0
         case .users:
             s.usersOpen.toggle()
+            s.planOpen = false
             s.focus = .stream
             s.message = StatusMessage(s.usersOpen ? "Users: enter shows a user's events · u goes back" : "events")
+        case .plan:
+            s.planOpen.toggle()
+            s.usersOpen = false
+            s.focus = .stream
+            if !s.plan.hasPlan && s.planOpen {
+                s.message = StatusMessage("no tracking plan: start ampscope (or replay) with --plan FILE (Docs/plan.md) · P goes back")
+            } else {
+                s.message = StatusMessage(s.planOpen ? "Plan: enter shows an event's instances · P goes back" : "events")
+            }
         case .foldSegment:
             s.view = StreamView(filter: s.view.filter, markedOnly: s.view.markedOnly, marks: s.marks, hideMapped: !s.view.hideMapped)
             fx.append(viewEffect(&s, s.view))
@@ -361,6 +375,36 @@ public enum Reducer {
             setFilter(&s, f, &fx)
             s.following = true
             s.message = StatusMessage("user \(u.amplitudeID)'s events: filter \(Sanitize.inline(text, limit: 60)) · f edits it")
+        default: return false
+        }
+        return true
+    }
+
+    // MARK: Plan view
+
+    /// Keys on the open Plan view: moving, enter (the row's events), q (back to the stream).
+    /// False for commands it leaves to the usual handling.
+    static func planCommand(_ s: inout AppState, _ c: Command, _ layout: Layout, _ fx: inout [Effect]) -> Bool {
+        let n = s.plan.rows.count
+        let h = layout.listHeight
+        switch c {
+        case .down: s.planCursor = min(max(0, n - 1), s.planCursor + 1)
+        case .up: s.planCursor = max(0, s.planCursor - 1)
+        case .pageDown: s.planCursor = min(max(0, n - 1), s.planCursor + h)
+        case .pageUp: s.planCursor = max(0, s.planCursor - h)
+        case .top: s.planCursor = 0
+        case .bottom: s.planCursor = max(0, n - 1)
+        case .back: s.planOpen = false
+        case .open:
+            guard let r = s.plan.rows[safe: min(s.planCursor, n - 1)] else { return true }
+            let text = "type=" + Filter.quoted(r.name)
+            guard let f = try? Filter(text) else { return true }
+            s.planOpen = false
+            setFilter(&s, f, &fx)
+            s.following = true
+            s.message = StatusMessage(r.seen == 0
+                ? "'\(Sanitize.inline(r.name, limit: 40))' was not seen yet: the filter shows it when it arrives · f edits it"
+                : "\(Sanitize.inline(r.name, limit: 40)): filter \(Sanitize.inline(text, limit: 60)) · f edits it · P goes back to the plan")
         default: return false
         }
         return true

@@ -59,9 +59,17 @@ enum Select {
 
     /// First row of the Users list on screen (the cursor kept visible, the list filled).
     static func usersTop(_ s: AppState, height: Int) -> Int {
-        let n = s.users.users.count
-        let cursor = min(s.usersCursor, max(0, n - 1))
-        return max(0, min(cursor - height / 2, n - height))
+        listTop(cursor: s.usersCursor, count: s.users.users.count, height: height)
+    }
+
+    /// First row of the Plan view on screen.
+    static func planTop(_ s: AppState, height: Int) -> Int {
+        listTop(cursor: s.planCursor, count: s.plan.rows.count, height: height)
+    }
+
+    /// A list's first row on screen: the cursor kept in the middle where it can be, the list filled.
+    static func listTop(cursor: Int, count n: Int, height: Int) -> Int {
+        max(0, min(min(cursor, max(0, n - 1)) - height / 2, n - height))
     }
 
     /// The pair the Diff tab compares: the two marked events, else the selection and the
