@@ -35,20 +35,12 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         let (ingest, _, reader) = try input.makeIngest()
         var problems = 0
+        let settings = ValidationSettings(defaultMinIdLength: input.minIDLength, expectedAPIKey: input.apiKey)
         func events(_ path: String) -> [GoldenDiff.Event] {
-            var context = ValidationContext(settings: ValidationSettings(defaultMinIdLength: input.minIDLength, expectedAPIKey: input.apiKey))
             var out: [GoldenDiff.Event] = []
-            reader.read(path: path) { event in
-                switch event {
-                case .capture(let c):
-                    let p = ingest.process(c, context: &context, now: c.receivedAt)
-                    out += GoldenDiff.events(p, location: c.source.location)
-                    for o in p.segmentMapping?.outcomes ?? [] { out += GoldenDiff.events(o.processed, location: c.source.location) }
-                case .problem(let pr):
-                    problems += 1
-                    FileHandle.standardError.write(Data("ampscope: \(Sanitize.inline(pr.description, limit: 300))\n".utf8))
-                case .skipped: break
-                }
+            problems += GoldenRun.judge(path, reader: reader, ingest: ingest, settings: settings) { p, location in
+                out += GoldenDiff.events(p, location: location)
+                for o in p.segmentMapping?.outcomes ?? [] { out += GoldenDiff.events(o.processed, location: location) }
             }
             return out
         }
@@ -66,5 +58,44 @@ struct DiffCommand: ParsableCommand {
         out.flush()
         if problems > 0 { throw ExitCode(2) }
         if !diffs.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// A golden run read for comparison: `ampscope diff` and `--golden` in the terminal UI.
+enum GoldenRun {
+    /// Reads `path` with `reader`, judges each request with `ingest` and hands it out with its
+    /// location; problems are reported on standard error and counted.
+    static func judge(_ path: String, reader: InputFiles, ingest: Ingest, settings: ValidationSettings,
+                      _ each: (Processed, String) -> Void) -> Int {
+        var context = ValidationContext(settings: settings)
+        var problems = 0
+        reader.read(path: path) { event in
+            switch event {
+            case .capture(let c): each(ingest.process(c, context: &context, now: c.receivedAt), c.source.location)
+            case .problem(let pr):
+                problems += 1
+                FileHandle.standardError.write(Data("ampscope: \(Sanitize.inline(pr.description, limit: 300))\n".utf8))
+            case .skipped: break
+            }
+        }
+        return problems
+    }
+
+    /// The matcher for a command's `--golden` option (nil without one); a file that cannot be
+    /// read, or holds no event, ends the command with exit code 2.
+    static func matcher(_ path: String?, reader: InputFiles = InputFiles(), ingest: Ingest, settings: ValidationSettings) throws -> (matcher: GoldenMatcher, source: String)? {
+        guard let path else { return nil }
+        var requests: [Processed] = []
+        var locations: [String] = []
+        let problems = judge(path, reader: reader, ingest: ingest, settings: settings) { p, location in
+            requests.append(p)
+            locations.append(location)
+        }
+        let matcher = GoldenMatcher(golden: requests, locations: locations)
+        if matcher.golden.isEmpty {
+            FileHandle.standardError.write(Data("ampscope: the golden run \(Sanitize.inline(path, limit: 200)) holds no event\(problems > 0 ? " it could read" : "")\n".utf8))
+            throw ExitCode(2)
+        }
+        return (matcher, path)
     }
 }

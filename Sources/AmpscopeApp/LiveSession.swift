@@ -40,6 +40,9 @@ struct LiveOptions: ParsableArguments {
     @Option(name: .long, help: "A tracking plan (Docs/plan.md): every event gets plan-* findings; GET /ampscope/coverage reports coverage.", completion: .file())
     var plan: String?
 
+    @Option(name: .long, help: "A golden capture of the same flow: live events that differ from it are marked, and the Diff tab compares with it.", completion: .file())
+    var golden: String?
+
     @Option(name: .long, help: "Replay these files beside live capture (capture files, HAR, bodies, SDK logs), repeatable.", completion: .file())
     var replay: [String] = []
 
@@ -83,6 +86,8 @@ struct LiveSession {
         }
         let checker = try PlanFile.checker(o.plan)
         ingest.plan = checker
+        let settings = ValidationSettings(defaultMinIdLength: o.minIDLength, expectedAPIKey: o.apiKey)
+        let goldenRun = try GoldenRun.matcher(o.golden, ingest: ingest, settings: settings)
         let store: CaptureStore
         do {
             store = try CaptureStore(path: storePath, ingest: ingest, sessionLabel: o.demo ? "demo" : "live")
@@ -90,7 +95,7 @@ struct LiveSession {
             Self.fail("\(error)")
             throw ExitCode(1)
         }
-        let shared = SharedIngest(ingest: ingest, settings: ValidationSettings(defaultMinIdLength: o.minIDLength, expectedAPIKey: o.apiKey))
+        let shared = SharedIngest(ingest: ingest, settings: settings)
         let (host, port) = try ListenAddress.parse(o.listen)
         var config = ProxyConfiguration(host: host, port: port)
         if let forward = o.forward { config.mode = .forward(upstream: try ForwardTarget(parsing: forward)) }
@@ -123,7 +128,7 @@ struct LiveSession {
         do {
           try await TerminalHost.run(
             store: store, ingest: shared, storePath: storePath, proxyAddress: bound.description, ui: o.ui,
-            environment: environment, debug: debugHub, plan: checker.map { ($0, o.plan ?? "") },
+            environment: environment, debug: debugHub, plan: checker.map { ($0, o.plan ?? "") }, golden: goldenRun,
             background: { loop, data in
                 problemsLog.post = { [weak loop] m in loop?.post(.message(m, isError: true)) }
                 var tasks: [Task<Void, Never>] = []

@@ -5,7 +5,7 @@ import Dispatch
 import Synchronization
 
 /// Follows the capture store with the profile simulator (and, with `--plan`, the plan's
-/// coverage): every capture the store indexes (live, replayed, demo) is applied in id order on a
+/// coverage; with `--golden`, the pairing with a golden run): every capture the store indexes (live, replayed, demo) is applied in id order on a
 /// serial queue of its own, so the proxy and the replayer never wait for it. The UI asks it for
 /// the User tab of a capture and for the Users list, and gets the Plan view's coverage posted;
 /// all are values built under its lock.
@@ -14,6 +14,10 @@ final class ProfileFollower: Sendable {
         var simulator = ProfileSimulator()
         /// The plan's coverage, folded over the same captures in the same order.
         var coverage: PlanCoverage?
+        /// The golden run's pairing, and what it said of each live record.
+        var golden: GoldenMatcher?
+        var goldenLinks: [RowID: GoldenMarks.Link] = [:]
+        var goldenExtra: Set<RowID> = []
         /// Captures received out of order, waiting for the ones before them.
         var waiting: [Int64: Processed] = [:]
         /// The next capture id to apply (nil until the first arrives).
@@ -24,6 +28,18 @@ final class ProfileFollower: Sendable {
         mutating func apply(_ p: Processed, captureID: Int64) {
             simulator.apply(p, captureID: captureID)
             coverage?.add(p)
+            if golden != nil {
+                for (i, verdict) in golden!.match(p).enumerated() {
+                    let row = RowID(captureID: captureID, index: i)
+                    switch verdict {
+                    case .paired(let g, let differences)?:
+                        let ref = golden!.golden[g]
+                        goldenLinks[row] = GoldenMarks.Link(golden: g, record: ref.record, location: ref.event.location, differences: differences.count)
+                    case .extra?: goldenExtra.insert(row)
+                    case nil: break
+                    }
+                }
+            }
         }
     }
     private let state = Mutex(State())
@@ -41,10 +57,16 @@ final class ProfileFollower: Sendable {
     /// queue, then every capture it indexes from now on.
     /// `plan`: the checker the store's ingest judges with and the file it came from.
     private let planSource: String?
+    private let goldenSource: String?
 
-    init(store: CaptureStore, plan: (checker: PlanChecker, source: String)? = nil) {
+    /// `golden`: the golden run's events and the file they came from.
+    init(store: CaptureStore, plan: (checker: PlanChecker, source: String)? = nil, golden: (matcher: GoldenMatcher, source: String)? = nil) {
         planSource = plan?.source
-        state.withLock { $0.coverage = plan.map { PlanCoverage($0.checker) } }
+        goldenSource = golden?.source
+        state.withLock { s in
+            s.coverage = plan.map { PlanCoverage($0.checker) }
+            s.golden = golden?.matcher
+        }
         queue.async { [self] in
             let ids = store.index.captureIDs()
             state.withLock { s in
@@ -78,6 +100,7 @@ final class ProfileFollower: Sendable {
             let post = post.withLock { $0 }
             post?(.usersChanged(list))
             if let plan = planCoverage() { post?(.planChanged(plan)) }
+            if let golden = goldenMarks() { post?(.goldenChanged(golden)) }
         }
     }
 
@@ -88,7 +111,9 @@ final class ProfileFollower: Sendable {
                 state.withLock { s in
                     var coverage = s.coverage
                     coverage?.reset()
-                    s = State(coverage: coverage, version: s.version + 1)
+                    var golden = s.golden
+                    golden?.reset()
+                    s = State(coverage: coverage, golden: golden, version: s.version + 1)
                 }
                 announce()
             case .captures(let items):
@@ -154,6 +179,20 @@ final class ProfileFollower: Sendable {
     func planCoverage() -> PlanCoverageList? {
         guard let source = planSource else { return nil }
         return state.withLock { s in s.coverage.map { PlanCoverageList(version: s.version, source: source, coverage: $0) } }
+    }
+
+    /// The golden run's marks now (nil without a golden run).
+    func goldenMarks() -> GoldenMarks? {
+        guard let source = goldenSource else { return nil }
+        return state.withLock { s in
+            s.golden.map { GoldenMarks(version: s.version, source: source, links: s.goldenLinks, extra: s.goldenExtra,
+                                       goldenCount: $0.golden.count, unpaired: $0.unpairedCount) }
+        }
+    }
+
+    /// The judged golden request behind golden event `index` (for the Diff tab).
+    func goldenRequest(_ index: Int) -> Processed? {
+        state.withLock { s in s.golden.flatMap { index >= 0 && index < $0.golden.count ? $0.golden[index].processed : nil } }
     }
 
     var version: Int { state.withLock { $0.version } }

@@ -44,6 +44,9 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A tracking plan (Docs/plan.md): events get plan-* findings and P shows the plan's coverage.", completion: .file())
     var plan: String?
 
+    @Option(name: .long, help: "A golden capture of the same flow: events that differ from it are marked, and the Diff tab compares with it.", completion: .file())
+    var golden: String?
+
     @OptionGroup var ui: UIOptions
 
     func validate() throws {
@@ -70,13 +73,15 @@ struct ReplayCommand: AsyncParsableCommand {
         let checker = try PlanFile.checker(plan)
         ingest.plan = checker
         let store = try CaptureStore(path: nil, ingest: ingest)
-        let shared = SharedIngest(ingest: ingest, settings: ValidationSettings(defaultMinIdLength: minIDLength, expectedAPIKey: apiKey))
+        let settings = ValidationSettings(defaultMinIdLength: minIDLength, expectedAPIKey: apiKey)
+        let shared = SharedIngest(ingest: ingest, settings: settings)
         let options = ReplayOptions(format: format.flatMap(InputFormat.init(userSpelling:)), endpoint: endpointOverride, speed: speed, follow: follow)
+        let goldenRun = try GoldenRun.matcher(golden, reader: InputFiles(format: options.format, endpoint: endpointOverride), ingest: ingest, settings: settings)
         let paths = files
         let hub = DebugHub(store: store)
         hub.open(debugOptions.debugLog)
         try await TerminalHost.run(store: store, ingest: shared, storePath: nil, proxyAddress: nil, ui: ui, environment: environment,
-                                   debug: hub, plan: checker.map { ($0, plan ?? "") }) { loop, _ in
+                                   debug: hub, plan: checker.map { ($0, plan ?? "") }, golden: goldenRun) { loop, _ in
             paths.isEmpty ? [] : [Task { await ReplayDriver.run(paths, options: options, store: store, ingest: shared, loop: loop, debug: hub) }]
         }
         await store.close()

@@ -47,6 +47,13 @@ final class StoreEffects: StoreEffectHandler, @unchecked Sendable {  // every fi
             let reader = data.store.payloads
             queue.async {
                 do {
+                    if let link = pair.golden {
+                        guard let g = self.profiles?.goldenRequest(link.golden) else { return }
+                        var b = try reader.processed(pair.other.captureID)
+                        b.capture.id = pair.other.captureID
+                        post(.diffLoaded(DiffSubject(pair: pair, base: g, other: b)))
+                        return
+                    }
                     var a = try reader.processed(pair.base.captureID)
                     var b = try reader.processed(pair.other.captureID)
                     a.capture.id = pair.base.captureID

@@ -42,12 +42,13 @@ enum TerminalHost {
     /// `debug`: the SDK debug side (the Debug tab, the SDK-calls list), started with the loop.
     static func run(store: CaptureStore, ingest: SharedIngest, storePath: String?, proxyAddress: String?, ui: UIOptions,
                     environment: [String: String], debug: DebugHub? = nil, plan: (checker: PlanChecker, source: String)? = nil,
+                    golden: (matcher: GoldenMatcher, source: String)? = nil,
                     background: (UILoop, StoreStreamData) -> [Task<Void, Never>]) async throws {
         guard case .success(let theme) = UIFiles.theme(ui.theme, environment: environment) else { throw ExitCode(2) }
         let keyTable = UIFiles.keys(path: ui.keys, environment: environment).0
         let data = StoreStreamData(store: store)
         let effects = StoreEffects(data: data, ingest: ingest, redact: !ui.noRedact)
-        let profiles = ProfileFollower(store: store, plan: plan)
+        let profiles = ProfileFollower(store: store, plan: plan, golden: golden)
         effects.profiles = profiles
         var config = UIConfig(proxyAddress: proxyAddress, storePath: storePath, redact: !ui.noRedact, mouse: !ui.noMouse,
                               utcOffsetSeconds: TimeZone.current.secondsFromGMT(), demoCommand: "ampscope --demo")
@@ -67,6 +68,7 @@ enum TerminalHost {
         data.post = { [weak loop] a in loop?.post(a) }
         profiles.post.withLock { $0 = { [weak loop] a in loop?.post(a) } }
         if let coverage = profiles.planCoverage() { loop.post(.planChanged(coverage)) }
+        if let marks = profiles.goldenMarks() { loop.post(.goldenChanged(marks)) }
         let changes = await store.subscribe()
         let watcher = Task { for await change in changes { data.storeChanged(change) } }
         debug?.post = { [weak loop] a in loop?.post(a) }

@@ -114,3 +114,59 @@ struct GoldenDiffTests {
         #expect(d.filter { $0.kind == .missing }.count == 1)
     }
 }
+
+/// `--golden` in the terminal UI: live events paired online with the golden run's.
+@Suite("Golden matcher")
+struct GoldenMatcherTests {
+    static func request(_ events: [(String, String)], insert: String = UUID().uuidString) -> Processed {
+        let body = #"{"api_key":"k","events":["# + events.enumerated().map { i, e in
+            #"{"event_type":""# + e.0 + #"","user_id":"user-00001","device_id":"device-0001","time":"# + String(1_795_000_000_000 + i)
+                + #","insert_id":""# + insert + String(i) + #"","event_properties":"# + e.1 + "}"
+        }.joined(separator: ",") + "]}"
+        return CoreTest.process(CoreTest.json(body))
+    }
+
+    static func summary(_ v: [GoldenMatcher.Verdict?]) -> [String] {
+        v.map {
+            switch $0 {
+            case .paired(let g, let d)?: return "g\(g)" + (d.isEmpty ? "" : " " + d.map { "\($0.kind.rawValue) \($0.path ?? "")" }.joined(separator: ", "))
+            case .extra?: return "extra"
+            case nil: return "-"
+            }
+        }
+    }
+
+    @Test("the n-th event of a type pairs with the golden run's n-th; others in between do not shift it; volatile fields are not compared")
+    func pairing() {
+        let golden = [Self.request([("Open", #"{"screen":"home"}"#), ("Search", #"{"q":"shoes"}"#)]),
+                      Self.request([("Add", #"{"sku":"s1","qty":1}"#), ("Search", #"{"q":"boots"}"#)])]
+        var m = GoldenMatcher(golden: golden, locations: ["g.jsonl:1", "g.jsonl:2"])
+        #expect(m.golden.count == 4)
+        #expect(m.golden.map(\.event.location) == ["g.jsonl:1 #0", "g.jsonl:1 #1", "g.jsonl:2 #0", "g.jsonl:2 #1"])
+        #expect(m.golden[3].record == 1)
+        // A promo the golden run never had comes first; times and insert ids all differ.
+        #expect(Self.summary(m.match(Self.request([("Promo", "{}"), ("Open", #"{"screen":"home"}"#)], insert: "other"))) == ["extra", "g0"])
+        #expect(m.unpairedCount == 3)
+        // The second search is paired with the golden run's second search, whatever came between.
+        #expect(Self.summary(m.match(Self.request([("Search", #"{"q":"shoes"}"#), ("Search", #"{"q":"sandals"}"#)]))) ==
+                ["g1", "g3 value-changed event_properties/q"])
+        #expect(Self.summary(m.match(Self.request([("Add", #"{"sku":"s1","qty":"1"}"#)]))) == ["g2 type-changed event_properties/qty"])
+        // A third search has no golden counterpart.
+        #expect(Self.summary(m.match(Self.request([("Search", #"{"q":"x"}"#)]))) == ["extra"])
+        #expect(m.unpairedCount == 0)
+        m.reset()
+        #expect(m.unpairedCount == 4)
+        #expect(Self.summary(m.match(Self.request([("Open", #"{"screen":"cart"}"#)]))) == ["g0 value-changed event_properties/screen"])
+    }
+
+    @Test("GoldenDiff.events is the per-record event, records that are not objects skipped")
+    func perRecord() {
+        let p = CoreTest.process(CoreTest.json(#"{"api_key":"k","events":[{"event_type":"A","user_id":"user-00001"}, 7, {"event_type":"B","user_id":"user-00001"}]}"#))
+        #expect(GoldenDiff.events(p, location: "x").map(\.type) == ["A", "B"])
+        #expect(GoldenDiff.event(p, record: 1, location: "x") == nil)
+        #expect(GoldenDiff.event(p, record: 2, location: "x")?.location == "x #2")
+        var m = GoldenMatcher(golden: [p], locations: ["x"])
+        #expect(m.golden.map(\.record) == [0, 2])
+        #expect(Self.summary(m.match(p)) == ["g0", "-", "g1"])
+    }
+}

@@ -140,3 +140,74 @@ struct PlanViewTests {
         Snapshot.check("plan-view-120x32", host.session.render())
     }
 }
+
+/// `--golden`: rows that differ from the golden run are marked, the header counts them, and the
+/// Diff tab compares the selection with its golden counterpart.
+@Suite("Golden run in the UI")
+struct GoldenUITests {
+    static func body(_ type: String, _ props: String, _ n: Int) -> String {
+        #"{"api_key":"k","events":[{"event_type":""# + type + #"","user_id":"user-00001","device_id":"device-0001","time":"#
+            + String(1_763_800_000_000 + n) + #","insert_id":"run-"# + String(n) + #"","event_properties":"# + props + "}]}"
+    }
+
+    static func make() -> (UISession, MemoryStreamData, UITest.Host) {
+        let golden = [UITest.processed(body("Open", #"{"screen":"home"}"#, 0)), UITest.processed(body("Search", #"{"q":"shoes"}"#, 1)),
+                      UITest.processed(body("Pay", #"{"method":"card","total":10}"#, 2))]
+        var matcher = GoldenMatcher(golden: golden, locations: ["golden.jsonl:1", "golden.jsonl:2", "golden.jsonl:3"])
+        let live = [UITest.processed(body("Open", #"{"screen":"home"}"#, 10), receivedAt: 1_763_800_000_000),
+                    UITest.processed(body("Promo", "{}", 11), receivedAt: 1_763_800_001_000),
+                    UITest.processed(body("Pay", #"{"method":"paypal","total":10}"#, 12), receivedAt: 1_763_800_002_000)]
+        let (s, data, host) = UITest.session(live, size: Size(cols: 120, rows: 32))
+        // What the host's follower does as captures arrive, in id order.
+        var links: [RowID: GoldenMarks.Link] = [:]
+        var extra: Set<RowID> = []
+        for i in 0..<data.count {
+            guard let row = data.row(at: i), let p = data.detail(row.captureID) else { continue }
+            for (r, v) in matcher.match(p).enumerated() {
+                switch v {
+                case .paired(let g, let d)?:
+                    links[RowID(captureID: row.captureID, index: r)] = .init(golden: g, record: matcher.golden[g].record,
+                                                                              location: matcher.golden[g].event.location, differences: d.count)
+                case .extra?: extra.insert(RowID(captureID: row.captureID, index: r))
+                case nil: break
+                }
+            }
+        }
+        let references = matcher.golden
+        host.goldenRequest = { $0 < references.count ? references[$0].processed : nil }
+        host.run(s.start())
+        host.send(.goldenChanged(GoldenMarks(version: 1, source: "golden.jsonl", links: links, extra: extra,
+                                             goldenCount: matcher.golden.count, unpaired: matcher.unpairedCount)))
+        return (s, data, host)
+    }
+
+    @Test("rows are marked ≠N or +extra, the header counts them, and the Diff tab shows the golden counterpart")
+    func marksAndDiff() {
+        let (s, _, host) = Self.make()
+        #expect(s.state.golden.differing == 1)
+        var screen = host.screen
+        #expect(screen.contains("golden 1 differ · 1 extra · 1 not seen"), "header:\n\(screen)")
+        let lines = screen.split(separator: "\n")
+        #expect(lines.contains { $0.contains("Pay") && $0.hasSuffix("≠1") })
+        #expect(lines.contains { $0.contains("Promo") && $0.hasSuffix("+extra") })
+        #expect(!lines.contains { $0.contains(" Open ") && ($0.contains("≠") || $0.contains("+extra")) })
+        // The Pay event (selected: the newest) against the golden Pay.
+        host.press(.char("7"))
+        screen = host.screen
+        #expect(screen.contains("golden #2 (golden.jsonl:3)"), "context line:\n\(screen)")
+        #expect(screen.contains(#""card" → "paypal""#))
+        // Two marked events still win over the golden pairing.
+        host.press(.char("m"))
+        host.press(.char("k"))
+        host.press(.char("k"))
+        host.press(.char("m"))
+        #expect(host.screen.contains("(marked)"))
+    }
+
+    @Test("screen for the guide: a live run against its golden run")
+    func guideScreen() {
+        let (_, _, host) = Self.make()
+        host.press(.char("7"))
+        Snapshot.check("golden-diff-120x32", host.session.render())
+    }
+}

@@ -60,6 +60,8 @@ enum UITest {
         var quit = false
         var mouse: Bool?
         var themes: [String] = []
+        /// The golden run's requests by golden event index (`--golden`; the host's follower holds them).
+        var goldenRequest: (Int) -> Processed? = { _ in nil }
 
         init(session: UISession, data: MemoryStreamData) {
             self.session = session
@@ -75,7 +77,11 @@ enum UITest {
                     if let p = data.detail(id) { queue += session.send(.detailLoaded(p)) }
                     else { queue += session.send(.detailFailed(captureID: id, message: "not found")) }
                 case .loadDiff(let pair):
-                    if let a = data.detail(pair.base.captureID), let b = data.detail(pair.other.captureID) {
+                    if let link = pair.golden {
+                        if let a = goldenRequest(link.golden), let b = data.detail(pair.other.captureID) {
+                            queue += session.send(.diffLoaded(DiffSubject(pair: pair, base: a, other: b)))
+                        }
+                    } else if let a = data.detail(pair.base.captureID), let b = data.detail(pair.other.captureID) {
                         queue += session.send(.diffLoaded(DiffSubject(pair: pair, base: a, other: b)))
                     }
                 case .loadProfiles(let id):

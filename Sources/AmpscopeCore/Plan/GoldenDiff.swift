@@ -61,24 +61,27 @@ public struct GoldenDiff: Sendable {
 
     /// The events of a judged request, flattened (identify and group identify records too).
     public static func events(_ p: Processed, location: String) -> [Event] {
-        guard let doc = p.request.document else { return [] }
-        var out: [Event] = []
-        for (i, node) in p.request.records.enumerated() where doc.kind(node) == .object {
-            var type = doc.member(node, "event_type").flatMap { doc.stringValue($0) }
-            if type == nil {
-                switch p.request.recordKind {
-                case .identification: type = "$identify"
-                case .groupIdentification: type = "$groupidentify"
-                case .mapping: type = "$usermap"
-                default: type = "(no event_type)"
-                }
+        (0..<p.request.records.count).compactMap { event(p, record: $0, location: location) }
+    }
+
+    /// One record of a judged request, flattened (nil when it is not a JSON object).
+    public static func event(_ p: Processed, record i: Int, location: String) -> Event? {
+        guard let doc = p.request.document, i >= 0, i < p.request.records.count else { return nil }
+        let node = p.request.records[i]
+        guard doc.kind(node) == .object else { return nil }
+        var type = doc.member(node, "event_type").flatMap { doc.stringValue($0) }
+        if type == nil {
+            switch p.request.recordKind {
+            case .identification: type = "$identify"
+            case .groupIdentification: type = "$groupidentify"
+            case .mapping: type = "$usermap"
+            default: type = "(no event_type)"
             }
-            var fields: [String: Event.Field] = [:]
-            flatten(doc, node, prefix: "", depth: 0, into: &fields)
-            fields["event_type"] = nil
-            out.append(Event(type: type!, location: p.request.records.count > 1 ? "\(location) #\(i)" : location, fields: fields))
         }
-        return out
+        var fields: [String: Event.Field] = [:]
+        flatten(doc, node, prefix: "", depth: 0, into: &fields)
+        fields["event_type"] = nil
+        return Event(type: type!, location: p.request.records.count > 1 ? "\(location) #\(i)" : location, fields: fields)
     }
 
     static func flatten(_ doc: JSONDocument, _ node: Int, prefix: String, depth: Int, into f: inout [String: Event.Field]) {

@@ -1,13 +1,23 @@
 import AmpscopeCore
 
-/// Which two events the Diff tab compares: the two marked events, or else the selected event
-/// and the previous event of the same type and user in the view.
+/// Which two events the Diff tab compares: the two marked events, or else the selected event's
+/// golden counterpart (`--golden`), or else the previous event of the same type and user in the view.
 public struct DiffPair: Sendable, Equatable {
-    /// The older event (the base) and the newer one.
+    /// The older event (the base) and the newer one. With `golden`, `base` names the record of
+    /// the golden request (its capture id is 0).
     public var base: RowID
     public var other: RowID
     /// True when the pair is the two marked events.
     public var marked: Bool
+    /// The golden event the selection is paired with, when the base comes from the golden run.
+    public var golden: GoldenMarks.Link?
+
+    public init(base: RowID, other: RowID, marked: Bool, golden: GoldenMarks.Link? = nil) {
+        self.base = base
+        self.other = other
+        self.marked = marked
+        self.golden = golden
+    }
 }
 
 /// The two captures behind a `DiffPair` (answer to `Effect.loadDiff`).
@@ -45,9 +55,11 @@ public enum DiffContent {
 
     public static func context(_ pair: DiffPair?, _ diff: PayloadDiff?, hideVolatile: Bool) -> String {
         guard let pair else { return " Mark two events (m), or select an event with an earlier one of the same type and user." }
-        guard let diff else { return " loading \(pair.base) and \(pair.other)…" }
+        let base = pair.golden.map { "golden #\($0.golden) (\(Sanitize.inline($0.location, limit: 40)))" } ?? "\(pair.base)"
+        guard let diff else { return " loading \(base) and \(pair.other)…" }
         let n = diff.differences, m = diff.meaningfulDifferences
-        return " \(pair.base) → \(pair.other)\(pair.marked ? " (marked)" : " (previous of the same type and user)") · "
+        let why = pair.marked ? " (marked)" : pair.golden != nil ? "" : " (previous of the same type and user)"
+        return " \(base) → \(pair.other)\(why) · "
             + "\(m) difference\(m == 1 ? "" : "s") outside volatile fields, \(n - m) in them · x: \(hideVolatile ? "show" : "hide") volatile"
     }
 

@@ -17,7 +17,9 @@ enum PlanPane {
         b.fill(r.row(1), role: .listHeader)
         let w = r.width
         let fixed = 2 + 11 + 1 + 7 + 1 + 7 + 1 + 12 + 1
-        let nameWidth = max(10, min(40, (w - fixed) * 45 / 100))
+        // The names get the room they need (up to 40 columns) before the never-seen properties do.
+        let longest = plan.rows.reduce(5) { max($0, DisplayWidth.of(Sanitize.inline($1.name, limit: 200))) }
+        let nameWidth = max(10, min(min(40, longest), w - fixed - 4))
         let propsWidth = max(0, w - fixed - nameWidth - 1)
         let header = "   " + TextLayout.pad("EVENT", nameWidth) + " " + TextLayout.pad("STATUS", 11) + " " + TextLayout.padLeft("SEEN", 7)
             + " " + TextLayout.padLeft("VALID", 7) + " " + TextLayout.pad("LAST SEEN", 12) + " " + "PROPERTIES NEVER SEEN"
@@ -63,7 +65,8 @@ enum PlanPane {
                 Segment(TextLayout.padLeft(TextLayout.grouped(row.seen), 7) + " ", role(.text)),
                 Segment(TextLayout.padLeft(row.status == nil ? "" : TextLayout.grouped(row.valid), 7) + " ",
                         role(row.invalid > 0 && row.status != nil ? .severityError : .text)),
-                Segment(TextLayout.pad(row.lastSeen.map { TimeFormat.clock($0, offsetSeconds: s.config.utcOffsetSeconds) } ?? "never", 12) + " ",
+                // Requests read from raw bodies carry no time of receipt (0).
+                Segment(TextLayout.pad(row.lastSeen.map { $0 > 0 ? TimeFormat.clock($0, offsetSeconds: s.config.utcOffsetSeconds) : "-" } ?? "never", 12) + " ",
                         role(row.lastSeen == nil ? .textDim : .listTime)),
             ]
             if propsWidth > 0 {

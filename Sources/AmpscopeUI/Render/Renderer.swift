@@ -69,14 +69,14 @@ public enum Renderer {
         let right = "  s setup · ? help "
         let rw = DisplayWidth.of(right)
         var end = b.draw(segs, x: r.x, y: r.y, maxX: r.maxX - (r.width > 60 ? rw : 0))
-        if s.plan.hasPlan {
-            // The plan's coverage, when it fits beside the address.
-            let p = s.plan
-            let figure: [Segment] = [Segment("  plan ", .header), Segment(p.figure, .headerAccent),
-                                     Segment(p.problemCount > 0 ? " · \(p.problemCount) !" : "", .header)]
-            let fw = figure.reduce(0) { $0 + DisplayWidth.of($1.text) }
-            if end + fw <= r.maxX - (r.width > 60 ? rw : 0) { end = b.draw(figure, x: end, y: r.y, maxX: r.maxX) }
+        // The plan's coverage and the golden run's figure, when they fit beside the address.
+        let limit = r.maxX - (r.width > 60 ? rw : 0)
+        func figure(_ label: String, _ value: String, _ more: String = "") {
+            let segs = [Segment("  \(label) ", .header), Segment(value, .headerAccent), Segment(more, .header)]
+            if end + segs.reduce(0, { $0 + DisplayWidth.of($1.text) }) <= limit { end = b.draw(segs, x: end, y: r.y, maxX: r.maxX) }
         }
+        if s.plan.hasPlan { figure("plan", s.plan.figure, s.plan.problemCount > 0 ? " · \(s.plan.problemCount) !" : "") }
+        if s.golden.hasGolden { figure("golden", s.golden.figure) }
         if r.width > 60 && end <= r.maxX - rw {
             b.draw(right, x: r.maxX - rw, y: r.y, maxX: r.maxX, role: .header)
         }

@@ -19,10 +19,12 @@ enum StreamPane {
         /// Columns for a pane `width` wide. `need` is what the visible rows hold (the widest
         /// event type and user or device): the event type gets room before the ids do, so a
         /// long type is not cut while the id column has more than its own rows need.
-        init(width: Int, sdkColumn: Bool = false, need: Need = Need()) {
+        /// `golden`: the badge has room for the golden run's mark (`≠N`, `+extra`).
+        init(width: Int, sdkColumn: Bool = false, golden: Bool = false, need: Need = Need()) {
             // mark time src ep type id status badge, separated by single spaces.
             var fixed = Self.fixedWidth(sdkColumn: sdkColumn)
             if sdkColumn { sdk = 11 }
+            if golden { badge += Self.goldenWidth; fixed += Self.goldenWidth }
             // SOURCE and ENDPOINT give way when the type and id columns would be narrower than
             // 28, or than the rows' event types need (beside an id column of up to 16).
             let flexWanted = max(28, need.type + 1 + min(max(8, need.id), 16))
@@ -38,6 +40,8 @@ enum StreamPane {
                 id = max(4, flex - type - 1)
             }
         }
+
+        static let goldenWidth = 7
 
         /// Everything but the event type and id columns, with every column shown.
         static func fixedWidth(sdkColumn: Bool) -> Int {
@@ -102,7 +106,7 @@ enum StreamPane {
         let pos = Select.currentPosition(s, data) ?? 0
         let top = max(0, pos - s.selectionLine)
         let rows = n == 0 ? [] : data.rows(top..<min(n, top + list.height))
-        let c = Columns(width: r.width, sdkColumn: sdkInfo, need: Columns.Need(rows))
+        let c = Columns(width: r.width, sdkColumn: sdkInfo, golden: s.golden.hasGolden, need: Columns.Need(rows))
         b.fill(r.row(1), role: .listHeader)
         var hdr: [String] = [" " + TextLayout.pad("TIME", c.time)]
         if c.showSource { hdr.append(TextLayout.pad("SOURCE", c.source)) }
@@ -165,6 +169,14 @@ enum StreamPane {
                             role((200..<300).contains(row.status) ? .httpSuccess : .httpError)))
         if c.sdk > 0 { segs.append(sdkCell(sdk, row, width: c.sdk, role: role)) }
         segs.append(contentsOf: badge(row.event.counts, selected: selected, base: base))
+        if s.golden.hasGolden {
+            // Against the golden run: ≠N differences from the paired golden event, +extra none paired.
+            if let link = s.golden.links[id], link.differences > 0 {
+                segs.append(Segment(" ≠\(link.differences)", role(.severityWarning)))
+            } else if s.golden.extra.contains(id) {
+                segs.append(Segment(" +extra", role(.severityInfo)))
+            }
+        }
         b.draw(segs, x: x, y: y, maxX: x + width)
     }
 

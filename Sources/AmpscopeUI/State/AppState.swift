@@ -223,6 +223,8 @@ public struct AppState: Sendable {
     public var plan: PlanCoverageList = .none
     public var planOpen = false
     public var planCursor = 0
+    /// Live events against a golden run (`--golden`): rows that differ, rows with no counterpart.
+    public var golden: GoldenMarks = .none
     /// The Diff tab: the pair it compares (set by the reducer), the two captures once loaded,
     /// whether volatile fields are hidden, and its scroll.
     public var diffPair: DiffPair?
@@ -316,6 +318,8 @@ public enum Action: Sendable {
     case usersChanged(UsersList)
     /// The plan's coverage moved on (the host posts it, throttled, when ampscope runs with a plan).
     case planChanged(PlanCoverageList)
+    /// The golden run's marks moved on (the host posts them, throttled, with `--golden`).
+    case goldenChanged(GoldenMarks)
     /// The two captures of a Diff pair (answer to `Effect.loadDiff`).
     case diffLoaded(DiffSubject)
 }

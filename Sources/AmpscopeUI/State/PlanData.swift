@@ -83,3 +83,53 @@ public struct PlanCoverageList: Sendable, Equatable {
         }
     }
 }
+
+/// Live events measured against a golden run (`--golden FILE`), as the host last posted them:
+/// which rows differ from their golden counterpart and which have none (`GoldenMatcher`).
+public struct GoldenMarks: Sendable {
+    /// The golden event a row is paired with.
+    public struct Link: Sendable, Equatable {
+        /// Index among the golden run's events, the record inside its request, and where it was read.
+        public var golden: Int
+        public var record: Int
+        public var location: String
+        /// Differences outside the volatile fields.
+        public var differences: Int
+
+        public init(golden: Int, record: Int, location: String, differences: Int) {
+            self.golden = golden
+            self.record = record
+            self.location = location
+            self.differences = differences
+        }
+    }
+
+    public var version: Int
+    /// The golden file as given; nil without `--golden`.
+    public var source: String?
+    public var links: [RowID: Link]
+    public var extra: Set<RowID>
+    public var goldenCount: Int
+    /// Golden events not paired with a live one yet.
+    public var unpaired: Int
+    public var differing: Int
+
+    public init(version: Int, source: String?, links: [RowID: Link] = [:], extra: Set<RowID> = [], goldenCount: Int = 0, unpaired: Int = 0) {
+        self.version = version
+        self.source = source
+        self.links = links
+        self.extra = extra
+        self.goldenCount = goldenCount
+        self.unpaired = unpaired
+        self.differing = links.values.reduce(0) { $0 + ($1.differences > 0 ? 1 : 0) }
+    }
+
+    public static let none = GoldenMarks(version: -1, source: nil)
+
+    public var hasGolden: Bool { source != nil }
+
+    /// "2 differ · 1 extra · 3 golden not seen": the header's figure.
+    public var figure: String {
+        "\(differing) differ · \(extra.count) extra · \(unpaired) not seen"
+    }
+}

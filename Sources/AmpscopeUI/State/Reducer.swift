@@ -37,6 +37,8 @@ public enum Reducer {
         case .planChanged(let list):
             s.plan = list
             s.planCursor = min(s.planCursor, max(0, list.rows.count - 1))
+        case .goldenChanged(let marks):
+            s.golden = marks
         case .debugChanged(let snapshot):
             s.debug = snapshot
             syncCalls(&s)

@@ -81,6 +81,9 @@ enum Select {
         }
         guard s.streamMode == .events, let sel = s.selection, let p = data.position(of: sel), let row = data.row(at: p),
               row.event.index >= 0 else { return nil }
+        if let link = s.golden.links[sel] {
+            return DiffPair(base: RowID(captureID: 0, index: link.record), other: sel, marked: false, golden: link)
+        }
         let type = row.event.eventType, user = row.event.userID, device = row.event.deviceID
         guard let q = data.nextPosition(from: p - 1, forward: false, where: {
             $0.event.eventType == type && $0.event.userID == user && (user != nil || $0.event.deviceID == device) && $0.event.index >= 0
