@@ -68,8 +68,22 @@ public enum CleanSpawn {
     /// passes on all the parent's descriptors that are not close-on-exec, the tests' sockets
     /// included; a process that outlives the call (a watchdog, a tmux server) would keep a copy
     /// of a socket a test closed, and its peer would never see the connection end.
+    ///
+    /// Signals start afresh too: posix_spawn also passes on the calling thread's blocked signals
+    /// (the test runner's threads block nearly all of them) and ignored ones. A tmux server that
+    /// inherited them never hears SIGCHLD and its panes never hear SIGHUP, so `kill-server`
+    /// answered but left the server and the program in it running.
     public static func argv(_ program: String, _ args: [String]) -> [String] {
-        ["/usr/bin/python3", "-c", "import os, sys; os.closerange(3, 65536); os.execv(sys.argv[1], sys.argv[1:])", program] + args
+        let python = """
+        import os, signal, sys
+        os.closerange(3, 65536)
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        for s in range(1, signal.NSIG):
+            try: signal.signal(s, signal.SIG_DFL)
+            except (OSError, ValueError): pass
+        os.execv(sys.argv[1], sys.argv[1:])
+        """
+        return ["/usr/bin/python3", "-c", python, program] + args
     }
 }
 
