@@ -69,7 +69,7 @@ struct HostileInputTests {
     }
 
     static let bodies: [HostileBody] = {
-        var rng = CoreSplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let junk = (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let gz = Inflate.gzip(Array(CoreTest.body([CoreTest.event()]).utf8))
         return [

@@ -48,7 +48,7 @@ struct JSONWriterPointerTests {
 
     @Test("round trip: any string survives write then parse")
     func roundTrip() throws {
-        var rng = CoreSplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let alphabet: [Character] = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\u{0}", "\u{1F}", "\u{7F}", "é", "€",
                                      "😀", "\u{2028}", "\u{202E}", "日", "~", "{", "}", "[", "]", ":", ","]
         for _ in 0..<500 {
@@ -116,18 +116,5 @@ struct JSONWriterPointerTests {
         #expect(doc.isKey(key, within: event))
         #expect(doc.pointer(to: key, within: event, base: "/events/0") == "/events/0/a~1b")
         #expect(!doc.isKey(deep, within: doc.root))
-    }
-}
-
-/// Small deterministic generator for table data.
-struct CoreSplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
