@@ -1,74 +1,107 @@
+import AmpscopeApp
 import AmpscopeCore
+import AmpscopeStore
 import Foundation
 
-/// `ampscope-bench profiles`: what the profile simulation adds to ingesting the same events
-/// (as a ratio to ingest alone, in the same run), and the memory the profiles of many users take.
+/// `ampscope-bench profiles`, issue 13's two targets measured in one run:
+/// 1. time: the replay file of `ampscope-bench replay` (1M events by default) is loaded as the
+///    replay bench loads it, then every capture of the loaded store is folded into a profile
+///    simulator; the fold's CPU time is set against the load's wall time (target: < 20 %).
+/// 2. memory: N users with P properties each are ingested first (kept), then folded; the
+///    profiles' memory is the growth of resident memory across the fold alone, with malloc's
+///    free memory returned to the system before each reading (target: 100 000 users < 100 MB).
 enum ProfileBench: BenchMode {
     static let name = "profiles"
-    static let summary = "profile simulation: time added to ingest (ratio, same events) and memory for N users' profiles"
+    static let summary = "profile simulation: time added to the 1M-event replay load, and memory of N users' profiles (RSS)"
     static let optionsHelp = """
-      --events N     events to ingest and simulate (default 200000)
-      --identify P   share of $identify events with user-property operations (default 0.1)
+      --events N     events in the replay file (default 1000000; the `replay` bench's file)
+      --file PATH    the replay file (generated if missing; default /tmp/ampscope-bench-N.jsonl)
+      --threads N    decode threads of the load (default: cores)
+      --skip-replay  only the memory part
       --users N      users for the memory measurement (default 100000)
       --props N      properties each of those users gets (default 10)
-      --seed N       generator seed (default 1)
+      --seed N       generator seed of the memory part (default 1)
     """
 
     static func run(_ o: inout BenchOptions) throws {
-        let total = try o.int("events", default: 200_000)
-        let identifyShare = try o.double("identify", default: 0.1)
+        let events = try o.int("events", default: 1_000_000)
+        let path = o.string("file", default: "/tmp/ampscope-bench-\(events).jsonl")
+        let threads = try o.int("threads", default: 0)
+        let skipReplay = o.flag("skip-replay")
         let userCount = try o.int("users", default: 100_000)
         let propsPerUser = max(1, try o.int("props", default: 10))
         let seed = UInt64(try o.int("seed", default: 1))
         try o.rejectUnused()
 
-        // 1. Time: the same requests, ingested, then folded; each step timed on its own.
-        var gen = EventGenerator(seed: seed, identifyShare: identifyShare)
+        if !skipReplay { try replayPart(path: path, events: events, threads: threads) }
+        memoryPart(userCount: userCount, propsPerUser: propsPerUser, seed: seed)
+    }
+
+    // MARK: 1. Time against the replay load
+
+    static func replayPart(path: String, events: Int, threads: Int) throws {
+        if !FileManager.default.fileExists(atPath: path) {
+            print("generating \(Bench.grouped(Double(events))) events into \(path) ...")
+            ReplayBench.generate(events: events, path: path)
+        }
+        let box = ReplayBench.ResultBox()
+        let sem = DispatchSemaphore(value: 0)
+        let cpu0 = processCPUSeconds()
+        Task.detached {
+            let (store, r) = await HeadlessReplay.load([path], threads: threads > 0 ? threads : nil)
+            box.result = r
+            box.store = store
+            sem.signal()
+        }
+        sem.wait()
+        let loadCPU = processCPUSeconds() - cpu0
+        guard let r = box.result, let store = box.store else { throw BenchError("the replay load gave no store") }
+
+        // The fold, as the app's profile follower does it: every capture in id order. Reading a
+        // capture back from the store is not timed; only `apply` is.
+        var simulator = ProfileSimulator()
+        var simulateCPU = 0.0
+        var records = 0
+        let before = trimmedRSSMB()
+        for id in store.index.captureIDs() {
+            guard let p = try? store.payloads.processed(id) else { continue }
+            records += p.request.records.count
+            let t0 = Bench.threadCPUSeconds()
+            simulator.apply(p, captureID: id)
+            simulateCPU += Bench.threadCPUSeconds() - t0
+        }
+        let after = trimmedRSSMB()
+        print("profiles of the replay file \(path): \(Bench.grouped(Double(r.rows))) rows in \(Bench.grouped(Double(r.requests))) requests")
+        print(Bench.table([
+            ["step", "seconds", "µs/event"],
+            ["replay load (wall, \(threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount) threads)", Bench.fixed(r.totalSeconds, 2),
+             Bench.fixed(r.totalSeconds / Double(max(1, records)) * 1e6, 2)],
+            ["replay load (CPU, all threads)", Bench.fixed(loadCPU, 2), Bench.fixed(loadCPU / Double(max(1, records)) * 1e6, 2)],
+            ["profile simulation (CPU, one thread)", Bench.fixed(simulateCPU, 2), Bench.fixed(simulateCPU / Double(max(1, records)) * 1e6, 2)],
+        ]))
+        print("  \(Bench.grouped(Double(simulator.eventCount))) events folded into \(Bench.grouped(Double(simulator.resolvedUsers.count))) users;"
+              + " resident memory of these profiles: \(Bench.fixed(after - before)) MB")
+        print("  simulation adds \(Bench.fixed(simulateCPU / r.totalSeconds * 100)) % to the load's wall time"
+              + " (\(Bench.fixed(simulateCPU / loadCPU * 100)) % of its CPU time); target < 20 %\n")
+    }
+
+    // MARK: 2. Memory of N users' profiles
+
+    static func memoryPart(userCount: Int, propsPerUser: Int, seed: UInt64) {
+        // N users, each with an identify of P properties and one event with a plain property,
+        // 100 records a request. Every request is ingested before the fold starts, so the fold's
+        // memory is all the reading below sees.
         let ingest = Ingest()
         var context = ValidationContext()
-        var simulator = ProfileSimulator()
-        var ingestSeconds = 0.0
-        var simulateSeconds = 0.0
-        var events = 0
-        var requestNo: Int64 = 0
-        while events < total {
-            let n = min(total - events, gen.rng.int(10...50))
-            let body = Array(gen.body((0..<n).map { _ in gen.event() }).utf8)
-            events += n
-            requestNo += 1
-            let capture = Capture(receivedAt: gen.now, source: CaptureSource(kind: .demo, name: "bench"), path: "/2/httpapi",
-                                  headers: [HTTPHeader("Content-Type", "application/json")], body: body)
-            let t0 = Bench.threadCPUSeconds()
-            let p = ingest.process(capture, context: &context, now: gen.now)
-            let t1 = Bench.threadCPUSeconds()
-            simulator.apply(p, captureID: requestNo)
-            let t2 = Bench.threadCPUSeconds()
-            ingestSeconds += t1 - t0
-            simulateSeconds += t2 - t1
-        }
-        let changes = (0..<simulator.eventCount).reduce(0) { $0 + (simulator.event($1)?.changeCount ?? 0) }
-        print("profiles: \(Bench.grouped(Double(events))) events in \(requestNo) requests, \(simulator.resolvedUsers.count) users, \(Bench.grouped(Double(changes))) changes")
-        print(Bench.table([
-            ["step", "CPU s", "µs/event"],
-            ["ingest (decode + validate + answer)", Bench.fixed(ingestSeconds, 3), Bench.fixed(ingestSeconds / Double(events) * 1e6, 2)],
-            ["profile simulation", Bench.fixed(simulateSeconds, 3), Bench.fixed(simulateSeconds / Double(events) * 1e6, 2)],
-        ]))
-        print("  simulation adds \(Bench.fixed(simulateSeconds / ingestSeconds * 100)) % to ingest on the same events")
-
-        // 2. Memory: N users, each with an identify of P properties and one event with plain properties.
-        let before = Bench.procStatusMB("VmRSS:")
-        var mem = ProfileSimulator()
-        var memContext = ValidationContext()
         var rng = SplitMix64(seed: seed)
         var batch: [String] = []
-        var memRequests: Int64 = 0
+        var requests: [Processed] = []
         func flush() {
             guard !batch.isEmpty else { return }
-            memRequests += 1
             let body = "{\"api_key\":\"0123456789abcdef0123456789abcdef\",\"events\":[" + batch.joined(separator: ",") + "]}"
             let c = Capture(receivedAt: 1_795_371_070_000, source: CaptureSource(kind: .demo, name: "bench"), path: "/2/httpapi",
                             headers: [HTTPHeader("Content-Type", "application/json")], body: Array(body.utf8))
-            mem.apply(ingest.process(c, context: &memContext, now: 1_795_371_070_000), captureID: memRequests)
+            requests.append(ingest.process(c, context: &context, now: 1_795_371_070_000))
             batch.removeAll(keepingCapacity: true)
         }
         let plans = ["free", "pro", "team", "enterprise"]
@@ -88,8 +121,49 @@ enum ProfileBench: BenchMode {
             if batch.count >= 100 { flush() }
         }
         flush()
-        let after = Bench.procStatusMB("VmRSS:")
-        print("memory: \(Bench.grouped(Double(mem.resolvedUsers.count))) users × \(propsPerUser + 1) properties, \(Bench.grouped(Double(mem.eventCount))) events")
-        print("  resident memory grew by \(Bench.fixed(after - before)) MB (\(Bench.fixed((after - before) * 1e6 / Double(max(1, userCount)), 0)) bytes per user, change log included)")
+
+        let before = trimmedRSSMB()
+        var simulator = ProfileSimulator()
+        var cpu = 0.0
+        for (n, p) in requests.enumerated() {
+            let t0 = Bench.threadCPUSeconds()
+            simulator.apply(p, captureID: Int64(n + 1))
+            cpu += Bench.threadCPUSeconds() - t0
+        }
+        let after = trimmedRSSMB()
+        let users = simulator.resolvedUsers.count
+        let changes = (0..<simulator.eventCount).reduce(0) { $0 + (simulator.event($1)?.changeCount ?? 0) }
+        let eventCount = simulator.eventCount
+        simulator = ProfileSimulator()  // the profiles freed: what resident memory gives back
+        let freed = after - trimmedRSSMB()
+        let grew = after - before
+        print("memory: \(Bench.grouped(Double(users))) users × \(propsPerUser + 1) properties, \(Bench.grouped(Double(eventCount))) events,"
+              + " \(Bench.grouped(Double(changes))) changes (folded in \(Bench.fixed(cpu, 2)) CPU s)")
+        print("  resident memory grew by \(Bench.fixed(grew)) MB during the fold (\(Bench.fixed(grew * 1e6 / Double(max(1, users)), 0)) bytes per user,"
+              + " change log included); freeing the profiles gave back \(Bench.fixed(freed)) MB; target < 100 MB for 100 000 users")
+        if requests.count == -1 { print("") }  // keeps the ingested requests alive until the readings are taken
+    }
+
+    // MARK: Helpers
+
+    /// Resident memory after handing malloc's free memory back to the system (`malloc_trim(0)`),
+    /// so the difference of two readings is what is still allocated, not what malloc keeps.
+    static func trimmedRSSMB() -> Double {
+        if let trim = mallocTrim { _ = trim(0) }
+        return Bench.procStatusMB("VmRSS:")
+    }
+
+    typealias MallocTrim = @convention(c) (Int) -> Int32
+    /// glibc's `malloc_trim`, looked up at run time (`malloc.h` is not in Swift's Glibc module).
+    static let mallocTrim: MallocTrim? = {
+        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        return unsafeBitCast(sym, to: MallocTrim.self)
+    }()
+
+    /// CPU time of the whole process (every thread), user + system.
+    static func processCPUSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
     }
 }

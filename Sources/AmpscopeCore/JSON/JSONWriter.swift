@@ -117,9 +117,20 @@ public struct JSONWriter: Sendable {
 /// RFC 6901 JSON Pointer helpers.
 public enum JSONPointer {
     /// Escapes one reference token (`~` → `~0`, `/` → `~1`).
+    /// Byte-level: tokens are escaped for every field of every finding and mapped value, so
+    /// this must not go through Foundation's string search.
     public static func escape(_ token: String) -> String {
-        guard token.contains("~") || token.contains("/") else { return token }
-        return token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
+        var out: [UInt8] = []
+        out.reserveCapacity(token.utf8.count + 4)
+        for b in token.utf8 {
+            switch b {
+            case UInt8(ascii: "~"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "0"))
+            case UInt8(ascii: "/"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "1"))
+            default: out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func join(_ base: String, _ token: String) -> String { base + "/" + escape(token) }
@@ -128,9 +139,27 @@ public enum JSONPointer {
     /// Splits a pointer into unescaped tokens ("" → []).
     public static func tokens(_ pointer: String) -> [String] {
         guard !pointer.isEmpty else { return [] }
-        return pointer.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
-            $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+        return pointer.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst().map(unescape)
+    }
+
+    /// `~1` → `/`, then `~0` → `~` (RFC 6901 §4: in that order, so `~01` is `~1`).
+    static func unescape(_ token: Substring.UTF8View) -> String {
+        guard token.contains(UInt8(ascii: "~")) else { return String(Substring(token)) }
+        var out: [UInt8] = []
+        out.reserveCapacity(token.count)
+        var it = token.makeIterator()
+        var pending: UInt8?
+        while let b = pending ?? it.next() {
+            pending = nil
+            guard b == UInt8(ascii: "~") else { out.append(b); continue }
+            guard let n = it.next() else { out.append(b); break }
+            switch n {
+            case UInt8(ascii: "1"): out.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "0"): out.append(UInt8(ascii: "~"))
+            default: out.append(b); pending = n
+            }
         }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Resolves a pointer in a document to a tape index.

@@ -189,7 +189,7 @@ extension ProfileSimulator {
 
     /// A user's current properties, by name.
     public func properties(ofUser u: Int) -> [(name: String, value: ProfileValue)] {
-        sorted(users[u].props.present)
+        sorted(users[u].props.present(changes))
     }
 
     /// The user properties in effect for event `n` (the snapshot Amplitude stamps on it, §A2):
@@ -227,7 +227,7 @@ extension ProfileSimulator {
 
     public func groupIndex(type: String, value: String) -> Int? { groupIndex[GroupKey(type: type, value: value)].map(Int.init) }
 
-    public func properties(ofGroup g: Int) -> [(name: String, value: ProfileValue)] { sorted(groups[g].props.present) }
+    public func properties(ofGroup g: Int) -> [(name: String, value: ProfileValue)] { sorted(groups[g].props.present(changes)) }
 
     /// The group's properties in effect for event `n`: group updates "affect only future events" (§A2).
     public func properties(ofGroup g: Int, atEvent n: Int) -> [(name: String, value: ProfileValue)] {

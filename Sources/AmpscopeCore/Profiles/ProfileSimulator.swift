@@ -234,7 +234,7 @@ public struct ProfileSimulator: Sendable {
         var rec = UserRecord()
         rec.userID = userID
         if let deviceID {
-            rec.deviceIDs = [deviceID]
+            rec.firstDevice = deviceID
             byDevice[deviceID] = n
         }
         users.append(rec)
@@ -243,7 +243,7 @@ public struct ProfileSimulator: Sendable {
     }
 
     private mutating func note(_ link: IdentityLink, user: Int32, _ step: inout EventStep) {
-        users[Int(user)].links.append(link)
+        users[Int(user)].addLink(link)
         step.link = link
         // The rules look at new users on a device (and at literal-null ids, noted separately);
         // a device moving between known users is routine.
@@ -256,8 +256,8 @@ public struct ProfileSimulator: Sendable {
         let ordinal = Int(step.ordinal)
         guard let d = byDevice[did] else {
             byDevice[did] = u
-            let hadDevices = !users[Int(u)].deviceIDs.isEmpty
-            users[Int(u)].deviceIDs.append(did)
+            let hadDevices = users[Int(u)].hasDevices
+            users[Int(u)].addDevice(did)
             if hadDevices { note(IdentityLink(kind: .deviceJoined, event: ordinal, deviceID: did), user: u, &step) }
             return
         }
@@ -268,8 +268,8 @@ public struct ProfileSimulator: Sendable {
         }
         // §A3.3: a known user_id on a device last used by another user: the device is now this user's.
         byDevice[did] = u
-        if !users[Int(u)].deviceIDs.contains(did) {
-            users[Int(u)].deviceIDs.append(did)
+        if !users[Int(u)].hasDevice(did) {
+            users[Int(u)].addDevice(did)
             note(IdentityLink(kind: .deviceJoined, event: ordinal, deviceID: did, other: users[Int(d)].userID), user: u, &step)
         }
     }
@@ -279,13 +279,13 @@ public struct ProfileSimulator: Sendable {
         users[Int(u)].merged.append(a)
         for dev in users[Int(a)].deviceIDs {
             byDevice[dev] = u
-            if !users[Int(u)].deviceIDs.contains(dev) { users[Int(u)].deviceIDs.append(dev) }
+            if !users[Int(u)].hasDevice(dev) { users[Int(u)].addDevice(dev) }
         }
         note(IdentityLink(kind: .merged, event: Int(step.ordinal), deviceID: device, otherUser: Int(a)), user: u, &step)
         // §A3.5: merges "can overwrite user property values"; we carry the anonymous user's
         // properties onto the known user (UNCONFIRMED which side wins; `Docs/profiles.md`).
         var table = take(u)
-        for (name, value) in users[Int(a)].props.present where table.value(name) != value {
+        for (name, value) in users[Int(a)].props.present(changes) where table.value(name, changes) != value {
             record(&table, target: u, name: name, op: .merge, result: .value(value), sent: value, flags: 0, key: -1, &step)
         }
         put(u, table)
@@ -310,7 +310,7 @@ public struct ProfileSimulator: Sendable {
         let global = nonEmptyString(e, .globalUserID)
         if unmap { aliases[uid] = nil } else if let global { aliases[uid] = global } else { return }
         if let u = byUserID[uid] {
-            users[Int(u)].links.append(IdentityLink(kind: unmap ? .unmapped : .mapped, event: Int(step.ordinal), other: global))
+            users[Int(u)].addLink(IdentityLink(kind: unmap ? .unmapped : .mapped, event: Int(step.ordinal), other: global))
         }
     }
 
@@ -410,7 +410,7 @@ public struct ProfileSimulator: Sendable {
                 continue
             }
             // A `$set` of the same value in this payload (setGroup sends both) already did it.
-            if table.value(name) == sent { continue }
+            if table.value(name, changes) == sent { continue }
             record(&table, target: u, name: name, op: .group, result: .value(sent), sent: sent, flags: 0, key: k, &step)
         }
         put(u, table)
@@ -470,13 +470,13 @@ public struct ProfileSimulator: Sendable {
             record(&table, target: target, name: name, op: op, result: .noEffect(.throttled), sent: sent, flags: flags, key: key, &step, dropped: true)
             return
         }
-        let result = PropertyOperations.apply(op, stored: table.value(name), sent: sent)
+        let result = PropertyOperations.apply(op, stored: table.value(name, changes), sent: sent)
         record(&table, target: target, name: name, op: op, result: result, sent: sent, flags: flags, key: key, &step)
     }
 
     private mutating func clearAll(_ table: inout PropertyTable, target: Int32, key: Int, _ step: inout EventStep, drop: Bool) {
         // §A1: `$clearAll` "removes every user property of the user".
-        for (name, value) in table.present {
+        for (name, value) in table.present(changes) {
             if drop {
                 record(&table, target: target, name: name, op: .clearAll, result: .noEffect(.throttled), sent: value, flags: 0, key: -1, &step, dropped: true)
             } else {
@@ -490,7 +490,7 @@ public struct ProfileSimulator: Sendable {
     private mutating func record(_ table: inout PropertyTable, target: Int32, name: Int32, op: ProfileOperation,
                                  result: OperationResult, sent: ProfileValue, flags: UInt8, key: Int,
                                  _ step: inout EventStep, dropped: Bool = false) {
-        let stored = table.value(name)
+        let stored = table.value(name, changes)
         let previous = table.lastChange(name)
         let index = Int32(changes.count)
         var flags = flags
@@ -510,11 +510,11 @@ public struct ProfileSimulator: Sendable {
                 }
             }
             c.flags = flags
-            table.store(name, v, change: index)
+            table.store(name, present: true, change: index, changes)
         case .removed:
             c.kind = .removed
             c.value = nil
-            table.store(name, nil, change: index)
+            table.store(name, present: false, change: index, changes)
         case .noEffect(let reason):
             c.kind = dropped ? .dropped : .noEffect
             c.reason = reason

@@ -129,7 +129,7 @@ enum ActionsMapping {
     /// User agent parsing (`userAgentParsing`, on by default) and `includeRawUserAgent`.
     static func userAgentFields(_ c: SegmentCallInput, _ a: ActionsSettings, into e: inout RecordBuilder) {
         if a.userAgentParsing, let ua = c.value(["context", "userAgent"]), let text = ua.value.stringValue {
-            let info = UserAgentInfo(text)
+            let info = c.userAgents.info(text)
             let data = c.value(["context", "userAgentData", "platformVersion"])
             let model = c.value(["context", "userAgentData", "model"])
             let note = "parsed from context.userAgent (userAgentParsing)"
@@ -174,15 +174,20 @@ enum ActionsMapping {
     }
 
     /// An object of mapped values with empty strings and absent values left out (`compact.ts`).
-    static func compactObject(_ c: SegmentCallInput, _ entries: [(key: String, path: [String])], prefix: String,
+    static func compactObject(_ found: [(key: String, value: MappedValue, pointer: String)], prefix: String,
                               field: String, into e: inout RecordBuilder) -> MappedValue? {
         var o = MappedObject()
-        for (k, p) in entries {
-            guard let v = c.value(p), v.value != .string("") else { continue }
-            o[prefix + k] = v.value
-            e.note(field + "/" + JSONPointer.escape(prefix + k), from: v.pointer)
+        for (k, v, pointer) in found {
+            guard v != .string("") else { continue }
+            o[prefix + k] = v
+            e.note(field + "/" + JSONPointer.escape(prefix + k), from: pointer)
         }
         return o.isEmpty ? nil : o.value
+    }
+
+    /// The values of `entries` the call has, looked up once for both objects built from them.
+    static func lookUp(_ c: SegmentCallInput, _ entries: [(key: String, path: [String])]) -> [(key: String, value: MappedValue, pointer: String)] {
+        entries.compactMap { k, p in c.value(p).map { (k, $0.value, $0.pointer) } }
     }
 
     static func library(_ c: SegmentCallInput, into e: inout RecordBuilder) {
@@ -253,8 +258,9 @@ enum ActionsMapping {
         normalisePlatform(c, into: &e)
         // user_properties = {...user_properties, $setOnce, $set, $add} with the non-empty operator objects.
         var ops = RecordBuilder()
-        let setOnce = compactObject(c, referrerAndUTM, prefix: "initial_", field: "user_properties/$setOnce", into: &ops)
-        let setAlways = compactObject(c, referrerAndUTM, prefix: "", field: "user_properties/$set", into: &ops)
+        let found = lookUp(c, referrerAndUTM)
+        let setOnce = compactObject(found, prefix: "initial_", field: "user_properties/$setOnce", into: &ops)
+        let setAlways = compactObject(found, prefix: "", field: "user_properties/$set", into: &ops)
         if setOnce != nil || setAlways != nil {
             var up = MappedObject()
             if let traits = e["user_properties"]?.members { up.members = traits }
@@ -272,8 +278,9 @@ enum ActionsMapping {
     /// `{$set:{utm_*, referrer}, $setOnce:{initial_utm_*, initial_referrer}, ...traits}`.
     static func mergeUTM(_ c: SegmentCallInput, traits: MappedValue?, traitsFrom: String?, into e: inout RecordBuilder) {
         var ops = RecordBuilder()
-        let set = compactObject(c, referrerAndUTM, prefix: "", field: "user_properties/$set", into: &ops)
-        let setOnce = compactObject(c, referrerAndUTM, prefix: "initial_", field: "user_properties/$setOnce", into: &ops)
+        let found = lookUp(c, referrerAndUTM)
+        let set = compactObject(found, prefix: "", field: "user_properties/$set", into: &ops)
+        let setOnce = compactObject(found, prefix: "initial_", field: "user_properties/$setOnce", into: &ops)
         guard set != nil || setOnce != nil else {
             e.set("user_properties", traits, from: traitsFrom)
             return

@@ -86,7 +86,7 @@ enum ClassicMapping {
         }
         // analytics.js events: browser as os, OS as device model (ua-parser).
         if lib == "analytics.js", let ua = c.value(["context", "userAgent"]), let text = ua.value.stringValue {
-            let info = UserAgentInfo(text)
+            let info = c.userAgents.info(text)
             let note = "user agent override for analytics.js"
             e.set("os_name", info.browserName.map(MappedValue.string), from: ua.pointer, note: note)
             e.set("os_version", info.browserMajor.map(MappedValue.string), from: ua.pointer, note: note)

@@ -113,23 +113,38 @@ public struct SegmentCallView: Sendable {
         if let v = walk(node, path, base: pointer) { return v }
         let envelope = first == "context" ? envelopeContext : first == "integrations" ? envelopeIntegrations : nil
         guard let e = envelope else { return nil }
-        return walk(e, Array(path.dropFirst()), base: "/" + first)
+        return walk(e, path.dropFirst(), base: "/" + first)
     }
 
-    private func walk(_ start: Int, _ path: [String], base: String) -> (node: Int, pointer: String)? {
-        var cur = start
+    private func walk(_ start: Int, _ path: some Collection<String>, base: String) -> (node: Int, pointer: String)? {
+        guard let cur = descend(start, path) else { return nil }
+        // Most paths the mappers ask for are absent: the pointer is built only for a value found.
         var ptr = base
+        for k in path { ptr = JSONPointer.join(ptr, k) }
+        return (cur, ptr)
+    }
+
+    private func descend(_ start: Int, _ path: some Collection<String>) -> Int? {
+        var cur = start
         for k in path {
             guard doc.kind(cur) == .object, let next = doc.member(cur, named: k) else { return nil }
             cur = next
-            ptr = JSONPointer.join(ptr, k)
         }
-        return (cur, ptr)
+        return cur
+    }
+
+    /// The tape index at a path, as `value` finds it, without its pointer.
+    public func valueNode(_ path: [String]) -> Int? {
+        guard isObject, let first = path.first else { return nil }
+        if let v = descend(node, path) { return v }
+        let envelope = first == "context" ? envelopeContext : first == "integrations" ? envelopeIntegrations : nil
+        guard let e = envelope else { return nil }
+        return descend(e, path.dropFirst())
     }
 
     /// The string at a path (nil when absent or not a string).
     public func string(_ path: [String]) -> String? {
-        value(path).flatMap { doc.stringValue($0.node) }
+        valueNode(path).flatMap { doc.stringValue($0) }
     }
 
     /// `userId` or `anonymousId` as Segment reads them: a non-empty string, or a number.

@@ -16,6 +16,7 @@ public struct SegmentMapper: Sendable {
             if let e = f.event, droppedCalls[e] == nil { droppedCalls[e] = f.rule }
         }
         var out: [(call: Int, label: String, destination: SegmentDestination, requests: [MappedRequest], notSent: String?, dropped: [DroppedField])] = []
+        let userAgents = UserAgentMemo()
         for i in request.records.indices {
             let view = SegmentCallView(request: request, doc: doc, index: i)
             let label = view.label
@@ -29,7 +30,7 @@ public struct SegmentMapper: Sendable {
                     continue
                 }
                 guard let type = view.type else { continue }
-                let input = SegmentCallInput(view: view, type: type, receivedAt: receivedAt)
+                let input = SegmentCallInput(view: view, type: type, receivedAt: receivedAt, userAgents: userAgents)
                 let mapped = d == .actions ? ActionsMapping.map(input, settings, template: capture)
                                            : ClassicMapping.map(input, settings, template: capture)
                 out.append((i, label, d, mapped.requests, mapped.notSent, Self.dropped(view, mapped.requests, d)))
@@ -41,29 +42,43 @@ public struct SegmentMapper: Sendable {
     /// Top-level and `context` fields of the call that no mapped request carries.
     static func dropped(_ view: SegmentCallView, _ requests: [MappedRequest], _ d: SegmentDestination) -> [DroppedField] {
         guard view.isObject else { return [] }
-        // Every used pointer and each of its ancestors: a field is used when it or a part of it is.
-        var used = Set<String>()
+        // A field is used when a provenance pointer is its pointer or lies under it: collect the
+        // first token (a top-level field) and, under `context`, the second token of every
+        // provenance pointer inside this call.
+        let prefix = Array((view.pointer + "/").utf8)
+        let slash = UInt8(ascii: "/")
+        var usedTop = Set<Substring>()
+        var usedContext = Set<Substring>()
         for r in requests {
             for p in r.provenance {
-                guard var s = p.segment else { continue }
-                while !s.isEmpty, used.insert(s).inserted, let cut = s.lastIndex(of: "/") { s = String(s[..<cut]) }
+                guard let s = p.segment, s.utf8.starts(with: prefix) else { continue }
+                let u = s.utf8
+                let start = u.index(u.startIndex, offsetBy: prefix.count)
+                var i = start
+                while i < u.endIndex, u[i] != slash { i = u.index(after: i) }
+                let top = s[start..<i]
+                usedTop.insert(top)
+                guard i < u.endIndex, top == "context" else { continue }
+                let second = u.index(after: i)
+                var j = second
+                while j < u.endIndex, u[j] != slash { j = u.index(after: j) }
+                usedContext.insert(s[second..<j])
             }
         }
-        func isUsed(_ pointer: String) -> Bool { used.contains(pointer) }
         let ignored: Set<String> = ["type", "writeKey", "sentAt", "receivedAt", "_metadata"]
         var out: [DroppedField] = []
         let reason = requests.isEmpty ? "the call is not sent" : "\(d.displayName) does not send it"
         for (k, v) in view.doc.members(view.node) {
             let name = view.doc.string(k)
             if ignored.contains(name) { continue }
-            let pointer = JSONPointer.join(view.pointer, name)
+            let token = JSONPointer.escape(name)
             if name == "context", view.doc.kind(v) == .object {
                 for (ck, _) in view.doc.members(v) {
-                    let cp = JSONPointer.join(pointer, view.doc.string(ck))
-                    if !isUsed(cp) { out.append(DroppedField(segment: cp, reason: reason)) }
+                    let ct = JSONPointer.escape(view.doc.string(ck))
+                    if !usedContext.contains(Substring(ct)) { out.append(DroppedField(segment: view.pointer + "/" + token + "/" + ct, reason: reason)) }
                 }
-            } else if !isUsed(pointer) {
-                out.append(DroppedField(segment: pointer, reason: reason))
+            } else if !usedTop.contains(Substring(token)) {
+                out.append(DroppedField(segment: view.pointer + "/" + token, reason: reason))
             }
         }
         return out

@@ -103,9 +103,13 @@ struct SegmentCallInput {
     let timeSource: String?
     let timeNote: String
 
-    init(view: SegmentCallView, type: SegmentCallType, receivedAt: Int64) {
+    /// User agents already parsed while mapping this request (shared by its calls and destinations).
+    let userAgents: UserAgentMemo
+
+    init(view: SegmentCallView, type: SegmentCallType, receivedAt: Int64, userAgents: UserAgentMemo = UserAgentMemo()) {
         self.view = view
         self.type = type
+        self.userAgents = userAgents
         let t = Self.time(view, receivedAt: receivedAt)
         timeMs = t.ms
         timeSource = t.source
@@ -133,14 +137,29 @@ struct SegmentCallInput {
 
     /// `@if exists` in Segment's mappings: present and not null.
     func existing(_ path: [String]) -> (value: MappedValue, pointer: String)? {
-        guard let v = value(path), v.value != .null else { return nil }
-        return v
+        guard let v = view.value(path), view.doc.kind(v.node) != .null else { return nil }
+        return (MappedValue(view.doc, v.node), v.pointer)
     }
 
     func string(_ path: [String]) -> String? { view.string(path) }
 
     func pointer(_ path: [String]) -> String {
         path.reduce(view.pointer) { JSONPointer.join($0, $1) }
+    }
+}
+
+/// The last user agent parsed while mapping one request: the calls of a batch from one browser
+/// carry the same `context.userAgent`, and every destination reads it; it is parsed once.
+final class UserAgentMemo {
+    private var text: String?
+    private var info: UserAgentInfo?
+
+    func info(_ t: String) -> UserAgentInfo {
+        if let info, text == t { return info }
+        let parsed = UserAgentInfo(t)
+        text = t
+        info = parsed
+        return parsed
     }
 }
 
@@ -157,9 +176,18 @@ struct RecordBuilder {
         guard let value else { return }
         object[key] = value
         let field = JSONPointer.escape(key)
-        let nested = field + "/"
-        provenance.removeAll { $0.field == field || $0.field.hasPrefix(nested) }
+        forget(field)
         provenance.append((field, segment, note))
+    }
+
+    /// Drops the provenance of `field` and of everything under it (`field/…`), comparing bytes.
+    private mutating func forget(_ field: String) {
+        let n = field.utf8.count
+        provenance.removeAll { p in
+            let u = p.field.utf8
+            guard u.count >= n, u.starts(with: field.utf8) else { return p.field == field }
+            return u.count == n || u[u.index(u.startIndex, offsetBy: n)] == UInt8(ascii: "/")
+        }
     }
 
     /// Sets a field copied from a Segment path when it is there.
@@ -169,9 +197,7 @@ struct RecordBuilder {
 
     mutating func remove(_ key: String) {
         object[key] = nil
-        let field = JSONPointer.escape(key)
-        let nested = field + "/"
-        provenance.removeAll { $0.field == field || $0.field.hasPrefix(nested) }
+        forget(JSONPointer.escape(key))
     }
 
     /// Notes where a nested field came from (`user_properties/$set/referrer`).

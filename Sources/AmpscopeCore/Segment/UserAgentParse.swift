@@ -13,7 +13,7 @@ public struct UserAgentInfo: Sendable, Equatable {
     public var deviceType: String?
 
     public init(_ ua: String) {
-        func version(after marker: String) -> String? {
+        func version(after marker: StaticString) -> String? {
             guard let r = ua.range(ofASCII: marker) else { return nil }
             let rest = ua[r.upperBound...]
             let v = rest.prefix { $0.isNumber || $0 == "." || $0 == "_" }
@@ -74,20 +74,43 @@ public struct UserAgentInfo: Sendable, Equatable {
 
 extension StringProtocol {
     /// Range of an ASCII needle, scanning UTF-8 bytes (no Foundation, no grapheme breaking).
-    func range(ofASCII needle: String) -> Range<Index>? {
-        let n = Array(needle.utf8)
-        guard let first = n.first else { return nil }
+    func range(ofASCII needle: StaticString) -> Range<Index>? {
+        let n = needle.utf8CodeUnitCount
+        guard n > 0 else { return nil }
+        let found: Int?? = utf8.withContiguousStorageIfAvailable { hay in
+            needle.withUTF8Buffer { nb in
+                guard hay.count >= n else { return nil }
+                let first = nb[0]
+                var i = 0
+                while i <= hay.count - n {
+                    if hay[i] == first {
+                        var k = 1
+                        while k < n, hay[i + k] == nb[k] { k += 1 }
+                        if k == n { return i }
+                    }
+                    i += 1
+                }
+                return nil
+            }
+        }
+        if let found {
+            guard let at = found else { return nil }
+            let lower = utf8.index(utf8.startIndex, offsetBy: at)
+            return lower..<utf8.index(lower, offsetBy: n)
+        }
+        // Not contiguous (bridged or shared storage): the same scan through the UTF-8 view.
+        let nb = needle.withUTF8Buffer { Array($0) }
         let u = utf8
         var i = u.startIndex
         while i < u.endIndex {
-            if u[i] == first {
+            if u[i] == nb[0] {
                 var j = u.index(after: i)
                 var k = 1
-                while k < n.count, j < u.endIndex, u[j] == n[k] {
+                while k < n, j < u.endIndex, u[j] == nb[k] {
                     j = u.index(after: j)
                     k += 1
                 }
-                if k == n.count { return i..<j }
+                if k == n { return i..<j }
             }
             i = u.index(after: i)
         }
@@ -95,14 +118,14 @@ extension StringProtocol {
     }
 
     /// True when the ASCII needle occurs.
-    func containsASCII(_ needle: String) -> Bool { range(ofASCII: needle) != nil }
+    func containsASCII(_ needle: StaticString) -> Bool { range(ofASCII: needle) != nil }
 
     var replacingUnderscores: String { String(map { $0 == "_" ? "." : $0 }) }
 
     var trimmingLeadingSpaces: String { String(drop { $0 == " " }) }
 
     /// The text before `marker` (all of it without one).
-    func components(before marker: String) -> String {
+    func components(before marker: StaticString) -> String {
         if let r = range(ofASCII: marker) { return String(self[startIndex..<r.lowerBound]) }
         return String(self)
     }
