@@ -152,14 +152,35 @@ extension Int {
 public final class PlanChecker: Sendable {
     public let plan: Plan
 
-    struct Prop: Sendable {
+    /// Classes, not structs: a property is read on every event that has it, and copying a struct
+    /// of strings and arrays costs a retain and a release per field (most of the plan's cost in
+    /// `ampscope-bench plan` before).
+    final class Prop: Sendable {
         let spec: PlanProperty
         let enumSet: Set<PlanScalar>?
         /// The enum's strings, looked up by raw bytes (no String per value).
         let enumStrings: PlanNameTable?
         let regex: PlanRegex?
+        // What every value is checked against, out of `spec`.
+        let type: PlanType
+        let itemType: PlanType?
+        let min: Double?
+        let max: Double?
+        let required: Bool
+
+        init(spec: PlanProperty, enumSet: Set<PlanScalar>?, enumStrings: PlanNameTable?, regex: PlanRegex?) {
+            self.spec = spec
+            self.enumSet = enumSet
+            self.enumStrings = enumStrings
+            self.regex = regex
+            type = spec.type
+            itemType = spec.itemType
+            min = spec.min
+            max = spec.max
+            required = spec.required
+        }
     }
-    struct PropSet: Sendable {
+    final class PropSet: Sendable {
         let props: [Prop]
         let table: PlanNameTable
         let requiredCount: Int
@@ -180,6 +201,7 @@ public final class PlanChecker: Sendable {
     }
     let eventTable: PlanNameTable
     let events: [PropSet]
+    let statuses: [PlanStatus]
     let user: PropSet
     let groupTable: PlanNameTable
     let groups: [PropSet]
@@ -188,6 +210,7 @@ public final class PlanChecker: Sendable {
         self.plan = plan
         eventTable = PlanNameTable(plan.events.map(\.name))
         events = plan.events.map { PropSet($0.properties) }
+        statuses = plan.events.map(\.status)
         user = PropSet(plan.user)
         groupTable = PlanNameTable(plan.groups.map(\.name))
         groups = plan.groups.map { PropSet($0.properties) }
@@ -277,14 +300,13 @@ public final class PlanChecker: Sendable {
                     "event type \"\(Sanitize.inline(doc.string(typeNode), limit: 80))\" is not in the tracking plan")
             return
         }
-        let planned = plan.events[ei]
-        switch planned.status {
+        switch statuses[ei] {
         case .blocked:
             out.add(PlanRules.info(RuleID.planBlockedEvent), pointer() + "/event_type", event: index,
-                    "the plan marks \"\(Sanitize.inline(planned.name, limit: 80))\" blocked: it must not be sent")
+                    "the plan marks \"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" blocked: it must not be sent")
         case .deprecated:
             out.add(PlanRules.info(RuleID.planDeprecatedEvent), pointer() + "/event_type", event: index,
-                    "the plan marks \"\(Sanitize.inline(planned.name, limit: 80))\" deprecated")
+                    "the plan marks \"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" deprecated")
         case .planned, .live: break
         }
         let set = events[ei]
@@ -296,12 +318,12 @@ public final class PlanChecker: Sendable {
                     if set.closed {
                         let name = doc.string(k)
                         out.add(PlanRules.info(RuleID.planUnexpectedProperty), pointer() + "/event_properties/" + JSONPointer.escape(name), event: index,
-                                "\"\(Sanitize.inline(name, limit: 80))\" is not a property of \"\(Sanitize.inline(planned.name, limit: 80))\" in the plan, which allows no others")
+                                "\"\(Sanitize.inline(name, limit: 80))\" is not a property of \"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" in the plan, which allows no others")
                     }
                     continue
                 }
                 let prop = set.props[pi]
-                if prop.spec.required { requiredSeen += 1 }
+                if prop.required { requiredSeen += 1 }
                 checkValue(doc, v, prop, scope: .event, index: index,
                            path: { pointer() + "/event_properties/" + JSONPointer.escape(prop.spec.name) }, &out)
             }
@@ -310,7 +332,7 @@ public final class PlanChecker: Sendable {
             let present: Set<String> = props.map { p in doc.kind(p) == .object ? Set(doc.members(p).map { doc.string($0.key) }) : [] } ?? []
             for prop in set.props where prop.spec.required && !present.contains(prop.spec.name) {
                 out.add(PlanRules.info(RuleID.planMissingProperty), pointer() + "/event_properties", event: index,
-                        "\"\(Sanitize.inline(planned.name, limit: 80))\" requires property \"\(Sanitize.inline(prop.spec.name, limit: 80))\"")
+                        "\"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" requires property \"\(Sanitize.inline(prop.spec.name, limit: 80))\"")
             }
         }
     }
@@ -352,27 +374,23 @@ public final class PlanChecker: Sendable {
     }
 
     func checkValue(_ doc: JSONDocument, _ v: Int, _ prop: Prop, scope: Scope, index: Int, path: () -> String, _ out: inout FindingSink) {
-        let spec = prop.spec
         let kind = doc.kind(v)
-        let typeID: String, valueID: (String) -> String
-        switch scope {
-        case .event: typeID = RuleID.planWrongType; valueID = { $0 }
-        case .user: typeID = RuleID.planUserPropertyType; valueID = { _ in RuleID.planUserPropertyValue }
-        case .group: typeID = RuleID.planGroupPropertyType; valueID = { _ in RuleID.planGroupPropertyValue }
-        }
-        if spec.type != .any {
-            let isInt = spec.type == .integer && kind == .number && Self.isIntegral(doc, v)
-            guard spec.type.accepts(kind, isInteger: isInt) else {
+        if prop.type != .any {
+            let isInt = prop.type == .integer && kind == .number && Self.isIntegral(doc, v)
+            guard prop.type.accepts(kind, isInteger: isInt) else {
+                let spec = prop.spec
+                let typeID = Self.typeRule(scope)
                 out.add(PlanRules.info(typeID), path(), event: index,
                         "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(kind.description) where the plan says \(spec.type.rawValue)")
                 return
             }
         }
-        if let item = spec.itemType, item != .any, kind == .array {
+        if let item = prop.itemType, item != .any, kind == .array {
             for (n, e) in doc.elements(v).enumerated() {
                 let ek = doc.kind(e)
                 if !item.accepts(ek, isInteger: ek == .number && Self.isIntegral(doc, e)) {
-                    out.add(PlanRules.info(typeID), path() + "/" + String(n), event: index,
+                    let spec = prop.spec
+                    out.add(PlanRules.info(Self.typeRule(scope)), path() + "/" + String(n), event: index,
                             "element \(n) of \"\(Sanitize.inline(spec.name, limit: 80))\" is \(ek.description) where the plan says \(item.rawValue)")
                     break
                 }
@@ -392,26 +410,46 @@ public final class PlanChecker: Sendable {
                 bad = outside(v)
             }
             if let s = bad {
+                let spec = prop.spec
                 let shown = spec.enumValues!.prefix(8).map { "\"\(Sanitize.inline($0.description, limit: 30))\"" }.joined(separator: ", ")
-                out.add(PlanRules.info(valueID(RuleID.planNotInEnum)), path(), event: index,
+                out.add(PlanRules.info(Self.valueRule(scope, RuleID.planNotInEnum)), path(), event: index,
                         "\"\(Sanitize.inline(spec.name, limit: 80))\" is \"\(Sanitize.inline(s.description, limit: 80))\", not one of \(shown)\(spec.enumValues!.count > 8 ? ", …" : "")")
             }
         }
         if let r = prop.regex, kind == .string, !r.matches(doc, v) {
             do {
                 let s = doc.string(v)
-                out.add(PlanRules.info(valueID(RuleID.planPatternMismatch)), path(), event: index,
+                let spec = prop.spec
+                out.add(PlanRules.info(Self.valueRule(scope, RuleID.planPatternMismatch)), path(), event: index,
                         "\"\(Sanitize.inline(spec.name, limit: 80))\" is \"\(Sanitize.inline(s, limit: 80))\", which does not match /\(Sanitize.inline(r.pattern, limit: 80))/")
             }
         }
-        if (spec.min != nil || spec.max != nil), kind == .number, let d = doc.double(v) {
-            if let lo = spec.min, d < lo {
-                out.add(PlanRules.info(valueID(RuleID.planOutOfRange)), path(), event: index,
+        if (prop.min != nil || prop.max != nil), kind == .number, let d = doc.double(v) {
+            let spec = prop.spec
+            if let lo = prop.min, d < lo {
+                out.add(PlanRules.info(Self.valueRule(scope, RuleID.planOutOfRange)), path(), event: index,
                         "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(PlanScalar.format(d)), below the plan's min \(PlanScalar.format(lo))")
-            } else if let hi = spec.max, d > hi {
-                out.add(PlanRules.info(valueID(RuleID.planOutOfRange)), path(), event: index,
+            } else if let hi = prop.max, d > hi {
+                out.add(PlanRules.info(Self.valueRule(scope, RuleID.planOutOfRange)), path(), event: index,
                         "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(PlanScalar.format(d)), above the plan's max \(PlanScalar.format(hi))")
             }
+        }
+    }
+
+    /// The rule of a wrong type, and of a value the plan does not allow, per scope.
+    static func typeRule(_ scope: Scope) -> String {
+        switch scope {
+        case .event: return RuleID.planWrongType
+        case .user: return RuleID.planUserPropertyType
+        case .group: return RuleID.planGroupPropertyType
+        }
+    }
+
+    static func valueRule(_ scope: Scope, _ eventRule: String) -> String {
+        switch scope {
+        case .event: return eventRule
+        case .user: return RuleID.planUserPropertyValue
+        case .group: return RuleID.planGroupPropertyValue
         }
     }
 

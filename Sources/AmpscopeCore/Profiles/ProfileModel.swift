@@ -157,6 +157,9 @@ struct UserRecord: Sendable {
     var userID: String?
     var firstDevice: String?
     var moreDevices: [String] = []
+    /// The devices as a set once there are more than a few (a user a load test sends with a new
+    /// device per event gathers thousands, and each join asks whether the user has the device).
+    var deviceSet: Set<String>?
     var firstLink: IdentityLink?
     var moreLinks: [IdentityLink] = []
     /// Index of the user this one merged into (-1: not merged).
@@ -179,9 +182,19 @@ struct UserRecord: Sendable {
     /// The user's devices, in the order they joined.
     var deviceIDs: [String] { firstDevice.map { [$0] + moreDevices } ?? moreDevices }
     var hasDevices: Bool { firstDevice != nil }
-    func hasDevice(_ d: String) -> Bool { firstDevice == d || moreDevices.contains(d) }
+    func hasDevice(_ d: String) -> Bool {
+        if firstDevice == d { return true }
+        if let set = deviceSet { return set.contains(d) }
+        return moreDevices.contains(d)
+    }
     mutating func addDevice(_ d: String) {
-        if firstDevice == nil { firstDevice = d } else { moreDevices.append(d) }
+        guard firstDevice != nil else { firstDevice = d; return }
+        moreDevices.append(d)
+        if deviceSet != nil {
+            deviceSet!.insert(d)
+        } else if moreDevices.count >= 8 {
+            deviceSet = Set(moreDevices)
+        }
     }
 
     /// The user's identity links, in order.
