@@ -9,6 +9,15 @@ import Glibc
 //    once (reproducing a crash, or checking a corpus) and `ampscope-fuzz --list` names the targets.
 
 nonisolated(unsafe) var selected: FuzzTarget?
+nonisolated(unsafe) var slowestNs = 0
+nonisolated(unsafe) var cpuLimitNs = 1_000_000_000
+
+/// CPU time of this thread, ns.
+func cpuNow() -> Int {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return t.tv_sec * 1_000_000_000 + t.tv_nsec
+}
 
 #if AMPSCOPE_FUZZ
 // libFuzzer's own entry point. SwiftPM links executables with `--defsym main=<module>_main`,
@@ -33,11 +42,22 @@ enum FuzzMain {
             exit(2)
         }
         selected = t
+        cpuLimitNs = (getenv("AMPSCOPE_FUZZ_CPU_LIMIT_MS").flatMap { Int(String(cString: $0)) } ?? 1000) * 1_000_000
+        // Build the targets' shared state (the demo rows of `filter`, the rule tables) before
+        // the clock starts: it is done once per process, not per input.
+        t.run([])
+        atexit { warn("ampscope-fuzz: slowest input \(slowestNs / 1_000_000) ms of CPU time\n") }
         var argc = CommandLine.argc
         var argv = CommandLine.unsafeArgv
         exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
             let bytes = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
+            let start = cpuNow()
             selected!.run(bytes)
+            let used = cpuNow() - start
+            if used > slowestNs { slowestNs = used }
+            // libFuzzer's -timeout is wall-clock time, which on a shared machine under `nice`
+            // measures the other processes too; an input over the limit in CPU time is a bug.
+            if used > cpuLimitNs { fatalError("input took \(used / 1_000_000) ms of CPU time (limit \(cpuLimitNs / 1_000_000) ms)") }
             return 0
         })
         #else
