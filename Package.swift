@@ -15,6 +15,8 @@ let package = Package(
     products: [
         .executable(name: "ampscope", targets: ["ampscope"]),
         .executable(name: "ampscope-bench", targets: ["ampscope-bench"]),
+        // libFuzzer targets for every parser of outside input (Docs/fuzzing.md, Scripts/fuzz).
+        .executable(name: "ampscope-fuzz", targets: ["ampscope-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -81,6 +83,9 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
+        // Fuzz targets. A plain build runs inputs through a target once; built by Scripts/fuzz with
+        // `-sanitize=fuzzer,address -DAMPSCOPE_FUZZ` it is a libFuzzer binary (Docs/fuzzing.md).
+        .executableTarget(name: "ampscope-fuzz", dependencies: ["AmpscopeCore", "AmpscopeUI"]),
         // Helpers every test target shares: repository paths and fixtures, raw loopback clients,
         // thread and lock helpers, running programs, and reaping what tests start.
         .target(name: "AmpscopeTestSupport", dependencies: ["AmpscopeCore"], path: "Tests/AmpscopeTestSupport"),

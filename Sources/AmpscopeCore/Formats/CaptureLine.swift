@@ -51,7 +51,8 @@ public enum CaptureLine {
         func str(_ k: StaticString) -> String? { doc.member(root, k).flatMap { doc.stringValue($0) } }
         func int(_ k: StaticString) -> Int64? {
             guard let v = doc.member(root, k) else { return nil }
-            return doc.int64(v) ?? doc.double(v).map { Int64($0) }
+            // A number beyond Int64 (1e19) reads as absent rather than trapping.
+            return doc.int64(v) ?? doc.double(v).flatMap { Int64(exactly: $0.rounded(.towardZero)) }
         }
         guard let path = str("path") else {
             return fail("missing 'path' (a capture line needs at least method, path and body)")

@@ -61,10 +61,25 @@ public struct ReplayPacer: Sendable, Equatable {
             lastRecorded = recorded
             return 0
         }
-        if let last = lastRecorded, recorded - last > maxGapMs { skipped += recorded - last - maxGapMs }
+        // Recorded times come from input files: saturate rather than trap on extreme values.
+        if let last = lastRecorded {
+            let gap = Self.minus(recorded, last)
+            if gap > maxGapMs { skipped = Self.plus(skipped, gap - maxGapMs) }
+        }
         lastRecorded = max(lastRecorded ?? recorded, recorded)
-        let due = a.wall + Int64((Double(recorded - a.recorded - skipped) / speed).rounded())
-        return max(0, due - now)
+        let scaled = (Double(Self.minus(Self.minus(recorded, a.recorded), skipped)) / speed).rounded()
+        let step = Int64(exactly: scaled) ?? (scaled > 0 ? .max : .min)
+        return max(0, Self.minus(Self.plus(a.wall, step), now))
+    }
+
+    static func plus(_ a: Int64, _ b: Int64) -> Int64 {
+        let (r, o) = a.addingReportingOverflow(b)
+        return o ? (b > 0 ? .max : .min) : r
+    }
+
+    static func minus(_ a: Int64, _ b: Int64) -> Int64 {
+        let (r, o) = a.subtractingReportingOverflow(b)
+        return o ? (b < 0 ? .max : .min) : r
     }
 }
 

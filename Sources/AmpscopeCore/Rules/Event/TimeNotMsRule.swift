@@ -40,11 +40,15 @@ enum TimeCheck {
         case .number:
             guard let v = doc.int64(i) else {
                 let d = doc.double(i) ?? 0
-                if d == d.rounded(), abs(d) < 9e18 {
-                    return (.error, "\(name) is written as \(Sanitize.inline(doc.rawText(i), limit: 30)); Amplitude accepts only a plain integer (\(Int64(d)))")
+                let raw = Sanitize.inline(doc.rawText(i), limit: 30)
+                // Int64(exactly:): a number beyond Int64 (1e19, 1e400) has no integer to suggest.
+                if d == d.rounded(), let n = Int64(exactly: d) {
+                    return (.error, "\(name) is written as \(raw); Amplitude accepts only a plain integer (\(n))")
                 }
-                let ms = Int64(d < Double(minPlausibleMs) ? (d * 1000).rounded() : d.rounded())
-                return (.error, "\(name) \(Sanitize.inline(doc.rawText(i), limit: 30)) has a fraction; Amplitude accepts only an integer in milliseconds (\(ms))")
+                if d != d.rounded(), let ms = Int64(exactly: d < Double(minPlausibleMs) ? (d * 1000).rounded() : d.rounded()) {
+                    return (.error, "\(name) \(raw) has a fraction; Amplitude accepts only an integer in milliseconds (\(ms))")
+                }
+                return (.error, "\(name) \(raw) is out of range; Amplitude needs an integer in milliseconds since the epoch")
             }
             if allowMinusOne && v == -1 { return nil }
             if v < 0 {
