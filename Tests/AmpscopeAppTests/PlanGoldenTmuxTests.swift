@@ -26,8 +26,8 @@ import Testing
         #expect(!lines.contains { $0.contains("Checkout Started") && ($0.contains("≠") || $0.contains("+extra")) }, "\(s)")
         // The Diff tab of the newest event (Order Completed) against its golden counterpart.
         try t.press("7")
-        s = try await t.wait(for: "the Diff tab against the golden run") { $0.contains("golden #1") }
-        #expect(s.contains(#""card" → "paypal""#), "\(s)")
+        s = try await t.wait(for: "the Diff tab against the golden run") { $0.contains("golden #1") && $0.contains(#""card" → "paypal""#) }
+        #expect(s.contains("1 difference outside"), "\(s)")
         // The Plan view: seen, never seen, unplanned; enter filters to a row's events.
         try t.press("P")
         s = try await t.wait(for: "the Plan view") { $0.contains("Plan · ") && $0.contains("LAST SEEN") }

@@ -42,7 +42,14 @@ import Testing
         try await t.wait(for: "demo traffic") { $0.contains("$identify") }
         try t.press("Space")
         try t.press("6")
-        let s = try await t.wait(for: "the User tab") { $0.contains("Who") && $0.contains("Properties in effect for this event") }
+        // The demo sends deliberate mistakes: a request Amplitude would not ingest has no user, so
+        // move up to an event that has one.
+        var s = try await t.wait(for: "the User tab") { $0.contains("Properties in effect for this event") || $0.contains("No user") }
+        for _ in 0..<40 where !s.contains("Properties in effect for this event") {
+            try t.press("k")
+            s = try await t.wait(for: "the User tab of the event above") { $0.contains("Properties in effect for this event") || $0.contains("No user") }
+        }
+        s = try await t.wait(for: "the User tab of an event with a user") { $0.contains("Who") && $0.contains("Properties in effect for this event") }
         #expect(s.contains("user_id") && s.contains("Amplitude id"), "\(s)")
         try t.press("u")
         let users = try await t.wait(for: "the Users list") { $0.contains("as Amplitude resolves them") && $0.contains("AMP ID") }

@@ -76,7 +76,13 @@ import Testing
         // Live requests while the file loads; each acknowledged one must survive the kill.
         var acknowledged: [Int] = []
         for i in 0..<200 {
-            let r = try await onOwnThread { try RawHTTP.send(port: port, "POST", "/2/httpapi", headers: ["Content-Type: application/json"], body: Self.live(i)) }
+            let r: RawResponse
+            do {
+                r = try await onOwnThread { try RawHTTP.send(port: port, "POST", "/2/httpapi", headers: ["Content-Type: application/json"], body: Self.live(i)) }
+            } catch {
+                Issue.record("live request \(i) to port \(port): \(error); screen:\n\(t.screen())")
+                throw error
+            }
             if r.status == 200 { acknowledged.append(i) }
         }
         #expect(acknowledged.count == 200)
