@@ -44,16 +44,8 @@ enum ProfileBench: BenchMode {
             print("generating \(Bench.grouped(Double(events))) events into \(path) ...")
             ReplayBench.generate(events: events, path: path)
         }
-        let box = ReplayBench.ResultBox()
-        let sem = DispatchSemaphore(value: 0)
         let cpu0 = processCPUSeconds()
-        Task.detached {
-            let (store, r) = await HeadlessReplay.load([path], threads: threads > 0 ? threads : nil)
-            box.result = r
-            box.store = store
-            sem.signal()
-        }
-        sem.wait()
+        let box = ReplayBench.load(path, threads: threads)
         let loadCPU = processCPUSeconds() - cpu0
         guard let r = box.result, let store = box.store else { throw BenchError("the replay load gave no store") }
 

@@ -35,15 +35,7 @@ enum ReplayBench: BenchMode {
         }
 
         // ampscope: decode + validate + index, into the in-memory store the UI reads.
-        let box = ResultBox()
-        let sem = DispatchSemaphore(value: 0)
-        Task.detached {
-            let (store, r) = await HeadlessReplay.load([path], threads: threads > 0 ? threads : nil)
-            box.result = r
-            box.store = store
-            sem.signal()
-        }
-        sem.wait()
+        let box = load(path, threads: threads)
         let r = box.result!
         let peak = peakRSSMB()
         var rows: [[String]] = [["", "seconds", "MB/s", "vs ampscope"]]
@@ -65,6 +57,20 @@ enum ReplayBench: BenchMode {
     final class ResultBox: @unchecked Sendable {  // written by the one replay task, read after it has finished
         var result: HeadlessReplay.Result?
         var store: CaptureStore?
+    }
+
+    /// The replay load as `ampscope replay` does it, waited for on this thread.
+    static func load(_ path: String, threads: Int) -> ResultBox {
+        let box = ResultBox()
+        let sem = DispatchSemaphore(value: 0)
+        Task.detached {
+            let (store, r) = await HeadlessReplay.load([path], threads: threads > 0 ? threads : nil)
+            box.result = r
+            box.store = store
+            sem.signal()
+        }
+        sem.wait()
+        return box
     }
 
     /// Row-only filters over the loaded store, as the UI applies them (all cores, no lock held),

@@ -353,18 +353,26 @@ public enum Reducer {
 
     // MARK: Users list
 
+    /// Moves a list's cursor for a movement command (false for any other command).
+    static func moveCursor(_ cursor: inout Int, _ c: Command, count n: Int, height h: Int) -> Bool {
+        switch c {
+        case .down: cursor = min(max(0, n - 1), cursor + 1)
+        case .up: cursor = max(0, cursor - 1)
+        case .pageDown: cursor = min(max(0, n - 1), cursor + h)
+        case .pageUp: cursor = max(0, cursor - h)
+        case .top: cursor = 0
+        case .bottom: cursor = max(0, n - 1)
+        default: return false
+        }
+        return true
+    }
+
     /// Keys on the open Users list: moving, enter (the user's events), q (back to the stream).
     /// False for commands it leaves to the usual handling.
     static func usersCommand(_ s: inout AppState, _ c: Command, _ layout: Layout, _ fx: inout [Effect]) -> Bool {
         let n = s.users.users.count
-        let h = layout.listHeight
+        if moveCursor(&s.usersCursor, c, count: n, height: layout.listHeight) { return true }
         switch c {
-        case .down: s.usersCursor = min(max(0, n - 1), s.usersCursor + 1)
-        case .up: s.usersCursor = max(0, s.usersCursor - 1)
-        case .pageDown: s.usersCursor = min(max(0, n - 1), s.usersCursor + h)
-        case .pageUp: s.usersCursor = max(0, s.usersCursor - h)
-        case .top: s.usersCursor = 0
-        case .bottom: s.usersCursor = max(0, n - 1)
         case .back: s.usersOpen = false
         case .open:
             guard let u = s.users.users[safe: min(s.usersCursor, n - 1)] else { return true }
@@ -388,14 +396,8 @@ public enum Reducer {
     /// False for commands it leaves to the usual handling.
     static func planCommand(_ s: inout AppState, _ c: Command, _ layout: Layout, _ fx: inout [Effect]) -> Bool {
         let n = s.plan.rows.count
-        let h = layout.listHeight
+        if moveCursor(&s.planCursor, c, count: n, height: layout.listHeight) { return true }
         switch c {
-        case .down: s.planCursor = min(max(0, n - 1), s.planCursor + 1)
-        case .up: s.planCursor = max(0, s.planCursor - 1)
-        case .pageDown: s.planCursor = min(max(0, n - 1), s.planCursor + h)
-        case .pageUp: s.planCursor = max(0, s.planCursor - h)
-        case .top: s.planCursor = 0
-        case .bottom: s.planCursor = max(0, n - 1)
         case .back: s.planOpen = false
         case .open:
             guard let r = s.plan.rows[safe: min(s.planCursor, n - 1)] else { return true }
