@@ -48,7 +48,20 @@ final class ProfileFollower: Sendable {
     private let applied = Mutex<[(Int64, @Sendable () -> Void)]>([])
 
     /// Where the Users list goes (the UI loop's post), throttled to a few times a second.
-    let post = Mutex<(@Sendable (Action) -> Void)?>(nil)
+    /// The closure sits in a class box: stored straight in the Mutex's generic payload and read
+    /// back, it came out as a re-abstraction thunk wrapping itself, and calling it recursed until
+    /// the stack overflowed (SIGSEGV in the live UI once the Users list was posted).
+    final class Poster: Sendable {
+        let send: @Sendable (Action) -> Void
+        init(_ send: @escaping @Sendable (Action) -> Void) { self.send = send }
+    }
+    private let post = Mutex<Poster?>(nil)
+
+    /// Sets where the follower posts (the UI loop's `post`).
+    func setPost(_ send: @escaping @Sendable (Action) -> Void) {
+        let box = Poster(send)
+        post.withLock { $0 = box }
+    }
     private let lastPost = Mutex<(at: UInt64, scheduled: Bool)>((0, false))
     static let postInterval: UInt64 = 400_000_000
 
@@ -97,10 +110,10 @@ final class ProfileFollower: Sendable {
         queue.asyncAfter(deadline: .now() + .nanoseconds(Int(wait))) { [self] in
             lastPost.withLock { $0 = (DispatchTime.now().uptimeNanoseconds, false) }
             let list = users()
-            let post = post.withLock { $0 }
-            post?(.usersChanged(list))
-            if let plan = planCoverage() { post?(.planChanged(plan)) }
-            if let golden = goldenMarks() { post?(.goldenChanged(golden)) }
+            guard let poster = self.post.withLock({ $0 }) else { return }
+            poster.send(.usersChanged(list))
+            if let plan = planCoverage() { poster.send(.planChanged(plan)) }
+            if let golden = goldenMarks() { poster.send(.goldenChanged(golden)) }
         }
     }
 

@@ -66,7 +66,7 @@ enum TerminalHost {
         let session = UISession(config: config, keys: keyTable, theme: theme, data: data, size: terminal.size, debug: debug?.session.snapshot())
         let loop = UILoop(session: session, terminal: terminal, handler: effects, themeLoader: UIFiles.themeLoader(environment: environment))
         data.post = { [weak loop] a in loop?.post(a) }
-        profiles.post.withLock { $0 = { [weak loop] a in loop?.post(a) } }
+        profiles.setPost { [weak loop] a in loop?.post(a) }
         if let coverage = profiles.planCoverage() { loop.post(.planChanged(coverage)) }
         if let marks = profiles.goldenMarks() { loop.post(.goldenChanged(marks)) }
         let changes = await store.subscribe()

@@ -64,20 +64,7 @@ import Testing
                + String(i) + #"-0","event_properties":{"i":"# + String(i) + "}}]}").utf8)
     }
 
-    /// KNOWN BUG (2026-12-06): under a busy machine the live session sometimes dies with SIGSEGV
-    /// while it takes live requests during the replay load (seen in CI: after 11 live requests,
-    /// at 33 % of the load). Until it is found, the test reports that as a known issue instead of
-    /// failing the run; every other failure still fails it, and a run without the crash checks
-    /// everything below.
     @Test func killMinus9DuringAReplayLoadLosesNoAcknowledgedRequestAndShowsNothingHalfWritten() async throws {
-        try await withKnownIssue("live session SIGSEGV while taking live requests during a replay load", isIntermittent: true) {
-            try await run()
-        } matching: { issue in
-            issue.description.contains("live request") || issue.description.contains("errno 111")
-        }
-    }
-
-    func run() async throws {
         let dir = TestSupport.tempDir()
         let file = try await onOwnThread { try Self.captureFile(dir) }
         let store = dir.appendingPathComponent("load.sqlite").path
