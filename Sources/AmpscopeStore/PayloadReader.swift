@@ -121,11 +121,11 @@ public final class PayloadReader: Sendable {
             try fh.seek(toOffset: UInt64(offset))
             let bytes = [UInt8](try fh.read(upToCount: Int(length)) ?? Data())
             let name = (path as NSString).lastPathComponent
-            switch CaptureLine.parse(bytes[...], name: name, line: 0) {
-            case .success(let c?):
-                var capture = c
+            switch CaptureLine.parseLine(bytes, name: name, line: 0) {
+            case .success(let parsed?):
+                var capture = parsed.capture
                 capture.source.line = nil
-                return readBack(capture, id: id)
+                return readBack(capture, id: id, parsedBody: parsed.body)
             case .success(nil):
                 throw CaptureStore.StoreError.unreadable("\(path) changed: no capture at byte \(offset)")
             case .failure(let e):
@@ -136,8 +136,8 @@ public final class PayloadReader: Sendable {
 
     /// A file-backed capture as it was judged: decoded again (decoding is the view), with the
     /// findings kept at replay time and the answer they give.
-    private func readBack(_ capture: Capture, id: Int64) -> Processed {
-        let request = ingest.decode(capture)
+    private func readBack(_ capture: Capture, id: Int64, parsedBody: JSONDocument? = nil) -> Processed {
+        let request = ingest.decode(capture, parsedBody: parsedBody)
         let findings = state.withLock { $0.judged[id] } ?? []
         let answer = ingest.emulator.answer(for: request, findings: findings, now: capture.receivedAt)
         return Processed(capture: capture, request: request, findings: findings, answer: answer)

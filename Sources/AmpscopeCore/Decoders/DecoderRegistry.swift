@@ -22,6 +22,9 @@ public struct DecoderInput: Sendable {
     public var pathPrefix: String
     /// Body after `Content-Encoding` was undone.
     public var body: [UInt8]
+    /// `body` already parsed (a capture line that held it as embedded JSON), or nil: JSON
+    /// decoders use it instead of parsing again. Its bytes are exactly `body`.
+    public var parsedBody: JSONDocument? = nil
 }
 
 /// Turns the body of one kind of Amplitude request into a `DecodedRequest`.
@@ -59,15 +62,17 @@ public struct DecoderRegistry: Sendable {
     }
 
     /// Decodes one capture. Never throws: every problem becomes a located finding.
-    public func decode(_ capture: Capture, options: DecodeOptions = DecodeOptions()) -> DecodedRequest {
-        var r = decodeBody(capture, options: options)
+    /// `parsedBody` is the body already parsed (its bytes must be `capture.body`); it is used
+    /// when no content encoding has to be undone first.
+    public func decode(_ capture: Capture, options: DecodeOptions = DecodeOptions(), parsedBody: JSONDocument? = nil) -> DecodedRequest {
+        var r = decodeBody(capture, options: options, parsedBody: parsedBody)
         r.method = capture.method
         r.headers = capture.headers
         r.redaction = capture.redaction
         return r
     }
 
-    private func decodeBody(_ capture: Capture, options: DecodeOptions) -> DecodedRequest {
+    private func decodeBody(_ capture: Capture, options: DecodeOptions, parsedBody: JSONDocument?) -> DecodedRequest {
         var (endpoint, prefix) = Endpoint.route(path: capture.path, legacyPaths: options.legacyPaths)
         if let forced = options.endpointOverride { (endpoint, prefix) = (forced, "") }
         let variant = options.endpointOverride == nil
@@ -122,7 +127,10 @@ public struct DecoderRegistry: Sendable {
             misroutedForm = LegacyUploadDecoder.misroutedForm(fields)
             if case .decodable(let intended) = misroutedForm { endpoint = intended }
         }
-        let input = DecoderInput(capture: capture, endpoint: endpoint, pathPrefix: prefix, body: body)
+        var input = DecoderInput(capture: capture, endpoint: endpoint, pathPrefix: prefix, body: body)
+        if let parsedBody, (encoding == "" || encoding == "identity") && encodingProblem == nil && parsedBody.bytes == body {
+            input.parsedBody = parsedBody
+        }
         var decoded = decoder(for: endpoint).decode(input)
         let path = Sanitize.inline(capture.path)
         if misrouted {

@@ -11,22 +11,27 @@ public struct HTTPV2Decoder: WireDecoder {
     public func decode(_ input: DecoderInput) -> DecodedRequest {
         var r = DecodedRequest(endpoint: input.endpoint, pathPrefix: input.pathPrefix, decoder: id, body: input.body,
                                wireBodySize: input.capture.body.count, recordKind: .event)
-        Self.decodeJSONBody(into: &r)
+        Self.decodeJSONBody(into: &r, parsed: input.parsedBody)
         return r
     }
 
     /// Shared with decoders that fall back to a JSON body: parses `r.body` and finds the parts.
-    static func decodeJSONBody(into r: inout DecodedRequest) {
+    /// `parsed`: the body already parsed (its bytes are `r.body`), or nil to parse it here.
+    static func decodeJSONBody(into r: inout DecodedRequest, parsed: JSONDocument? = nil) {
         if r.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             r.problem(RuleID.bodyNotJSON, "the request body is empty; Amplitude answers 'Missing request body'")
             return
         }
         let doc: JSONDocument
-        do {
-            doc = try JSONDocument(parsing: r.body)
-        } catch {
-            r.problem(RuleID.bodyNotJSON, "the body is not valid JSON (\(error.description))")
-            return
+        if let parsed {
+            doc = parsed
+        } else {
+            do {
+                doc = try JSONDocument(parsing: r.body)
+            } catch {
+                r.problem(RuleID.bodyNotJSON, "the body is not valid JSON (\(error.description))")
+                return
+            }
         }
         guard doc.kind(doc.root) == .object else {
             r.document = doc

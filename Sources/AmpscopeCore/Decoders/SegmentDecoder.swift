@@ -34,11 +34,15 @@ public struct SegmentDecoder: WireDecoder {
             return
         }
         let doc: JSONDocument
-        do {
-            doc = try JSONDocument(parsing: r.body)
-        } catch {
-            r.problem(RuleID.bodyNotJSON, "the body is not valid JSON (\(error.description)); Segment answers 400 and drops the whole request")
-            return
+        if let parsed = input.parsedBody {
+            doc = parsed
+        } else {
+            do {
+                doc = try JSONDocument(parsing: r.body)
+            } catch {
+                r.problem(RuleID.bodyNotJSON, "the body is not valid JSON (\(error.description)); Segment answers 400 and drops the whole request")
+                return
+            }
         }
         r.document = doc
         guard doc.kind(doc.root) == .object else {

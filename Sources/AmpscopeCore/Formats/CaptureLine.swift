@@ -24,7 +24,16 @@ public struct InputProblem: Error, Sendable, Equatable, CustomStringConvertible 
 /// informational `emulated` answer and `findings` (ignored on reading: captures are always
 /// re-validated). See Docs/capture-format.md.
 public enum CaptureLine {
-    public static let formatVersion = 1
+    /// 2: request bodies that are JSON objects or arrays are written as embedded JSON (read in
+    /// one parse); 1: every body was a string. Readers accept both (Docs/capture-format.md).
+    public static let formatVersion = 2
+
+    /// A parsed line: the capture, and its body as a document when the line held it as embedded
+    /// JSON (parsed with the line; `DecoderRegistry.decode(_:options:parsedBody:)` uses it).
+    public struct Parsed: Sendable {
+        public var capture: Capture
+        public var body: JSONDocument?
+    }
 
     /// Parses one line. `name` and `line` locate problems and become the capture's source.
     public static func parse(_ bytes: ArraySlice<UInt8>, name: String, line: Int,
@@ -35,7 +44,13 @@ public enum CaptureLine {
     /// Parses one line held in its own array (parsed in place: the document shares its storage).
     public static func parse(_ bytes: [UInt8], name: String, line: Int,
                              sourceKind: CaptureSource.Kind = .replay) -> Result<Capture?, InputProblem> {
-        func fail(_ reason: String) -> Result<Capture?, InputProblem> {
+        parseLine(bytes, name: name, line: line, sourceKind: sourceKind).map { $0?.capture }
+    }
+
+    /// `parse`, keeping an embedded JSON body's parse (its bytes are the capture's body).
+    public static func parseLine(_ bytes: [UInt8], name: String, line: Int,
+                                 sourceKind: CaptureSource.Kind = .replay) -> Result<Parsed?, InputProblem> {
+        func fail(_ reason: String) -> Result<Parsed?, InputProblem> {
             .failure(InputProblem(source: name, line: line, reason: reason))
         }
         let doc: JSONDocument
@@ -58,6 +73,7 @@ public enum CaptureLine {
             return fail("missing 'path' (a capture line needs at least method, path and body)")
         }
         var body: [UInt8] = []
+        var bodyDocument: JSONDocument?
         if let b64 = str("body_base64") {
             guard let data = Data(base64Encoded: b64, options: .ignoreUnknownCharacters) else {
                 return fail("'body_base64' is not valid base64")
@@ -67,7 +83,12 @@ public enum CaptureLine {
             switch doc.kind(b) {
             case .string: body = doc.stringBytes(b)  // escapes resolved straight into bytes
             case .null: body = []
-            default: body = Array(doc.rawBytes(b))  // a body stored as JSON
+            case .object, .array:
+                // A body stored as JSON (format 2): its text is the body, already parsed.
+                let sub = doc.subdocument(b)
+                body = sub.bytes
+                bodyDocument = sub
+            default: body = Array(doc.rawBytes(b))
             }
         }
         var headers: [HTTPHeader] = []
@@ -89,7 +110,7 @@ public enum CaptureLine {
             capture.recordedResponse = parseResponse(doc, resp, defaultOrigin: .recorded)
         }
         if let note = doc.member(root, "redacted") { capture.redaction = RedactionNote.read(doc, note) }
-        return .success(capture)
+        return .success(Parsed(capture: capture, body: bodyDocument))
     }
 
     static func parseHeaders(_ doc: JSONDocument, _ h: Int) -> [HTTPHeader] {
@@ -178,7 +199,10 @@ public enum CaptureLine {
         }
         w.endArray()
         let body = shown.body
-        writeBody(body, &w, textKey: "body", base64Key: "body_base64")
+        // The request's own parse says whether the body is JSON (no second parse to write it).
+        let parsed = p.request.document.flatMap { $0.bytes == body ? $0.kind($0.root).isContainer : nil }
+        writeBody(body, &w, textKey: "body", base64Key: "body_base64", embedJSON: true, knownJSON: parsed,
+                  exact: true)
         w.field("body_bytes", body.count)
         w.field("events_in_body", p.request.records.count)
         if let note = shown.redaction, redactKeys {
@@ -216,9 +240,16 @@ public enum CaptureLine {
     }
 
     /// Body as text when it is UTF-8 (JSON embedded as JSON when asked), else as base64.
-    static func writeBody(_ body: [UInt8], _ w: inout JSONWriter, textKey: String, base64Key: String, embedJSON: Bool = false) {
+    ///
+    /// `knownJSON` is what an earlier parse of exactly these bytes said (is it an object or an
+    /// array); nil parses here. `exact` embeds only bodies whose bytes read back unchanged: no
+    /// CR or LF (a line must stay one line) and no whitespace around the value; others are
+    /// written as strings.
+    static func writeBody(_ body: [UInt8], _ w: inout JSONWriter, textKey: String, base64Key: String,
+                          embedJSON: Bool = false, knownJSON: Bool? = nil, exact: Bool = false) {
         if UTF8Check.firstInvalidOffset(body) == nil {
-            if embedJSON, !body.isEmpty, let doc = try? JSONDocument(parsing: body), doc.kind(doc.root).isContainer {
+            if embedJSON, !body.isEmpty, !exact || embedsExactly(body),
+               knownJSON ?? ((try? JSONDocument(parsing: body)).map { $0.kind($0.root).isContainer } ?? false) {
                 w.key(textKey)
                 w.raw(body.trimmedJSONWhitespace)
             } else {
@@ -229,6 +260,21 @@ public enum CaptureLine {
             w.field(textKey, nil as String?)
             w.field(base64Key, Data(body).base64EncodedString())
         }
+    }
+}
+
+extension CaptureLine {
+    /// True when `body`, written raw into a line, reads back as the same bytes: it is one line,
+    /// has no whitespace around the value, and holds nothing an export escapes for the
+    /// terminal's sake (`Report.terminalSafeJSON`).
+    static func embedsExactly(_ body: [UInt8]) -> Bool {
+        guard let first = body.first, let last = body.last,
+              first == UInt8(ascii: "{") || first == UInt8(ascii: "["),
+              last == UInt8(ascii: "}") || last == UInt8(ascii: "]") else { return false }
+        let oneLine = body.withUnsafeBufferPointer { p in
+            memchr(p.baseAddress!, 0x0A, p.count) == nil && memchr(p.baseAddress!, 0x0D, p.count) == nil
+        }
+        return oneLine && Report.firstTerminalUnsafe(body) == nil
     }
 }
 

@@ -249,6 +249,33 @@ public struct JSONDocument: Sendable {
         default: return nil
         }
     }
+
+    // MARK: Sub-documents
+
+    /// The container at `i` as a document of its own, without parsing it again: its bytes are
+    /// copied out and its slice of the tape is rebased (byte offsets and subtree ends). A capture
+    /// line that holds its body as embedded JSON is parsed once and the decoders read the body
+    /// from this (`CaptureLine.parseLine`).
+    public func subdocument(_ i: Index) -> JSONDocument {
+        let top = tape[i]
+        precondition(top.kind.isContainer, "subdocument(_:) needs an object or an array")
+        let lo = Int(top.a)
+        let end = Int(top.c)
+        let byteShift = top.a
+        let indexShift = UInt32(truncatingIfNeeded: i)
+        var sub = [JSONTapeEntry]()
+        sub.reserveCapacity(end - i)
+        tape.withUnsafeBufferPointer { t in
+            for k in i..<end {
+                var e = t[k]
+                e.a &-= byteShift
+                e.b &-= byteShift
+                if e.kind.isContainer { e.c &-= indexShift }
+                sub.append(e)
+            }
+        }
+        return JSONDocument(bytes: Array(bytes[lo..<Int(top.b)]), tape: sub)
+    }
 }
 
 /// The kind of a JSON value.

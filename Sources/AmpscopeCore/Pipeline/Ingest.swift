@@ -56,8 +56,8 @@ public struct Ingest: Sendable {
     }
 
     /// Decoding needs no shared state: concurrent callers decode in parallel, then `judge` in order.
-    public func decode(_ capture: Capture) -> DecodedRequest {
-        decoders.decode(capture, options: decodeOptions)
+    public func decode(_ capture: Capture, parsedBody: JSONDocument? = nil) -> DecodedRequest {
+        decoders.decode(capture, options: decodeOptions, parsedBody: parsedBody)
     }
 
     /// Validates a decoded request and emulates the answer (uses and updates the context).

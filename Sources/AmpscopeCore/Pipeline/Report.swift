@@ -132,30 +132,49 @@ public enum Report {
     /// characters can only stand inside strings, where the escape means the same character, so a
     /// JSON reader sees the same values; a terminal showing the line sees only ASCII escapes.
     public static func terminalSafeJSON(_ json: [UInt8]) -> [UInt8] {
-        @inline(__always) func suspect(_ b: UInt8) -> Bool {
-            b < 0x20 ? (b != 0x0A && b != 0x0D && b != 0x09) : (b == 0x7F || b == 0xC2 || b == 0xD8 || b == 0xE2 || b == 0xEF)
-        }
-        guard json.contains(where: suspect) else { return json }
-        var out: [UInt8] = []
+        guard let first = firstTerminalUnsafe(json) else { return json }
+        var out = Array(json[..<first])
         out.reserveCapacity(json.count + 64)
         let n = json.count
-        var i = 0
+        var i = first
         while i < n {
             let b = json[i]
-            guard suspect(b) else { out.append(b); i += 1; continue }
-            let len = b < 0x80 ? 1 : b < 0xE0 ? 2 : 3
-            guard i + len <= n else { out.append(b); i += 1; continue }
-            var v = len == 1 ? UInt32(b) : UInt32(b & (len == 2 ? 0x1F : 0x0F))
-            for k in 1..<max(1, len) { v = (v << 6) | UInt32(json[i + k] & 0x3F) }
-            if Sanitize.isUnsafe(v) {
-                let h = String(v, radix: 16)
-                out.append(contentsOf: ("\\u" + String(repeating: "0", count: max(0, 4 - h.count)) + h).utf8)
-            } else {
-                out.append(contentsOf: json[i..<i + len])
+            guard let (v, len) = unsafeScalar(json, at: i) else {
+                out.append(b)
+                i += 1
+                continue
             }
+            let h = String(v, radix: 16)
+            out.append(contentsOf: ("\\u" + String(repeating: "0", count: max(0, 4 - h.count)) + h).utf8)
             i += len
         }
         return out
+    }
+
+    /// Offset of the first scalar `terminalSafeJSON` would escape, or nil when it leaves `json` as it is.
+    public static func firstTerminalUnsafe(_ json: [UInt8]) -> Int? {
+        var i = 0
+        let n = json.count
+        while i < n {
+            if terminalSuspect(json[i]), unsafeScalar(json, at: i) != nil { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    @inline(__always) static func terminalSuspect(_ b: UInt8) -> Bool {
+        b < 0x20 ? (b != 0x0A && b != 0x0D && b != 0x09) : (b == 0x7F || b == 0xC2 || b == 0xD8 || b == 0xE2 || b == 0xEF)
+    }
+
+    /// The scalar starting at `i` and its length when it is one that acts on a terminal.
+    private static func unsafeScalar(_ json: [UInt8], at i: Int) -> (UInt32, Int)? {
+        let b = json[i]
+        guard terminalSuspect(b) else { return nil }
+        let len = b < 0x80 ? 1 : b < 0xE0 ? 2 : 3
+        guard i + len <= json.count else { return nil }
+        var v = len == 1 ? UInt32(b) : UInt32(b & (len == 2 ? 0x1F : 0x0F))
+        for k in 1..<max(1, len) { v = (v << 6) | UInt32(json[i + k] & 0x3F) }
+        return Sanitize.isUnsafe(v) ? (v, len) : nil
     }
 
     /// Escapes XML text and attributes; control characters (illegal in XML 1.0) become visible
