@@ -60,7 +60,7 @@ final class LineFileSource: ReplaySource {
                 bufferStart += Int64(scan)
                 scan = 0
             }
-            guard !atEOF, let h = handle, let d = try? h.read(upToCount: 4 << 20), !d.isEmpty else {
+            guard !atEOF, let h = handle, readMore(h, 4 << 20) else {
                 atEOF = true
                 // A final line without a newline counts when the file is not followed.
                 if !follow && !buffer.isEmpty {
@@ -71,7 +71,6 @@ final class LineFileSource: ReplaySource {
                 }
                 break
             }
-            buffer.append(contentsOf: d)
         }
         if scan > 0 {
             buffer.removeFirst(scan)
@@ -79,6 +78,26 @@ final class LineFileSource: ReplaySource {
         }
         state.offset = bufferStart
         return out
+    }
+
+    /// Appends up to `count` bytes of the file to `buffer`, read straight into its storage (no
+    /// intermediate `Data`). False at the end of the file or on an error.
+    private func readMore(_ h: FileHandle, _ count: Int) -> Bool {
+        let fd = h.fileDescriptor
+        let kept = buffer.count
+        var got = 0
+        let grown = [UInt8](unsafeUninitializedCapacity: kept + count) { out, initialized in
+            buffer.withUnsafeBufferPointer { old in
+                if kept > 0 { out.baseAddress!.update(from: old.baseAddress!, count: kept) }
+            }
+            var n = -1
+            repeat { n = read(fd, out.baseAddress! + kept, count) } while n < 0 && errno == EINTR
+            got = max(0, n)
+            initialized = kept + got
+        }
+        guard got > 0 else { return false }
+        buffer = grown
+        return true
     }
 
     override func fill(lines: Int, parallel: ([() -> ReplayItem?]) -> [ReplayItem?]) {
@@ -97,9 +116,11 @@ final class LineFileSource: ReplaySource {
         return raw.map { r in
             {
                 if r.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
-                switch CaptureLine.parse(r.bytes, name: name, line: r.line) {
-                case .success(let c?):
-                    return ReplayItem(time: c.receivedAt, kind: .capture(c, .file(fileID: fileID, offset: r.offset, length: Int32(r.bytes.count))))
+                switch CaptureLine.parseLine(r.bytes, name: name, line: r.line) {
+                case .success(let parsed?):
+                    let c = parsed.capture
+                    return ReplayItem(time: c.receivedAt, kind: .capture(c, .file(fileID: fileID, offset: r.offset, length: Int32(r.bytes.count))),
+                                      body: parsed.body)
                 case .success(nil):
                     return nil  // the header line of an ampscope file
                 case .failure(let pr):

@@ -13,6 +13,10 @@ struct ReplayItem {
     }
     var time: Int64
     var kind: Kind
+    /// A capture's body as parsed with its line (embedded JSON), so decoding does not parse it again.
+    var body: JSONDocument? = nil
+    /// The capture decoded and prevalidated on the thread that parsed its line (nil: not yet).
+    var decoded: (DecodedRequest, Prevalidated)? = nil
 }
 
 /// A FIFO of parsed items: taking the first is O(1) (an array's `removeFirst` moves every

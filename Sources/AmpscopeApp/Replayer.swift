@@ -25,7 +25,7 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
         /// Lines per parse batch (the first batch is small so the first screen comes at once).
         /// A capture line can be tens of KB and is held three times while in flight (raw line,
         /// decoded capture, parsed tape), so this bounds the load's transient memory.
-        var batchLines = 1024
+        var batchLines = 512
         /// Lines in the first batch: the first screen waits only for these.
         var firstBatchLines = 256
         var pollMilliseconds: Int64 = 250
@@ -58,6 +58,9 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
 
     private let progressState = Mutex(Progress())
     private var pacer: ReplayPacer
+    /// The previous batch's judging and appending, still running while the next batch is read
+    /// and decoded (used only by the one task that runs the replay).
+    private var pendingDelivery: Task<Void, Never>?
 
     init(store: CaptureStore, ingest: SharedIngest, options: Options) {
         self.store = store
@@ -101,6 +104,7 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
                 if options.follow && sources.contains(where: { $0.followable }) {
                     // Cancelled (the UI ended): stop following instead of polling forever.
                     if Task.isCancelled { break }
+                    await drainDelivery()
                     update { $0.following = true; $0.finished = true }
                     await sleep(options.pollMilliseconds)
                     for s in sources where s.followable { s.poll() }
@@ -127,19 +131,45 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
             let read = sources.reduce(Int64(0)) { $0 + $1.bytesRead }
             update { $0.bytesRead = read }
         }
+        await drainDelivery()
         update { $0.finished = true }
     }
 
-    /// Decodes in parallel, judges in order, paces, and appends to the store.
+    /// Waits until every delivered batch is in the store.
+    private func drainDelivery() async {
+        await pendingDelivery?.value
+        pendingDelivery = nil
+    }
+
+    /// Decodes in parallel, then judges in order, paces, and appends to the store.
+    ///
+    /// Unpaced, the judging and appending of a batch (one task per batch, each after the one
+    /// before it, so the order is kept) runs while the run loop reads and decodes the next
+    /// batch: the serial part of a load (judging, the store's index append) overlaps the
+    /// parallel part. At most one batch waits in that task.
     private func deliver(_ batch: [ReplayItem]) async {
-        // Decoding and the validation that needs no history run on all cores; `judge` below
+        // Decoding and the validation that needs no history run on all cores; `judge`
         // only adds what depends on earlier requests (duplicate insert_ids), in order.
+        // Lines of capture files were decoded where they were parsed (`fill`); the rest here.
         let settings = ingest.settings
-        let decoded = parallelMap(batch) { item -> (DecodedRequest, Prevalidated)? in
-            guard case .capture(let c, _) = item.kind else { return nil }
-            let request = self.ingest.ingest.decode(c)
-            return (request, self.ingest.ingest.prevalidate(request, settings: settings))
+        let decoded = batch.allSatisfy({ $0.decoded != nil }) ? batch.map(\.decoded)
+            : parallelMap(batch) { $0.decoded ?? self.decode($0, settings: settings) }
+        if options.speed != nil {
+            await judgeAndAppend(batch, decoded)
+            return
         }
+        await pendingDelivery?.value
+        pendingDelivery = Task { await self.judgeAndAppend(batch, decoded) }
+    }
+
+    /// Decoding and the validation that needs no history (any thread).
+    private func decode(_ item: ReplayItem, settings: ValidationSettings) -> (DecodedRequest, Prevalidated)? {
+        guard case .capture(let c, _) = item.kind else { return nil }
+        let request = ingest.ingest.decode(c, parsedBody: item.body)
+        return (request, ingest.ingest.prevalidate(request, settings: settings))
+    }
+
+    private func judgeAndAppend(_ batch: [ReplayItem], _ decoded: [(DecodedRequest, Prevalidated)?]) async {
         var out: [(Processed, PayloadLocation?)] = []
         out.reserveCapacity(batch.count)
         var problems = 0
@@ -292,9 +322,18 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
         return tmp
     }
 
-    /// Parses a source's next lines into its queue (in parallel for capture lines).
+    /// Parses a source's next lines into its queue (in parallel for capture lines), decoding
+    /// each capture on the thread that parsed it, while its bytes are in that core's cache.
     private func fill(_ s: ReplaySource, lines: Int) {
-        s.fill(lines: lines) { work in parallelMap(work) { $0() } }
+        let settings = ingest.settings
+        s.fill(lines: lines) { work in
+            parallelMap(work) { parse in
+                guard var item = parse() else { return nil }
+                item.decoded = self.decode(item, settings: settings)
+                item.body = nil  // now held by the decoded request
+                return item
+            }
+        }
     }
 
     private func parallelMap<T, R>(_ items: [T], _ transform: (T) -> R) -> [R] {

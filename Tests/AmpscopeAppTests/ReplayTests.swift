@@ -265,7 +265,7 @@ struct ReplayTests {
             try await Self.until { self.count >= target }
         }
 
-        static func until(_ seconds: Double = 20, _ condition: () -> Bool) async throws {
+        static func until(_ seconds: Double = 120, _ condition: () -> Bool) async throws {
             let deadline = Date().addingTimeInterval(seconds)
             while !condition() {
                 guard Date() < deadline else { throw ProxyTestFailure("the replayer did not get back to its poll") }
