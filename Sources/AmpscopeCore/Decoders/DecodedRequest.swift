@@ -111,6 +111,11 @@ public enum Endpoint: String, Sendable, Codable, CaseIterable {
     /// told how to fix the client's URL. A prefix before the path (`/eu/2/httpapi`) is
     /// ampscope's own routing and not judged, unless it ends in an empty segment.
     public static func variantProblem(path: String, endpoint: Endpoint, prefix: String) -> String? {
+        // The documented spelling (nearly every request): nothing to say, nothing to build.
+        if path.utf8.count == prefix.utf8.count + endpoint.rawValue.utf8.count, path.hasSuffix(endpoint.rawValue),
+           endpoint != .legacy, !path.contains("//") {
+            return nil
+        }
         let shown = "'" + Sanitize.inline(path, limit: 80) + "'"
         if endpoint == .legacy {
             // Only `/` itself or a configured legacy path; `//` routes here as well.

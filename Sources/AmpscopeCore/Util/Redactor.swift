@@ -6,6 +6,15 @@
 /// credential is the end of the secret.
 public enum Redactor {
     public static func mask(_ key: String) -> String {
+        // Keys are ASCII hex almost always: byte slicing gives the same result as characters,
+        // without breaking the string into grapheme clusters (once per stored request).
+        let utf8 = key.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            let n = utf8.count
+            guard n >= 12 else { return String(repeating: "*", count: max(4, n)) }
+            return String(decoding: utf8.prefix(4), as: UTF8.self) + String(repeating: "*", count: min(n - 8, 56))
+                + String(decoding: utf8.suffix(4), as: UTF8.self)
+        }
         let chars = Array(key)
         guard chars.count >= 12 else { return String(repeating: "*", count: max(4, chars.count)) }
         return String(chars.prefix(4)) + String(repeating: "*", count: min(chars.count - 8, 56)) + String(chars.suffix(4))

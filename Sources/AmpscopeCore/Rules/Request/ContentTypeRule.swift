@@ -6,6 +6,8 @@ public struct ContentTypeRule: RequestRule {
 
     public func check(_ r: DecodedRequest, _ context: ValidationContext, _ out: inout FindingSink) {
         let raw = r.header("Content-Type")
+        // The usual exact spelling: no lowercasing and splitting per request.
+        if raw == "application/json" && (r.endpoint == .httpV2 || r.endpoint == .batch) { return }
         let ct = (raw ?? "").asciiLowercased.split(separator: ";").first.map { String($0).trimmingASCIISpaces } ?? ""
         switch r.endpoint {
         case .httpV2, .batch:
