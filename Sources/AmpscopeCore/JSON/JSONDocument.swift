@@ -263,16 +263,21 @@ public struct JSONDocument: Sendable {
         let end = Int(top.c)
         let byteShift = top.a
         let indexShift = UInt32(truncatingIfNeeded: i)
-        var sub = [JSONTapeEntry]()
-        sub.reserveCapacity(end - i)
-        tape.withUnsafeBufferPointer { t in
-            for k in i..<end {
-                var e = t[k]
-                e.a &-= byteShift
-                e.b &-= byteShift
-                if e.kind.isContainer { e.c &-= indexShift }
-                sub.append(e)
+        let n = end - i
+        let sub = [JSONTapeEntry](unsafeUninitializedCapacity: n) { out, initialized in
+            tape.withUnsafeBufferPointer { t in
+                let src = t.baseAddress! + i
+                let dst = out.baseAddress!
+                for k in 0..<n {
+                    var e = src[k]
+                    e.a &-= byteShift
+                    e.b &-= byteShift
+                    // Only containers hold a tape index in `c` (scalars keep 0).
+                    e.c &-= e.kind.isContainer ? indexShift : 0
+                    (dst + k).initialize(to: e)
+                }
             }
+            initialized = n
         }
         return JSONDocument(bytes: Array(bytes[lo..<Int(top.b)]), tape: sub)
     }
