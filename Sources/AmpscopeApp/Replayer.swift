@@ -344,15 +344,21 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
             let base = out.baseAddress!
             let threads = options.threads
             nonisolated(unsafe) let sharedBase = base
+            // Items are taken in small runs from a shared counter, so a worker whose core is
+            // busy with something else (the previous batch's judging) does not hold up the batch.
+            let next = Atomic<Int>(0)
+            let run = 8
             items.withUnsafeBufferPointer { input in
                 nonisolated(unsafe) let sharedInput = input
                 withoutActuallyEscaping(transform) { t in
                     nonisolated(unsafe) let work = t
-                    DispatchQueue.concurrentPerform(iterations: threads) { k in
-                        var i = k
-                        while i < n {
-                            (sharedBase + i).pointee = work(sharedInput[i])
-                            i += threads
+                    DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                        while true {
+                            let start = next.add(run, ordering: .relaxed).oldValue
+                            if start >= n { break }
+                            for i in start..<min(n, start + run) {
+                                (sharedBase + i).pointee = work(sharedInput[i])
+                            }
                         }
                     }
                 }
