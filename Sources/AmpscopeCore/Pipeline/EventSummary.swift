@@ -76,15 +76,17 @@ public struct EventSummary: Sendable, Equatable, Codable {
             }
             s.counts = c
             s.rules = rules
-            if doc.kind(node) == .object {
-                func str(_ k: StaticString) -> String? {
-                    guard let v = doc.member(node, k) else { return nil }
-                    switch doc.kind(v) {
-                    case .string: return doc.string(v)
-                    case .number: return doc.rawText(v)
-                    default: return nil
-                    }
-                }
+            if doc.kind(node) == .object && r.recordKind == .event {
+                // The common case in one pass over the members (each lookup below is a scan).
+                let f = EventFields(doc, node)
+                s.eventType = text(doc, f.eventType) ?? "(no event_type)"
+                s.userID = text(doc, f.userID)
+                s.deviceID = text(doc, f.deviceID)
+                s.insertID = text(doc, f.insertID)
+                if let t = f.time { s.time = doc.int64(t) }
+                if let sid = f.sessionID { s.sessionID = doc.int64(sid) }
+            } else if doc.kind(node) == .object {
+                func str(_ k: StaticString) -> String? { text(doc, doc.member(node, k)) }
                 switch r.recordKind {
                 case .event, .legacyEvent:
                     s.eventType = str("event_type") ?? "(no event_type)"
@@ -126,6 +128,44 @@ public struct EventSummary: Sendable, Equatable, Codable {
             out.append(s)
         }
         return out
+    }
+
+    /// A string value as it is, a number as written; nil for anything else or nothing.
+    static func text(_ doc: JSONDocument, _ v: Int?) -> String? {
+        guard let v else { return nil }
+        switch doc.kind(v) {
+        case .string: return doc.string(v)
+        case .number: return doc.rawText(v)
+        default: return nil
+        }
+    }
+
+    /// The members an event's row shows, found in one pass; each is the first member with its
+    /// key, as `JSONDocument.member` would find it.
+    struct EventFields {
+        var eventType: Int?
+        var userID: Int?
+        var deviceID: Int?
+        var insertID: Int?
+        var time: Int?
+        var sessionID: Int?
+
+        init(_ doc: JSONDocument, _ event: Int) {
+            for (k, v) in doc.members(event) {
+                // Plain keys are told apart by length first; escaped keys are compared whole.
+                let length = doc.isPlainString(k) ? doc.stringSourceLength(k) : 0
+                if length == 4 || length == 0, time == nil, doc.keyEquals(k, "time") { time = v; continue }
+                if length == 7 || length == 0, userID == nil, doc.keyEquals(k, "user_id") { userID = v; continue }
+                if length == 9 || length == 0 {
+                    if deviceID == nil, doc.keyEquals(k, "device_id") { deviceID = v; continue }
+                    if insertID == nil, doc.keyEquals(k, "insert_id") { insertID = v; continue }
+                }
+                if length == 10 || length == 0 {
+                    if eventType == nil, doc.keyEquals(k, "event_type") { eventType = v; continue }
+                    if sessionID == nil, doc.keyEquals(k, "session_id") { sessionID = v; continue }
+                }
+            }
+        }
     }
 
     static func placeholderType(_ r: DecodedRequest) -> String {
