@@ -12,7 +12,16 @@
 # also "json", "memory": the same proxy with an in-memory store, to split out SQLite's cost, and
 # "https": the same proxy as "quiet" measured on its --tls port, certificate from a CA made for
 # the run and cached; reported as the ratio https/quiet),
-# AMPSCOPE (an ampscope binary to measure instead of the one just built).
+# AMPSCOPE (an ampscope binary to measure instead of the one just built),
+# BODY ("compact", the default, about 7.0 KB per 10-event body, the shape of the earlier figures;
+# "realistic": about 13.8 KB, 10 browser-SDK events of about 1.4 KB each; see bench-proxy.lua).
+# Peers (issue 16), measured with the same load in the same run:
+#   nginx     Debian's nginx answering a constant (`return 200`), one worker, config in the run's
+#             temp dir; installed with apt-get when missing (as root)
+#   mitmdump  PyPI's mitmproxy in a venv made here (.venv-bench-mitm/, MITM_VENV to move it), in
+#             reverse mode with an addon that json.loads every body, counts its events and
+#             answers itself (no upstream is contacted)
+#   BODY=realistic CONNS=16 MODES="baseline nginx mitmdump quiet" Scripts/bench-proxy.sh
 # The machine's cores are shared by wrk and the server: figures are loopback, not network, figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +33,9 @@ WRK_THREADS=${WRK_THREADS:-1}
 THREADS=${THREADS:-1}
 SCRATCH=${SCRATCH:-.build-proxy-rel}
 MODES=${MODES:-baseline quiet output}
+BODY=${BODY:-compact}
+MITM_VENV=${MITM_VENV:-.venv-bench-mitm}
+case $BODY in compact|realistic) ;; *) echo "bench-proxy: BODY is compact or realistic, not $BODY" >&2; exit 2 ;; esac
 
 if ! command -v wrk >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -34,6 +46,27 @@ if ! command -v wrk >/dev/null 2>&1; then
         exit 2
     fi
 fi
+
+apt_install() {   # apt_install COMMAND PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "bench-proxy: installing $2" >&2
+        apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }
+    else
+        echo "bench-proxy: $1 is needed (apt-get install $2)" >&2
+        exit 2
+    fi
+}
+case " $MODES " in *" nginx "*) apt_install nginx nginx ;; esac
+case " $MODES " in
+    *" mitmdump "*)
+        if [ ! -x "$MITM_VENV/bin/mitmdump" ]; then
+            echo "bench-proxy: installing mitmproxy into $MITM_VENV" >&2
+            python3 -m venv "$MITM_VENV"
+            "$MITM_VENV/bin/pip" install -q --disable-pip-version-check mitmproxy >&2
+        fi
+        ;;
+esac
 
 if [ -z "${NO_BUILD:-}" ]; then
     echo "bench-proxy: building release in $SCRATCH" >&2
@@ -71,12 +104,57 @@ wait_port() {
 # One measured wrk run after a warm-up; prints the RESULT line.
 measure() {
     local url=$1
-    timeout $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${WARMUP}s" -s Scripts/bench-proxy.lua "$url" >/dev/null
-    timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s Scripts/bench-proxy.lua "$url" \
+    timeout $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${WARMUP}s" -s Scripts/bench-proxy.lua "$url" -- "$BODY" >/dev/null
+    timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s Scripts/bench-proxy.lua "$url" -- "$BODY" \
         | tee -a "$TMP/wrk.log" | grep '^RESULT'
 }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The server and its children (nginx's worker): CPU ticks and peak RSS summed over them.
+tree() { echo "$1"; pgrep -P "$1" 2>/dev/null || true; }
+cpu_ticks() { local t=0 p; for p in $(tree "$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+peak_rss_kb() { local t=0 p; for p in $(tree "$1"); do t=$((t + $(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0))); done; echo "$t"; }
+
+nginx_conf() {   # nginx_conf PORT: one worker answering a constant, everything inside $TMP
+    mkdir -p "$TMP/nginx"
+    cat > "$TMP/nginx/nginx.conf" <<EOF
+worker_processes 1;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx.err warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/nginx/body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    client_body_buffer_size 64k;
+    client_max_body_size 1m;
+    keepalive_requests 100000000;
+    keepalive_timeout 75s;
+    server {
+        listen 127.0.0.1:$1;
+        location / {
+            default_type application/json;
+            return 200 '{"code":200}';
+        }
+    }
+}
+EOF
+}
+
+mitm_addon() {
+    cat > "$TMP/mitm_addon.py" <<'EOF'
+# bench-proxy.sh's mitmdump peer: parse every body like a capture would, answer without upstream.
+import json
+from mitmproxy import http
+
+def request(flow: http.HTTPFlow) -> None:
+    events = json.loads(flow.request.content)["events"]
+    flow.response = http.Response.make(
+        200, b'{"code":200,"events_ingested":%d}' % len(events), {"Content-Type": "application/json"})
+EOF
+}
 
 RESULTS="$TMP/results"
 : > "$RESULTS"
@@ -103,6 +181,20 @@ for mode in $MODES; do
         json)
             "$AMPSCOPE" proxy --listen "127.0.0.1:$port" --store "$TMP/json.sqlite" --threads "$THREADS" --json >/dev/null 2>"$TMP/json.err" &
             ;;
+        nginx)
+            nginx_conf "$port"
+            echo "nginx $(nginx -v 2>&1 | sed 's/^nginx version: //')" >> "$TMP/versions"
+            nginx -e "$TMP/nginx.err" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' >/dev/null 2>>"$TMP/nginx.err" &
+            ;;
+        mitmdump)
+            mitm_addon
+            echo "mitmdump: mitmproxy $("$MITM_VENV/bin/python" -c 'import mitmproxy.version as v; print(v.VERSION)'), $("$MITM_VENV/bin/python" -V)" >> "$TMP/versions"
+            upstream=$(free_port)   # nothing listens there: the addon answers every request
+            "$MITM_VENV/bin/mitmdump" --mode "reverse:http://127.0.0.1:$upstream" \
+                --listen-host 127.0.0.1 --listen-port "$port" -s "$TMP/mitm_addon.py" -q \
+                --set confdir="$TMP/mitm-conf" --set connection_strategy=lazy \
+                >/dev/null 2>"$TMP/mitmdump.err" &
+            ;;
         *) echo "bench-proxy: unknown mode $mode" >&2; exit 2 ;;
     esac
     pid=$!
@@ -113,19 +205,19 @@ for mode in $MODES; do
     t0=$(cpu_ticks "$pid")
     line=$(measure "$url")
     t1=$(cpu_ticks "$pid")
-    rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+    rss=$(peak_rss_kb "$pid")
     echo "$mode $line cpu_ticks=$((t1 - t0)) rss_kb=$rss" >> "$RESULTS"
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
-    if [ "$mode" != baseline ] && [ "$mode" != memory ]; then
+    if [ -f "$TMP/$mode.sqlite" ]; then
         stored=$(sqlite3 "$TMP/$mode.sqlite" 'SELECT count(*) FROM capture' 2>/dev/null || echo "?")
         echo "$mode stored=$stored" >> "$TMP/stored"
     fi
 done
 
-python3 - "$RESULTS" "$TMP/stored" "$DURATION" "$WARMUP" "$CONNS" "$WRK_THREADS" "$THREADS" "$(getconf CLK_TCK)" <<'PY'
+python3 - "$RESULTS" "$TMP/stored" "$DURATION" "$WARMUP" "$CONNS" "$WRK_THREADS" "$THREADS" "$(getconf CLK_TCK)" "$TMP/versions" <<'PY'
 import sys
-results, stored_file, duration, warmup, conns, wrk_threads, threads, clk = sys.argv[1:]
+results, stored_file, duration, warmup, conns, wrk_threads, threads, clk, versions_file = sys.argv[1:]
 rows = []
 for line in open(results):
     parts = line.split()
@@ -144,9 +236,17 @@ labels = {"baseline": "baseline (constant answer, no decode/store)",
           "quiet": "ampscope proxy --quiet (decode+validate+store)",
           "output": "ampscope proxy (+ one line per request)",
           "json": "ampscope proxy --json (+ NDJSON per request)",
-          "https": "ampscope proxy --quiet over HTTPS (--tls)"}
-print(f"\nbench-proxy: wrk -t{wrk_threads} -c{conns}, {duration} s after a {warmup} s warm-up, 10-event bodies, "
+          "https": "ampscope proxy --quiet over HTTPS (--tls)",
+          "nginx": "nginx, constant answer (peer)",
+          "mitmdump": "mitmdump + json.loads addon (peer)"}
+body = next((f"{kv.get('body', '?')} 10-event bodies of {int(kv.get('body_bytes', 0)) / 1000:.1f} KB" for _, kv in rows), "")
+print(f"\nbench-proxy: wrk -t{wrk_threads} -c{conns}, {duration} s after a {warmup} s warm-up, {body}, "
       f"{threads} event loop(s), loopback, 2 shared cores")
+try:
+    for line in open(versions_file):
+        print("  " + line.strip())
+except FileNotFoundError:
+    pass
 print(f"{'mode':48} {'req/s':>9} {'events/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'non-2xx':>7} {'errors':>6} {'cpu %':>6} {'rss MB':>6} {'stored':>8}")
 base = None
 out = {}
@@ -164,6 +264,18 @@ if base:
     for mode, rps in out.items():
         if mode != "baseline":
             print(f"ratio {mode}/baseline: {rps / base:.2f}")
+for peer in ("mitmdump", "nginx"):
+    if peer in out and "quiet" in out:
+        print(f"ratio quiet/{peer}: {out['quiet'] / out[peer]:.2f}")
+if "quiet" in out:
+    q = int(dict(rows)["quiet"]["p99_us"]) / 1000
+    checks = []
+    if "mitmdump" in out:
+        checks.append(("quiet >= 10x mitmdump", out["quiet"] / out["mitmdump"] >= 10))
+    if base:
+        checks.append(("quiet >= 0.25x baseline", out["quiet"] / base >= 0.25))
+    checks.append(("quiet p99 < 10 ms", q < 10))
+    print("issue 16 targets: " + "; ".join(f"{name}: {'met' if ok else 'NOT met'}" for name, ok in checks))
 if "https" in out and "quiet" in out:
     print(f"ratio https/quiet (TLS cost on the same capture pipeline): {out['https'] / out['quiet']:.2f}")
 PY
