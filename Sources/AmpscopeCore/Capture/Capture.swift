@@ -134,6 +134,9 @@ extension String {
 
     /// ASCII lower-casing without Foundation.
     public var asciiLowercased: String {
-        String(decoding: utf8.map { $0 &- 65 < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
+        // Most inputs (paths, header values, keys) are lowercase already: no copy for them.
+        let hasUpper = utf8.withContiguousStorageIfAvailable { b in b.contains { $0 &- 65 < 26 } } ?? true
+        guard hasUpper else { return self }
+        return String(decoding: utf8.map { $0 &- 65 < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 }

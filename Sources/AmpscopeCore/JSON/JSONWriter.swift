@@ -120,7 +120,12 @@ public enum JSONPointer {
     /// Byte-level: tokens are escaped for every field of every finding and mapped value, so
     /// this must not go through Foundation's string search.
     public static func escape(_ token: String) -> String {
-        guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
+        // Scanned as contiguous bytes (native strings have them): the generic UTF8View walk
+        // showed up in mapping profiles.
+        let special = token.utf8.withContiguousStorageIfAvailable { b in
+            b.contains { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }
+        } ?? token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") })
+        guard special else { return token }
         var out: [UInt8] = []
         out.reserveCapacity(token.utf8.count + 4)
         for b in token.utf8 {
