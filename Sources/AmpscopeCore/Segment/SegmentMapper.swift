@@ -8,32 +8,32 @@ public struct SegmentMapper: Sendable {
     /// One entry per call and destination, before validation. Calls Segment drops (per the
     /// `segment-*` error findings) are not sent anywhere.
     public func map(_ request: DecodedRequest, capture: Capture, findings: [Finding], receivedAt: Int64)
-        -> [(call: Int, label: String, destination: SegmentDestination, requests: [MappedRequest], notSent: String?, dropped: [DroppedField])] {
+        -> [(call: Int, label: String, destination: SegmentDestination, requests: [MappedRequest], notSent: String?, view: SegmentCallView?)] {
         guard request.endpoint == .segment, let doc = request.document else { return [] }
         let requestDrop = findings.first { $0.severity == .error && $0.event == nil }
         var droppedCalls: [Int: String] = [:]
         for f in findings where f.severity == .error {
             if let e = f.event, droppedCalls[e] == nil { droppedCalls[e] = f.rule }
         }
-        var out: [(call: Int, label: String, destination: SegmentDestination, requests: [MappedRequest], notSent: String?, dropped: [DroppedField])] = []
+        var out: [(call: Int, label: String, destination: SegmentDestination, requests: [MappedRequest], notSent: String?, view: SegmentCallView?)] = []
         let userAgents = UserAgentMemo()
         for i in request.records.indices {
             let view = SegmentCallView(request: request, doc: doc, index: i)
             let label = view.label
             for d in settings.destinations {
                 if let f = requestDrop {
-                    out.append((i, label, d, [], "Segment drops the whole request (\(f.rule)), so no destination gets this call", []))
+                    out.append((i, label, d, [], "Segment drops the whole request (\(f.rule)), so no destination gets this call", nil))
                     continue
                 }
                 if let rule = droppedCalls[i] {
-                    out.append((i, label, d, [], "Segment drops this call (\(rule)), so no destination gets it", []))
+                    out.append((i, label, d, [], "Segment drops this call (\(rule)), so no destination gets it", nil))
                     continue
                 }
                 guard let type = view.type else { continue }
                 let input = SegmentCallInput(view: view, type: type, receivedAt: receivedAt, userAgents: userAgents)
                 let mapped = d == .actions ? ActionsMapping.map(input, settings, template: capture)
                                            : ClassicMapping.map(input, settings, template: capture)
-                out.append((i, label, d, mapped.requests, mapped.notSent, Self.dropped(view, mapped.requests, d)))
+                out.append((i, label, d, mapped.requests, mapped.notSent, view))
             }
         }
         return out
@@ -120,7 +120,7 @@ extension Ingest {
                 outcomes.append(MappedOutcome(request: r, processed: p, findings: SegmentFindingHints.annotate(p.findings, r, settings)))
             }
             calls.append(SegmentCallMapping(callIndex: m.call, label: m.label, destination: m.destination, requests: outcomes,
-                                            notSent: m.notSent, dropped: m.dropped))
+                                            notSent: m.notSent, view: m.view))
         }
         return SegmentMapping(destinations: settings.destinations, calls: calls)
     }

@@ -56,8 +56,14 @@ public struct SegmentCallMapping: Sendable {
     public var requests: [MappedOutcome]
     /// Why nothing is sent, when nothing is (Segment dropped the call, no preset, a setting is off).
     public var notSent: String?
-    /// Top-level fields and `context` fields of the call that no request carries.
-    public var dropped: [DroppedField]
+    /// The call as decoded (nil when nothing was mapped): what `dropped` is worked out from.
+    public var view: SegmentCallView?
+
+    /// Top-level fields and `context` fields of the call that no request carries. Worked out
+    /// when asked (the Mapping tab), not for every call mapped: it was a fifth of mapping's cost.
+    public var dropped: [DroppedField] {
+        view.map { SegmentMapper.dropped($0, requests.map(\.request), destination) } ?? []
+    }
 
     public var counts: FindingCounts {
         var c = FindingCounts()
@@ -182,11 +188,21 @@ struct RecordBuilder {
 
     /// Drops the provenance of `field` and of everything under it (`field/…`), comparing bytes.
     private mutating func forget(_ field: String) {
-        let n = field.utf8.count
-        provenance.removeAll { p in
-            let u = p.field.utf8
-            guard u.count >= n, u.starts(with: field.utf8) else { return p.field == field }
-            return u.count == n || u[u.index(u.startIndex, offsetBy: n)] == UInt8(ascii: "/")
+        guard !provenance.isEmpty else { return }
+        var field = field
+        field.withUTF8 { f in
+            let n = f.count
+            // Scanned first without writing: most fields are set once, so usually nothing goes.
+            func covers(_ other: String) -> Bool {
+                var other = other
+                return other.withUTF8 { u in
+                    guard u.count >= n, u.count == n || u[n] == UInt8(ascii: "/") else { return false }
+                    for j in 0..<n where u[j] != f[j] { return false }
+                    return true
+                }
+            }
+            guard provenance.contains(where: { covers($0.field) }) else { return }
+            provenance.removeAll { covers($0.field) }
         }
     }
 
