@@ -62,6 +62,8 @@ public enum FormEncoding {
         return (fields, problem)
     }
 
+    @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x37 + v }
+
     /// Encodes pairs as `application/x-www-form-urlencoded` (space as `+`).
     public static func encode(_ fields: [(String, String)]) -> String {
         fields.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
@@ -69,6 +71,7 @@ public enum FormEncoding {
 
     public static func escape(_ s: String) -> String {
         var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + s.utf8.count / 2)
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
@@ -78,8 +81,10 @@ public enum FormEncoding {
             case 0x20:
                 out.append(UInt8(ascii: "+"))
             default:
+                // Upper-case hex digits written directly (a JSON value in a form is mostly escapes).
                 out.append(UInt8(ascii: "%"))
-                out.append(contentsOf: hex2(b).utf8)
+                out.append(hexDigit(b >> 4))
+                out.append(hexDigit(b & 15))
             }
         }
         return String(decoding: out, as: UTF8.self)
