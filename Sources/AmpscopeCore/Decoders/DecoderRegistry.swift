@@ -25,6 +25,12 @@ public struct DecoderInput: Sendable {
     /// `body` already parsed (a capture line that held it as embedded JSON), or nil: JSON
     /// decoders use it instead of parsing again. Its bytes are exactly `body`.
     public var parsedBody: JSONDocument? = nil
+
+    /// `body` as a document: `parsed` when there is one (its bytes are `body`), else parsed here.
+    static func document(_ body: [UInt8], parsed: JSONDocument?) -> Result<JSONDocument, JSONParseError> {
+        if let parsed { return .success(parsed) }
+        do { return .success(try JSONDocument(parsing: body)) } catch { return .failure(error) }
+    }
 }
 
 /// Turns the body of one kind of Amplitude request into a `DecodedRequest`.

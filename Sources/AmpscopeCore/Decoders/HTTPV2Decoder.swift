@@ -23,15 +23,11 @@ public struct HTTPV2Decoder: WireDecoder {
             return
         }
         let doc: JSONDocument
-        if let parsed {
-            doc = parsed
-        } else {
-            do {
-                doc = try JSONDocument(parsing: r.body)
-            } catch {
-                r.problem(RuleID.bodyNotJSON, "the body is not valid JSON (\(error.description))")
-                return
-            }
+        switch DecoderInput.document(r.body, parsed: parsed) {
+        case .success(let d): doc = d
+        case .failure(let error):
+            r.problem(RuleID.bodyNotJSON, "the body is not valid JSON (\(error.description))")
+            return
         }
         guard doc.kind(doc.root) == .object else {
             r.document = doc

@@ -34,15 +34,11 @@ public struct SegmentDecoder: WireDecoder {
             return
         }
         let doc: JSONDocument
-        if let parsed = input.parsedBody {
-            doc = parsed
-        } else {
-            do {
-                doc = try JSONDocument(parsing: r.body)
-            } catch {
-                r.problem(RuleID.bodyNotJSON, "the body is not valid JSON (\(error.description)); Segment answers 400 and drops the whole request")
-                return
-            }
+        switch DecoderInput.document(r.body, parsed: input.parsedBody) {
+        case .success(let d): doc = d
+        case .failure(let error):
+            r.problem(RuleID.bodyNotJSON, "the body is not valid JSON (\(error.description)); Segment answers 400 and drops the whole request")
+            return
         }
         r.document = doc
         guard doc.kind(doc.root) == .object else {
