@@ -1,6 +1,6 @@
--- wrk script for Scripts/soak: the bodies of Scripts/bench-proxy.lua (realistic 10-event HTTP V2
--- bodies, about 4 KB, fresh insert_ids), paced to a target rate: `-- RATE` after wrk's options is
--- the rate per wrk thread in requests/s. Each thread keeps one schedule for all its connections:
+-- wrk script for Scripts/soak: the bodies of Scripts/bench-proxy.lua (10-event HTTP V2 bodies,
+-- 7.0 KB, or 13.8 KB with BODY=realistic; fresh insert_ids), paced to a target rate: `-- RATE`
+-- after wrk's options is the rate per wrk thread in requests/s (the body shape comes from BODY). Each thread keeps one schedule for all its connections:
 -- every request takes the next slot, 1/RATE s after the previous one, and waits for it.
 dofile("Scripts/bench-proxy.lua")
 
@@ -20,7 +20,7 @@ local interval = 0
 local next_slot = nil
 
 function init(args)
-  bench_init(args)
+  bench_init({})  -- this script's argument is the rate, not bench-proxy's body shape
   local rate = tonumber(args[1] or "0") or 0
   if rate > 0 then interval = 1000 / rate end
 end
