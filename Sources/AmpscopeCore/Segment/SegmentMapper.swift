@@ -47,37 +47,22 @@ public struct SegmentMapper: Sendable {
         // provenance pointer inside this call.
         let prefix = Array((view.pointer + "/").utf8)
         let slash = UInt8(ascii: "/")
-        let contextToken = Array("context".utf8)
-        var usedTop = Set<[UInt8]>()
-        var usedContext = Set<[UInt8]>()
-        // Consecutive provenance pointers mostly share their tokens (the fields of one object):
-        // a token equal to the one before is not hashed again.
-        var lastTop: [UInt8]?
-        var lastContext: [UInt8]?
-        func scan(_ b: UnsafeBufferPointer<UInt8>) {
-            guard b.count > prefix.count, b.prefix(prefix.count).elementsEqual(prefix) else { return }
-            var i = prefix.count
-            while i < b.count, b[i] != slash { i += 1 }
-            let top = UnsafeBufferPointer(rebasing: b[prefix.count..<i])
-            if lastTop.map({ !top.elementsEqual($0) }) ?? true {
-                let token = Array(top)
-                usedTop.insert(token)
-                lastTop = token
-            }
-            guard i < b.count, top.elementsEqual(contextToken) else { return }
-            var j = i + 1
-            while j < b.count, b[j] != slash { j += 1 }
-            let second = UnsafeBufferPointer(rebasing: b[(i + 1)..<j])
-            if lastContext.map({ !second.elementsEqual($0) }) ?? true {
-                let token = Array(second)
-                usedContext.insert(token)
-                lastContext = token
-            }
-        }
+        var usedTop = Set<Substring>()
+        var usedContext = Set<Substring>()
         for r in requests {
             for p in r.provenance {
-                guard let s = p.segment else { continue }
-                if s.utf8.withContiguousStorageIfAvailable(scan) == nil { Array(s.utf8).withUnsafeBufferPointer(scan) }
+                guard let s = p.segment, s.utf8.starts(with: prefix) else { continue }
+                let u = s.utf8
+                let start = u.index(u.startIndex, offsetBy: prefix.count)
+                var i = start
+                while i < u.endIndex, u[i] != slash { i = u.index(after: i) }
+                let top = s[start..<i]
+                usedTop.insert(top)
+                guard i < u.endIndex, top == "context" else { continue }
+                let second = u.index(after: i)
+                var j = second
+                while j < u.endIndex, u[j] != slash { j = u.index(after: j) }
+                usedContext.insert(s[second..<j])
             }
         }
         let ignored: Set<String> = ["type", "writeKey", "sentAt", "receivedAt", "_metadata"]
@@ -90,9 +75,9 @@ public struct SegmentMapper: Sendable {
             if name == "context", view.doc.kind(v) == .object {
                 for (ck, _) in view.doc.members(v) {
                     let ct = JSONPointer.escape(view.doc.string(ck))
-                    if !usedContext.contains(Array(ct.utf8)) { out.append(DroppedField(segment: view.pointer + "/" + token + "/" + ct, reason: reason)) }
+                    if !usedContext.contains(Substring(ct)) { out.append(DroppedField(segment: view.pointer + "/" + token + "/" + ct, reason: reason)) }
                 }
-            } else if !usedTop.contains(Array(token.utf8)) {
+            } else if !usedTop.contains(Substring(token)) {
                 out.append(DroppedField(segment: view.pointer + "/" + token, reason: reason))
             }
         }
