@@ -231,18 +231,23 @@ final class CaptureDatabase: Sendable {
         }
     }
 
-    /// Every capture's index data, in id order, for reopening a store.
-    func loadEntries() throws -> [StoredEntry] {
+    /// Index data of the captures whose rows are in `span` (all when nil), in id order, one at a
+    /// time (reopening a store of any size without holding it all).
+    func forEachEntry(in span: ClosedRange<Int64>? = nil, _ body: (StoredEntry) throws -> Void) throws {
         try pool.read { db in
-            var out: [StoredEntry] = []
-            let cursor = try Row.fetchCursor(db, sql: """
+            let columns = """
                 SELECT id, received_at, event_count, emulated_status, response_status, response_origin, endpoint,
-                       source_kind, source_name, method, api_key_masked, summaries FROM capture ORDER BY id
-                """)
+                       source_kind, source_name, method, api_key_masked, summaries FROM capture
+                """
+            let cursor = if let span {
+                try Row.fetchCursor(db, sql: columns + " WHERE id BETWEEN ? AND ? ORDER BY id", arguments: [span.lowerBound, span.upperBound])
+            } else {
+                try Row.fetchCursor(db, sql: columns + " ORDER BY id")
+            }
             while let row = try cursor.next() {
                 let emulated: Int = row["emulated_status"]
                 let origin = (row["response_origin"] as String?).flatMap(RecordedResponse.Origin.init(rawValue:))
-                out.append(StoredEntry(
+                try body(StoredEntry(
                     location: .database(rowID: row["id"]), receivedAt: row["received_at"], requestEvents: row["event_count"],
                     status: row["response_status"] ?? emulated, emulatedStatus: emulated,
                     endpoint: Endpoint(rawValue: row["endpoint"]) ?? .unknown,
@@ -250,8 +255,21 @@ final class CaptureDatabase: Sendable {
                     origin: origin, method: row["method"], apiKeyMasked: row["api_key_masked"],
                     summaries: Self.parseSummaries(row["summaries"])))
             }
-            return out
         }
+    }
+
+    /// Builds again, from the stored summaries, a segment of the index that left memory: the
+    /// same rows, in the same order, as when it was first indexed.
+    func readSegment(_ ref: ColdRef) throws -> CaptureIndex {
+        var index = CaptureIndex(firstID: ref.firstID)
+        guard let span = ref.cold.rowIDs.span else { return index }
+        var wanted: Set<Int64>?
+        if case .list(let ids) = ref.cold.rowIDs { wanted = Set(ids) }
+        try forEachEntry(in: span) { e in
+            if let wanted, case .database(let id) = e.location, !wanted.contains(id) { return }
+            index.add(stored: e)
+        }
+        return index
     }
 
     /// Reads one capture back with its stored answer and findings.
@@ -287,6 +305,11 @@ final class CaptureDatabase: Sendable {
             return Finding(rule: str("rule"), severity: Severity(rawValue: str("severity")) ?? .info, path: str("path"),
                            event: doc.member(f, "event").flatMap { doc.int64($0) }.map(Int.init), message: str("message"))
         }
+    }
+
+    /// Every capture's row id, ascending.
+    func rowIDs() throws -> [Int64] {
+        try pool.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM capture ORDER BY id") }
     }
 
     func captureCount() throws -> Int {

@@ -10,8 +10,9 @@ public enum PayloadLocation: Sendable, Equatable {
     case memory(slot: Int32)
 }
 
-/// The compact in-memory index of every event the store knows: about 48 bytes per event plus
-/// one entry per request; strings are interned. Payloads are never held here.
+/// One segment of the in-memory index (`SegmentedIndex`): about 64 bytes per event plus one
+/// entry per request and the insert id's bytes; strings are interned per segment. Payloads are
+/// never held here.
 struct CaptureIndex: Sendable {
     struct Entry: Sendable {
         var location: PayloadLocation
@@ -66,6 +67,10 @@ struct CaptureIndex: Sendable {
     private(set) var rowsWithWarnings = 0
     /// Capture id of entries[0]; ids are dense from there (id = firstID + slot).
     private(set) var firstID: Int64 = 1
+    /// Entries whose payload is not in the SQLite store (such a segment cannot leave memory).
+    private(set) var entriesOutsideDatabase = 0
+
+    init(firstID: Int64 = 1) { self.firstID = firstID }
 
     var captureCount: Int { entries.count }
     var rowCount: Int { rows.count }
@@ -81,6 +86,7 @@ struct CaptureIndex: Sendable {
     mutating func add(capture c: Capture, request r: DecodedRequest, answer: EmulatedAnswer,
                       summaries: [EventSummary], location: PayloadLocation) -> Int64 {
         let slot = Int32(entries.count)
+        noteLocation(location)
         entries.append(Entry(
             location: location, receivedAt: c.receivedAt, firstRow: Int32(rows.count), rowCount: Int32(summaries.count),
             requestEvents: Int32(r.records.count), status: Int16(clamping: c.recordedResponse?.status ?? answer.status),
@@ -94,12 +100,27 @@ struct CaptureIndex: Sendable {
     /// Re-adds a capture from stored summaries (reopening a store).
     mutating func add(stored e: StoredEntry) {
         let slot = Int32(entries.count)
+        noteLocation(e.location)
         entries.append(Entry(
             location: e.location, receivedAt: e.receivedAt, firstRow: Int32(rows.count), rowCount: Int32(e.summaries.count),
             requestEvents: Int32(e.requestEvents), status: Int16(clamping: e.status), emulatedStatus: Int16(clamping: e.emulatedStatus),
             endpoint: e.endpoint, sourceKind: e.sourceKind, origin: e.origin, sourceName: strings.id(e.sourceName),
             method: strings.id(e.method), apiKey: strings.id(e.apiKeyMasked)))
         for s in e.summaries { appendRow(slot, s) }
+    }
+
+    private mutating func noteLocation(_ l: PayloadLocation) {
+        if case .database = l { return }
+        entriesOutsideDatabase += 1
+    }
+
+    /// The store rows of every entry, in order, when all are in the database.
+    func databaseRowIDs() -> [Int64]? {
+        guard entriesOutsideDatabase == 0 else { return nil }
+        return entries.map { e in
+            if case .database(let id) = e.location { return id }
+            return -1
+        }
     }
 
     private mutating func ruleSet(_ rules: [String]) -> Int32 {
@@ -159,17 +180,6 @@ struct CaptureIndex: Sendable {
         let o = Int(offset)
         let n = Int(insertBytes[o]) | Int(insertBytes[o + 1]) << 8
         return String(decoding: insertBytes[(o + 2)..<(o + 2 + n)], as: UTF8.self)
-    }
-
-    /// Forgets everything (the store's rows stay on disk); ids keep increasing.
-    mutating func clear() {
-        firstID = nextID
-        entries.removeAll(keepingCapacity: false)
-        rows.removeAll(keepingCapacity: false)
-        insertBytes.removeAll(keepingCapacity: false)
-        eventCount = 0
-        rowsWithErrors = 0
-        rowsWithWarnings = 0
     }
 
     func slot(of captureID: Int64) -> Int? {

@@ -52,8 +52,8 @@ public actor CaptureStore {
     private let database: CaptureDatabase?
     private let sessionID: Int64
     private let ingest: Ingest
-    /// The in-memory index; readable from any thread.
-    public nonisolated let index = StoreIndex()
+    /// The index of every row; readable from any thread. Bounded in memory for a store on disk.
+    public nonisolated let index: StoreIndex
 
     /// What the store tells its followers (the profile simulator) as captures are indexed.
     public enum Commit: Sendable {
@@ -92,8 +92,9 @@ public actor CaptureStore {
     public nonisolated let payloads: PayloadReader
 
     /// Opens (or creates) a store. `path == nil` keeps everything in memory (tests, `check`-like uses).
-    /// Reopening an existing file appends a new session and loads its index.
-    public init(path: String?, ingest: Ingest = Ingest(), sessionLabel: String = "") throws {
+    /// Reopening an existing file appends a new session and loads its index. With a file,
+    /// `bounds` says how much of the index stays in memory (the rest is read back from the file).
+    public init(path: String?, ingest: Ingest = Ingest(), sessionLabel: String = "", bounds: IndexBounds = .standard) throws {
         self.path = path
         self.ingest = ingest
         var opened: CaptureDatabase?
@@ -105,14 +106,16 @@ public actor CaptureStore {
                 database = db
                 opened = db
                 sessionID = try db.startSession(label: sessionLabel)
-                let entries = try db.loadEntries()
-                index.mutate { idx in for e in entries { idx.add(stored: e) } }
+                let index = StoreIndex(bounds: bounds, loader: { try db.readSegment($0) })
+                self.index = index
+                try db.forEachEntry { e in index.mutate { $0.add(stored: e) } }
             } catch {
                 throw StoreError.cannotOpen(path, "\(error)")
             }
         } else {
             database = nil
             sessionID = 0
+            index = StoreIndex()
         }
         payloads = PayloadReader(database: opened, ingest: ingest, index: index)
     }

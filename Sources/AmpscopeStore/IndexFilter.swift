@@ -35,8 +35,29 @@ final class IndexFilter: Sendable {
     let terms: [FilterProgram?]
     /// For each memo slot, what its ids index.
     let spaces: [Space]
-    /// Memo tables not in use by a scan right now.
-    private let pool = Mutex<[MemoSet]>([])
+    /// Memo tables not in use by a scan right now, per index segment (interned ids mean
+    /// something only within their segment), with when each segment's were last used.
+    private let pool = Mutex(MemoPool())
+
+    struct MemoPool {
+        var sets: [Int: (used: Int, free: [MemoSet])] = [:]
+        var clock = 0
+        /// Segments whose tables are kept (the least recently used beyond that are dropped).
+        static let segments = 48
+
+        mutating func take(_ key: Int) -> MemoSet? {
+            clock += 1
+            sets[key, default: (clock, [])].used = clock
+            return sets[key]!.free.popLast()
+        }
+
+        mutating func give(_ set: MemoSet, _ key: Int) {
+            sets[key, default: (clock, [])].free.append(set)
+            if sets.count > Self.segments, let oldest = sets.min(by: { $0.value.used < $1.value.used })?.key {
+                sets[oldest] = nil
+            }
+        }
+    }
 
     enum Kind: UInt8, Sendable {
         case yes, unknown, not, and, or
@@ -439,12 +460,13 @@ final class IndexFilter: Sendable {
         }
     }
 
-    /// Decides rows `range` of `index`: appends matching positions to `matches` and undecided ones
-    /// (they need their payload) to `needsPayload`, in order.
-    func scan(_ index: CaptureIndex, _ range: Range<Int>, matches: inout [Int], needsPayload: inout [Int]) {
+    /// Decides rows `range` of segment `index`: appends matching positions to `matches` and
+    /// undecided ones (they need their payload) to `needsPayload`, in order. `key` names the
+    /// segment for the memo tables (the same key must always mean the same interned ids).
+    func scan(_ index: CaptureIndex, key: Int, _ range: Range<Int>, matches: inout [Int], needsPayload: inout [Int]) {
         guard !range.isEmpty else { return }
-        let memo = pool.withLock { $0.popLast() } ?? MemoSet(spaces)
-        defer { pool.withLock { $0.append(memo) } }
+        let memo = pool.withLock { $0.take(key) } ?? MemoSet(spaces)
+        defer { pool.withLock { $0.give(memo, key) } }
         memo.ensure(strings: index.strings.count, ruleSets: index.ruleSets.count)
         let local = Local(index, terms)
         ops.withUnsafeBufferPointer { ops in

@@ -98,8 +98,8 @@ public final class PayloadReader: Sendable {
     }
 
     private func stored(_ id: Int64) throws -> Processed {
-        guard let entry = index.mutate({ $0.entry(id) }) else { throw CaptureStore.StoreError.notFound(id) }
-        switch entry.location {
+        guard let location = index.location(of: id) else { throw CaptureStore.StoreError.notFound(id) }
+        switch location {
         case .database(let rowID):
             if let p = state.withLock({ $0.recent[id] }) { return p }
             guard let db = database,

@@ -12,9 +12,8 @@ public struct StoreSnapshotReader {
 
     /// Every capture in id order, with the findings and answers it was stored with.
     public func all() throws -> [Processed] {
-        try database.loadEntries().compactMap { entry -> Processed? in
-            guard case .database(let rowID) = entry.location else { return nil }
-            return try database.load(rowID: rowID, decoders: ingest.decoders, options: ingest.decodeOptions)
+        try database.rowIDs().compactMap { rowID in
+            try database.load(rowID: rowID, decoders: ingest.decoders, options: ingest.decodeOptions)
         }
     }
 }

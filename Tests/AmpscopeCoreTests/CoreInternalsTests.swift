@@ -127,6 +127,29 @@ struct CoreInternalsTests {
         #expect(t.lookup(12345) == nil)
     }
 
+    @Test("IngestedHistory remembers at least one generation of keys and at most two")
+    func ingestedHistory() {
+        var h = IngestedHistory(generationLimit: 1000)
+        func key(_ k: Int) -> UInt64 { UInt64(k) &* 0x9E37_79B9_7F4A_7C15 | 1 }
+        for k in 1...1000 { h.insertIfAbsent(key(k), k) }
+        #expect(h.count == 1000)
+        // A key seen in the previous generation is still found, with its first request.
+        for k in 1001...1500 { h.insertIfAbsent(key(k), k) }
+        h.insertIfAbsent(key(7), 9999)
+        #expect(h.lookup(key(7)) == 7)
+        #expect(h.count == 1500)
+        // The previous generation is forgotten once the current one fills again.
+        for k in 1501...2001 { h.insertIfAbsent(key(k), k) }
+        #expect(h.lookup(key(7)) == nil)
+        #expect(h.lookup(key(1001)) == 1001)
+        #expect(h.lookup(key(2001)) == 2001)
+        #expect(h.count <= 2000)
+        // The last `generationLimit` keys are always remembered.
+        for k in 1...50_000 { h.insertIfAbsent(key(k + 10_000), k) }
+        for k in 49_001...50_000 { #expect(h.lookup(key(k + 10_000)) == k) }
+        #expect(h.count <= 2000)
+    }
+
     @Test("record facts are right for every record when the key table is reused")
     func factsReuse() throws {
         let body = CoreTest.body([

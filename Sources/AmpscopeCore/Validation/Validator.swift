@@ -17,8 +17,9 @@ public struct ValidationSettings: Sendable, Equatable {
 /// accepted request is flagged while an SDK's retry after a rejected one is not.
 public struct ValidationContext: Sendable {
     public var settings: ValidationSettings
-    /// Hash of (device_id, insert_id) → the request sequence number that first got it ingested.
-    var ingested = IngestedKeys()
+    /// Hash of (device_id, insert_id) → the request sequence number that first got it ingested
+    /// (the most recent 2–4 million keys: `IngestedHistory`).
+    var ingested = IngestedHistory()
     /// Sequence number of the request being validated (1-based).
     public private(set) var sequence = 0
     /// Insert keys of the request validated last, so `commit` need not compute them again.
@@ -164,6 +165,36 @@ struct IngestedKeys: Sendable {
         seqs = [Int32](repeating: 0, count: size)
         count = 0
         for (k, s) in zip(oldKeys, oldSeqs) where k != 0 { insertIfAbsent(k, Int(s)) }
+    }
+}
+
+/// The dedup keys Amplitude would remember, bounded: two generations of `IngestedKeys`. New keys
+/// go to the current one; when it holds `generationLimit` keys it becomes the previous one and
+/// the one before is forgotten. So at least the last `generationLimit` distinct keys (and at most
+/// twice that) are remembered, in at most about 2 × 24 bytes per key, however long a proxy runs.
+/// Amplitude's own window is 7 days; a resend more than 2 million events later is not flagged
+/// (Docs/DECISIONS.md, "Bounded duplicate history").
+struct IngestedHistory: Sendable {
+    private var current = IngestedKeys()
+    private var previous = IngestedKeys()
+    let generationLimit: Int
+
+    init(generationLimit: Int = 1 << 21) { self.generationLimit = max(1, generationLimit) }
+
+    var isEmpty: Bool { current.isEmpty && previous.isEmpty }
+    /// Keys remembered now.
+    var count: Int { current.count + previous.count }
+
+    func lookup(_ key: UInt64) -> Int? { current.lookup(key) ?? previous.lookup(key) }
+
+    /// Records `key` as ingested by request `seq`, unless it is remembered already.
+    mutating func insertIfAbsent(_ key: UInt64, _ seq: Int) {
+        if previous.lookup(key) != nil { return }
+        if current.count >= generationLimit {
+            previous = current
+            current = IngestedKeys()
+        }
+        current.insertIfAbsent(key, seq)
     }
 }
 

@@ -1,0 +1,159 @@
+import AmpscopeCore
+@testable import AmpscopeStore
+import Foundation
+import Testing
+
+/// The bounded index (`SegmentedIndex`: old segments leave memory and are read back from the
+/// store) must answer every read and filter exactly as an index that keeps everything.
+@Suite struct BoundedIndexTests {
+    static let types = ["Page Viewed", "Order Completed", "click", "$identify", "Signed Up", "購入", "search"]
+    static let users = ["alice-0001", "bob-00002", "x", "carol-003", "", "None"]
+
+    /// Random captures (1–10 events, some ids too short, some duplicates), judged in order.
+    static func captures(_ n: Int, seed: UInt64) -> [Processed] {
+        var g = Rand(seed)
+        var context = ValidationContext()
+        let ingest = Ingest()
+        return (0..<n).map { c in
+            let events = (0..<(1 + g.int(10))).map { _ in
+                Make.event(g.pick(types), user: g.pick(users) + (g.int(3) == 0 ? "-\(g.int(50))" : ""),
+                           insert: g.int(4) == 0 ? nil : "ins-\(g.int(4000))")
+            }
+            let capture = Make.capture(events, at: 1_795_000_000_000 + Int64(c), key: g.int(5) == 0 ? "short" : "0123456789abcdef0123456789abcdef")
+            return ingest.process(capture, context: &context, now: capture.receivedAt)
+        }
+    }
+
+    static let filters = ["type:click or user:alice", "!user:bob and severity:error", "rule:id-too-short", "insert:ins-1",
+                          "status:4xx", "key:cdef", "購入 or search", "capture>700 and capture<1200", "severity>info", "!insert:ins-2"]
+
+    /// Two stores fed the same captures: one keeps every segment, one keeps two sealed segments of 200 rows.
+    static func pair(_ items: [Processed], replayedEvery: Int = 0) async throws -> (full: CaptureStore, bounded: CaptureStore, path: String) {
+        let path = Make.tempPath("bounded")
+        let full = try CaptureStore(path: Make.tempPath("full"), bounds: .unbounded)
+        let bounded = try CaptureStore(path: path, bounds: IndexBounds(segmentRows: 200, hotSegments: 2))
+        for (i, p) in items.enumerated() {
+            if replayedEvery > 0 && i % replayedEvery == replayedEvery - 1 {
+                // Held in memory: the segment holding it may never leave.
+                _ = await full.appendReplayed([(p, nil)])
+                _ = await bounded.appendReplayed([(p, nil)])
+            } else {
+                _ = try await full.append(p)
+                _ = try await bounded.append(p)
+            }
+        }
+        return (full, bounded, path)
+    }
+
+    static func expectSameReads(_ a: StoreIndex, _ b: StoreIndex, seed: UInt64) throws {
+        #expect(a.rowCount == b.rowCount)
+        #expect(a.captureCount == b.captureCount)
+        #expect(a.totals == b.totals)
+        let n = a.rowCount
+        #expect(a.rows(0..<n) == b.rows(0..<n))
+        var g = Rand(seed)
+        for _ in 0..<20 {
+            let lo = g.int(n)
+            let range = lo..<min(n + 5, lo + 1 + g.int(700))
+            #expect(a.rows(range) == b.rows(range))
+            let picks = (0..<40).map { _ in g.int(n + 10) - 5 }
+            #expect(a.rows(at: picks) == b.rows(at: picks))
+            #expect(a.droppingMapped(picks) == b.droppingMapped(picks))
+            let p = g.int(n)
+            #expect(a.row(p) == b.row(p))
+            #expect(a.positions(in: range) { $0.event.counts.errors > 0 } == b.positions(in: range) { $0.event.counts.errors > 0 })
+        }
+        for id in a.captureIDs() { #expect(a.firstRow(ofCapture: id) == b.firstRow(ofCapture: id)) }
+        #expect(a.captureIDs() == b.captureIDs())
+        for text in filters {
+            let f = try Filter(text)
+            let want = a.scan(f, in: 0..<n)
+            #expect(want.matches.count > 0, "\(text) matches nothing: a test that cannot fail")
+            #expect(b.scan(f, in: 0..<n) == want, "\(text)")
+            #expect(b.scan(f, in: 0..<n, threads: 1) == want, "\(text)")
+            #expect(b.scanRows(f, in: 0..<n) == a.scanRows(f, in: 0..<n), "\(text)")
+            let part = (n / 3)..<(2 * n / 3)
+            #expect(b.scan(f, in: part) == a.scan(f, in: part), "\(text)")
+        }
+    }
+
+    @Test func readsAndFiltersOverTheBoundedIndexGiveTheRowsOfTheFullOne() async throws {
+        let items = Self.captures(1500, seed: 11)
+        let (full, bounded, _) = try await Self.pair(items)
+        let r = bounded.index.residency
+        #expect(r.all > 20)
+        #expect(r.hot == 3)  // two sealed segments and the open one
+        #expect(full.index.residency.hot == full.index.residency.all)
+        try Self.expectSameReads(full.index, bounded.index, seed: 1)
+        #expect(bounded.index.residency.reads > 0)
+        // Payloads of captures in segments that left memory are read from the store.
+        for id in [Int64(1), 2, 300, 1499] {
+            let a = try await full.processed(id)
+            let b = try await bounded.processed(id)
+            #expect(a.capture.body == b.capture.body)
+            #expect(a.findings == b.findings)
+        }
+        // The index held stays small while the full one grows with every row.
+        #expect(bounded.index.approximateBytes * 3 < full.index.approximateBytes)
+    }
+
+    @Test func segmentsHoldingReplayedCapturesStayAndTheOthersLeave() async throws {
+        let items = Self.captures(900, seed: 12)
+        let (full, bounded, _) = try await Self.pair(items, replayedEvery: 300)
+        let r = bounded.index.residency
+        #expect(r.hot > 3 && r.hot < r.all)
+        try Self.expectSameReads(full.index, bounded.index, seed: 2)
+    }
+
+    @Test func aReopenedStoreIsBoundedTooAndClearStartsAfresh() async throws {
+        let items = Self.captures(800, seed: 13)
+        let (full, bounded, path) = try await Self.pair(items)
+        await bounded.close()
+        let reopened = try CaptureStore(path: path, bounds: IndexBounds(segmentRows: 200, hotSegments: 2))
+        #expect(reopened.index.residency.hot == 3)
+        try Self.expectSameReads(full.index, reopened.index, seed: 3)
+
+        let next = reopened.index.captureIDs().last! + 1
+        await reopened.clear()
+        #expect(reopened.index.rowCount == 0)
+        #expect(reopened.index.totals == StoreIndex.Totals(requests: 0, events: 0, rowsWithErrors: 0, rowsWithWarnings: 0))
+        let more = Self.captures(300, seed: 14)
+        let reference = try CaptureStore(path: Make.tempPath("reference"), bounds: .unbounded)
+        for p in more {
+            let id = try await reopened.append(p)
+            _ = try await reference.append(p)
+            if p.capture.receivedAt == more[0].capture.receivedAt { #expect(id == next) }
+        }
+        let n = reopened.index.rowCount
+        #expect(n == reference.index.rowCount)
+        // Same rows but for the capture ids, which go on from before the clear.
+        #expect(reopened.index.rows(0..<n).map { var r = $0; r.captureID -= next - 1; return r } == reference.index.rows(0..<n))
+        #expect(reopened.index.residency.hot <= 3)
+        #expect(reopened.index.firstRow(ofCapture: next) == 0)
+        #expect(reopened.index.firstRow(ofCapture: next - 1) == nil)
+    }
+
+    @Test func storeRowIDsKeepRunsCompactAndListsExact() {
+        #expect(StoreRowIDs([5, 6, 7]) == .run(first: 5, count: 3))
+        let list = StoreRowIDs([5, 6, 9])
+        #expect(list == .list([5, 6, 9]))
+        #expect(list[2] == 9 && list.span == 5...9)
+        #expect(StoreRowIDs([]).span == nil)
+        #expect(StoreRowIDs([4]).span == 4...4)
+    }
+}
+
+/// A small deterministic generator (SplitMix64).
+struct Rand {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
+    mutating func pick<T>(_ a: [T]) -> T { a[int(a.count)] }
+}
