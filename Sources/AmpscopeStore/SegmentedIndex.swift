@@ -10,12 +10,12 @@ public struct IndexBounds: Sendable, Equatable {
     /// a row of theirs is asked for. Segments holding replayed or in-memory captures never leave.
     public var hotSegments: Int
 
-    public init(segmentRows: Int = 65_536, hotSegments: Int = 32) {
+    public init(segmentRows: Int = 65_536, hotSegments: Int = 16) {
         self.segmentRows = max(1, segmentRows)
         self.hotSegments = max(0, hotSegments)
     }
 
-    /// 32 sealed segments of 64 Ki rows: about 2.1 million rows, some 300 MB at most.
+    /// 16 sealed segments of 64 Ki rows: the newest million rows or so, some 100–150 MB.
     public static let standard = IndexBounds()
     /// Nothing leaves memory.
     public static let unbounded = IndexBounds(hotSegments: .max)

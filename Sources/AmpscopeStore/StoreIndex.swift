@@ -267,7 +267,7 @@ public final class StoreIndex: Sendable {
         return Array(first..<next)
     }
 
-    var approximateBytes: Int {
+    public var approximateBytes: Int {
         state.withLock { $0.approximateBytes } + coldCache.withLock { $0.reduce(0) { $0 + $1.index.approximateBytes } }
     }
 }

@@ -20,6 +20,7 @@ let benchModes: [any BenchMode.Type] = [
     ProfileBench.self,
     SegmentBench.self,
     PlanBench.self,
+    IndexBench.self,
 ]
 
 @MainActor func benchUsage() -> String {
