@@ -90,7 +90,7 @@ let package = Package(
         // thread and lock helpers, running programs, and reaping what tests start.
         .target(name: "AmpscopeTestSupport", dependencies: ["AmpscopeCore"], path: "Tests/AmpscopeTestSupport"),
         .testTarget(name: "AmpscopeCoreTests", dependencies: ["AmpscopeCore", "AmpscopeTestSupport"]),
-        .testTarget(name: "AmpscopeStoreTests", dependencies: ["AmpscopeStore", "AmpscopeTestSupport"]),
+        .testTarget(name: "AmpscopeStoreTests", dependencies: ["AmpscopeStore", "AmpscopeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "AmpscopeProxyTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import AmpscopeCore
 @testable import AmpscopeStore
 import Foundation
+import GRDB
 import Testing
 
 /// The bounded index (`SegmentedIndex`: old segments leave memory and are read back from the
@@ -131,6 +132,43 @@ import Testing
         #expect(reopened.index.residency.hot <= 3)
         #expect(reopened.index.firstRow(ofCapture: next) == 0)
         #expect(reopened.index.firstRow(ofCapture: next - 1) == nil)
+    }
+
+    @Test func aStoreOfTheFirstSchemaIsMigratedAndReadsTheSame() async throws {
+        let items = Self.captures(900, seed: 15)
+        let (full, bounded, path) = try await Self.pair(items)
+        await bounded.close()
+        // Turn the file back into the first schema: summaries in `capture`, no `capture_index`.
+        do {
+            let q = try DatabaseQueue(path: path)
+            try await q.write { db in
+                #expect(try String.fetchOne(db, sql: "SELECT summaries FROM capture WHERE id = 1") == "")
+                try db.execute(sql: """
+                    UPDATE capture SET summaries = (SELECT summaries FROM capture_index WHERE capture_index.id = capture.id);
+                    DROP TABLE capture_index;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v2-capture-index';
+                    """)
+            }
+        }
+        let reopened = try CaptureStore(path: path, bounds: IndexBounds(segmentRows: 200, hotSegments: 2))
+        #expect(reopened.index.residency.hot == 3)
+        try Self.expectSameReads(full.index, reopened.index, seed: 4)
+        let id = try #require(reopened.index.captureIDs().first)
+        #expect(try await reopened.processed(id).capture.body == items[0].capture.body)
+    }
+
+    @Test func theIndexColumnsAreTheOnesEncodeWrites() {
+        let p = Self.captures(1, seed: 16)[0]
+        let values = CaptureDatabase.encode(p, summaries: EventSummary.extract(p))
+        #expect(values.count == 29)
+        #expect(values[CaptureDatabase.Column.receivedAt.rawValue] == p.capture.receivedAt.databaseValue)
+        #expect(values[CaptureDatabase.Column.method.rawValue] == "POST".databaseValue)
+        #expect(values[CaptureDatabase.Column.endpoint.rawValue] == p.request.endpoint.rawValue.databaseValue)
+        #expect(values[CaptureDatabase.Column.eventCount.rawValue] == p.request.records.count.databaseValue)
+        #expect(values[CaptureDatabase.Column.emulatedStatus.rawValue] == p.answer.status.databaseValue)
+        #expect(values[CaptureDatabase.Column.summaries.rawValue]
+                == CaptureDatabase.summariesJSON(EventSummary.extract(p)).databaseValue)
+        #expect(values[CaptureDatabase.Column.responseStatus.rawValue] == .null)
     }
 
     @Test func storeRowIDsKeepRunsCompactAndListsExact() {
