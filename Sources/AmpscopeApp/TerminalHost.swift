@@ -80,6 +80,18 @@ enum TerminalHost {
 
         signals.cancel()
         terminal.close()
+        // The UI's own frame counter, once the terminal is back to normal, when asked for
+        // (`AMPSCOPE_FRAME_STATS=1`: stderr; a path: a line appended to that file).
+        if let target = environment["AMPSCOPE_FRAME_STATS"], !target.isEmpty {
+            let line = Data("ampscope: \(loop.frameStats.summary)\n".utf8)
+            if target == "1" {
+                FileHandle.standardError.write(line)
+            } else if let fh = FileHandle(forWritingAtPath: target) ?? (FileManager.default.createFile(atPath: target, contents: nil) ? FileHandle(forWritingAtPath: target) : nil) {
+                _ = try? fh.seekToEnd()
+                try? fh.write(contentsOf: line)
+                try? fh.close()
+            }
+        }
         for t in tasks + debugTasks { t.cancel() }
         watcher.cancel()
     }

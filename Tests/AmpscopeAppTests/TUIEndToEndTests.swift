@@ -20,8 +20,9 @@ import Testing
         }
         let dir = TestSupport.tempDir()
         let store = dir.appendingPathComponent("tui.sqlite").path
+        let frames = dir.appendingPathComponent("frames.txt").path
         let tmux = try TmuxSession(command: "\(TestSupport.binary) --listen 127.0.0.1:0 --store \(store) --no-mouse",
-                                   directory: dir.path, environment: ["XDG_CONFIG_HOME": dir.path])
+                                   directory: dir.path, environment: ["XDG_CONFIG_HOME": dir.path, "AMPSCOPE_FRAME_STATS": frames])
         // The header names the address the proxy bound.
         let first = try await tmux.wait(for: "the proxy address in the header") { $0.contains("http://127.0.0.1:") && $0.contains("/2/httpapi") }
         let port = try #require(Self.port(in: first), "no port on screen:\n\(first)")
@@ -61,6 +62,10 @@ import Testing
         try tmux.press("q")
         try tmux.press("q")
         try await tmux.wait(for: "ampscope to exit and print its summary") { $0.contains("requests,") && $0.contains(store) }
+        // The UI's own frame counter was written as it quit: every frame drawn, with its times.
+        let counted = (try? String(contentsOfFile: frames, encoding: .utf8)) ?? ""
+        let drawn = counted.split(separator: " ").dropFirst(2).first.flatMap { Int($0) } ?? 0
+        #expect(counted.hasPrefix("ampscope: frames: ") && counted.contains(" p99 ") && drawn >= 5, "frame counter: \(counted)")
     }
 
     /// Segment's real Python library against the live UI: a call's row with the Amplitude record

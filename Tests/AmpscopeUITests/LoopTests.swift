@@ -32,6 +32,8 @@ struct LoopTests {
         #expect(data.count == 1)
         #expect(term.screen.contains("filter: type:page"))
         #expect(term.frames.count >= 5)
+        #expect(loop.frameStats.frames == term.frames.count)  // the loop's own counter counts what it drew
+        #expect(loop.frameStats.maxNanoseconds > 0)
         #expect(term.frames.allSatisfy { $0.isConsistent })
         // The bad theme was reported, not fatal.
         #expect(term.frames.contains { $0.text.contains("unknown theme") })
@@ -50,6 +52,30 @@ struct LoopTests {
         #expect(term.screen.contains("exported 3 captures to x.jsonl"))
         #expect(term.screen.contains("Signed Up"))
         #expect(term.frames.count <= 4)
+    }
+
+    @Test("the frame counter's percentiles fall within a bucket of the true ones")
+    func frameStats() {
+        var f = FrameStats()
+        #expect(f.percentile(0.99) == 0)
+        #expect(f.summary == "frames: 0 drawn; mean 0.0 ms, p50 0.0 ms, p99 0.0 ms, max 0.0 ms")
+        // 1 000 frames of 1..1000 µs, then one of 40 ms.
+        for us in 1...1000 { f.record(nanoseconds: UInt64(us) * 1000) }
+        f.record(nanoseconds: 40_000_000)
+        #expect(f.frames == 1001)
+        let p50 = f.percentile(0.5)
+        #expect(p50 >= 0.500 && p50 <= 0.500 * 1.26, "p50 \(p50)")
+        let p99 = f.percentile(0.99)
+        #expect(p99 >= 0.990 && p99 <= 0.990 * 1.26, "p99 \(p99)")
+        #expect(f.percentile(1) == 40)
+        #expect(abs(f.meanMilliseconds - (500.5 * 1000 + 40_000) / 1001 / 1000) < 1e-9)
+        #expect(f.summary.hasPrefix("frames: 1001 drawn; mean 0.5 ms, p50 0."))
+        #expect(f.summary.hasSuffix("max 40.0 ms"))
+        // Buckets ascend and each holds what it says.
+        for ns in [UInt64(1), 999, 1000, 1999, 2000, 3000, 5000, 1 << 40] {
+            let k = FrameStats.bucket(ns)
+            #expect(Double(max(1, ns / 1000)) / 1000 < FrameStats.upperMilliseconds(k), "\(ns) ns in bucket \(k)")
+        }
     }
 
     @Test("q quits the loop")

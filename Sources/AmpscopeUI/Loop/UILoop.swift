@@ -23,6 +23,8 @@ public final class UILoop: @unchecked Sendable {  // only `post` (through the `i
     /// Longest wait for input before posted actions are looked at.
     public var pollMilliseconds = 50
     private let inbox = Mutex<[Action]>([])
+    /// Frames drawn and their times (render + present); read after `run` returns.
+    public private(set) var frameStats = FrameStats()
 
     /// `themeLoader` resolves `:theme NAME|PATH` (the app passes one that reads files).
     public init(session: UISession, terminal: any Terminal, handler: any StoreEffectHandler,
@@ -66,7 +68,7 @@ public final class UILoop: @unchecked Sendable {  // only `post` (through the `i
             }
             if session.isQuitting { break }
             if dirty {
-                terminal.present(session.render())
+                draw()
                 dirty = false
             }
             switch terminal.read(timeoutMilliseconds: pollMilliseconds) {
@@ -79,7 +81,14 @@ public final class UILoop: @unchecked Sendable {  // only `post` (through the `i
                 return
             }
         }
+        draw()
+    }
+
+    private func draw() {
+        let start = ContinuousClock.now
         terminal.present(session.render())
+        let d = ContinuousClock.now - start
+        frameStats.record(nanoseconds: UInt64(max(0, d.components.seconds)) * 1_000_000_000 + UInt64(max(0, d.components.attoseconds / 1_000_000_000)))
     }
 
     /// Reduces one action and carries out its effects (terminal ones here, store ones via the handler).
