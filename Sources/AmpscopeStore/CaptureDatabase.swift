@@ -98,9 +98,16 @@ final class CaptureDatabase: Sendable {
                     emulated_status INTEGER NOT NULL,
                     response_status INTEGER,
                     response_origin TEXT,
-                    summaries TEXT NOT NULL
+                    summaries TEXT NOT NULL,
+                    -- Rows, event rows, rows with errors, rows with warnings (NULL for rows copied
+                    -- from a schema-1 store: then counted from the summaries).
+                    row_count INTEGER,
+                    event_rows INTEGER,
+                    error_rows INTEGER,
+                    warning_rows INTEGER
                 );
-                INSERT INTO capture_index
+                INSERT INTO capture_index (id, received_at, source_kind, source_name, method, endpoint, api_key_masked,
+                        event_count, emulated_status, response_status, response_origin, summaries)
                     SELECT id, received_at, source_kind, source_name, method, endpoint, api_key_masked, event_count,
                            emulated_status, response_status, response_origin, summaries FROM capture;
                 UPDATE capture SET summaries = '';
@@ -144,12 +151,13 @@ final class CaptureDatabase: Sendable {
             """)
         let index = try db.cachedStatement(sql: """
             INSERT INTO capture_index (id, received_at, source_kind, source_name, method, endpoint, api_key_masked,
-                event_count, emulated_status, response_status, response_origin, summaries)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                event_count, emulated_status, response_status, response_origin, summaries, row_count, event_rows,
+                error_rows, warning_rows)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for r in rows {
-            var args = r
-            args.removeLast()  // the summaries go to capture_index
+            // The summaries and the counts go to capture_index only.
+            var args = Array(r[0..<Column.summaries.rawValue])
             args.insert(session.databaseValue, at: 0)
             try stmt.execute(arguments: StatementArguments(args))
             let id = db.lastInsertedRowID
@@ -163,11 +171,13 @@ final class CaptureDatabase: Sendable {
     /// Positions in `encode`'s values (the `capture` columns after `session_id`).
     enum Column: Int {
         case receivedAt = 0, sourceKind = 1, sourceName = 2, method = 5, endpoint = 11, apiKeyMasked = 13,
-             eventCount = 14, emulatedStatus = 15, responseStatus = 18, responseOrigin = 19, summaries = 28
+             eventCount = 14, emulatedStatus = 15, responseStatus = 18, responseOrigin = 19, summaries = 28,
+             rowCount = 29, eventRows = 30, errorRows = 31, warningRows = 32
 
         /// The columns `capture_index` copies, in its order (after `id`).
         static let indexed: [Column] = [.receivedAt, .sourceKind, .sourceName, .method, .endpoint, .apiKeyMasked,
-                                        .eventCount, .emulatedStatus, .responseStatus, .responseOrigin, .summaries]
+                                        .eventCount, .emulatedStatus, .responseStatus, .responseOrigin, .summaries,
+                                        .rowCount, .eventRows, .errorRows, .warningRows]
     }
 
     /// The column values of one capture (all but `session_id`). `summaries` is
@@ -180,7 +190,7 @@ final class CaptureDatabase: Sendable {
         findings.beginArray()
         for f in p.findings { Report.writeFinding(f, &findings) }
         findings.endArray()
-        return [
+        let values: [DatabaseValue] = [
             c.receivedAt.databaseValue, c.source.kind.rawValue.databaseValue, c.source.name.databaseValue,
             c.source.line.databaseValue, c.client.databaseValue, c.method.databaseValue, c.path.databaseValue,
             c.query.databaseValue, c.httpVersion.databaseValue, headersJSON(c.headers).databaseValue,
@@ -193,6 +203,8 @@ final class CaptureDatabase: Sendable {
             counts.errors.databaseValue, counts.warnings.databaseValue, counts.infos.databaseValue,
             findings.text.databaseValue, summariesJSON(summaries).databaseValue,
         ]
+        let rowCounts: [DatabaseValue] = RowCounts(summaries).values.map(\.databaseValue)
+        return values + rowCounts
     }
 
     static func headersJSON(_ headers: [HTTPHeader]) -> String {
@@ -302,6 +314,26 @@ final class CaptureDatabase: Sendable {
         }
     }
 
+    /// Each capture's row id and row counts, in id order (opening a store: the segments that will
+    /// not stay in memory are described from these alone, without parsing their summaries).
+    func forEachCount(_ body: (Int64, RowCounts) throws -> Void) throws {
+        try pool.read { db in
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT id, row_count, event_rows, error_rows, warning_rows,
+                       CASE WHEN row_count IS NULL THEN summaries END AS summaries
+                FROM capture_index ORDER BY id
+                """)
+            while let row = try cursor.next() {
+                let id: Int64 = row[0]
+                if let rows: Int = row[1] {
+                    try body(id, RowCounts(rows: rows, events: row[2] ?? 0, errors: row[3] ?? 0, warnings: row[4] ?? 0))
+                } else {
+                    try body(id, RowCounts(Self.parseSummaries(row[5] ?? "")))
+                }
+            }
+        }
+    }
+
     /// Builds again, from the stored summaries, a segment of the index that left memory: the
     /// same rows, in the same order, as when it was first indexed.
     func readSegment(_ ref: ColdRef) throws -> CaptureIndex {
@@ -394,4 +426,35 @@ final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched
     }
 
     deinit { timer.cancel() }
+}
+
+/// How many index rows a capture has, and how many of them are events, have errors, have warnings
+/// (what `CaptureIndex` counts as it adds them).
+struct RowCounts: Sendable, Equatable {
+    var rows: Int
+    var events: Int
+    var errors: Int
+    var warnings: Int
+
+    init(rows: Int, events: Int, errors: Int, warnings: Int) {
+        (self.rows, self.events, self.errors, self.warnings) = (rows, events, errors, warnings)
+    }
+
+    init(_ summaries: [EventSummary]) {
+        rows = summaries.count
+        events = summaries.count { $0.index >= 0 && $0.mapped == nil }
+        errors = summaries.count { $0.counts.errors > 0 }
+        warnings = summaries.count { $0.counts.warnings > 0 }
+    }
+
+    var values: [Int] { [rows, events, errors, warnings] }
+
+    static let zero = RowCounts(rows: 0, events: 0, errors: 0, warnings: 0)
+
+    static func += (a: inout RowCounts, b: RowCounts) {
+        a.rows += b.rows
+        a.events += b.events
+        a.errors += b.errors
+        a.warnings += b.warnings
+    }
 }

@@ -108,7 +108,7 @@ public actor CaptureStore {
                 sessionID = try db.startSession(label: sessionLabel)
                 let index = StoreIndex(bounds: bounds, loader: { try db.readSegment($0) })
                 self.index = index
-                try db.forEachEntry { e in index.mutate { $0.add(stored: e) } }
+                capturesParsedAtOpen = try Self.load(db, into: index, bounds: bounds)
             } catch {
                 throw StoreError.cannotOpen(path, "\(error)")
             }
@@ -116,8 +116,50 @@ public actor CaptureStore {
             database = nil
             sessionID = 0
             index = StoreIndex()
+            capturesParsedAtOpen = 0
         }
         payloads = PayloadReader(database: opened, ingest: ingest, index: index)
+    }
+
+    /// Captures whose summaries were parsed when the store was opened (the others are in
+    /// segments described from their row counts alone).
+    nonisolated let capturesParsedAtOpen: Int
+
+    /// Indexes an existing store: segment boundaries are found from each capture's row count
+    /// (one pass over small rows); segments beyond the newest `bounds.hotSegments` are added as
+    /// not in memory, without parsing their summaries, and only the newest are built. The
+    /// segments are the ones adding every capture in order would give. Returns how many
+    /// captures were parsed.
+    private static func load(_ db: CaptureDatabase, into index: StoreIndex, bounds: IndexBounds) throws -> Int {
+        var parsed = 0
+        guard bounds.hotSegments != .max else {
+            try db.forEachEntry { e in
+                index.mutate { $0.add(stored: e) }
+                parsed += 1
+            }
+            return parsed
+        }
+        var planned: [(ids: StoreRowIDs, counts: RowCounts)] = []
+        var ids: [Int64] = []
+        var counts = RowCounts.zero
+        try db.forEachCount { id, c in
+            ids.append(id)
+            counts += c
+            if counts.rows >= bounds.segmentRows {
+                planned.append((StoreRowIDs(ids), counts))
+                ids.removeAll(keepingCapacity: true)
+                counts = .zero
+            }
+        }
+        let cold = max(0, planned.count - bounds.hotSegments)
+        index.mutate { idx in for p in planned[0..<cold] { idx.appendCold(p.ids, p.counts) } }
+        let firstHot = cold < planned.count ? planned[cold].ids.span?.lowerBound : ids.first
+        guard let firstHot else { return 0 }
+        try db.forEachEntry(in: firstHot...Int64.max) { e in
+            index.mutate { $0.add(stored: e) }
+            parsed += 1
+        }
+        return parsed
     }
 
     // MARK: Writing

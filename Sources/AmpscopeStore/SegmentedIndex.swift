@@ -194,6 +194,24 @@ struct SegmentedIndex: Sendable {
         }
     }
 
+    /// Adds, in place of the (empty) open segment, a segment that is not in memory: captures with
+    /// store rows `rowIDs` holding `counts` rows (opening a store, for the segments that would
+    /// leave memory anyway; `CaptureStore.load`).
+    mutating func appendCold(_ rowIDs: StoreRowIDs, _ counts: RowCounts) {
+        let last = segments.count - 1
+        precondition(segments[last].captureCount == 0, "cold segments are added before any row")
+        let s = segments[last]
+        segments[last].index = nil
+        segments[last].cold = Segment.Cold(rowCount: counts.rows, rowIDs: rowIDs, events: counts.events,
+                                           rowsWithErrors: counts.errors, rowsWithWarnings: counts.warnings)
+        coldEvents += counts.events
+        coldErrors += counts.errors
+        coldWarnings += counts.warnings
+        let next = s.firstID + Int64(rowIDs.count)
+        segments.append(Segment(uid: nextUID, base: s.base + counts.rows, firstID: next, index: CaptureIndex(firstID: next)))
+        nextUID += 1
+    }
+
     /// Forgets every row (the store's rows stay on disk); capture ids and segment uids go on increasing.
     mutating func clear() {
         let next = nextID

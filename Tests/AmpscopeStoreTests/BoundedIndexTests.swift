@@ -112,6 +112,9 @@ import Testing
         await bounded.close()
         let reopened = try CaptureStore(path: path, bounds: IndexBounds(segmentRows: 200, hotSegments: 2))
         #expect(reopened.index.residency.hot == 3)
+        // Only the segments that stay in memory were parsed; the rest were described from counts.
+        #expect(reopened.capturesParsedAtOpen > 0 && reopened.capturesParsedAtOpen * 4 < items.count,
+                "\(reopened.capturesParsedAtOpen) of \(items.count) parsed")
         try Self.expectSameReads(full.index, reopened.index, seed: 3)
 
         let next = reopened.index.captureIDs().last! + 1
@@ -152,7 +155,12 @@ import Testing
         }
         let reopened = try CaptureStore(path: path, bounds: IndexBounds(segmentRows: 200, hotSegments: 2))
         #expect(reopened.index.residency.hot == 3)
+        #expect(reopened.capturesParsedAtOpen * 4 < items.count)
         try Self.expectSameReads(full.index, reopened.index, seed: 4)
+        // An unbounded open of the same file parses everything and agrees too.
+        let whole = try CaptureStore(path: path, bounds: .unbounded)
+        #expect(whole.capturesParsedAtOpen == items.count)
+        try Self.expectSameReads(full.index, whole.index, seed: 5)
         let id = try #require(reopened.index.captureIDs().first)
         #expect(try await reopened.processed(id).capture.body == items[0].capture.body)
     }
@@ -160,7 +168,10 @@ import Testing
     @Test func theIndexColumnsAreTheOnesEncodeWrites() {
         let p = Self.captures(1, seed: 16)[0]
         let values = CaptureDatabase.encode(p, summaries: EventSummary.extract(p))
-        #expect(values.count == 29)
+        #expect(values.count == 33)
+        let counts = RowCounts(EventSummary.extract(p))
+        #expect(counts.rows == EventSummary.extract(p).count && counts.rows > 0)
+        #expect(Array(values[CaptureDatabase.Column.rowCount.rawValue...]) == counts.values.map(\.databaseValue))
         #expect(values[CaptureDatabase.Column.receivedAt.rawValue] == p.capture.receivedAt.databaseValue)
         #expect(values[CaptureDatabase.Column.method.rawValue] == "POST".databaseValue)
         #expect(values[CaptureDatabase.Column.endpoint.rawValue] == p.request.endpoint.rawValue.databaseValue)
