@@ -23,12 +23,16 @@ final class CaptureDatabase: Sendable {
         var config = Configuration()
         config.label = "ampscope-store"
         config.readonly = readOnly
+        // The busy timeout comes first: a connection's first statement may wait for another
+        // process's checkpoint (opening a store while a proxy writes it failed with "database is
+        // locked" at `PRAGMA synchronous` when the timeout was set after it).
+        config.busyMode = .timeout(5)
         config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA busy_timeout = 5000")
             if !readOnly {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             }
-            try db.execute(sql: "PRAGMA busy_timeout = 5000")
         }
         pool = try DatabasePool(path: path, configuration: config)
         if !readOnly { try Self.migrate(pool) }
@@ -406,6 +410,7 @@ final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched
     init(path: String) throws {
         var config = Configuration()
         config.label = "ampscope-checkpoint"
+        config.busyMode = .timeout(5)
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA busy_timeout = 5000") }
         connection = try DatabaseQueue(path: path, configuration: config)
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "ampscope-checkpoint", qos: .utility))
