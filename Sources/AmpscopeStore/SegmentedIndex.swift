@@ -226,24 +226,21 @@ struct SegmentedIndex: Sendable {
     // MARK: Finding things
 
     /// The segment holding row `position` (which must be below `rowCount`).
-    func segment(ofRow position: Int) -> Int {
-        var lo = 0
-        var hi = segments.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if segments[mid].base <= position { lo = mid } else { hi = mid - 1 }
-        }
-        return lo
-    }
+    func segment(ofRow position: Int) -> Int { last(atMost: position, \.base) }
 
     /// The segment holding capture `id`, if it is indexed.
     func segment(ofCapture id: Int64) -> Int? {
         guard id >= firstID && id < nextID else { return nil }
+        return last(atMost: id, \.firstID)
+    }
+
+    /// The last segment whose `key` is at most `value` (keys ascend with the segments).
+    private func last<K: Comparable>(atMost value: K, _ key: KeyPath<Segment, K>) -> Int {
         var lo = 0
         var hi = segments.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
-            if segments[mid].firstID <= id { lo = mid } else { hi = mid - 1 }
+            if segments[mid][keyPath: key] <= value { lo = mid } else { hi = mid - 1 }
         }
         return lo
     }

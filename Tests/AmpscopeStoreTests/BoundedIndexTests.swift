@@ -12,7 +12,7 @@ import Testing
 
     /// Random captures (1–10 events, some ids too short, some duplicates), judged in order.
     static func captures(_ n: Int, seed: UInt64) -> [Processed] {
-        var g = Rand(seed)
+        var g = SplitMix64(seed: seed)
         var context = ValidationContext()
         let ingest = Ingest()
         return (0..<n).map { c in
@@ -52,7 +52,7 @@ import Testing
         #expect(a.totals == b.totals)
         let n = a.rowCount
         #expect(a.rows(0..<n) == b.rows(0..<n))
-        var g = Rand(seed)
+        var g = SplitMix64(seed: seed)
         for _ in 0..<20 {
             let lo = g.int(n)
             let range = lo..<min(n + 5, lo + 1 + g.int(700))
@@ -190,19 +190,4 @@ import Testing
         #expect(StoreRowIDs([]).span == nil)
         #expect(StoreRowIDs([4]).span == 4...4)
     }
-}
-
-/// A small deterministic generator (SplitMix64).
-struct Rand {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-    mutating func pick<T>(_ a: [T]) -> T { a[int(a.count)] }
 }
