@@ -86,10 +86,12 @@ enum TerminalHost {
             let line = Data("ampscope: \(loop.frameStats.summary)\n".utf8)
             if target == "1" {
                 FileHandle.standardError.write(line)
-            } else if let fh = FileHandle(forWritingAtPath: target) ?? (FileManager.default.createFile(atPath: target, contents: nil) ? FileHandle(forWritingAtPath: target) : nil) {
-                _ = try? fh.seekToEnd()
-                try? fh.write(contentsOf: line)
-                try? fh.close()
+            } else {
+                let fd = open(target, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+                if fd >= 0 {
+                    line.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
+                    close(fd)
+                }
             }
         }
         for t in tasks + debugTasks { t.cancel() }

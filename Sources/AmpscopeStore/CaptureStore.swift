@@ -131,31 +131,28 @@ public actor CaptureStore {
     /// segments are the ones adding every capture in order would give. Returns how many
     /// captures were parsed.
     private static func load(_ db: CaptureDatabase, into index: StoreIndex, bounds: IndexBounds) throws -> Int {
+        // Store rows from which the index is built in memory (nil: all of them).
+        var parseFrom: ClosedRange<Int64>?
+        if bounds.hotSegments != .max {
+            var planned: [(ids: StoreRowIDs, counts: RowCounts)] = []
+            var ids: [Int64] = []
+            var counts = RowCounts.zero
+            try db.forEachCount { id, c in
+                ids.append(id)
+                counts += c
+                if counts.rows >= bounds.segmentRows {
+                    planned.append((StoreRowIDs(ids), counts))
+                    ids.removeAll(keepingCapacity: true)
+                    counts = .zero
+                }
+            }
+            let cold = max(0, planned.count - bounds.hotSegments)
+            index.mutate { idx in for p in planned[0..<cold] { idx.appendCold(p.ids, p.counts) } }
+            guard let first = cold < planned.count ? planned[cold].ids.span?.lowerBound : ids.first else { return 0 }
+            parseFrom = first...Int64.max
+        }
         var parsed = 0
-        guard bounds.hotSegments != .max else {
-            try db.forEachEntry { e in
-                index.mutate { $0.add(stored: e) }
-                parsed += 1
-            }
-            return parsed
-        }
-        var planned: [(ids: StoreRowIDs, counts: RowCounts)] = []
-        var ids: [Int64] = []
-        var counts = RowCounts.zero
-        try db.forEachCount { id, c in
-            ids.append(id)
-            counts += c
-            if counts.rows >= bounds.segmentRows {
-                planned.append((StoreRowIDs(ids), counts))
-                ids.removeAll(keepingCapacity: true)
-                counts = .zero
-            }
-        }
-        let cold = max(0, planned.count - bounds.hotSegments)
-        index.mutate { idx in for p in planned[0..<cold] { idx.appendCold(p.ids, p.counts) } }
-        let firstHot = cold < planned.count ? planned[cold].ids.span?.lowerBound : ids.first
-        guard let firstHot else { return 0 }
-        try db.forEachEntry(in: firstHot...Int64.max) { e in
+        try db.forEachEntry(in: parseFrom) { e in
             index.mutate { $0.add(stored: e) }
             parsed += 1
         }

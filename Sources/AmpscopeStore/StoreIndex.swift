@@ -239,7 +239,7 @@ public final class StoreIndex: Sendable {
 
     /// First row of a capture.
     public func firstRow(ofCapture id: Int64) -> Int? {
-        let found: Either = state.withLock { s in
+        let found: FirstRow = state.withLock { s in
             guard let k = s.segment(ofCapture: id) else { return .none }
             let seg = s.segments[k]
             if let idx = seg.index { return .row(idx.firstRow(of: id).map { seg.base + $0 }) }
@@ -252,7 +252,8 @@ public final class StoreIndex: Sendable {
         }
     }
 
-    private enum Either {
+    /// What `firstRow` finds under the lock.
+    private enum FirstRow {
         case none
         case row(Int?)
         case cold(ColdRef)

@@ -32,7 +32,9 @@ enum IndexBench: BenchMode {
 
         if !FileManager.default.fileExists(atPath: path) {
             print("writing \(Bench.grouped(Double(captures))) requests (\(Bench.grouped(Double(captures * 10))) events) into \(path) ...")
-            let t = Bench.time { fill(path, captures: captures, users: users) }
+            var filled: Result<Void, Error> = .success(())
+            let t = Bench.time { filled = Result { try fill(path, captures: captures, users: users) } }
+            if case .failure(let e) = filled { throw BenchError("cannot write \(path): \(e)") }
             print("  \(Bench.fixed(t)) s (\(Bench.grouped(Double(captures) / t)) requests/s through append)")
         }
 
@@ -120,8 +122,8 @@ enum IndexBench: BenchMode {
     }
 
     /// Writes `captures` requests through the store's append path, many in flight (group commit).
-    static func fill(_ path: String, captures: Int, users: Int) {
-        guard let store = try? CaptureStore(path: path, sessionLabel: "bench-fill") else { return }
+    static func fill(_ path: String, captures: Int, users: Int) throws {
+        let store = try CaptureStore(path: path, sessionLabel: "bench-fill")
         let ingest = Ingest()
         var context = ValidationContext()
         var g = BenchRandom(seed: 7)

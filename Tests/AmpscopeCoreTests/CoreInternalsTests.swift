@@ -133,6 +133,10 @@ struct CoreInternalsTests {
         func key(_ k: Int) -> UInt64 { UInt64(k) &* 0x9E37_79B9_7F4A_7C15 | 1 }
         for k in 1...1000 { h.insertIfAbsent(key(k), k) }
         #expect(h.count == 1000)
+        // A key of the full current generation keeps its first request across the rotation.
+        h.insertIfAbsent(key(500), 9999)
+        #expect(h.lookup(key(500)) == 500)
+        #expect(h.count == 1000)
         // A key seen in the previous generation is still found, with its first request.
         for k in 1001...1500 { h.insertIfAbsent(key(k), k) }
         h.insertIfAbsent(key(7), 9999)

@@ -189,7 +189,9 @@ struct IngestedHistory: Sendable {
 
     /// Records `key` as ingested by request `seq`, unless it is remembered already.
     mutating func insertIfAbsent(_ key: UInt64, _ seq: Int) {
-        if previous.lookup(key) != nil { return }
+        // Looked up in both before a rotation, which would move a key of `current` to `previous`
+        // and let it be recorded again with a later request.
+        if lookup(key) != nil { return }
         if current.count >= generationLimit {
             previous = current
             current = IngestedKeys()

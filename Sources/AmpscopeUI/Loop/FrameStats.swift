@@ -1,12 +1,13 @@
 /// The UI loop's own frame counter: how many frames were drawn and how long each took (render
-/// into cells plus presenting them to the terminal), as a histogram of 64 log-spaced buckets so
-/// percentiles cost nothing to keep. Printed when the UI ends (`ampscope` writes it to stderr),
-/// so a soak or a user can say how the UI kept up.
+/// into cells plus presenting them to the terminal), as a histogram of 128 log-spaced buckets so
+/// percentiles cost nothing to keep. `ampscope` prints it as the UI ends when
+/// `AMPSCOPE_FRAME_STATS` asks for it, so a soak or a user can say how the UI kept up.
 public struct FrameStats: Sendable, Equatable {
     public private(set) var frames = 0
     public private(set) var totalNanoseconds: UInt64 = 0
     public private(set) var maxNanoseconds: UInt64 = 0
-    /// Bucket k counts frames of [2^(k/4), 2^((k+1)/4)) microseconds (four buckets per doubling).
+    /// Bucket 4·L + q counts frames of [2^L·(1 + q/4), 2^L·(1 + (q+1)/4)) microseconds: each
+    /// doubling split in four equal parts.
     private var buckets = [Int](repeating: 0, count: 128)
 
     public init() {}
