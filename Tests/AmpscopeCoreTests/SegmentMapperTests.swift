@@ -311,6 +311,68 @@ struct SegmentMapperTests {
         #expect(!dropped.contains("/batch/0/userId"))
     }
 
+    @Test("provenance after a field is set again or removed, notes under a field, and escaped tokens")
+    func provenanceLog() throws {
+        // Log Purchase: user_properties is removed from the base and set again with $set/$setOnce;
+        // each product event sets event_type, library and event_properties over the base's.
+        let order = SegTest.call("track", ["event": "\"Order Completed\"",
+            "context": #"{"page":{"referrer":"https://r.example/"}}"#,
+            "properties": #"{"revenue":30,"products":[{"productId":"p1","price":10,"quantity":2}]}"#])
+        let p = SegTest.one(order)
+        let r = try #require(p.segmentMapping?.outcomes.first?.request)
+        let fields = r.provenance.map(\.amplitude)
+        #expect(Set(fields).count == fields.count, "one entry per field: \(fields)")
+        func entry(_ a: String) -> FieldProvenance? { r.provenance.first { $0.amplitude == a } }
+        #expect(entry("/events/1/event_type")?.note == "one event per product")
+        #expect(entry("/events/1/event_type")?.segment == nil)
+        #expect(entry("/events/1/event_properties")?.segment == "/batch/0/properties/products/0")
+        #expect(entry("/events/0/event_type")?.segment == "/batch/0/event")
+        #expect(entry("/events/0/user_properties/$set/referrer")?.segment == "/batch/0/context/page/referrer")
+        #expect(entry("/events/0/user_properties/$setOnce/initial_referrer")?.segment == "/batch/0/context/page/referrer")
+
+        // Classic identify with Traits to Increment: the notes under user_properties/$add stay
+        // (setting the field after them used to drop them), and a key with '/' is escaped.
+        var s = SegmentSettings()
+        s.destinations = [.classic]
+        s.classic.traitsToIncrement = ["logins", "a/b"]
+        let q = SegTest.process(SegTest.capture(SegTest.batch([SegTest.call("identify", ["traits": #"{"logins":1,"a/b":2,"plan":"pro"}"#])])), settings: s)
+        let c = try #require(q.segmentMapping?.outcomes.first?.request)
+        func from(_ a: String) -> String?? { c.provenance.first { $0.amplitude == a }.map(\.segment) }
+        #expect(from("/identification/user_properties/$add/logins") == .some("/batch/0/traits/logins"))
+        #expect(from("/identification/user_properties/$add/a~1b") == .some("/batch/0/traits/a~1b"))
+        #expect(from("/identification/user_properties") == .some("/batch/0/traits"))
+        // `time` is removed from a classic identification: no provenance for it.
+        #expect(from("/identification/time") == nil)
+    }
+
+    @Test("values copied from the Segment call write the same bytes as their copies: escapes, non-ASCII, U+2028, DEL, duplicate keys")
+    func sourceValuesWriteLikeCopies() throws {
+        let text = #"{"a":"x\"y\\z\n\u0001\u007f","b":"K\u00f6pfh\u00f6rer – ü","c":"\u2028\u2029 sep","d":[1,2.50,-0.0,1e3,{"k":null}],"#
+            + #""d":true,"e/f~":{"":false},"g":"\ud83d\ude00","h":"\#u{7F}raw DEL","i":"\#u{2028}raw"}"#
+        let doc = try JSONDocument(parsing: text)
+        func copy(_ i: Int) -> MappedValue {
+            switch doc.kind(i) {
+            case .string: return .string(doc.string(i))
+            case .number: return .number(doc.rawText(i))
+            case .true: return .bool(true)
+            case .false: return .bool(false)
+            case .null: return .null
+            case .array: return .array(doc.elements(i).map(copy))
+            case .object: return .object(doc.members(i).map { MappedMember(doc.string($0.key), copy($0.value)) })
+            }
+        }
+        let source = MappedValue(doc, doc.root)
+        #expect(source.json == copy(doc.root).json)
+        #expect(source.jsonText.contains(#""h":"\u007fraw DEL""#))
+        #expect(source.jsonText.contains(#""i":"\u2028raw""#))
+        #expect(source == copy(doc.root))
+        #expect(source["b"]?.stringValue == "Köpfhörer – ü")
+        #expect(source["d"]?.elements?.count == 5)
+        #expect(source["e/f~"]?[""]?.isTruthy == false)
+        #expect(source["a"]?.isTruthy == true && source["a"]?.isEmptyString == false)
+        #expect(source.members?.map(\.key) == ["a", "b", "c", "d", "d", "e/f~", "g", "h", "i"])
+    }
+
     @Test("both destinations, in order; a call Segment drops goes nowhere")
     func bothAndDropped() throws {
         var s = SegmentSettings()

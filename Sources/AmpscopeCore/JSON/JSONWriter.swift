@@ -71,40 +71,73 @@ public struct JSONWriter: Sendable {
     /// Appends `s` as a quoted JSON string.
     public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         var s = s
+        s.withUTF8 { appendQuoted(bytes: $0, to: &out) }
+    }
+
+    /// Appends valid UTF-8 as a quoted JSON string.
+    public static func appendQuoted(bytes p: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        s.withUTF8 { p in
-            let n = p.count
-            var i = 0
-            var run = 0  // start of the pending run of bytes that need no escaping
-            while i < n {
-                let b = p[i]
-                // Fast path: most bytes are copied as they are, in runs.
-                if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") && b != 0x7F && b != 0xE2 {
-                    i += 1
-                    continue
-                }
-                if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[run..<i])) }
-                switch b {
-                case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-                case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                case 0..<0x20, 0x7F:
-                    out.append(contentsOf: "\\u00".utf8)
-                    out.append(contentsOf: hex2(b).lowercased().utf8)
-                case 0xE2 where i + 2 < n && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9):
-                    // U+2028 / U+2029 are valid JSON but end a line in JavaScript source.
-                    out.append(contentsOf: (p[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
-                    i += 2
-                default: out.append(b)
-                }
+        let n = p.count
+        var i = 0
+        var run = 0  // start of the pending run of bytes that need no escaping
+        while i < n {
+            let b = p[i]
+            // Fast path: most bytes are copied as they are, in runs.
+            if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") && b != 0x7F && b != 0xE2 {
                 i += 1
-                run = i
+                continue
             }
-            if run < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[run..<n])) }
+            if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[run..<i])) }
+            switch b {
+            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20, 0x7F:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(contentsOf: hex2(b).lowercased().utf8)
+            case 0xE2 where i + 2 < n && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9):
+                // U+2028 / U+2029 are valid JSON but end a line in JavaScript source.
+                out.append(contentsOf: (p[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                i += 2
+            default: out.append(b)
+            }
+            i += 1
+            run = i
         }
+        if run < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[run..<n])) }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Writes a value of a parsed document as compact JSON in this writer's form: keys in
+    /// source order (duplicates kept), strings re-escaped as `string(_:)` escapes them,
+    /// numbers as written.
+    public mutating func value(_ doc: JSONDocument, _ i: Int) {
+        switch doc.kind(i) {
+        case .object:
+            beginObject()
+            for (k, v) in doc.members(i) {
+                separator()
+                doc.withStringBytes(k) { JSONWriter.appendQuoted(bytes: $0, to: &bytes) }
+                bytes.append(UInt8(ascii: ":"))
+                needsComma[needsComma.count - 1] = false
+                pendingKey = true
+                value(doc, v)
+            }
+            endObject()
+        case .array:
+            beginArray()
+            for v in doc.elements(i) { value(doc, v) }
+            endArray()
+        case .string:
+            valuePrefix()
+            doc.withStringBytes(i) { JSONWriter.appendQuoted(bytes: $0, to: &bytes) }
+        case .number: raw(doc.rawBytes(i))
+        case .true: bool(true)
+        case .false: bool(false)
+        case .null: null()
+        }
     }
 
     public static func quoted(_ s: String) -> String {

@@ -116,7 +116,7 @@ enum ActionsMapping {
     /// pass unchanged, so seconds stay seconds (`convert-timestamp.ts`).
     static func sessionID(_ c: SegmentCallInput, into e: inout RecordBuilder) {
         guard let v = c.value(["integrations", "Actions Amplitude", "session_id"]) else { return }
-        switch v.value {
+        switch v.value.resolved {
         case .string(let s) where !s.isEmpty && s.allSatisfy(\.isASCIIDigit):
             e.set("session_id", .double(Double(s) ?? 0), from: v.pointer, note: "digit string → number")
         case .string(let s):
@@ -126,16 +126,19 @@ enum ActionsMapping {
         }
     }
 
+    static let uaNote = "parsed from context.userAgent (userAgentParsing)"
+    static let uaMajorNote = uaNote + ": the browser's major version"
+
     /// User agent parsing (`userAgentParsing`, on by default) and `includeRawUserAgent`.
     static func userAgentFields(_ c: SegmentCallInput, _ a: ActionsSettings, into e: inout RecordBuilder) {
         if a.userAgentParsing, let ua = c.value(["context", "userAgent"]), let text = ua.value.stringValue {
             let info = c.userAgents.info(text)
             let data = c.value(["context", "userAgentData", "platformVersion"])
             let model = c.value(["context", "userAgentData", "model"])
-            let note = "parsed from context.userAgent (userAgentParsing)"
+            let note = uaNote
             e.set("os_name", (info.osName ?? info.browserName).map(MappedValue.string), from: ua.pointer, note: note)
             if let data { e.set("os_version", data.value, from: data.pointer, note: "userAgentData.platformVersion") } else {
-                e.set("os_version", info.browserMajor.map(MappedValue.string), from: ua.pointer, note: note + ": the browser's major version")
+                e.set("os_version", info.browserMajor.map(MappedValue.string), from: ua.pointer, note: uaMajorNote)
             }
             e.set("device_manufacturer", info.deviceVendor.map(MappedValue.string), from: ua.pointer, note: note)
             if let model, model.value.isTruthy { e.set("device_model", model.value, from: model.pointer, note: "userAgentData.model") } else {
@@ -149,7 +152,7 @@ enum ActionsMapping {
     }
 
     /// The event fields every event action maps, in `event-schema.ts` order.
-    static func eventFields(_ c: SegmentCallInput, _ a: ActionsSettings, eventType: (MappedValue, String?, String?)?,
+    static func eventFields(_ c: SegmentCallInput, _ a: ActionsSettings, eventType: (MappedValue, LazyPointer?, String?)?,
                             into e: inout RecordBuilder) {
         apply(eventIdentityFields, c, into: &e)
         if let et = eventType { e.set("event_type", et.0, from: et.1, note: et.2) }
@@ -173,21 +176,34 @@ enum ActionsMapping {
         }
     }
 
+    /// `$set` / `$setOnce` built from `referrerAndUTM`: the key in the object and the field
+    /// the provenance names, worked out once (they were a String pair per value per call).
+    struct UTMTarget {
+        let keys: [String]
+        let fields: [String]
+        init(prefix: String, field: String) {
+            keys = ActionsMapping.referrerAndUTM.map { prefix + $0.key }
+            fields = keys.map { field + "/" + JSONPointer.escape($0) }
+        }
+    }
+    static let utmSet = UTMTarget(prefix: "", field: "user_properties/$set")
+    static let utmSetOnce = UTMTarget(prefix: "initial_", field: "user_properties/$setOnce")
+
     /// An object of mapped values with empty strings and absent values left out (`compact.ts`).
-    static func compactObject(_ found: [(key: String, value: MappedValue, pointer: String)], prefix: String,
-                              field: String, into e: inout RecordBuilder) -> MappedValue? {
+    static func compactObject(_ found: [(entry: Int, value: MappedValue, pointer: LazyPointer)], _ target: UTMTarget,
+                              into e: inout RecordBuilder) -> MappedValue? {
         var o = MappedObject()
-        for (k, v, pointer) in found {
-            guard v != .string("") else { continue }
-            o[prefix + k] = v
-            e.note(field + "/" + JSONPointer.escape(prefix + k), from: pointer)
+        for (i, v, pointer) in found {
+            guard !v.isEmptyString else { continue }
+            o[target.keys[i]] = v
+            e.note(target.fields[i], from: pointer)
         }
         return o.isEmpty ? nil : o.value
     }
 
-    /// The values of `entries` the call has, looked up once for both objects built from them.
-    static func lookUp(_ c: SegmentCallInput, _ entries: [(key: String, path: [String])]) -> [(key: String, value: MappedValue, pointer: String)] {
-        entries.compactMap { k, p in c.value(p).map { (k, $0.value, $0.pointer) } }
+    /// The values of `referrerAndUTM` the call has, looked up once for both objects built from them.
+    static func lookUpUTM(_ c: SegmentCallInput) -> [(entry: Int, value: MappedValue, pointer: LazyPointer)] {
+        referrerAndUTM.indices.compactMap { i in c.value(referrerAndUTM[i].path).map { (i, $0.value, $0.pointer) } }
     }
 
     static func library(_ c: SegmentCallInput, into e: inout RecordBuilder) {
@@ -199,7 +215,7 @@ enum ActionsMapping {
         }
     }
 
-    static func eventType(_ c: SegmentCallInput) -> (MappedValue, String?, String?)? {
+    static func eventType(_ c: SegmentCallInput) -> (MappedValue, LazyPointer?, String?)? {
         switch c.type {
         case .page, .screen:
             let name = c.value(["name"])
@@ -215,23 +231,21 @@ enum ActionsMapping {
         let a = s.actions
         let endpoint: Endpoint = a.useBatchEndpoint ? .batch : .httpV2
         let body = MappedWire.jsonEvents(apiKey: s.apiKey, events: events, options: jsonOptions(a))
-        var prov = [FieldProvenance(amplitude: "/api_key", segment: nil, note: "the destination's API Key setting")]
-        for (i, e) in events.enumerated() { prov += e.provenance(at: "/events/\(i)") }
+        let log = MappedProvenance.request(records: events.enumerated().map { ("/events/\($0.offset)", $0.element.provenance) })
         return MappedRequest(destination: .actions, action: action, callIndex: c.view.index, endpoint: endpoint,
                              url: MappedWire.host(a.region) + endpoint.rawValue,
                              capture: MappedWire.capture(template, path: endpoint.rawValue, contentType: "application/json", body: body),
-                             provenance: prov)
+                             log: log)
     }
 
     static func formRequest(_ action: String, _ c: SegmentCallInput, _ s: SegmentSettings, endpoint: Endpoint,
                             fields: [(String, String)], records: [(pointer: String, record: RecordBuilder)], template: Capture) -> MappedRequest {
-        var prov = [FieldProvenance(amplitude: "/api_key", segment: nil, note: "the destination's API Key setting")]
-        for r in records { prov += r.record.provenance(at: r.pointer) }
+        let log = MappedProvenance.request(records: records.map { ($0.pointer, $0.record.provenance) })
         return MappedRequest(destination: .actions, action: action, callIndex: c.view.index, endpoint: endpoint,
                              url: MappedWire.host(s.actions.region, usermap: endpoint == .usermap) + endpoint.rawValue,
                              capture: MappedWire.capture(template, path: endpoint.rawValue, contentType: "application/x-www-form-urlencoded",
                                                          body: MappedWire.form([("api_key", s.apiKey)] + fields)),
-                             provenance: prov)
+                             log: log)
     }
 
     // MARK: Actions
@@ -245,7 +259,7 @@ enum ActionsMapping {
         apply(eventLocationFields, c, into: &e)
         // products: `@arrayPath ['$.properties.products', {price, revenue, quantity, productId, revenueType}]`,
         // spread into the event (segment-wire.md §3; from reading the code).
-        if let p = c.value(["properties", "products"]), case .array(let items) = p.value {
+        if let p = c.value(["properties", "products"]), let items = p.value.elements {
             let products = items.map { item -> MappedValue in
                 var o = MappedObject()
                 for k in revenueKeys where item[k] != nil { o[k] = item[k] }
@@ -258,16 +272,15 @@ enum ActionsMapping {
         normalisePlatform(c, into: &e)
         // user_properties = {...user_properties, $setOnce, $set, $add} with the non-empty operator objects.
         var ops = RecordBuilder()
-        let found = lookUp(c, referrerAndUTM)
-        let setOnce = compactObject(found, prefix: "initial_", field: "user_properties/$setOnce", into: &ops)
-        let setAlways = compactObject(found, prefix: "", field: "user_properties/$set", into: &ops)
+        let found = lookUpUTM(c)
+        let setOnce = compactObject(found, utmSetOnce, into: &ops)
+        let setAlways = compactObject(found, utmSet, into: &ops)
         if setOnce != nil || setAlways != nil {
             var up = MappedObject()
             if let traits = e["user_properties"]?.members { up.members = traits }
             up["$setOnce"] = setOnce
             up["$set"] = setAlways
-            let from = e.provenance.first { $0.field == "user_properties" }
-            e.set("user_properties", up.value, from: from?.segment, note: "traits with $setOnce/$set from context.page.referrer and context.campaign (Set Once / Set Always)")
+            e.set("user_properties", up.value, from: e.source(of: "user_properties"), note: "traits with $setOnce/$set from context.page.referrer and context.campaign (Set Once / Set Always)")
             e.provenance += ops.provenance
         }
         library(c, into: &e)
@@ -276,11 +289,11 @@ enum ActionsMapping {
 
     /// v1-style user properties (`utm.ts`, `referrer.ts`, `merge-user-properties.ts`):
     /// `{$set:{utm_*, referrer}, $setOnce:{initial_utm_*, initial_referrer}, ...traits}`.
-    static func mergeUTM(_ c: SegmentCallInput, traits: MappedValue?, traitsFrom: String?, into e: inout RecordBuilder) {
+    static func mergeUTM(_ c: SegmentCallInput, traits: MappedValue?, traitsFrom: LazyPointer?, into e: inout RecordBuilder) {
         var ops = RecordBuilder()
-        let found = lookUp(c, referrerAndUTM)
-        let set = compactObject(found, prefix: "", field: "user_properties/$set", into: &ops)
-        let setOnce = compactObject(found, prefix: "initial_", field: "user_properties/$setOnce", into: &ops)
+        let found = lookUpUTM(c)
+        let set = compactObject(found, utmSet, into: &ops)
+        let setOnce = compactObject(found, utmSetOnce, into: &ops)
         guard set != nil || setOnce != nil else {
             e.set("user_properties", traits, from: traitsFrom)
             return
@@ -295,7 +308,7 @@ enum ActionsMapping {
 
     /// `getRevenueProperties`: revenue = price × quantity when both are numbers, else revenue;
     /// nothing when that is falsy; revenueType defaults to Purchase; quantity rounded.
-    static func revenueProperties(_ source: MappedValue?, from pointer: String, into e: inout RecordBuilder) {
+    static func revenueProperties(_ source: MappedValue?, from pointer: LazyPointer, into e: inout RecordBuilder) {
         guard let source else { return }
         var revenue = source["revenue"]
         var note: String?
@@ -304,12 +317,12 @@ enum ActionsMapping {
             note = "price × quantity"
         }
         guard let revenue, revenue.isTruthy else { return }
-        e.set("revenue", revenue, from: JSONPointer.join(pointer, note == nil ? "revenue" : "price"), note: note)
-        e.set("revenueType", source["revenueType"] ?? .string("Purchase"), from: source["revenueType"] == nil ? nil : JSONPointer.join(pointer, "revenueType"),
+        e.set("revenue", revenue, from: pointer.appending(note == nil ? "revenue" : "price"), note: note)
+        e.set("revenueType", source["revenueType"] ?? .string("Purchase"), from: source["revenueType"] == nil ? nil : pointer.appending("revenueType"),
               note: source["revenueType"] == nil ? "default 'Purchase'" : nil)
-        if let q = source["quantity"]?.numberValue { e.set("quantity", .double(q.rounded()), from: JSONPointer.join(pointer, "quantity"), note: "rounded") }
-        if let p = source["price"] { e.set("price", p, from: JSONPointer.join(pointer, "price")) }
-        if let id = source["productId"] { e.set("productId", id, from: JSONPointer.join(pointer, "productId")) }
+        if let q = source["quantity"]?.numberValue { e.set("quantity", .double(q.rounded()), from: pointer.appending("quantity"), note: "rounded") }
+        if let p = source["price"] { e.set("price", p, from: pointer.appending("price")) }
+        if let id = source["productId"] { e.set("productId", id, from: pointer.appending("productId")) }
     }
 
     /// Log Purchase (`logPurchase/index.ts`): the Order Completed event, then one
@@ -323,12 +336,12 @@ enum ActionsMapping {
         base.set("use_batch_endpoint", .bool(a.useBatchEndpoint), from: nil, note: "the action's use_batch_endpoint field, left in the event (UNCONFIRMED for Log Purchase)")
         normalisePlatform(c, into: &base)
         let traits = base["user_properties"]
-        let traitsFrom = base.provenance.first { $0.field == "user_properties" }?.segment
+        let traitsFrom = base.source(of: "user_properties")
         base.remove("user_properties")
         mergeUTM(c, traits: traits, traitsFrom: traitsFrom, into: &base)
-        var products: [(MappedValue, String)] = []
-        if let p = c.value(["properties", "products"]), case .array(let items) = p.value {
-            products = items.enumerated().map { ($0.element, JSONPointer.join(p.pointer, $0.offset)) }
+        var products: [(MappedValue, LazyPointer)] = []
+        if let p = c.value(["properties", "products"]), let items = p.value.elements {
+            products = items.enumerated().map { ($0.element, p.pointer.appending($0.offset)) }
         }
         var main = base
         library(c, into: &main)
@@ -362,12 +375,12 @@ enum ActionsMapping {
         return formRequest("Identify User", c, s, endpoint: .identify, fields: fields, records: [("/identification", e)], template: template)
     }
 
-    static func resolve(_ spec: SegmentValueSpec, _ c: SegmentCallInput) -> (value: String, pointer: String?)? {
+    static func resolve(_ spec: SegmentValueSpec, _ c: SegmentCallInput) -> (value: String, pointer: LazyPointer?)? {
         switch spec {
         case .literal(let s): return (s, nil)
         case .path(let p):
             guard let v = c.value(p) else { return nil }
-            switch v.value {
+            switch v.value.resolved {
             case .string(let s): return (s, v.pointer)
             case .number(let t): return (t, v.pointer)
             default: return nil
@@ -387,13 +400,13 @@ enum ActionsMapping {
         apply(eventIdentityFields, c, into: &ident)
         if ident["user_id"] != nil || ident["device_id"] != nil {
             var sorted = RecordBuilder()
-            sorted.set("device_id", ident["device_id"], from: ident.provenance.first { $0.field == "device_id" }?.segment)
+            sorted.set("device_id", ident["device_id"], from: ident.source(of: "device_id"))
             if let t, let v {
                 sorted.set("groups", .object([MappedMember(t.value, .string(v.value))]), from: v.pointer ?? t.pointer, note: "{group_type: group_value}")
             }
             sorted.set("library", .string("segment"), from: nil, note: "constant")
             sorted.set("time", .int(c.timeMs), from: c.timeSource, note: c.timeNote)
-            sorted.set("user_id", ident["user_id"], from: ident.provenance.first { $0.field == "user_id" }?.segment)
+            sorted.set("user_id", ident["user_id"], from: ident.source(of: "user_id"))
             if let t, let v {
                 sorted.set("user_properties", .object([MappedMember(t.value, .string(v.value))]), from: v.pointer ?? t.pointer, note: "{group_type: group_value}")
             }

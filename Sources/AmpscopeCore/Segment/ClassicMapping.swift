@@ -51,7 +51,7 @@ enum ClassicMapping {
     ]
 
     /// The `integrations.Amplitude` object (options per call).
-    static func option(_ c: SegmentCallInput, _ names: String...) -> (value: MappedValue, pointer: String)? {
+    static func option(_ c: SegmentCallInput, _ names: String...) -> (value: MappedValue, pointer: LazyPointer)? {
         for n in names { if let v = c.value(["integrations", "Amplitude", n]) { return v } }
         return nil
     }
@@ -98,7 +98,7 @@ enum ClassicMapping {
 
     /// `context.traits` (or `traits`) with `id` = userId and `address` removed (facade `traits()`),
     /// plus `integrations.Amplitude.groups` merged in.
-    static func userTraits(_ c: SegmentCallInput, from path: [String]) -> (MappedObject, String?) {
+    static func userTraits(_ c: SegmentCallInput, from path: [String]) -> (MappedObject, LazyPointer?) {
         var o = MappedObject()
         let t = c.value(path)
         for m in t?.value.members ?? [] where m.key != "address" { o[m.key] = m.value }
@@ -115,30 +115,28 @@ enum ClassicMapping {
 
     static func eventRequest(_ c: SegmentCallInput, _ s: SegmentSettings, _ action: String, _ e: RecordBuilder, template: Capture) -> MappedRequest {
         let k = s.classic
-        var prov = [FieldProvenance(amplitude: "/api_key", segment: nil, note: "the destination's API Key setting")]
         if k.useBatchEndpoint {
-            prov += e.provenance(at: "/events/0")
             let body = MappedWire.jsonEvents(apiKey: s.apiKey, events: [e], options: nil)
             return MappedRequest(destination: .classic, action: action, callIndex: c.view.index, endpoint: .batch,
                                  url: MappedWire.host(k.region) + "/batch",
-                                 capture: MappedWire.capture(template, path: "/batch", contentType: "application/json", body: body), provenance: prov)
+                                 capture: MappedWire.capture(template, path: "/batch", contentType: "application/json", body: body),
+                                 log: .request(records: [("/events/0", e.provenance)]))
         }
-        prov += e.provenance(at: "/event")
+        let prov = MappedProvenance.request(records: [("/event", e.provenance)])
         let body = MappedWire.form([("api_key", s.apiKey), ("event", e.value.jsonText)])
         return MappedRequest(destination: .classic, action: action, callIndex: c.view.index, endpoint: .httpV1,
                              url: MappedWire.host(k.region, usermap: true) + "/httpapi",
-                             capture: MappedWire.capture(template, path: "/httpapi", contentType: "application/x-www-form-urlencoded", body: body), provenance: prov)
+                             capture: MappedWire.capture(template, path: "/httpapi", contentType: "application/x-www-form-urlencoded", body: body), log: prov)
     }
 
     static func formRequest(_ c: SegmentCallInput, _ s: SegmentSettings, _ action: String, endpoint: Endpoint, field: String,
                             _ value: MappedValue, _ records: [(String, RecordBuilder)], template: Capture) -> MappedRequest {
-        var prov = [FieldProvenance(amplitude: "/api_key", segment: nil, note: "the destination's API Key setting")]
-        for (p, r) in records { prov += r.provenance(at: p) }
+        let prov = MappedProvenance.request(records: records.map { ($0.0, $0.1.provenance) })
         let body = MappedWire.form([("api_key", s.apiKey), (field, value.jsonText)])
         return MappedRequest(destination: .classic, action: action, callIndex: c.view.index, endpoint: endpoint,
                              url: MappedWire.host(s.classic.region, usermap: true) + endpoint.rawValue,
                              capture: MappedWire.capture(template, path: endpoint.rawValue, contentType: "application/x-www-form-urlencoded", body: body),
-                             provenance: prov)
+                             log: prov)
     }
 
     /// `track.revenue()`: a number, or a string with an optional `$` parsed as one; Order
@@ -146,7 +144,7 @@ enum ClassicMapping {
     static func revenue(_ props: MappedValue?, event: String?) -> (MappedValue, String)? {
         func read(_ key: String) -> MappedValue? {
             guard let v = props?[key] else { return nil }
-            switch v {
+            switch v.resolved {
             case .number: return v
             case .string(let s):
                 let t = s.hasPrefix("$") ? String(s.dropFirst()) : s
@@ -172,9 +170,9 @@ enum ClassicMapping {
         let (traits, traitsFrom) = userTraits(c, from: ["context", "traits"])
         e.set("user_properties", traits.value, from: traitsFrom, note: "context.traits with id = userId, address removed")
         groups(c, into: &e)
-        let products: [(MappedValue, String)] = {
-            guard event == "Order Completed", let p = c.value(["properties", "products"]), case .array(let items) = p.value else { return [] }
-            return items.enumerated().map { ($0.element, JSONPointer.join(p.pointer, $0.offset)) }
+        let products: [(MappedValue, LazyPointer)] = {
+            guard event == "Order Completed", let p = c.value(["properties", "products"]), let items = p.value.elements else { return [] }
+            return items.enumerated().map { ($0.element, p.pointer.appending($0.offset)) }
         }()
         let perProduct = k.trackRevenuePerProduct && !products.isEmpty
         if !perProduct, let propsPtr = props?.pointer {
@@ -190,7 +188,7 @@ enum ClassicMapping {
             for m in product.members ?? [] { pp[m.key] = m.value }
             if perProduct {
                 var price = product
-                if case .object(var m) = price, product["revenue"] == nil, let p = product["price"]?.numberValue {
+                if case .object(var m) = price.resolved, product["revenue"] == nil, let p = product["price"]?.numberValue {
                     m.append(MappedMember("revenue", .double(p * (product["quantity"]?.numberValue ?? 1))))
                     price = .object(m)
                 }
@@ -205,16 +203,16 @@ enum ClassicMapping {
 
     /// Revenue: `revenue`, `price` and `quantity` (only both), `revenueType`, `productId`; the
     /// last four leave event_properties (mapper.js).
-    static func revenueFields(_ props: MappedValue?, event: String?, pointer: String, into e: inout RecordBuilder, properties ep: inout MappedObject) {
+    static func revenueFields(_ props: MappedValue?, event: String?, pointer: LazyPointer, into e: inout RecordBuilder, properties ep: inout MappedObject) {
         guard let found = revenue(props, event: event) else { return }
         let (r, key) = found
-        e.set("revenue", r, from: JSONPointer.join(pointer, key), note: key == "total" ? "Order Completed: total" : nil)
+        e.set("revenue", r, from: pointer.appending(key), note: key == "total" ? "Order Completed: total" : nil)
         if let p = props?["price"], let q = props?["quantity"] {
-            e.set("price", p, from: JSONPointer.join(pointer, "price"))
-            e.set("quantity", q, from: JSONPointer.join(pointer, "quantity"))
+            e.set("price", p, from: pointer.appending("price"))
+            e.set("quantity", q, from: pointer.appending("quantity"))
         }
         for key in ["revenueType", "productId"] {
-            if let v = props?[key] { e.set(key, v, from: JSONPointer.join(pointer, key)) }
+            if let v = props?[key] { e.set(key, v, from: pointer.appending(key)) }
         }
         for key in ["price", "quantity", "productId", "revenueType"] { ep[key] = nil }
     }
@@ -251,19 +249,22 @@ enum ClassicMapping {
         if ops.contains(where: { op in traits.members.contains { op.1.contains($0.key) } }) {
             var up = MappedObject()
             var rest = MappedObject()
+            var notes = RecordBuilder()
             for m in traits.members {
                 if let op = ops.first(where: { $0.1.contains(m.key) }) {
                     var o = up[op.0]?.members.map { MappedObject(members: $0) } ?? MappedObject()
                     o[m.key] = m.value
                     up[op.0] = o.value
-                    e.note("user_properties/" + JSONPointer.escape(op.0) + "/" + JSONPointer.escape(m.key),
-                           from: traitsFrom.map { JSONPointer.join($0, m.key) }, note: "Traits to \(op.0.dropFirst())")
+                    notes.note("user_properties/" + JSONPointer.escape(op.0) + "/" + JSONPointer.escape(m.key),
+                               from: traitsFrom.map { $0.appending(m.key) }, note: "Traits to \(op.0.dropFirst())")
                 } else {
                     rest[m.key] = m.value
                 }
             }
             if !rest.isEmpty { up["$set"] = rest.value }
             e.set("user_properties", up.value, from: traitsFrom, note: "traits split into operations by the Traits to … settings")
+            // After the field: setting it drops what was noted under it before.
+            e.provenance += notes.provenance
         } else {
             e.set("user_properties", traits.value, from: traitsFrom, note: "traits with id = userId, address removed")
         }
@@ -277,8 +278,8 @@ enum ClassicMapping {
     /// Value Trait settings also `/groupidentify` with the traits as group properties (UNCONFIRMED).
     static func group(_ c: SegmentCallInput, _ s: SegmentSettings, template: Capture) -> [MappedRequest] {
         let k = s.classic
-        var type: (String, String?) = ("[Segment] Group", nil)
-        var value: (MappedValue, String?)? = c.value(["groupId"]).map { ($0.value, $0.pointer) }
+        var type: (String, LazyPointer?) = ("[Segment] Group", nil)
+        var value: (MappedValue, LazyPointer?)? = c.value(["groupId"]).map { ($0.value, $0.pointer) }
         if let tt = k.groupTypeTrait, let vt = k.groupValueTrait {
             if let t = c.value(["traits", tt]), let ts = t.value.stringValue { type = (ts, t.pointer) }
             value = c.value(["traits", vt]).map { ($0.value, $0.pointer) }

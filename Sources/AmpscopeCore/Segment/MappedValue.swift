@@ -1,6 +1,10 @@
 /// A JSON value the mapper builds: objects keep insertion order and assigning an existing key
 /// keeps its place, as JavaScript objects (and so `JSON.stringify` in the destinations) do.
-public indirect enum MappedValue: Sendable, Equatable {
+///
+/// Values read from the Segment call stay in its document (`source`) until something takes
+/// them apart or writes them: most are copied to the mapped request whole, and writing them
+/// from the document costs no tree and no String per value. Read the cases through `resolved`.
+public enum MappedValue: Sendable, Equatable {
     case string(String)
     /// A number as JSON text (copied from the Segment body, or formatted by the mapper).
     case number(String)
@@ -8,6 +12,8 @@ public indirect enum MappedValue: Sendable, Equatable {
     case null
     case array([MappedValue])
     case object([MappedMember])
+    /// A value of a parsed document, not yet copied.
+    case source(JSONSourceValue)
 
     public static func int(_ v: Int64) -> MappedValue { .number(String(v)) }
 
@@ -18,27 +24,61 @@ public indirect enum MappedValue: Sendable, Equatable {
         return .number(String(v))
     }
 
-    /// Copies a value of a parsed document.
+    /// A value of a parsed document (copied only when taken apart).
     public init(_ doc: JSONDocument, _ i: Int) {
+        self = .source(JSONSourceValue(doc: doc, index: i))
+    }
+
+    /// The value with its outer level copied out of the document: a source string becomes
+    /// `.string`, a source object `.object` whose member values are still sources.
+    public var resolved: MappedValue {
+        guard case .source(let s) = self else { return self }
+        let doc = s.doc, i = s.index
         switch doc.kind(i) {
-        case .string: self = .string(doc.string(i))
-        case .number: self = .number(doc.rawText(i))
-        case .true: self = .bool(true)
-        case .false: self = .bool(false)
-        case .null: self = .null
-        case .array: self = .array(doc.elements(i).map { MappedValue(doc, $0) })
-        case .object: self = .object(doc.members(i).map { MappedMember(doc.string($0.key), MappedValue(doc, $0.value)) })
+        case .string: return .string(doc.string(i))
+        case .number: return .number(doc.rawText(i))
+        case .true: return .bool(true)
+        case .false: return .bool(false)
+        case .null: return .null
+        case .array: return .array(doc.elements(i).map { .source(JSONSourceValue(doc: doc, index: $0)) })
+        case .object: return .object(doc.members(i).map { MappedMember(doc.string($0.key), .source(JSONSourceValue(doc: doc, index: $0.value))) })
         }
     }
 
-    public var members: [MappedMember]? { if case .object(let m) = self { return m } else { return nil } }
-    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var members: [MappedMember]? { if case .object(let m) = resolved { return m } else { return nil } }
+    public var elements: [MappedValue]? { if case .array(let a) = resolved { return a } else { return nil } }
+
+    public var stringValue: String? {
+        switch self {
+        case .string(let s): return s
+        case .source(let s): return s.doc.stringValue(s.index)
+        default: return nil
+        }
+    }
+
+    /// True for the empty string.
+    public var isEmptyString: Bool {
+        switch self {
+        case .string(let s): return s.isEmpty
+        case .source(let s): return s.doc.kind(s.index) == .string && s.doc.stringSourceLength(s.index) == 0
+        default: return false
+        }
+    }
 
     /// The number's value (nil for non-numbers).
-    public var numberValue: Double? { if case .number(let t) = self { return Double(t) } else { return nil } }
+    public var numberValue: Double? {
+        switch self {
+        case .number(let t): return Double(t)
+        case .source(let s): return s.doc.kind(s.index) == .number ? Double(s.doc.rawText(s.index)) : nil
+        default: return nil
+        }
+    }
 
     public subscript(key: String) -> MappedValue? {
-        members?.first { $0.key == key }?.value
+        if case .source(let s) = self {
+            return s.doc.member(s.index, named: key).map { .source(JSONSourceValue(doc: s.doc, index: $0)) }
+        }
+        return members?.first { $0.key == key }?.value
     }
 
     /// JavaScript truthiness, for the destinations' `if (value)` tests.
@@ -49,6 +89,13 @@ public indirect enum MappedValue: Sendable, Equatable {
         case .bool(let b): return b
         case .null: return false
         case .array, .object: return true
+        case .source(let s):
+            switch s.doc.kind(s.index) {
+            case .string: return s.doc.stringSourceLength(s.index) > 0
+            case .number: return (Double(s.doc.rawText(s.index)) ?? 0) != 0
+            case .true, .array, .object: return true
+            case .false, .null: return false
+            }
         }
     }
 
@@ -78,8 +125,29 @@ public indirect enum MappedValue: Sendable, Equatable {
                 x.value.write(&w)
             }
             w.endObject()
+        case .source(let s): w.value(s.doc, s.index)
         }
     }
+
+    /// Equal when both write the same JSON (a source value equals its copy).
+    public static func == (a: MappedValue, b: MappedValue) -> Bool {
+        switch (a, b) {
+        case (.string(let x), .string(let y)): return x == y
+        case (.number(let x), .number(let y)): return x == y
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.null, .null): return true
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)): return x == y
+        case (.source, _), (_, .source): return a.json == b.json
+        default: return false
+        }
+    }
+}
+
+/// A value inside a parsed document.
+public struct JSONSourceValue: Sendable {
+    public let doc: JSONDocument
+    public let index: Int
 }
 
 public struct MappedMember: Sendable, Equatable {
@@ -98,12 +166,19 @@ struct MappedObject: Sendable {
     subscript(key: String) -> MappedValue? {
         get { members.first { $0.key == key }?.value }
         set {
-            if let i = members.firstIndex(where: { $0.key == key }) {
-                if let v = newValue { members[i].value = v } else { members.remove(at: i) }
-            } else if let v = newValue {
-                members.append(MappedMember(key, v))
-            }
+            if let v = newValue { assign(key, v) } else if let i = members.firstIndex(where: { $0.key == key }) { members.remove(at: i) }
         }
+    }
+
+    /// Sets `key` (an existing key keeps its place); true when it replaced a value.
+    @discardableResult
+    mutating func assign(_ key: String, _ value: MappedValue) -> Bool {
+        if let i = members.firstIndex(where: { $0.key == key }) {
+            members[i].value = value
+            return true
+        }
+        members.append(MappedMember(key, value))
+        return false
     }
 
     var isEmpty: Bool { members.isEmpty }

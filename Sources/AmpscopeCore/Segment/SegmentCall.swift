@@ -109,19 +109,16 @@ public struct SegmentCallView: Sendable {
     /// The value at a path of keys (`["context","device","id"]`), the envelope's context and
     /// integrations standing in where the call has none. Returns the tape index and its pointer.
     public func value(_ path: [String]) -> (node: Int, pointer: String)? {
-        guard isObject, let first = path.first else { return nil }
-        if let v = walk(node, path, base: pointer) { return v }
-        let envelope = first == "context" ? envelopeContext : first == "integrations" ? envelopeIntegrations : nil
-        guard let e = envelope else { return nil }
-        return walk(e, path.dropFirst(), base: "/" + first)
+        located(path).map { ($0.node, $0.pointer.text) }
     }
 
-    private func walk(_ start: Int, _ path: some Collection<String>, base: String) -> (node: Int, pointer: String)? {
-        guard let cur = descend(start, path) else { return nil }
-        // Most paths the mappers ask for are absent: the pointer is built only for a value found.
-        var ptr = base
-        for k in path { ptr = JSONPointer.join(ptr, k) }
-        return (cur, ptr)
+    /// `value(_:)` with the pointer kept as its parts (the mappers read many, show few).
+    public func located(_ path: [String]) -> (node: Int, pointer: LazyPointer)? {
+        guard isObject, let first = path.first else { return nil }
+        if let v = descend(node, path) { return (v, .path(pointer, path)) }
+        let envelope = first == "context" ? envelopeContext : first == "integrations" ? envelopeIntegrations : nil
+        guard let e = envelope, let v = descend(e, path.dropFirst()) else { return nil }
+        return (v, .path("/" + first, path, skip: 1))
     }
 
     private func descend(_ start: Int, _ path: some Collection<String>) -> Int? {

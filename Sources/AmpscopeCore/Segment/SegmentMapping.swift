@@ -1,16 +1,23 @@
 /// Where one field of a mapped Amplitude request came from.
 public struct FieldProvenance: Sendable, Equatable {
     /// Pointer of the field in the mapped request's view (`/events/0/user_id`, `/identification/user_properties`).
-    public var amplitude: String
+    public var amplitude: String { amplitudePointer.text }
     /// Pointer of the Segment value in the Segment request (`/batch/0/userId`); nil for a value the
     /// destination makes up (`library: "segment"`, `revenueType: "Purchase"`).
-    public var segment: String?
+    public var segment: String? { segmentPointer?.text }
     /// How the value was made when it is not a plain copy (`ISO-8601 → ms`, `template 'Viewed {{name}}'`).
     public var note: String?
 
+    let amplitudePointer: LazyPointer
+    let segmentPointer: LazyPointer?
+
     public init(amplitude: String, segment: String?, note: String? = nil) {
-        self.amplitude = amplitude
-        self.segment = segment
+        self.init(amplitude: LazyPointer(amplitude), segment: segment.map(LazyPointer.init), note: note)
+    }
+
+    init(amplitude: LazyPointer, segment: LazyPointer?, note: String?) {
+        amplitudePointer = amplitude
+        segmentPointer = segment
         self.note = note
     }
 }
@@ -34,7 +41,29 @@ public struct MappedRequest: Sendable {
     public var url: String
     /// The request as an Amplitude capture: path, Content-Type and the body bytes as encoded by the destination.
     public var capture: Capture
-    public var provenance: [FieldProvenance]
+    /// Where each field came from, worked out when read.
+    public var provenance: [FieldProvenance] {
+        get { provenanceLog.fields }
+        set { provenanceLog = MappedProvenance(head: newValue, records: []) }
+    }
+    var provenanceLog: MappedProvenance
+
+    public init(destination: SegmentDestination, action: String, callIndex: Int, endpoint: Endpoint, url: String, capture: Capture,
+                provenance: [FieldProvenance]) {
+        self.init(destination: destination, action: action, callIndex: callIndex, endpoint: endpoint, url: url, capture: capture,
+                  log: MappedProvenance(head: provenance, records: []))
+    }
+
+    init(destination: SegmentDestination, action: String, callIndex: Int, endpoint: Endpoint, url: String, capture: Capture,
+         log: MappedProvenance) {
+        self.destination = destination
+        self.action = action
+        self.callIndex = callIndex
+        self.endpoint = endpoint
+        self.url = url
+        self.capture = capture
+        provenanceLog = log
+    }
 }
 
 /// A mapped request after the same decode → validate → answer path as any Amplitude request.
@@ -106,7 +135,7 @@ struct SegmentCallInput {
     /// Segment's `timestamp` in ms (segment-wire.md §1 "Timestamps").
     let timeMs: Int64
     /// Where the time came from (pointer) and how.
-    let timeSource: String?
+    let timeSource: LazyPointer?
     let timeNote: String
 
     /// User agents already parsed while mapping this request (shared by its calls and destinations).
@@ -122,12 +151,12 @@ struct SegmentCallInput {
         timeNote = t.note
     }
 
-    static func time(_ view: SegmentCallView, receivedAt: Int64) -> (ms: Int64, source: String?, note: String) {
-        if let ts = view.value(["timestamp"]), let s = view.doc.stringValue(ts.node), let ms = Timestamp.parseISO8601(s) {
+    static func time(_ view: SegmentCallView, receivedAt: Int64) -> (ms: Int64, source: LazyPointer?, note: String) {
+        if let ts = view.located(["timestamp"]), let s = view.doc.stringValue(ts.node), let ms = Timestamp.parseISO8601(s) {
             return (ms, ts.pointer, "ISO-8601 → ms")
         }
-        if let o = view.value(["originalTimestamp"]), let os = view.doc.stringValue(o.node), let oms = Timestamp.parseISO8601(os),
-           let sent = view.value(["sentAt"]), let ss = view.doc.stringValue(sent.node), let sms = Timestamp.parseISO8601(ss) {
+        if let o = view.located(["originalTimestamp"]), let os = view.doc.stringValue(o.node), let oms = Timestamp.parseISO8601(os),
+           let sent = view.located(["sentAt"]), let ss = view.doc.stringValue(sent.node), let sms = Timestamp.parseISO8601(ss) {
             return (receivedAt - (sms - oms), o.pointer, "receivedAt − (sentAt − originalTimestamp), as Segment computes timestamp")
         }
         return (receivedAt, nil, "no readable timestamp: the time Segment received the call")
@@ -136,22 +165,20 @@ struct SegmentCallInput {
     var pointer: String { view.pointer }
 
     /// The value at a Segment path, with its pointer.
-    func value(_ path: [String]) -> (value: MappedValue, pointer: String)? {
-        guard let v = view.value(path) else { return nil }
+    func value(_ path: [String]) -> (value: MappedValue, pointer: LazyPointer)? {
+        guard let v = view.located(path) else { return nil }
         return (MappedValue(view.doc, v.node), v.pointer)
     }
 
     /// `@if exists` in Segment's mappings: present and not null.
-    func existing(_ path: [String]) -> (value: MappedValue, pointer: String)? {
-        guard let v = view.value(path), view.doc.kind(v.node) != .null else { return nil }
+    func existing(_ path: [String]) -> (value: MappedValue, pointer: LazyPointer)? {
+        guard let v = view.located(path), view.doc.kind(v.node) != .null else { return nil }
         return (MappedValue(view.doc, v.node), v.pointer)
     }
 
     func string(_ path: [String]) -> String? { view.string(path) }
 
-    func pointer(_ path: [String]) -> String {
-        path.reduce(view.pointer) { JSONPointer.join($0, $1) }
-    }
+    func pointer(_ path: [String]) -> LazyPointer { .path(view.pointer, path) }
 }
 
 /// The last user agent parsed while mapping one request: the calls of a batch from one browser
@@ -170,40 +197,30 @@ final class UserAgentMemo {
 }
 
 /// An Amplitude record (event, identification, mapping) under construction, with provenance.
+///
+/// Provenance is a log: a field set again, or removed, hides what was noted for it (and under
+/// it) before, but the log is only read that way when a request's provenance is shown
+/// (`MappedProvenance.fields`); mapping itself never rewrites it.
 struct RecordBuilder {
+    struct Entry: Sendable {
+        enum Kind: Sendable { case set, note, remove }
+        /// Field path inside the record (`user_id`, `user_properties/$set/referrer`), escaped.
+        let field: String
+        let segment: LazyPointer?
+        let note: String?
+        let kind: Kind
+    }
+
     var object = MappedObject()
-    /// (field path inside the record, Segment pointer, note)
-    var provenance: [(field: String, segment: String?, note: String?)] = []
+    var provenance: [Entry] = []
 
     subscript(key: String) -> MappedValue? { object[key] }
 
     /// Sets a field (JavaScript assignment: an existing key keeps its place).
-    mutating func set(_ key: String, _ value: MappedValue?, from segment: String?, note: String? = nil) {
+    mutating func set(_ key: String, _ value: MappedValue?, from segment: LazyPointer?, note: String? = nil) {
         guard let value else { return }
-        object[key] = value
-        let field = JSONPointer.escape(key)
-        forget(field)
-        provenance.append((field, segment, note))
-    }
-
-    /// Drops the provenance of `field` and of everything under it (`field/…`), comparing bytes.
-    private mutating func forget(_ field: String) {
-        guard !provenance.isEmpty else { return }
-        var field = field
-        field.withUTF8 { f in
-            let n = f.count
-            // Scanned first without writing: most fields are set once, so usually nothing goes.
-            func covers(_ other: String) -> Bool {
-                var other = other
-                return other.withUTF8 { u in
-                    guard u.count >= n, u.count == n || u[n] == UInt8(ascii: "/") else { return false }
-                    for j in 0..<n where u[j] != f[j] { return false }
-                    return true
-                }
-            }
-            guard provenance.contains(where: { covers($0.field) }) else { return }
-            provenance.removeAll { covers($0.field) }
-        }
+        object.assign(key, value)
+        provenance.append(Entry(field: JSONPointer.escape(key), segment: segment, note: note, kind: .set))
     }
 
     /// Sets a field copied from a Segment path when it is there.
@@ -213,18 +230,63 @@ struct RecordBuilder {
 
     mutating func remove(_ key: String) {
         object[key] = nil
-        forget(JSONPointer.escape(key))
+        provenance.append(Entry(field: JSONPointer.escape(key), segment: nil, note: nil, kind: .remove))
     }
 
     /// Notes where a nested field came from (`user_properties/$set/referrer`).
-    mutating func note(_ field: String, from segment: String?, note: String? = nil) {
-        provenance.append((field, segment, note))
+    mutating func note(_ field: String, from segment: LazyPointer?, note: String? = nil) {
+        provenance.append(Entry(field: field, segment: segment, note: note, kind: .note))
+    }
+
+    /// The Segment pointer the top-level field's current value came from.
+    func source(of key: String) -> LazyPointer? {
+        let field = JSONPointer.escape(key)
+        for e in provenance.reversed() where e.kind != .note && e.field == field {
+            return e.kind == .set ? e.segment : nil
+        }
+        return nil
     }
 
     var value: MappedValue { object.value }
 
-    func provenance(at recordPointer: String) -> [FieldProvenance] {
-        provenance.map { FieldProvenance(amplitude: recordPointer + "/" + $0.field, segment: $0.segment, note: $0.note) }
+    /// The entries still in effect, in the order they were made.
+    var effective: [Entry] {
+        var kept: [Entry] = []
+        var hiding: [String] = []  // fields set or removed later than the entry being read
+        for e in provenance.reversed() {
+            if !hiding.contains(where: { RecordBuilder.covers($0, e.field) }) && e.kind != .remove { kept.append(e) }
+            if e.kind != .note { hiding.append(e.field) }
+        }
+        return kept.reversed()
+    }
+
+    /// `field` is `other` or lies under it (`a` covers `a` and `a/b`, not `ab`).
+    static func covers(_ field: String, _ other: String) -> Bool {
+        let f = field.utf8, o = other.utf8
+        guard o.count >= f.count, o.starts(with: f) else { return false }
+        return o.count == f.count || o[o.index(o.startIndex, offsetBy: f.count)] == UInt8(ascii: "/")
+    }
+}
+
+/// Where each field of a mapped request came from, kept as the records' provenance logs until
+/// something reads it (the Mapping tab, `check --format json`, the dropped-fields list).
+struct MappedProvenance: Sendable {
+    var head: [FieldProvenance]
+    var records: [(pointer: String, entries: [RecordBuilder.Entry])]
+
+    /// Every API key field's provenance first, then each record's fields in effect.
+    static func request(records: [(pointer: String, entries: [RecordBuilder.Entry])]) -> MappedProvenance {
+        MappedProvenance(head: [FieldProvenance(amplitude: "/api_key", segment: nil, note: "the destination's API Key setting")], records: records)
+    }
+
+    var fields: [FieldProvenance] {
+        var out = head
+        for r in records {
+            var b = RecordBuilder()
+            b.provenance = r.entries
+            for e in b.effective { out.append(FieldProvenance(amplitude: .joined(r.pointer, e.field), segment: e.segment, note: e.note)) }
+        }
+        return out
     }
 }
 
