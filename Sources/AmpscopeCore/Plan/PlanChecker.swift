@@ -53,6 +53,8 @@ public enum PlanRules {
 /// length, so a remembered value costs a hash and no String.
 public final class PlanRegex: Sendable {
     public let pattern: String
+    /// The pattern on bytes, when it is in the subset `ByteRegex` knows.
+    let bytePattern: ByteRegex?
     private let regex: Mutex<Regex<AnyRegexOutput>>
     private let memo = Mutex<[UInt64: Bool]>([:])
     static let memoLimit = 50_000
@@ -66,6 +68,7 @@ public final class PlanRegex: Sendable {
             return nil
         }
         self.pattern = pattern
+        bytePattern = ByteRegex(pattern)
     }
 
     public func matches(_ s: String) -> Bool {
@@ -80,6 +83,7 @@ public final class PlanRegex: Sendable {
     }
 
     private func matches(bytes: UnsafeBufferPointer<UInt8>, string: () -> String) -> Bool {
+        if let b = bytePattern, bytes.count <= GuardedRegex.subjectLimit, ByteRegex.canMatch(bytes) { return b.matches(bytes) }
         var h = KeyHasher()
         h.add(bytes)
         let key = h.finish() ^ UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
@@ -93,24 +97,38 @@ public final class PlanRegex: Sendable {
 }
 
 /// Name → index lookup on the raw bytes of JSON keys (no String per key).
-struct PlanNameTable: Sendable {
-    private var names: [[UInt8]] = []
-    private var slots: [Int32] = []  // -1 empty, else index into names
-    private var hashes: [UInt64] = []
+///
+/// A class over flat storage: it is read for every key of every checked record, and a struct
+/// of arrays read out of a class costs a retain and release per array per lookup.
+final class PlanNameTable: Sendable {
+    /// Every name's bytes, one after another; `starts[i]..<starts[i + 1]` is name i.
+    private let bytes: [UInt8]
+    private let starts: [Int]
+    private let slots: [Int32]  // -1 empty, else index into names
+    private let hashes: [UInt64]
+    let count: Int
 
     init(_ list: [String]) {
         let size = max(8, (list.count * 2).nextPowerOfTwo)
-        slots = [Int32](repeating: -1, count: size)
-        hashes = [UInt64](repeating: 0, count: size)
+        var slots = [Int32](repeating: -1, count: size)
+        var hashes = [UInt64](repeating: 0, count: size)
+        var bytes: [UInt8] = []
+        var starts = [0]
         for (i, n) in list.enumerated() {
-            let bytes = Array(n.utf8)
-            names.append(bytes)
-            let h = bytes.withUnsafeBufferPointer { Self.hash($0) }
+            let b = Array(n.utf8)
+            bytes += b
+            starts.append(bytes.count)
+            let h = b.withUnsafeBufferPointer { Self.hash($0) }
             var s = Int(truncatingIfNeeded: h) & (size - 1)
             while slots[s] >= 0 { s = (s + 1) & (size - 1) }
             slots[s] = Int32(i)
             hashes[s] = h
         }
+        self.bytes = bytes
+        self.starts = starts
+        self.slots = slots
+        self.hashes = hashes
+        count = list.count
     }
 
     static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
@@ -120,15 +138,26 @@ struct PlanNameTable: Sendable {
     }
 
     func lookup(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard !names.isEmpty else { return nil }
+        guard count > 0 else { return nil }
         let h = Self.hash(p)
-        let mask = slots.count - 1
-        var s = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let idx = slots[s]
-            if idx < 0 { return nil }
-            if hashes[s] == h, names[Int(idx)].elementsEqual(p) { return Int(idx) }
-            s = (s + 1) & mask
+        return slots.withUnsafeBufferPointer { slots in
+            hashes.withUnsafeBufferPointer { hashes in
+                starts.withUnsafeBufferPointer { starts in
+                    bytes.withUnsafeBufferPointer { all in
+                        let mask = slots.count - 1
+                        var s = Int(truncatingIfNeeded: h) & mask
+                        while true {
+                            let idx = Int(slots[s])
+                            if idx < 0 { return nil }
+                            if hashes[s] == h {
+                                let start = starts[idx], n = starts[idx + 1] - start
+                                if n == p.count && (n == 0 || memcmpEqual(all.baseAddress! + start, p.baseAddress, n)) { return idx }
+                            }
+                            s = (s + 1) & mask
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -223,8 +252,11 @@ public final class PlanChecker: Sendable {
     public func check(_ request: DecodedRequest) -> [Finding] {
         guard let doc = request.document else { return [] }
         var out = FindingSink()
+        // The pointer is made only for a finding; the closure captures two fields, not the
+        // request (capturing it copied the whole DecodedRequest per record).
+        let base = request.recordsPointer, single = request.recordsIsSingleObject
         for (index, node) in request.records.enumerated() where doc.kind(node) == .object {
-            checkRecord(doc, node, index: index, kind: request.recordKind, pointer: { request.recordPointer(index) }, &out)
+            checkRecord(doc, node, index: index, kind: request.recordKind, pointer: { single ? base : base + "/" + String(index) }, &out)
         }
         return out.findings
     }

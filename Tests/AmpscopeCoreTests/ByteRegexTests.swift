@@ -1,0 +1,75 @@
+import Testing
+@testable import AmpscopeCore
+
+@Suite("ByteRegex: the plan regex subset on bytes agrees with Swift's Regex")
+struct ByteRegexTests {
+    static func swiftRegex(_ pattern: String, _ subject: String) -> Bool? {
+        guard let r = try? Regex(pattern) else { return nil }
+        return (try? r.firstMatch(in: subject)) != nil
+    }
+
+    static func byteRegex(_ r: ByteRegex, _ subject: String) -> Bool {
+        var s = subject
+        return s.withUTF8 { r.matches($0) }
+    }
+
+    static let cases: [(String, String, Bool)] = [
+        ("^[a-z]+-[0-9]+$", "item-42", true), ("^[a-z]+-[0-9]+$", "item-42x", false), ("^[a-z]+-[0-9]+$", "Item-42", false),
+        ("[0-9]{3}", "ab1234", true), ("^[0-9]{3}$", "1234", false), ("^\\d{2,4}$", "123", true), ("^\\d{2,4}$", "1", false),
+        ("^a.c$", "a-c", true), ("^a\\.c$", "abc", false), ("^a\\.c$", "a.c", true), ("colou?r", "the color", true),
+        ("^$", "", true), ("^$", "x", false), ("", "anything", true), ("x*", "", true), ("^[^ ]+$", "no space", false),
+        ("\\$$", "price $", true), ("^\\w+@\\w+\\.com$", "me@example.com", true), ("^[A-Z][a-z]* [A-Z]", "Order Completed", true),
+        ("a{0}b", "b", true), ("^(a|b)$", "a", true), ("[[:alpha:]]", "a", true), ("a+?", "aa", true),
+    ]
+
+    @Test("fixed cases: the subset answers, the rest is left to Regex")
+    func fixed() throws {
+        for (p, s, want) in Self.cases {
+            let regex = try #require(Self.swiftRegex(p, s), "\(p) compiles")
+            #expect(regex == want, "Regex /\(p)/ on \"\(s)\"")
+            if let b = ByteRegex(p) { #expect(Self.byteRegex(b, s) == want, "ByteRegex /\(p)/ on \"\(s)\"") }
+        }
+        #expect(ByteRegex("^[a-z]+-[0-9]+$") != nil)
+        for outside in ["^(a|b)$", "[[:alpha:]]", "a+?", "a++", "x{2}{3}", "a$b", "é", "[]a]", "\\bword", "[a&&b]", "a{,3}"] {
+            #expect(ByteRegex(outside) == nil, "\(outside) is outside the subset")
+        }
+    }
+
+    @Test("random patterns of the subset on random printable subjects: the same verdict as Regex")
+    func differential() throws {
+        var rng = SplitMix64(seed: 0x5EED)
+        let atoms = ["a", "b", "z", "0", "9", "-", "_", " ", ".", "\\d", "\\w", "\\s", "\\D", "\\W", "\\S", "\\.", "\\-", "\\/", "\\$",
+                     "\\^", "\\(", "\\)", "\\[", "\\]", "\\{", "\\}", "\\*", "\\+", "\\?", "\\|", "\\\\", "\\#", "\\!", "\\,", "\\:", "\\=",
+                     "\\@", "\\%", "\\'", "\\\"", "\\;", "\\<", "\\>", "\\`", "\\~", "\\&",
+                     "[a-z]", "[0-9]", "[a-z0-9_-]", "[^a-z]", "[^ ]", "[-a]", "[a-]", "[\\d.]", "[\\w-]", "[A-Za-z]", "[.]", "[$^]", "[ab]",
+                     "[a-z-_]", "[\\-z]", "[!-/]"]
+        let quantifiers = ["", "", "", "*", "+", "?", "{2}", "{1,3}", "{0,}", "{0}", "{3,}"]
+        let alphabet = Array("ab z09-_ .$^()[]{}*+?|\\#!,:=@%'\";<>`~&AZ/".utf8)
+        var compared = 0
+        for _ in 0..<3000 {
+            var p = rng.next() % 3 == 0 ? "^" : ""
+            for _ in 0..<(1 + Int(rng.next() % 5)) {
+                p += atoms[Int(rng.next() % UInt64(atoms.count))] + quantifiers[Int(rng.next() % UInt64(quantifiers.count))]
+            }
+            if rng.next() % 3 == 0 { p += "$" }
+            guard let b = ByteRegex(p) else { continue }
+            for _ in 0..<8 {
+                let n = Int(rng.next() % 9)
+                let s = String(decoding: (0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }, as: UTF8.self)
+                guard let want = Self.swiftRegex(p, s) else { break }
+                #expect(Self.byteRegex(b, s) == want, "/\(p)/ on \"\(s)\": Regex says \(want)")
+                compared += 1
+            }
+        }
+        #expect(compared > 10_000, "compared \(compared) verdicts")
+    }
+
+    @Test("a plan regex uses the byte matcher for printable ASCII and Regex for the rest, with the same verdicts")
+    func planRegex() throws {
+        let r = try #require(PlanRegex("^[a-z]+-[0-9]+$"))
+        #expect(r.bytePattern != nil)
+        #expect(r.matches("item-7") && !r.matches("item-7\n") && !r.matches("ítem-7"))
+        let grouped = try #require(PlanRegex("^(ab)+$"))
+        #expect(grouped.bytePattern == nil && grouped.matches("abab") && !grouped.matches("aba"))
+    }
+}
