@@ -5,7 +5,6 @@ import AmpscopeUI
 import ArgumentParser
 import Dispatch
 import Foundation
-import Synchronization
 
 /// `--debug-log`, shared by `ampscope` (live) and `ampscope replay`.
 struct DebugLogOptions: ParsableArguments {
@@ -34,7 +33,7 @@ struct DebugLogOptions: ParsableArguments {
 /// once any SDK record is read). A timer flushes records held for a continuation after 100 ms
 /// without input, and tells the UI (`.debugChanged`) when the session changed, at most every
 /// 200 ms.
-final class DebugHub: @unchecked Sendable {  // `post`, `now` and the sources (`followers`, `readsStdin`) are set by the starting thread before `start`; everything that changes later is in `state` (a Mutex) or the Sendable session
+final class DebugHub: @unchecked Sendable {  // `post`, `now` and the sources (`followers`, `readsStdin`) are set by the starting thread before `start`; everything that changes later is in `state` (a `Guarded`) or the Sendable session
     let session: SharedDebugSession
     let store: CaptureStore
     /// Where the hub talks to the UI (set before `start`).
@@ -52,7 +51,7 @@ final class DebugHub: @unchecked Sendable {  // `post`, `now` and the sources (`
         var lastPost: Int64 = 0
         var feeding = false
     }
-    private let state = Mutex(State())
+    private let state = Guarded(State())
     private let wireQueue = DispatchQueue(label: "ampscope.debug-wire", qos: .utility)
     private var followers: [DebugLogFollower] = []
     private var readsStdin = false

@@ -1,4 +1,3 @@
-import Synchronization
 import AmpscopeCore
 import AmpscopeProxy
 import AmpscopeStore
@@ -282,7 +281,7 @@ enum PreflightLine {
 /// see lines promptly.
 final class ProxyLineOutput: Sendable {
     private let fd: Int32
-    private let buffer = Mutex<[UInt8]>([])
+    private let buffer = Guarded<[UInt8]>([])
 
     init(fd: Int32) { self.fd = fd }
 

@@ -1,4 +1,3 @@
-import Synchronization
 import AmpscopeCore
 import AmpscopeStore
 import Dispatch
@@ -39,7 +38,7 @@ public enum HeadlessReplay {
 }
 
 final class FirstTime: Sendable {
-    private let seconds = Mutex<Double?>(nil)
+    private let seconds = Guarded<Double?>(nil)
     func mark(_ start: UInt64) {
         seconds.withLock { s in
             if s == nil { s = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }

@@ -1,4 +1,3 @@
-import Synchronization
 import AmpscopeCore
 import AmpscopeProxy
 import AmpscopeStore
@@ -162,7 +161,7 @@ final class ProblemLog: Sendable {
         var post: (@Sendable (String) -> Void)?
         var early: [String] = []
     }
-    private let state = Mutex(State())
+    private let state = Guarded(State())
 
     var post: (@Sendable (String) -> Void)? {
         get { state.withLock { $0.post } }

@@ -2,7 +2,6 @@ import AmpscopeCore
 import AmpscopeStore
 import AmpscopeUI
 import Dispatch
-import Synchronization
 
 /// Follows the capture store with the profile simulator (and, with `--plan`, the plan's
 /// coverage; with `--golden`, the pairing with a golden run): every capture the store indexes (live, replayed, demo) is applied in id order on a
@@ -42,27 +41,27 @@ final class ProfileFollower: Sendable {
             }
         }
     }
-    private let state = Mutex(State())
+    private let state = Guarded(State())
     private let queue = DispatchQueue(label: "ampscope.profiles", qos: .utility)
     /// Signalled when captures were applied (waiters re-check).
-    private let applied = Mutex<[(Int64, @Sendable () -> Void)]>([])
+    private let applied = Guarded<[(Int64, @Sendable () -> Void)]>([])
 
     /// Where the Users list goes (the UI loop's post), throttled to a few times a second.
-    /// The closure sits in a class box: stored straight in the Mutex's generic payload and read
+    /// The closure sits in a class box: stored straight in the lock's generic payload and read
     /// back, it came out as a re-abstraction thunk wrapping itself, and calling it recursed until
     /// the stack overflowed (SIGSEGV in the live UI once the Users list was posted).
     final class Poster: Sendable {
         let send: @Sendable (Action) -> Void
         init(_ send: @escaping @Sendable (Action) -> Void) { self.send = send }
     }
-    private let post = Mutex<Poster?>(nil)
+    private let post = Guarded<Poster?>(nil)
 
     /// Sets where the follower posts (the UI loop's `post`).
     func setPost(_ send: @escaping @Sendable (Action) -> Void) {
         let box = Poster(send)
         post.withLock { $0 = box }
     }
-    private let lastPost = Mutex<(at: UInt64, scheduled: Bool)>((0, false))
+    private let lastPost = Guarded<(at: UInt64, scheduled: Bool)>((0, false))
     static let postInterval: UInt64 = 400_000_000
 
     /// Starts following `store`: the captures it already holds (a reopened store, or what the
@@ -240,8 +239,8 @@ final class ProfileFollower: Sendable {
 
     /// Runs a closure once.
     private final class Once: Sendable {
-        private let f: Mutex<(@Sendable () -> Void)?>
-        init(_ f: @escaping @Sendable () -> Void) { self.f = Mutex(f) }
+        private let f: Guarded<(@Sendable () -> Void)?>
+        init(_ f: @escaping @Sendable () -> Void) { self.f = Guarded(f) }
         func run() { f.withLock { g in defer { g = nil }; return g }?() }
     }
 }

@@ -1,4 +1,3 @@
-import Synchronization
 import AmpscopeCore
 import AmpscopeProxy
 import AmpscopeStore
@@ -285,7 +284,7 @@ enum ProxyShutdownSignal {
 
 /// First signal wins; the sources are kept alive for the process's lifetime.
 final class ProxySignalLatch: Sendable {
-    private let done = Mutex(false)
+    private let done = Guarded(false)
     /// Written once, on the main thread, while the command starts (before any signal can fire).
     nonisolated(unsafe) private static var kept: [DispatchSourceSignal] = []
     func fire() -> Bool {

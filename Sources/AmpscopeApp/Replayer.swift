@@ -12,7 +12,7 @@ import Synchronization
 /// million-event file is never held in memory. HAR files, raw bodies and stores are read whole.
 /// SDK logs are handed to `onDebugLines`. Unreadable lines become rows with an
 /// `unreadable-input` finding naming the file and line, so nothing is dropped silently.
-final class Replayer: @unchecked Sendable {  // the closures are set before `run`; progress is in a Mutex; `pacer` is used only by the one task that runs the replay
+final class Replayer: @unchecked Sendable {  // the closures are set before `run`; progress is in a `Guarded`; `pacer` is used only by the one task that runs the replay
     struct Options: Sendable {
         var format: InputFormat?
         var endpoint: Endpoint?
@@ -56,7 +56,7 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
     /// An SDK log file was read to its end and is not followed.
     var onDebugEnd: @Sendable (_ file: String) -> Void = { _ in }
 
-    private let progressState = Mutex(Progress())
+    private let progressState = Guarded(Progress())
     private var pacer: ReplayPacer
     /// The previous batch's judging and appending, still running while the next batch is read
     /// and decoded (used only by the one task that runs the replay).

@@ -3,7 +3,6 @@ import AmpscopeStore
 import AmpscopeUI
 import Dispatch
 import Foundation
-import Synchronization
 
 /// The UI's view of the capture store: rows read straight from the store's index on the UI
 /// thread, and filtered views computed on a worker thread.
@@ -11,7 +10,7 @@ import Synchronization
 /// A new filter is scanned in chunks in the background while the UI keeps showing the previous
 /// view with a progress figure; a newer filter cancels an older scan. New captures are matched
 /// incrementally, so a filtered live stream costs only the new rows.
-final class StoreStreamData: StreamData, @unchecked Sendable {  // shared state is in `shared` (a Mutex); `post` is set before the UI loop starts; the rest is read on the UI thread only
+final class StoreStreamData: StreamData, @unchecked Sendable {  // shared state is in `shared` (a `Guarded`); `post` is set before the UI loop starts; the rest is read on the UI thread only
     let store: CaptureStore
     let index: StoreIndex
 
@@ -26,7 +25,7 @@ final class StoreStreamData: StreamData, @unchecked Sendable {  // shared state 
         var scanning = false
         var progress: Double?
     }
-    private let shared = Mutex(Shared())
+    private let shared = Guarded(Shared())
     private let worker = DispatchQueue(label: "ampscope.stream-view", qos: .userInitiated)
     /// Rows decided per step (between steps a newer view can cancel the scan and progress is shown).
     static let chunk = 262_144

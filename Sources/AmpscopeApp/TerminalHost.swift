@@ -1,4 +1,3 @@
-import Synchronization
 import AmpscopeCore
 import AmpscopeProxy
 import AmpscopeStore
@@ -150,7 +149,7 @@ enum ReplayDriver {
 
 /// Rate limit for progress messages across threads.
 final class LockedTime: Sendable {
-    private let last = Mutex(Date.distantPast)
+    private let last = Guarded(Date.distantPast)
     func due(every seconds: Double) -> Bool {
         last.withLock { last in
             let now = Date()

@@ -1,6 +1,5 @@
 import AmpscopeCore
 import Foundation
-import Synchronization
 
 /// What the test-suite API (`/ampscope/events`, `/coverage`, `/reset`, `/wait`; Docs/api.md)
 /// answers from: the requests judged since start or the last reset, in arrival order, bounded
@@ -41,14 +40,14 @@ final class APIJournal: Sendable {
         var resets = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Guarded<State>
     let memoryLimit: Int
     let hasPlan: Bool
 
     init(plan: PlanChecker?, memoryLimit: Int) {
         self.memoryLimit = memoryLimit
         hasPlan = plan != nil
-        state = Mutex(State(coverage: plan.map(PlanCoverage.init)))
+        state = Guarded(State(coverage: plan.map(PlanCoverage.init)))
     }
 
     static func cost(_ p: Processed) -> Int { p.capture.body.count + (p.request.document?.valueCount ?? 0) * 24 + 256 }

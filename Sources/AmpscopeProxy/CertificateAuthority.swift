@@ -4,7 +4,6 @@ import Crypto
 import Foundation
 import NIOSSL
 import SwiftASN1
-import Synchronization
 import X509
 
 /// ampscope's own certificate authority: one per user, created on first use in the data
@@ -31,7 +30,7 @@ public final class CertificateAuthority: Sendable {
     let leafPublicKeyDER: [UInt8]
     let nioLeafKey: NIOSSLPrivateKey
     let nioCA: NIOSSLCertificate
-    private let cache = Mutex<LeafCache>(LeafCache())
+    private let cache = Guarded<LeafCache>(LeafCache())
 
     public var certificatePath: String { directory + "/" + Self.certificateFileName }
     public var keyPath: String { directory + "/" + Self.keyFileName }

@@ -1,5 +1,4 @@
 import AmpscopeCore
-import Synchronization
 
 /// One `--inject` rule: which requests get a fault, and which fault.
 ///
@@ -249,12 +248,12 @@ final class FaultInjector: Sendable {
         var seen: [Int]
         var fired: [Int]
     }
-    private let state: Mutex<State>
+    private let state: Guarded<State>
 
     init(rules: [FaultInjection], seed: UInt64?) {
         self.rules = rules
         let s = seed ?? UInt64.random(in: .min ... .max)
-        state = Mutex(State(rng: SplitMix64(seed: s), seen: Array(repeating: 0, count: rules.count),
+        state = Guarded(State(rng: SplitMix64(seed: s), seen: Array(repeating: 0, count: rules.count),
                             fired: Array(repeating: 0, count: rules.count)))
     }
 

@@ -1,7 +1,6 @@
 import AmpscopeCore
 import Foundation
 import NIOSSL
-import Synchronization
 
 /// Which hosts a proxy client's traffic is opened for (TLS terminated and captured), and the CA
 /// that signs their certificates. Every other host is tunnelled untouched.
@@ -61,7 +60,7 @@ public struct Interception: Sendable {
 /// Loads (or creates) the CA on first use, so a proxy that never intercepts writes nothing.
 public final class CAProvider: Sendable {
     public let directory: String
-    private let state = Mutex<CertificateAuthority?>(nil)
+    private let state = Guarded<CertificateAuthority?>(nil)
     /// Told once, when the CA is created by this process.
     let onCreate: (@Sendable (String) -> Void)?
 
@@ -94,7 +93,7 @@ public final class CAProvider: Sendable {
 /// certificate through NIOSSL's per-hello callback.
 final class InterceptContexts: Sendable {
     let ca: CAProvider
-    private let contexts = Mutex<[String: NIOSSLContext]>([:])
+    private let contexts = Guarded<[String: NIOSSLContext]>([:])
     static let capacity = 256
 
     init(ca: CAProvider) { self.ca = ca }

@@ -70,7 +70,7 @@ final class ProxyEngine: Sendable {
     let bodyBudget: ByteBudget
     /// What the test-suite API answers from (Docs/api.md).
     let journal: APIJournal
-    private let listenAddress = Mutex<String>("")
+    private let listenAddress = Guarded<String>("")
 
     init(configuration: ProxyConfiguration, store: CaptureStore, ingest: SharedIngest, stats: ProxyStats, upstream: UpstreamClient?) {
         self.configuration = configuration

@@ -5,7 +5,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
-import Synchronization
 
 /// The intercepting proxy: an HTTP/1.1 server that captures every request into a `CaptureStore`
 /// (committed before the answer is sent) and answers like Amplitude (sink), relays to Amplitude
@@ -25,7 +24,7 @@ public final class ProxyServer: Sendable {
         var relay: PassThroughRelay?
         var engine: ProxyEngine
     }
-    private let running = Mutex<Running?>(nil)
+    private let running = Guarded<Running?>(nil)
     private let children = ChannelRegistry()
 
     /// The address actually bound (after `start()`).
@@ -220,7 +219,7 @@ public final class ProxyServer: Sendable {
 
 /// The open client connections (for a graceful shutdown).
 final class ChannelRegistry: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let channels = Guarded<[ObjectIdentifier: any Channel]>([:])
     func add(_ id: ObjectIdentifier, _ c: any Channel) { channels.withLock { $0[id] = c } }
     func remove(_ id: ObjectIdentifier) { _ = channels.withLock { $0.removeValue(forKey: id) } }
     var all: [any Channel] { channels.withLock { Array($0.values) } }

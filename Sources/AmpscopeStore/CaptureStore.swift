@@ -63,7 +63,7 @@ public actor CaptureStore {
         /// The index was emptied (ids go on increasing).
         case cleared
     }
-    private let follower = Mutex<(@Sendable (Commit) -> Void)?>(nil)
+    private let follower = Guarded<(@Sendable (Commit) -> Void)?>(nil)
 
     /// Calls `f` with every capture once it is indexed (on the committing thread: keep it short,
     /// e.g. hand the work to a queue), and when the store is cleared. One follower at a time.
@@ -81,7 +81,7 @@ public actor CaptureStore {
         var pending: [(Prepared, @Sendable (Result<Int64, Error>) -> Void)] = []
         var flushing = false
     }
-    private nonisolated let writeQueue = Mutex(WriteQueue())
+    private nonisolated let writeQueue = Guarded(WriteQueue())
     /// The one thread that commits live captures (GRDB's write is synchronous there).
     private nonisolated let writer = DispatchQueue(label: "ampscope-store-writer", qos: .userInitiated)
     private nonisolated let publishPending = Atomic<Bool>(false)

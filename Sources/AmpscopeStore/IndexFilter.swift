@@ -1,5 +1,4 @@
 import AmpscopeCore
-import Synchronization
 
 /// A filter compiled against the index instead of against rows.
 ///
@@ -37,7 +36,7 @@ final class IndexFilter: Sendable {
     let spaces: [Space]
     /// Memo tables not in use by a scan right now, per index segment (interned ids mean
     /// something only within their segment), with when each segment's were last used.
-    private let pool = Mutex(MemoPool())
+    private let pool = Guarded(MemoPool())
 
     struct MemoPool {
         var sets: [Int: (used: Int, free: [MemoSet])] = [:]

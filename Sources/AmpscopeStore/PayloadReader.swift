@@ -26,7 +26,7 @@ public final class PayloadReader: Sendable {
         var recentNext = 0
     }
     static let recentCapacity = 1024
-    private let state = Mutex(State())
+    private let state = Guarded(State())
     private let rejudgedCount = Atomic<Int>(0)
 
     /// How many captures were validated again when read back (`rejudge`, or a file-backed capture

@@ -9,11 +9,11 @@ import Synchronization
 /// under it and return. Rows of segments that left memory (`SegmentedIndex`) are read back from
 /// the store outside the lock, a segment at a time, and the last few read are kept.
 public final class StoreIndex: Sendable {
-    private let state: Mutex<SegmentedIndex>
+    private let state: Guarded<SegmentedIndex>
     /// Reads a segment that left memory back from the store (nil: nothing ever leaves).
     private let loader: (@Sendable (ColdRef) throws -> CaptureIndex)?
     /// Segments read back, most recently used last: (segment uid, memo key, index).
-    private let coldCache = Mutex<[(uid: Int, key: Int, index: CaptureIndex)]>([])
+    private let coldCache = Guarded<[(uid: Int, key: Int, index: CaptureIndex)]>([])
     static let coldCacheSize = 3
     /// Memo keys of segments read back (each read gets its own: memo tables never outlive what they describe).
     private static let loadKeys = Atomic<Int>(1 << 40)
@@ -21,7 +21,7 @@ public final class StoreIndex: Sendable {
     private let coldReads = Atomic<Int>(0)
 
     init(bounds: IndexBounds = .unbounded, loader: (@Sendable (ColdRef) throws -> CaptureIndex)? = nil) {
-        state = Mutex(SegmentedIndex(bounds: bounds, evicts: loader != nil))
+        state = Guarded(SegmentedIndex(bounds: bounds, evicts: loader != nil))
         self.loader = loader
     }
 
@@ -138,7 +138,7 @@ public final class StoreIndex: Sendable {
 
     /// Filters compiled against the index, newest last (typing a filter scans each prefix once;
     /// the UI scans a filter in chunks, which reuse its memo tables).
-    private let compiled = Mutex<[IndexFilter]>([])
+    private let compiled = Guarded<[IndexFilter]>([])
 
     private func compiledFilter(_ filter: Filter) -> IndexFilter {
         let plan = filter.plan
@@ -223,7 +223,7 @@ public final class StoreIndex: Sendable {
             let results = pieces.map(run)
             return (results.flatMap(\.0), results.flatMap(\.1))
         }
-        let results = Mutex([(Int, [Int], [Int])]())
+        let results = Guarded([(Int, [Int], [Int])]())
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: min(threads, pieces.count)) { _ in
             while true {

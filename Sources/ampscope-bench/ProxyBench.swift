@@ -5,7 +5,6 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
 
 /// `ampscope-bench proxy-baseline`: the baseline of Scripts/bench-proxy.sh — an HTTP/1.1 NIO
 /// server with the proxy's pipeline shape (keep-alive, pipelining assistance, whole body read)
@@ -121,7 +120,7 @@ enum ProxyServerBench: BenchMode {
 }
 
 final class BenchFailureBox: Sendable {
-    private let text = Mutex<String?>(nil)
+    private let text = Guarded<String?>(nil)
     func set(_ s: String) { text.withLock { $0 = s } }
     var message: String? { text.withLock { $0 } }
 }

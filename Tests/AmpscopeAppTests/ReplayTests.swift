@@ -233,17 +233,31 @@ struct ReplayTests {
     }
 
     /// A sleep the test releases one poll at a time, so following is deterministic.
+    ///
+    /// The test waits for the replayer to come back to its poll (`arrived`), not for a clock: in
+    /// a parallel run under ThreadSanitizer every task can stand still for minutes while other
+    /// suites hold the cooperative pool, and a wall-clock deadline of 120 s failed there with
+    /// nothing wrong. A replayer that never comes back ends at the test's time limit.
     final class Gate: @unchecked Sendable {
         private let lock = NSLock()
         private var waiting: CheckedContinuation<Void, Never>?
-        private(set) var arrivals = 0
+        private var arrivals = 0
+        /// The test, waiting for the `target`th arrival.
+        private var watcher: (id: Int, target: Int, resume: CheckedContinuation<Void, Never>)?
+        private var watchers = 0
 
         func sleep() async {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 lock.lock()
                 waiting = c
                 arrivals += 1
+                var ready: CheckedContinuation<Void, Never>?
+                if let w = watcher, arrivals >= w.target {
+                    ready = w.resume
+                    watcher = nil
+                }
                 lock.unlock()
+                ready?.resume()
             }
         }
 
@@ -258,23 +272,43 @@ struct ReplayTests {
             c?.resume()
         }
 
+        /// Waits until the replayer has come to its poll `target` times in all (throws if the
+        /// test is cancelled first, as at its time limit).
+        func arrived(_ target: Int) async throws {
+            let id = lock.withLock { watchers += 1; return watchers }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    lock.lock()
+                    if arrivals >= target || Task.isCancelled {
+                        lock.unlock()
+                        c.resume()
+                        return
+                    }
+                    watcher = (id, target, c)
+                    lock.unlock()
+                }
+            } onCancel: {
+                lock.lock()
+                var c: CheckedContinuation<Void, Never>?
+                if let w = watcher, w.id == id {
+                    c = w.resume
+                    watcher = nil
+                }
+                lock.unlock()
+                c?.resume()
+            }
+            if count < target { throw ProxyTestFailure("the replayer did not get back to its poll (cancelled)") }
+        }
+
         /// Lets the replayer poll once and waits until it is idle again.
         func step() async throws {
             let target = count + 1
             release()
-            try await Self.until { self.count >= target }
-        }
-
-        static func until(_ seconds: Double = 120, _ condition: () -> Bool) async throws {
-            let deadline = Date().addingTimeInterval(seconds)
-            while !condition() {
-                guard Date() < deadline else { throw ProxyTestFailure("the replayer did not get back to its poll") }
-                try await Task.sleep(nanoseconds: 2_000_000)
-            }
+            try await arrived(target)
         }
     }
 
-    @Test("--follow reads what is appended, starts again after truncation, reopens after rotation")
+    @Test("--follow reads what is appended, starts again after truncation, reopens after rotation", .timeLimit(.minutes(10)))
     func followTruncationRotation() async throws {
         let dir = TestSupport.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -297,7 +331,7 @@ struct ReplayTests {
         let gate = Gate()
         r.sleep = { _ in await gate.sleep() }
         let task = Task { await r.run([path]) }
-        try await Gate.until { gate.count >= 1 }
+        try await gate.arrived(1)
         func types() -> [String] { Self.rows(store).map(\.event.eventType) }
         #expect(types() == ["first", "second", "third"])
         #expect(r.progress.following)

@@ -1,14 +1,13 @@
 import AmpscopeCore
 @testable import AmpscopeProxy
 import Foundation
-import Synchronization
 import Testing
 
 /// Preflights are shown, and the proxy's own error answers are readable by other clients (issue 10).
 @Suite("Proxy: preflights shown, error answers readable")
 struct ProxyFidelityTests {
     @Test func everyPreflightIsReportedWithWhatTheBrowserAsked() async throws {
-        let seen = Mutex<[PreflightSeen]>([])
+        let seen = Guarded<[PreflightSeen]>([])
         let proxy = try await ProxyFixture({ $0.onPreflight = { p in seen.withLock { $0.append(p) } } })
         let pre = try await proxy.send(HTTPRequestBytes.make("OPTIONS", "/", headers: [
             ("Origin", "http://localhost:3000"), ("Access-Control-Request-Method", "POST"),

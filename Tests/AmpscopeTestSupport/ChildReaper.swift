@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import AmpscopeCore
 
 /// Makes sure every process and private tmux server a test starts is stopped, whatever happens
 /// to the test process: a crash, a failed `#require`, a `kill`.
@@ -14,7 +14,7 @@ public enum ChildReaper {
         var sockets: Set<String> = []
         var watchdog = false
     }
-    private static let state = Mutex(State())
+    private static let state = Guarded(State())
     private static let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ampscope-tests-\(getpid())")
 
     public static func register(pid: Int32) { change { _ = $0.pids.insert(pid) } }

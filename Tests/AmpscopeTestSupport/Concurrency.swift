@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import AmpscopeCore
 
 /// A test failure with a message (thrown by the helpers below and by tests).
 public struct TestError: Error, CustomStringConvertible {
@@ -20,10 +20,10 @@ public func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) as
     }
 }
 
-/// A value shared between threads, guarded by a `Mutex`.
+/// A value shared between threads, guarded by a lock (`Guarded`).
 public final class Locked<Value: Sendable>: Sendable {
-    private let m: Mutex<Value>
-    public init(_ value: Value) { m = Mutex(value) }
+    private let m: Guarded<Value>
+    public init(_ value: Value) { m = Guarded(value) }
     public var value: Value { m.withLock { $0 } }
     @discardableResult
     public func with<R: Sendable>(_ body: (inout Value) -> R) -> R { m.withLock { body(&$0) } }
@@ -31,7 +31,7 @@ public final class Locked<Value: Sendable>: Sendable {
 
 /// A one-way switch set by one thread and read by others (for asserting the order of events).
 public final class Flag: Sendable {
-    private let m = Mutex(false)
+    private let m = Guarded(false)
     public init() {}
     public func set() { m.withLock { $0 = true } }
     public var isSet: Bool { m.withLock { $0 } }
@@ -39,7 +39,7 @@ public final class Flag: Sendable {
 
 /// The order in which things happened, as names.
 public final class OrderLog: Sendable {
-    private let m = Mutex<[String]>([])
+    private let m = Guarded<[String]>([])
     public init() {}
     public func append(_ s: String) { m.withLock { $0.append(s) } }
     public var items: [String] { m.withLock { $0 } }

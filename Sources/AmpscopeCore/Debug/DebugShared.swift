@@ -1,4 +1,3 @@
-import Synchronization
 
 /// One `DebugSession` per ampscope run, shared between the threads that feed it (file and
 /// stdin readers, the proxy's log endpoint, the store watcher that adds wire events, the idle
@@ -24,13 +23,13 @@ public final class SharedDebugSession: Sendable {
         var wireEvents = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Guarded<State>
     /// Problem rows kept at most (more are counted only).
     public let maxProblemRows: Int
 
     public init(limits: DebugLogLimits = DebugLogLimits(), options: DebugJoiner.Options = DebugJoiner.Options(),
                 maxProblemRows: Int = 10_000) {
-        state = Mutex(State(session: DebugSession(limits: limits, options: options)))
+        state = Guarded(State(session: DebugSession(limits: limits, options: options)))
         self.maxProblemRows = maxProblemRows
     }
 

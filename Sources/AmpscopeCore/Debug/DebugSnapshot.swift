@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The SDK debug side of one run at one moment: an immutable value taken from the
 /// `SharedDebugSession` (`snapshot()`), read without locks by whoever holds it.
@@ -6,7 +5,7 @@ import Synchronization
 /// The UI keeps the last snapshot it was sent in its state, so rendering and reducing are
 /// functions of the state alone: a log line read while a frame is drawn cannot change that frame.
 /// The SDK-calls rows and the wire-event table for filters are derived on first use and kept
-/// (the `Mutex`es below guard only those caches; what they cache is a function of the
+/// (the `Guarded` values below guard only those caches; what they cache is a function of the
 /// immutable fields, so every reader sees the same values).
 public final class DebugSnapshot: Sendable {
     /// `SharedDebugSession.version` when it was taken.
@@ -20,8 +19,8 @@ public final class DebugSnapshot: Sendable {
     let problems: [InputProblem]
     let problemCount: Int
     let wireEvents: Int
-    private let rowsCache = Mutex<[SDKRow]?>(nil)
-    private let tableCache = Mutex<DebugRowTable?>(nil)
+    private let rowsCache = Guarded<[SDKRow]?>(nil)
+    private let tableCache = Guarded<DebugRowTable?>(nil)
 
     init(version: Int, session: DebugSession, anchors: [SDKRow.Kind], traceRow: [Int: Int], problems: [InputProblem],
          problemCount: Int, wireEvents: Int) {

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A case-insensitive substring needle, folded once so that matching a row allocates nothing.
 ///
@@ -76,7 +75,7 @@ final class GuardedRegex: Sendable {
         var regex: Regex<AnyRegexOutput>?
         var memo: [String: Bool] = [:]
     }
-    private let engine: Mutex<Engine>
+    private let engine: Guarded<Engine>
     static let memoLimit = 50_000
     /// Only this many UTF-8 bytes of a value are searched.
     static let subjectLimit = 1024
@@ -85,13 +84,13 @@ final class GuardedRegex: Sendable {
         self.pattern = pattern
         if let lit = GuardedRegex.literalForm(pattern) {
             literal = lit
-            engine = Mutex(Engine(regex: nil))
+            engine = Guarded(Engine(regex: nil))
             return
         }
         try GuardedRegex.checkSafe(pattern)
         do {
             let r = try Regex(pattern).ignoresCase()
-            engine = Mutex(Engine(regex: r))
+            engine = Guarded(Engine(regex: r))
             literal = nil
         } catch {
             throw RegexProblem(offset: 0, message: "not a valid regular expression (\(error))")

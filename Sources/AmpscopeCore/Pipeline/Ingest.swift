@@ -92,7 +92,6 @@ public struct Ingest: Sendable {
     }
 }
 
-import Synchronization
 
 /// `Ingest` plus its validation context, safe to call from many threads (the proxy's event loops).
 ///
@@ -100,11 +99,11 @@ import Synchronization
 /// duplicate-insert_id rule depends on what was ingested before, in arrival order.
 public final class SharedIngest: Sendable {
     public let ingest: Ingest
-    private let context: Mutex<ValidationContext>
+    private let context: Guarded<ValidationContext>
 
     public init(ingest: Ingest = Ingest(), settings: ValidationSettings = ValidationSettings()) {
         self.ingest = ingest
-        self.context = Mutex(ValidationContext(settings: settings))
+        self.context = Guarded(ValidationContext(settings: settings))
     }
 
     public var settings: ValidationSettings { context.withLock { $0.settings } }

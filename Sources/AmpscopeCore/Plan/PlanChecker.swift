@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Plan rule ids (Docs/rules.md, "Plan rules"). Made only when a plan is given
 /// (`ampscope check --plan`, `ampscope proxy --plan`); `PlanRules.infos` registers them.
@@ -55,15 +54,15 @@ public final class PlanRegex: Sendable {
     public let pattern: String
     /// The pattern on bytes, when it is in the subset `ByteRegex` knows.
     let bytePattern: ByteRegex?
-    private let regex: Mutex<Regex<AnyRegexOutput>>
-    private let memo = Mutex<[UInt64: Bool]>([:])
+    private let regex: Guarded<Regex<AnyRegexOutput>>
+    private let memo = Guarded<[UInt64: Bool]>([:])
     static let memoLimit = 50_000
 
     public init?(_ pattern: String) {
         guard pattern.utf8.count <= PlanLimits.maxRegexLength else { return nil }
         do {
             try GuardedRegex.checkSafe(pattern)
-            regex = Mutex(try Regex(pattern))
+            regex = Guarded(try Regex(pattern))
         } catch {
             return nil
         }

@@ -1,4 +1,4 @@
-import Synchronization
+import AmpscopeCore
 
 /// Carries out the effects that need the capture store. Implemented by the app on its store.
 ///
@@ -15,14 +15,14 @@ public protocol StoreEffectHandler: AnyObject {
 /// Runs on the calling thread (the main thread, so that ncurses sees SIGWINCH); other threads
 /// talk to it only through `post`. Frames are coalesced: however many actions arrive between
 /// two reads, one frame is drawn.
-public final class UILoop: @unchecked Sendable {  // only `post` (through the `inbox` Mutex) is called from other threads; everything else runs on the loop's thread
+public final class UILoop: @unchecked Sendable {  // only `post` (through the `inbox` lock) is called from other threads; everything else runs on the loop's thread
     public let session: UISession
     let terminal: any Terminal
     let handler: any StoreEffectHandler
     let themeLoader: (String) -> Result<Theme, ThemeError>
     /// Longest wait for input before posted actions are looked at.
     public var pollMilliseconds = 50
-    private let inbox = Mutex<[Action]>([])
+    private let inbox = Guarded<[Action]>([])
     /// Frames drawn and their times (render + present); read after `run` returns.
     public private(set) var frameStats = FrameStats()
 
