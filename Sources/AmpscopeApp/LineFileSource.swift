@@ -2,7 +2,6 @@ import AmpscopeCore
 import AmpscopeStore
 import Dispatch
 import Foundation
-import Synchronization
 
 /// A capture-lines file, read in chunks and indexed by byte offset; optionally followed.
 final class LineFileSource: ReplaySource {

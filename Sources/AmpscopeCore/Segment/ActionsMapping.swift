@@ -135,16 +135,15 @@ enum ActionsMapping {
             let info = c.userAgents.info(text)
             let data = c.value(["context", "userAgentData", "platformVersion"])
             let model = c.value(["context", "userAgentData", "model"])
-            let note = uaNote
-            e.set("os_name", (info.osName ?? info.browserName).map(MappedValue.string), from: ua.pointer, note: note)
+            e.set("os_name", (info.osName ?? info.browserName).map(MappedValue.string), from: ua.pointer, note: uaNote)
             if let data { e.set("os_version", data.value, from: data.pointer, note: "userAgentData.platformVersion") } else {
                 e.set("os_version", info.browserMajor.map(MappedValue.string), from: ua.pointer, note: uaMajorNote)
             }
-            e.set("device_manufacturer", info.deviceVendor.map(MappedValue.string), from: ua.pointer, note: note)
+            e.set("device_manufacturer", info.deviceVendor.map(MappedValue.string), from: ua.pointer, note: uaNote)
             if let model, model.value.isTruthy { e.set("device_model", model.value, from: model.pointer, note: "userAgentData.model") } else {
-                e.set("device_model", (info.deviceModel ?? info.osName).map(MappedValue.string), from: ua.pointer, note: note)
+                e.set("device_model", (info.deviceModel ?? info.osName).map(MappedValue.string), from: ua.pointer, note: uaNote)
             }
-            e.set("device_type", info.deviceType.map(MappedValue.string), from: ua.pointer, note: note)
+            e.set("device_type", info.deviceType.map(MappedValue.string), from: ua.pointer, note: uaNote)
         }
         if a.includeRawUserAgent, let ua = c.value(["context", "userAgent"]) {
             e.set("user_agent", ua.value, from: ua.pointer, note: "includeRawUserAgent")

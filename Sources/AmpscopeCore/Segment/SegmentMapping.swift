@@ -249,11 +249,11 @@ struct RecordBuilder {
 
     var value: MappedValue { object.value }
 
-    /// The entries still in effect, in the order they were made.
-    var effective: [Entry] {
+    /// The entries of a log still in effect, in the order they were made.
+    static func effective(_ log: [Entry]) -> [Entry] {
         var kept: [Entry] = []
         var hiding: [String] = []  // fields set or removed later than the entry being read
-        for e in provenance.reversed() {
+        for e in log.reversed() {
             if !hiding.contains(where: { RecordBuilder.covers($0, e.field) }) && e.kind != .remove { kept.append(e) }
             if e.kind != .note { hiding.append(e.field) }
         }
@@ -282,9 +282,9 @@ struct MappedProvenance: Sendable {
     var fields: [FieldProvenance] {
         var out = head
         for r in records {
-            var b = RecordBuilder()
-            b.provenance = r.entries
-            for e in b.effective { out.append(FieldProvenance(amplitude: .joined(r.pointer, e.field), segment: e.segment, note: e.note)) }
+            for e in RecordBuilder.effective(r.entries) {
+                out.append(FieldProvenance(amplitude: .joined(r.pointer, e.field), segment: e.segment, note: e.note))
+            }
         }
         return out
     }
