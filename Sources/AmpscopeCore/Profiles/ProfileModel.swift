@@ -6,18 +6,17 @@
 
 /// One change of one property of one profile (user or group), as stored.
 ///
-/// The value comes first so the one-byte fields fill its tail: 40 bytes a change instead of 48
-/// (the change log is most of the simulator's memory).
+/// 32 bytes: the value (17), the operation and flags in one byte, the kind and reason in
+/// another, then three indices. The event is not stored: changes are appended in event order
+/// and an event's `changeEnd` bounds its changes, so whoever reads a change knows its event
+/// (the change log is most of the simulator's memory; it was 48 bytes, then 40).
 public struct ChangeRecord: Sendable, Equatable {
     /// Applied changes: the value after (nil when removed). No-ops and drops: the value sent.
     public var value: ProfileValue?
-    public var operation: ProfileOperation
-    public var kind: ChangeKind
-    public var reason: ChangeReason
-    /// `ChangeRecord.truncatedFlag` | `repeatedFlag` | `unindexedFlag`.
-    public var flags: UInt8
-    /// Ordinal of the event (0-based, over every record the simulator saw).
-    public var event: Int32
+    /// `operation.rawValue | flags << 4`.
+    private var operationAndFlags: UInt8
+    /// `kind.rawValue | reason.rawValue << 3`.
+    private var kindAndReason: UInt8
     /// The profile: a user index (>= 0) or a group (`-1 - groupIndex`).
     public var target: Int32
     /// Interned property name.
@@ -25,17 +24,32 @@ public struct ChangeRecord: Sendable, Equatable {
     /// The applied change that set the value this one found (-1: none, the property was missing).
     public var previous: Int32
 
-    public init(event: Int32, target: Int32, property: Int32, previous: Int32, operation: ProfileOperation,
+    public init(target: Int32, property: Int32, previous: Int32, operation: ProfileOperation,
                 kind: ChangeKind, reason: ChangeReason, flags: UInt8, value: ProfileValue?) {
         self.value = value
-        self.operation = operation
-        self.kind = kind
-        self.reason = reason
-        self.flags = flags
-        self.event = event
+        operationAndFlags = operation.rawValue | flags << 4
+        kindAndReason = kind.rawValue | reason.rawValue << 3
         self.target = target
         self.property = property
         self.previous = previous
+    }
+
+    public var operation: ProfileOperation {
+        get { ProfileOperation(rawValue: operationAndFlags & 0x0F)! }
+        set { operationAndFlags = operationAndFlags & 0xF0 | newValue.rawValue }
+    }
+    /// `ChangeRecord.truncatedFlag` | `repeatedFlag` | `unindexedFlag`.
+    public var flags: UInt8 {
+        get { operationAndFlags >> 4 }
+        set { operationAndFlags = operationAndFlags & 0x0F | newValue << 4 }
+    }
+    public var kind: ChangeKind {
+        get { ChangeKind(rawValue: kindAndReason & 0x07)! }
+        set { kindAndReason = kindAndReason & 0xF8 | newValue.rawValue }
+    }
+    public var reason: ChangeReason {
+        get { ChangeReason(rawValue: kindAndReason >> 3)! }
+        set { kindAndReason = kindAndReason & 0x07 | newValue.rawValue << 3 }
     }
 
     /// A sent string was longer than 1024 characters and was cut.
@@ -45,7 +59,10 @@ public struct ChangeRecord: Sendable, Equatable {
     /// A property name past the project's 1 000 user properties: kept, but not indexed.
     public static let unindexedFlag: UInt8 = 4
 
-    public var applied: Bool { kind == .added || kind == .changed || kind == .removed }
+    public var applied: Bool {
+        let k = kind
+        return k == .added || k == .changed || k == .removed
+    }
 }
 
 /// Current properties of a profile, sorted by interned name. An entry holds the change that
@@ -83,19 +100,36 @@ struct PropertyTable: Sendable {
 
     /// The current value, read from the change log `log`.
     func value(_ name: Int32, _ log: [ChangeRecord]) -> ProfileValue? { find(name).flatMap { Self.value(entries[$0], log) } }
-    func lastChange(_ name: Int32) -> Int32 { find(name).map { entries[$0].lastChange } ?? -1 }
 
-    /// Records that change `change` (about to be appended to `log`) set the property (`present`)
-    /// or removed it.
-    mutating func store(_ name: Int32, present: Bool, change: Int32, _ log: [ChangeRecord]) {
-        if let i = find(name) {
-            let was = Self.value(entries[i], log) != nil
+    /// Where property `name` is (or would go), its last change and its value: one search for
+    /// an operation and the change it records.
+    struct Lookup {
+        var index: Int
+        var found: Bool
+        /// The last applied change (-1: the property never existed).
+        var lastChange: Int32
+        /// The current value (nil: missing or removed).
+        var value: ProfileValue?
+    }
+
+    func lookup(_ name: Int32, _ log: [ChangeRecord]) -> Lookup {
+        let i = lowerBound(name)
+        guard i < entries.count && entries[i].name == name else { return Lookup(index: i, found: false, lastChange: -1, value: nil) }
+        let last = entries[i].lastChange
+        return Lookup(index: i, found: true, lastChange: last, value: last >= 0 ? log[Int(last)].value : nil)
+    }
+
+    /// Records that change `change` (about to be appended to the log) set the property
+    /// (`present`) or removed it; `at` is the property's lookup before the change.
+    mutating func store(_ name: Int32, at: Lookup, present: Bool, change: Int32) {
+        if at.found {
+            let was = at.value != nil
             if !was, present { count += 1 }
             if was, !present { count -= 1 }
-            entries[i].lastChange = change
+            entries[at.index].lastChange = change
             return
         }
-        entries.insert(Entry(name: name, lastChange: change), at: lowerBound(name))
+        entries.insert(Entry(name: name, lastChange: change), at: at.index)
         if present { count += 1 }
     }
 
@@ -150,57 +184,116 @@ public struct IdentityLink: Sendable, Equatable {
     public var otherUser: Int?
 }
 
-/// One resolved user. Most users have one device and one identity link, so the first of each is
-/// kept in the record itself and only further ones in an array (an array of one costs a heap
-/// block of 64 to 112 bytes, for 100 000 users 10 MB).
-struct UserRecord: Sendable {
-    var userID: String?
-    var firstDevice: String?
-    var moreDevices: [String] = []
+/// An identity link as the simulator stores it: ids instead of strings (20 bytes instead of
+/// 64; a load test that moves devices between users makes hundreds of thousands).
+struct StoredLink: Sendable {
+    var kind: IdentityLinkKind
+    var event: Int32
+    /// Interned device id, -1: none.
+    var device: Int32 = -1
+    /// The other user's index (`IdentityLink.otherUser`), -1: none.
+    var otherUser: Int32 = -1
+    /// Interned id of `IdentityLink.other` (a user_id or a global user id), -1: none.
+    var other: Int32 = -1
+}
+
+/// What most users never need, kept out of line (`UserRecord.extra`).
+final class UserExtra: @unchecked Sendable {
+    var moreDevices: [Int32] = []
     /// The devices as a set once there are more than a few (a user a load test sends with a new
     /// device per event gathers thousands, and each join asks whether the user has the device).
-    var deviceSet: Set<String>?
-    var firstLink: IdentityLink?
-    var moreLinks: [IdentityLink] = []
-    /// Index of the user this one merged into (-1: not merged).
-    var mergedInto: Int32 = -1
+    var deviceSet: Set<Int32>?
+    var moreLinks: [StoredLink] = []
     /// Users merged into this one (§A3.5).
     var merged: [Int32] = []
+    /// Persistent group memberships (`groups` on an identify), type → values.
+    var groups: [(type: String, values: [String])] = []
+
+    init() {}
+
+    func copy() -> UserExtra {
+        let c = UserExtra()
+        c.moreDevices = moreDevices
+        c.deviceSet = deviceSet
+        c.moreLinks = moreLinks
+        c.merged = merged
+        c.groups = groups
+        return c
+    }
+}
+
+/// One resolved user, in about 100 bytes: ids are interned (`ProfileSimulator.ids`,
+/// `devices`), the link that created the user is kept as three fields (every user has one),
+/// and the lists most users never fill live in `extra`, allocated on first use and copied
+/// before a write when a copy of the simulator shares it.
+struct UserRecord: Sendable {
+    /// Interned user_id, -1: anonymous.
+    var userID: Int32 = -1
+    /// Interned id of the first device, -1: none.
+    var firstDevice: Int32 = -1
+    /// How the user came to be (`newUser`, `anonymousDevice` or `newUserOnDevice`), at which
+    /// event, and for `newUserOnDevice` the device's previous user_id (interned, -1: none).
+    var origin: IdentityLinkKind = .newUser
+    /// Set while throttled (a finding is reported once per throttled stretch).
+    var throttled = false
+    var originEvent: Int32 = -1
+    var originOther: Int32 = -1
+    /// Index of the user this one merged into (-1: not merged).
+    var mergedInto: Int32 = -1
     var eventCount: Int32 = 0
     var findingCount: Int32 = 0
     var lastSeen: Int64 = 0
     var props = PropertyTable()
-    /// Ordinals of this user's events, in order.
-    var events: [Int32] = []
+    /// Ordinal of this user's latest event (-1: none); `EventRecord.previousOfUser` leads back
+    /// through the rest (`ProfileSimulator.eventOrdinals(ofUser:)`).
+    var lastEvent: Int32 = -1
     /// Times of recent applied property updates (the last hour), for the throttle.
     var updateTimes: [Int64] = []
-    /// Set while throttled (a finding is reported once per throttled stretch).
-    var throttled = false
-    /// Persistent group memberships (`groups` on an identify), type → values.
-    var groups: [(type: String, values: [String])] = []
+    private(set) var extra: UserExtra?
 
-    /// The user's devices, in the order they joined.
-    var deviceIDs: [String] { firstDevice.map { [$0] + moreDevices } ?? moreDevices }
-    var hasDevices: Bool { firstDevice != nil }
-    func hasDevice(_ d: String) -> Bool {
-        if firstDevice == d { return true }
-        if let set = deviceSet { return set.contains(d) }
-        return moreDevices.contains(d)
+    /// `extra`, created or unshared for a write.
+    mutating func editExtra() -> UserExtra {
+        if extra == nil {
+            extra = UserExtra()
+        } else if !isKnownUniquelyReferenced(&extra!) {
+            extra = extra!.copy()
+        }
+        return extra!
     }
-    mutating func addDevice(_ d: String) {
-        guard firstDevice != nil else { firstDevice = d; return }
-        moreDevices.append(d)
-        if deviceSet != nil {
-            deviceSet!.insert(d)
-        } else if moreDevices.count >= 8 {
-            deviceSet = Set(moreDevices)
+
+    var merged: [Int32] { extra?.merged ?? [] }
+    var groups: [(type: String, values: [String])] { extra?.groups ?? [] }
+
+    /// The user's devices (interned), in the order they joined.
+    var deviceIDs: [Int32] { firstDevice >= 0 ? [firstDevice] + (extra?.moreDevices ?? []) : [] }
+    var hasDevices: Bool { firstDevice >= 0 }
+    func hasDevice(_ d: Int32) -> Bool {
+        if firstDevice == d { return true }
+        guard let extra else { return false }
+        if let set = extra.deviceSet { return set.contains(d) }
+        return extra.moreDevices.contains(d)
+    }
+    mutating func addDevice(_ d: Int32) {
+        guard firstDevice >= 0 else { firstDevice = d; return }
+        let x = editExtra()
+        x.moreDevices.append(d)
+        if x.deviceSet != nil {
+            x.deviceSet!.insert(d)
+        } else if x.moreDevices.count >= 8 {
+            x.deviceSet = Set(x.moreDevices)
         }
     }
 
-    /// The user's identity links, in order.
-    var links: [IdentityLink] { firstLink.map { [$0] + moreLinks } ?? moreLinks }
-    mutating func addLink(_ l: IdentityLink) {
-        if firstLink == nil { firstLink = l } else { moreLinks.append(l) }
+    /// Links after the first, in order.
+    var moreLinks: [StoredLink] { extra?.moreLinks ?? [] }
+    mutating func addLink(_ l: StoredLink) {
+        if originEvent < 0 {
+            origin = l.kind
+            originEvent = l.event
+            originOther = l.other
+        } else {
+            editExtra().moreLinks.append(l)
+        }
     }
 }
 
@@ -214,12 +307,16 @@ struct GroupRecord: Sendable {
 }
 
 /// Per-event bookkeeping.
+///
+/// 24 bytes. The record's index in its request is not stored: a request's events are
+/// consecutive, so it is the ordinal less the request's first (`captureFirstEvent`).
 struct EventRecord: Sendable {
     var capture: Int64
-    /// Index of the record in its request.
-    var record: Int32
     /// User index, -1 when the event has no user (group identifications, mappings, no ids).
     var user: Int32
+    /// The same user's event before this one (-1: none): a user's events are a list threaded
+    /// through the events (`UserRecord.lastEvent`), not an array per user.
+    var previousOfUser: Int32 = -1
     /// End (exclusive) of the event's changes in the change log; the start is the previous event's end.
     var changeEnd: Int32
     var status: ProfileEventStatus
@@ -252,19 +349,3 @@ public enum ProfileEventStatus: UInt8, Sendable, CustomStringConvertible {
     }
 }
 
-/// Interned property names (one table for users and groups).
-struct NameTable: Sendable {
-    private(set) var names: [String] = []
-    private var ids: [String: Int32] = [:]
-
-    mutating func intern(_ s: String) -> (id: Int32, isNew: Bool) {
-        if let i = ids[s] { return (i, false) }
-        let i = Int32(names.count)
-        names.append(s)
-        ids[s] = i
-        return (i, true)
-    }
-
-    func id(_ s: String) -> Int32? { ids[s] }
-    subscript(_ i: Int32) -> String { names[Int(i)] }
-}

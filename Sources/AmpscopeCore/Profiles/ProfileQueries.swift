@@ -100,7 +100,8 @@ extension ProfileSimulator {
     public func event(_ n: Int) -> ProfileEvent? {
         guard events.indices.contains(n) else { return nil }
         let e = events[n]
-        return ProfileEvent(ordinal: n, capture: e.capture, record: Int(e.record), user: e.user >= 0 ? Int(e.user) : nil,
+        let first = captureFirstEvent[e.capture].map(Int.init) ?? n
+        return ProfileEvent(ordinal: n, capture: e.capture, record: n - first, user: e.user >= 0 ? Int(e.user) : nil,
                             status: e.status, ownChangesApply: e.ownChangesApply, changeCount: changeRange(n).count)
     }
 
@@ -123,11 +124,11 @@ extension ProfileSimulator {
         return start..<Int(events[n].changeEnd)
     }
 
-    /// Change `i` of the log with names and values resolved.
-    func change(_ i: Int) -> ProfileChange {
+    /// Change `i` of the log, made by event `event`, with names and values resolved.
+    func change(_ i: Int, event: Int) -> ProfileChange {
         let c = changes[i]
         let before: ProfileValue? = c.previous >= 0 ? changes[Int(c.previous)].value : nil
-        return ProfileChange(event: Int(c.event), target: ProfileTarget(raw: c.target), property: names[c.property],
+        return ProfileChange(event: event, target: ProfileTarget(raw: c.target), property: names.string(c.property),
                              operation: c.operation, kind: c.kind, reason: c.reason, before: before,
                              after: c.applied ? c.value : before, sent: c.applied ? nil : c.value,
                              truncated: c.flags & ChangeRecord.truncatedFlag != 0,
@@ -138,7 +139,7 @@ extension ProfileSimulator {
     /// What event `n` changed (users and groups), no-ops and drops included, in applied order.
     public func changes(forEvent n: Int) -> [ProfileChange] {
         guard events.indices.contains(n) else { return [] }
-        return changeRange(n).map(change)
+        return changeRange(n).map { change($0, event: n) }
     }
 
     /// Profile findings of one request (same `Finding` type and ids as the request rules).
@@ -168,18 +169,53 @@ extension ProfileSimulator {
             events += Int(users[m].eventCount)
             findings += Int(users[m].findingCount)
         }
-        return ResolvedUser(index: u, userID: r.userID, deviceIDs: r.deviceIDs, links: r.links, mergedUsers: merged,
+        let userID = r.userID >= 0 ? ids.string(r.userID) : nil
+        return ResolvedUser(index: u, userID: userID, deviceIDs: r.deviceIDs.map(devices.string), links: links(of: r), mergedUsers: merged,
                             mergedInto: r.mergedInto >= 0 ? Int(resolved(r.mergedInto)) : nil,
-                            globalUserID: r.userID.flatMap { aliases[$0] }, eventCount: events,
+                            globalUserID: userID.flatMap { aliases[$0] }, eventCount: events,
                             lastSeen: merged.reduce(r.lastSeen) { max($0, users[$1].lastSeen) },
                             propertyCount: r.props.count, findingCount: findings, groups: r.groups)
     }
 
     /// The user a user_id resolves to.
-    public func userIndex(userID: String) -> Int? { byUserID[userID].map { Int(resolved($0)) } }
+    public func userIndex(userID: String) -> Int? {
+        guard let id = ids.find(userID), userOfID[Int(id)] >= 0 else { return nil }
+        return Int(resolved(userOfID[Int(id)]))
+    }
 
     /// The user a device_id's events go to now (its last known user).
-    public func userIndex(deviceID: String) -> Int? { byDevice[deviceID].map { Int(resolved($0)) } }
+    public func userIndex(deviceID: String) -> Int? {
+        guard let d = devices.find(deviceID), deviceOwner[Int(d)] >= 0 else { return nil }
+        return Int(resolved(deviceOwner[Int(d)]))
+    }
+
+    /// Ordinals of a user's own events (not those of users merged into it), in order.
+    func eventOrdinals(ofUser u: Int) -> [Int32] {
+        var out: [Int32] = []
+        var e = users[u].lastEvent
+        while e >= 0 {
+            out.append(e)
+            e = events[Int(e)].previousOfUser
+        }
+        out.reverse()
+        return out
+    }
+
+    /// A user's identity links, in order: the one that created the user, then the rest.
+    func links(of r: UserRecord) -> [IdentityLink] {
+        var out: [IdentityLink] = []
+        if r.originEvent >= 0 {
+            out.append(link(StoredLink(kind: r.origin, event: r.originEvent, device: r.firstDevice, other: r.originOther)))
+        }
+        for l in r.moreLinks { out.append(link(l)) }
+        return out
+    }
+
+    /// A stored link with its ids read back.
+    func link(_ l: StoredLink) -> IdentityLink {
+        IdentityLink(kind: l.kind, event: Int(l.event), deviceID: l.device >= 0 ? devices.string(l.device) : nil,
+                     other: l.other >= 0 ? ids.string(l.other) : nil, otherUser: l.otherUser >= 0 ? Int(l.otherUser) : nil)
+    }
 
     /// The user an event belongs to now (following merges).
     public func resolvedUser(forEvent n: Int) -> Int? {
@@ -198,17 +234,17 @@ extension ProfileSimulator {
     public func properties(atEvent n: Int) -> [(name: String, value: ProfileValue)] {
         guard events.indices.contains(n), events[n].user >= 0 else { return [] }
         let u = events[n].user
-        return sorted(fold(target: u, events: users[Int(u)].events, through: n, includeLast: events[n].ownChangesApply))
+        return sorted(fold(target: u, events: eventOrdinals(ofUser: Int(u)), through: n, includeLast: events[n].ownChangesApply))
     }
 
     /// The user's events (ordinals) that touched `property`, as changes (no-ops included).
     public func history(ofProperty property: String, user u: Int) -> [ProfileChange] {
-        guard let id = names.id(property), users.indices.contains(u) else { return [] }
+        guard let id = names.find(property), users.indices.contains(u) else { return [] }
         var out: [ProfileChange] = []
         for member in [u] + users[u].merged.map(Int.init) {
-            for ev in users[member].events {
+            for ev in eventOrdinals(ofUser: member) {
                 for i in changeRange(Int(ev)) where changes[i].property == id && changes[i].target == Int32(member) {
-                    out.append(change(i))
+                    out.append(change(i, event: Int(ev)))
                 }
             }
         }
@@ -251,10 +287,10 @@ extension ProfileSimulator {
     }
 
     private func sorted<S: Sequence>(_ props: S) -> [(name: String, value: ProfileValue)] where S.Element == (key: Int32, value: ProfileValue) {
-        props.map { (names[$0.key], $0.value) }.sorted { $0.name < $1.name }
+        props.map { (names.string($0.key), $0.value) }.sorted { $0.name < $1.name }
     }
 
     private func sorted(_ props: [(Int32, ProfileValue)]) -> [(name: String, value: ProfileValue)] {
-        props.map { (names[$0.0], $0.1) }.sorted { $0.name < $1.name }
+        props.map { (names.string($0.0), $0.1) }.sorted { $0.name < $1.name }
     }
 }

@@ -75,12 +75,12 @@ public struct ProfileEventFacts: Sendable {
         ordinal = Int(step.ordinal)
         recordIndex = step.facts.index
         recordPointer = step.facts.pointer
-        userID = step.userID
-        deviceID = step.deviceID
+        userID = step.userID >= 0 ? s.ids.string(step.userID) : nil
+        deviceID = step.deviceID >= 0 ? s.devices.string(step.deviceID) : nil
         let raw = s.events.count > Int(step.ordinal) ? s.events[Int(step.ordinal)].user : -1
         user = raw >= 0 ? Int(s.resolved(raw)) : -1
-        link = step.link
-        changes = (step.firstChange..<s.changes.count).map { s.change($0) }
+        link = step.link.map(s.link)
+        changes = (step.firstChange..<s.changes.count).map { s.change($0, event: Int(step.ordinal)) }
         throttleStarted = step.throttleStarted
         updatesInLastHour = step.updatesInLastHour
         unindexed = step.unindexed

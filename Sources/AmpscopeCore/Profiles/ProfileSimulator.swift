@@ -31,15 +31,22 @@ public struct ProfileOptions: Sendable {
 /// and `Docs/facts/amplitude-wire.md` §2; the choices where they stop are in `Docs/profiles.md`.
 public struct ProfileSimulator: Sendable {
     public let options: ProfileOptions
-    var names = NameTable()
+    /// Property names, user and group alike.
+    var names = ByteInterner()
     /// By name id: the name is a user property of the project (counts towards the limit).
     var isUserProperty: [Bool] = []
     var userPropertyCount = 0
     var users: [UserRecord] = []
     var groups: [GroupRecord] = []
     var groupIndex: [GroupKey: Int32] = [:]
-    var byUserID: [String: Int32] = [:]
-    var byDevice: [String: Int32] = [:]
+    /// user_ids (and the other ids links name: global user ids).
+    var ids = ByteInterner()
+    /// By id: the user it belongs to (-1: none), and whether it is a literal null (`"None"`).
+    var userOfID: [Int32] = []
+    var idIsLiteralNull: [Bool] = []
+    var devices = ByteInterner()
+    /// By device: the user its events go to now.
+    var deviceOwner: [Int32] = []
     /// `/usermap` aliases: user_id → global user id.
     var aliases: [String: String] = [:]
     var changes: [ChangeRecord] = []
@@ -82,7 +89,7 @@ public struct ProfileSimulator: Sendable {
                 status = .duplicate
             }
             var facts = RecordFacts(request: r, doc: doc, index: i, table: &table)
-            var event = EventRecord(capture: captureID, record: Int32(i), user: -1, changeEnd: Int32(changes.count),
+            var event = EventRecord(capture: captureID, user: -1, changeEnd: Int32(changes.count),
                                     status: status, ownChangesApply: !facts.isIdentify)
             if status == .applied {
                 var step = EventStep(ordinal: ordinal, facts: facts, receivedAt: p.capture.receivedAt)
@@ -110,9 +117,10 @@ public struct ProfileSimulator: Sendable {
         let ordinal: Int32
         let facts: RecordFacts
         let receivedAt: Int64
-        var userID: String?
-        var deviceID: String?
-        var link: IdentityLink?
+        /// Interned user_id and device_id of the event, -1: none.
+        var userID: Int32 = -1
+        var deviceID: Int32 = -1
+        var link: StoredLink?
         /// Key tape index of each change this event recorded (parallel to the changes), -1 for none.
         var keys: [Int] = []
         var firstChange = 0
@@ -151,8 +159,8 @@ public struct ProfileSimulator: Sendable {
             break
         }
         let doc = e.doc
-        step.userID = nonEmptyString(e, .userID)
-        step.deviceID = nonEmptyString(e, .deviceID)
+        step.userID = internUserID(e, .userID)
+        step.deviceID = internDevice(e)
         let time = eventTime(e, fallback: step.receivedAt)
         let u = resolve(userID: step.userID, deviceID: step.deviceID, &step)
         guard u >= 0 else {
@@ -162,8 +170,9 @@ public struct ProfileSimulator: Sendable {
         event.user = u
         users[Int(u)].eventCount += 1
         users[Int(u)].lastSeen = max(users[Int(u)].lastSeen, time)
-        users[Int(u)].events.append(step.ordinal)
-        if let literal = step.userID, ProfileRules.isLiteralNull(literal) { step.noteworthy = true }
+        event.previousOfUser = users[Int(u)].lastEvent
+        users[Int(u)].lastEvent = step.ordinal
+        if step.userID >= 0 && idIsLiteralNull[Int(step.userID)] { step.noteworthy = true }
 
         let groupsNode = e[.groups].flatMap { doc.kind($0) == .object ? $0 : nil }
         if e.isGroupIdentify {
@@ -197,52 +206,59 @@ public struct ProfileSimulator: Sendable {
     // MARK: Identity (§A3)
 
     /// The user an event belongs to, creating or merging users as Amplitude does; -1 without ids.
-    private mutating func resolve(userID uid: String?, deviceID did: String?, _ step: inout EventStep) -> Int32 {
-        let ordinal = Int(step.ordinal)
-        if let uid {
-            if let u = byUserID[uid] {
-                if let did { joinDevice(did, to: u, &step) }
-                return u
+    /// `uid`, `did`: interned ids, -1 for none.
+    private mutating func resolve(userID uid: Int32, deviceID did: Int32, _ step: inout EventStep) -> Int32 {
+        let ordinal = step.ordinal
+        if uid >= 0 {
+            let known = userOfID[Int(uid)]
+            if known >= 0 {
+                if did >= 0 { joinDevice(did, to: known, &step) }
+                return known
             }
-            if let did, let d = byDevice[did] {
-                if users[Int(d)].userID == nil {
-                    // §A3.2: anonymous events then a user_id on the same device: the same user, now known.
-                    users[Int(d)].userID = uid
-                    byUserID[uid] = d
-                    note(IdentityLink(kind: .loggedIn, event: ordinal, deviceID: did), user: d, &step)
-                    return d
+            if did >= 0 {
+                let d = deviceOwner[Int(did)]
+                if d >= 0 {
+                    if users[Int(d)].userID < 0 {
+                        // §A3.2: anonymous events then a user_id on the same device: the same user, now known.
+                        users[Int(d)].userID = uid
+                        userOfID[Int(uid)] = d
+                        note(StoredLink(kind: .loggedIn, event: ordinal, device: did), user: d, &step)
+                        return d
+                    }
+                    // §A3.4 and wire identify.md: a different user_id on a device is a new user.
+                    let other = users[Int(d)].userID
+                    let n = newUser(userID: uid, deviceID: did)
+                    note(StoredLink(kind: .newUserOnDevice, event: ordinal, device: did, other: other), user: n, &step)
+                    return n
                 }
-                // §A3.4 and wire identify.md: a different user_id on a device is a new user.
-                let n = newUser(userID: uid, deviceID: did)
-                note(IdentityLink(kind: .newUserOnDevice, event: ordinal, deviceID: did, other: users[Int(d)].userID), user: n, &step)
-                return n
             }
             let n = newUser(userID: uid, deviceID: did)
-            note(IdentityLink(kind: .newUser, event: ordinal, deviceID: did), user: n, &step)
+            note(StoredLink(kind: .newUser, event: ordinal, device: did), user: n, &step)
             return n
         }
-        guard let did else { return -1 }
+        guard did >= 0 else { return -1 }
         // §A3.4: an anonymous event after a known user on this device goes to the last known user.
-        if let d = byDevice[did] { return d }
-        let n = newUser(userID: nil, deviceID: did)
-        note(IdentityLink(kind: .anonymousDevice, event: ordinal, deviceID: did), user: n, &step)
+        let d = deviceOwner[Int(did)]
+        if d >= 0 { return d }
+        let n = newUser(userID: -1, deviceID: did)
+        note(StoredLink(kind: .anonymousDevice, event: ordinal, device: did), user: n, &step)
         return n
     }
 
-    private mutating func newUser(userID: String?, deviceID: String?) -> Int32 {
+    private mutating func newUser(userID: Int32, deviceID: Int32) -> Int32 {
         let n = Int32(users.count)
         var rec = UserRecord()
         rec.userID = userID
-        if let deviceID {
+        if deviceID >= 0 {
             rec.firstDevice = deviceID
-            byDevice[deviceID] = n
+            deviceOwner[Int(deviceID)] = n
         }
         users.append(rec)
-        if let userID { byUserID[userID] = n }
+        if userID >= 0 { userOfID[Int(userID)] = n }
         return n
     }
 
-    private mutating func note(_ link: IdentityLink, user: Int32, _ step: inout EventStep) {
+    private mutating func note(_ link: StoredLink, user: Int32, _ step: inout EventStep) {
         users[Int(user)].addLink(link)
         step.link = link
         // The rules look at new users on a device (and at literal-null ids, noted separately);
@@ -252,36 +268,37 @@ public struct ProfileSimulator: Sendable {
 
     /// A known user's event from `did`: the device joins the user; an anonymous user of that
     /// device merges into it (§A3.5: "merged … because the event … did not have a User ID").
-    private mutating func joinDevice(_ did: String, to u: Int32, _ step: inout EventStep) {
-        let ordinal = Int(step.ordinal)
-        guard let d = byDevice[did] else {
-            byDevice[did] = u
+    private mutating func joinDevice(_ did: Int32, to u: Int32, _ step: inout EventStep) {
+        let d = deviceOwner[Int(did)]
+        guard d >= 0 else {
+            deviceOwner[Int(did)] = u
             let hadDevices = users[Int(u)].hasDevices
             users[Int(u)].addDevice(did)
-            if hadDevices { note(IdentityLink(kind: .deviceJoined, event: ordinal, deviceID: did), user: u, &step) }
+            if hadDevices { note(StoredLink(kind: .deviceJoined, event: step.ordinal, device: did), user: u, &step) }
             return
         }
         guard d != u else { return }
-        if users[Int(d)].userID == nil {
+        let other = users[Int(d)].userID
+        if other < 0 {
             merge(d, into: u, device: did, &step)
             return
         }
         // §A3.3: a known user_id on a device last used by another user: the device is now this user's.
-        byDevice[did] = u
+        deviceOwner[Int(did)] = u
         if !users[Int(u)].hasDevice(did) {
             users[Int(u)].addDevice(did)
-            note(IdentityLink(kind: .deviceJoined, event: ordinal, deviceID: did, other: users[Int(d)].userID), user: u, &step)
+            note(StoredLink(kind: .deviceJoined, event: step.ordinal, device: did, other: other), user: u, &step)
         }
     }
 
-    private mutating func merge(_ a: Int32, into u: Int32, device: String, _ step: inout EventStep) {
+    private mutating func merge(_ a: Int32, into u: Int32, device: Int32, _ step: inout EventStep) {
         users[Int(a)].mergedInto = u
-        users[Int(u)].merged.append(a)
+        users[Int(u)].editExtra().merged.append(a)
         for dev in users[Int(a)].deviceIDs {
-            byDevice[dev] = u
+            deviceOwner[Int(dev)] = u
             if !users[Int(u)].hasDevice(dev) { users[Int(u)].addDevice(dev) }
         }
-        note(IdentityLink(kind: .merged, event: Int(step.ordinal), deviceID: device, otherUser: Int(a)), user: u, &step)
+        note(StoredLink(kind: .merged, event: step.ordinal, device: device, otherUser: a), user: u, &step)
         // §A3.5: merges "can overwrite user property values"; we carry the anonymous user's
         // properties onto the known user (UNCONFIRMED which side wins; `Docs/profiles.md`).
         var table = take(u)
@@ -305,12 +322,16 @@ public struct ProfileSimulator: Sendable {
     private mutating func applyMapping(_ step: inout EventStep) {
         // §A3 `/usermap`: the user is mapped to a global user; "user properties aren't merged".
         let e = step.facts
-        guard let uid = nonEmptyString(e, .userID) else { return }
+        let uidID = internUserID(e, .userID)
+        guard uidID >= 0 else { return }
+        let uid = ids.string(uidID)
         let unmap = e[.unmap].map { e.doc.kind($0) == .true } ?? false
-        let global = nonEmptyString(e, .globalUserID)
+        let globalID = internUserID(e, .globalUserID)
+        let global = globalID >= 0 ? ids.string(globalID) : nil
         if unmap { aliases[uid] = nil } else if let global { aliases[uid] = global } else { return }
-        if let u = byUserID[uid] {
-            users[Int(u)].addLink(IdentityLink(kind: unmap ? .unmapped : .mapped, event: Int(step.ordinal), other: global))
+        let u = userOfID[Int(uidID)]
+        if u >= 0 {
+            users[Int(u)].addLink(StoredLink(kind: unmap ? .unmapped : .mapped, event: step.ordinal, other: globalID))
         }
     }
 
@@ -398,10 +419,11 @@ public struct ProfileSimulator: Sendable {
             let values = Array(groupValues(doc, v).prefix(options.groupValuesPerEvent))
             guard !values.isEmpty else { continue }
             for value in values { _ = group(type: type, value: value) }
-            if let i = users[Int(u)].groups.firstIndex(where: { $0.type == type }) {
-                users[Int(u)].groups[i].values = values
+            let extra = users[Int(u)].editExtra()
+            if let i = extra.groups.firstIndex(where: { $0.type == type }) {
+                extra.groups[i].values = values
             } else {
-                users[Int(u)].groups.append((type, values))
+                extra.groups.append((type, values))
             }
             let sent: ProfileValue = doc.kind(v) == .array ? .array(values.map { .string($0) }) : .string(values[0])
             let name = intern(type)
@@ -459,7 +481,7 @@ public struct ProfileSimulator: Sendable {
 
     private mutating func applyOne(_ doc: JSONDocument, _ op: ProfileOperation, key: Int, value: Int, _ table: inout PropertyTable,
                                    target: Int32, _ touched: inout [Int32], _ step: inout EventStep, drop: Bool) {
-        let name = intern(doc.string(key))
+        let name = intern(doc, key)
         var flags: UInt8 = 0
         if touched.contains(name) { flags |= ChangeRecord.repeatedFlag } else { touched.append(name) }
         var truncated = false
@@ -470,8 +492,9 @@ public struct ProfileSimulator: Sendable {
             record(&table, target: target, name: name, op: op, result: .noEffect(.throttled), sent: sent, flags: flags, key: key, &step, dropped: true)
             return
         }
-        let result = PropertyOperations.apply(op, stored: table.value(name, changes), sent: sent)
-        record(&table, target: target, name: name, op: op, result: result, sent: sent, flags: flags, key: key, &step)
+        let at = table.lookup(name, changes)
+        let result = PropertyOperations.apply(op, stored: at.value, sent: sent)
+        record(&table, target: target, name: name, op: op, result: result, sent: sent, flags: flags, key: key, &step, at: at)
     }
 
     private mutating func clearAll(_ table: inout PropertyTable, target: Int32, key: Int, _ step: inout EventStep, drop: Bool) {
@@ -489,12 +512,13 @@ public struct ProfileSimulator: Sendable {
     /// equal to the stored value is not recorded (nothing happened worth a line).
     private mutating func record(_ table: inout PropertyTable, target: Int32, name: Int32, op: ProfileOperation,
                                  result: OperationResult, sent: ProfileValue, flags: UInt8, key: Int,
-                                 _ step: inout EventStep, dropped: Bool = false) {
-        let stored = table.value(name, changes)
-        let previous = table.lastChange(name)
+                                 _ step: inout EventStep, dropped: Bool = false, at known: PropertyTable.Lookup? = nil) {
+        let at = known ?? table.lookup(name, changes)
+        let stored = at.value
+        let previous = at.lastChange
         let index = Int32(changes.count)
         var flags = flags
-        var c = ChangeRecord(event: step.ordinal, target: target, property: name, previous: previous, operation: op,
+        var c = ChangeRecord(target: target, property: name, previous: previous, operation: op,
                              kind: .noEffect, reason: .none, flags: flags, value: sent)
         switch result {
         case .value(let v):
@@ -510,11 +534,11 @@ public struct ProfileSimulator: Sendable {
                 }
             }
             c.flags = flags
-            table.store(name, present: true, change: index, changes)
+            table.store(name, at: at, present: true, change: index)
         case .removed:
             c.kind = .removed
             c.value = nil
-            table.store(name, present: false, change: index, changes)
+            table.store(name, at: at, present: false, change: index)
         case .noEffect(let reason):
             c.kind = dropped ? .dropped : .noEffect
             c.reason = reason
@@ -558,6 +582,31 @@ public struct ProfileSimulator: Sendable {
         return id
     }
 
+    private mutating func intern(_ doc: JSONDocument, _ key: Int) -> Int32 {
+        let (id, isNew) = names.intern(doc, key)
+        if isNew { isUserProperty.append(false) }
+        return id
+    }
+
+    /// The interned id of a non-empty string field (a user_id), -1 when there is none.
+    private mutating func internUserID(_ e: RecordFacts, _ f: EventField) -> Int32 {
+        guard let i = e[f], e.doc.kind(i) == .string, e.doc.stringSourceLength(i) > 0 else { return -1 }
+        let (id, isNew) = ids.intern(e.doc, i)
+        if isNew {
+            userOfID.append(-1)
+            idIsLiteralNull.append(ProfileRules.isLiteralNull(ids.string(id)))
+        }
+        return ids.withBytes(id) { $0.isEmpty } ? -1 : id
+    }
+
+    /// The interned device_id (non-empty), -1 when there is none.
+    private mutating func internDevice(_ e: RecordFacts) -> Int32 {
+        guard let i = e[.deviceID], e.doc.kind(i) == .string, e.doc.stringSourceLength(i) > 0 else { return -1 }
+        let (id, isNew) = devices.intern(e.doc, i)
+        if isNew { deviceOwner.append(-1) }
+        return devices.withBytes(id) { $0.isEmpty } ? -1 : id
+    }
+
     private func isUserPropertyName(_ id: Int32) -> Bool { isUserProperty[Int(id)] }
 
     private mutating func markUserProperty(_ id: Int32) {
@@ -574,12 +623,6 @@ public struct ProfileSimulator: Sendable {
 
     private mutating func put(_ target: Int32, _ table: PropertyTable) {
         if target >= 0 { users[Int(target)].props = table } else { groups[Int(-1 - target)].props = table }
-    }
-
-    private func nonEmptyString(_ e: RecordFacts, _ f: EventField) -> String? {
-        guard let i = e[f], e.doc.kind(i) == .string, e.doc.stringSourceLength(i) > 0 else { return nil }
-        let s = e.doc.string(i)
-        return s.isEmpty ? nil : s
     }
 
     /// The event's `time` (`timestamp` for amplitude-js) in ms, else when the request arrived.

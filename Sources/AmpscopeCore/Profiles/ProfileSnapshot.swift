@@ -63,8 +63,8 @@ extension ProfileSimulator {
     public func userChanges(_ u: Int) -> [ProfileChange] {
         var out: [ProfileChange] = []
         for member in [u] + users[u].merged.map(Int.init) {
-            for ev in users[member].events {
-                for i in changeRange(Int(ev)) where changes[i].target == Int32(member) { out.append(change(i)) }
+            for ev in eventOrdinals(ofUser: member) {
+                for i in changeRange(Int(ev)) where changes[i].target == Int32(member) { out.append(change(i, event: Int(ev))) }
             }
         }
         return out.sorted { $0.event < $1.event }
@@ -74,7 +74,7 @@ extension ProfileSimulator {
         let target = -1 - Int32(g)
         var out: [ProfileChange] = []
         for ev in groups[g].events {
-            for i in changeRange(Int(ev)) where changes[i].target == target { out.append(change(i)) }
+            for i in changeRange(Int(ev)) where changes[i].target == target { out.append(change(i, event: Int(ev))) }
         }
         return out
     }
