@@ -71,6 +71,47 @@ struct ProfileSimulatorTests {
                             "$set key1 added", "$set key2 added"])
     }
 
+    @Test("a list grown by $append and $postInsert is stored as the items each change added, and reads back whole at every event, past checkpoints and resets")
+    func suffixChains() throws {
+        // 60 identifies: appends (one item, two items, onto a scalar after a $set of one), a
+        // $postInsert of a present and a new item, a $remove and a $set that restart the chain.
+        var requests: [[String]] = []
+        var expected: [ProfileValue?] = []
+        var model: ProfileValue? = nil
+        for n in 0..<60 {
+            let ops: [(ProfileOperation, String, ProfileValue)]
+            switch n {
+            case 20: ops = [(.set, "{\"$set\":{\"visited\":\"home\"}}", .string("home"))]
+            case 30: ops = [(.remove, "{\"$remove\":{\"visited\":\"p-25\"}}", .string("p-25"))]
+            case 40: ops = [(.postInsert, "{\"$postInsert\":{\"visited\":[\"p-35\",\"new-\(n)\"]}}", .array([.string("p-35"), .string("new-\(n)")]))]
+            case _ where n % 7 == 3:
+                ops = [(.append, "{\"$append\":{\"visited\":[\"p-\(n)\",\"q-\(n)\"]}}", .array([.string("p-\(n)"), .string("q-\(n)")]))]
+            default: ops = [(.append, "{\"$append\":{\"visited\":\"p-\(n)\"}}", .string("p-\(n)"))]
+            }
+            for (op, _, sent) in ops {
+                if case .value(let v) = PropertyOperations.apply(op, stored: model, sent: sent) { model = v }
+            }
+            requests.append([T.identify(ops[0].1), T.event()])
+            expected.append(model)
+        }
+        let sim = T.simulate(requests)
+        for n in 0..<60 {
+            // The event after each identify carries the list as it stood then.
+            let props = Dictionary(uniqueKeysWithValues: sim.properties(atEvent: 2 * n + 1).map { ($0.name, $0.value) })
+            #expect(props["visited"] == expected[n], "after identify \(n)")
+            let change = try #require(sim.changes(forEvent: 2 * n).first)
+            #expect(change.after == expected[n], "change of identify \(n)")
+            #expect(change.before == (n == 0 ? nil : expected[n - 1]), "before of identify \(n)")
+        }
+        let history = sim.history(ofProperty: "visited", user: try T.user(sim))
+        #expect(history.count == 60 && history.last?.after == expected[59])
+        // Stored as suffixes: most changes hold one or two items, not the list.
+        let suffixes = (0..<sim.changes.count).filter { sim.changes[$0].flags & ChangeRecord.suffixFlag != 0 }
+        #expect(suffixes.count >= 45)
+        #expect(suffixes.allSatisfy { (sim.changes[$0].value?.listItems.count ?? 0) <= 2 })
+        #expect(sim.changes.chainLength(Int32(sim.changes.count - 1)) < ChangeLog.checkpointInterval)
+    }
+
     @Test("one property under $set and $setOnce: $set wins, and the $setOnce is marked as the operation the SDKs would have dropped (§A1 derived, wire §2.5)")
     func sameKeyTwoOps() throws {
         let sim = T.simulate([[T.identify("{\"$setOnce\":{\"plan\":\"free\"},\"$set\":{\"plan\":\"pro\"}}")]])

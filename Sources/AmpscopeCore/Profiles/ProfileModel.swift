@@ -58,10 +58,62 @@ public struct ChangeRecord: Sendable, Equatable {
     public static let repeatedFlag: UInt8 = 2
     /// A property name past the project's 1 000 user properties: kept, but not indexed.
     public static let unindexedFlag: UInt8 = 4
+    /// The value holds only the items this change added at the end of the list its `previous`
+    /// change holds (`ChangeLog`).
+    static let suffixFlag: UInt8 = 8
 
     public var applied: Bool {
         let k = kind
         return k == .added || k == .changed || k == .removed
+    }
+}
+
+/// The simulator's change log: one `ChangeRecord` per property an event touched, in event order.
+///
+/// A list that grows by `$append` or `$postInsert` would be stored whole at every change, so a
+/// user who appends on every identify costs the square of their list's length (on the replay
+/// bench's file, where each user appends a page to `visited` on every identify, that was about
+/// half of the profiles' memory). Such a change stores only the items it added
+/// (`ChangeRecord.suffixFlag`), and its full value is rebuilt from the change it extended; every
+/// `checkpointInterval`-th change of a chain stores the whole list again, so a read walks at
+/// most that many records.
+struct ChangeLog: Sendable {
+    private(set) var records: [ChangeRecord] = []
+    static let checkpointInterval = 16
+
+    var count: Int { records.count }
+    var isEmpty: Bool { records.isEmpty }
+    subscript(_ i: Int) -> ChangeRecord { records[i] }
+
+    mutating func append(_ c: ChangeRecord) { records.append(c) }
+
+    /// The value change `i` holds, whole (the value after for an applied change, the value sent
+    /// for a no-op or a drop); nil for a removal or `i` < 0.
+    func value(_ i: Int32) -> ProfileValue? {
+        guard i >= 0 else { return nil }
+        let c = records[Int(i)]
+        guard c.flags & ChangeRecord.suffixFlag != 0 else { return c.value }
+        var pieces: [ProfileValue] = []
+        var j = i
+        while j >= 0, records[Int(j)].flags & ChangeRecord.suffixFlag != 0 {
+            pieces.append(records[Int(j)].value ?? .array([]))
+            j = records[Int(j)].previous
+        }
+        var out = j >= 0 ? records[Int(j)].value?.listItems ?? [] : []
+        for p in pieces.reversed() { out.append(contentsOf: p.listItems) }
+        return .array(out)
+    }
+
+    /// How many suffix changes end at change `i` (0 when it holds its whole value), up to the
+    /// checkpoint interval.
+    func chainLength(_ i: Int32) -> Int {
+        var n = 0
+        var j = i
+        while j >= 0, n < Self.checkpointInterval, records[Int(j)].flags & ChangeRecord.suffixFlag != 0 {
+            n += 1
+            j = records[Int(j)].previous
+        }
+        return n
     }
 }
 
@@ -94,12 +146,10 @@ struct PropertyTable: Sendable {
         return i < entries.count && entries[i].name == name ? i : nil
     }
 
-    static func value(_ e: Entry, _ log: [ChangeRecord]) -> ProfileValue? {
-        e.lastChange >= 0 ? log[Int(e.lastChange)].value : nil
-    }
+    static func value(_ e: Entry, _ log: ChangeLog) -> ProfileValue? { log.value(e.lastChange) }
 
     /// The current value, read from the change log `log`.
-    func value(_ name: Int32, _ log: [ChangeRecord]) -> ProfileValue? { find(name).flatMap { Self.value(entries[$0], log) } }
+    func value(_ name: Int32, _ log: ChangeLog) -> ProfileValue? { find(name).flatMap { Self.value(entries[$0], log) } }
 
     /// Where property `name` is (or would go), its last change and its value: one search for
     /// an operation and the change it records.
@@ -112,11 +162,11 @@ struct PropertyTable: Sendable {
         var value: ProfileValue?
     }
 
-    func lookup(_ name: Int32, _ log: [ChangeRecord]) -> Lookup {
+    func lookup(_ name: Int32, _ log: ChangeLog) -> Lookup {
         let i = lowerBound(name)
         guard i < entries.count && entries[i].name == name else { return Lookup(index: i, found: false, lastChange: -1, value: nil) }
         let last = entries[i].lastChange
-        return Lookup(index: i, found: true, lastChange: last, value: last >= 0 ? log[Int(last)].value : nil)
+        return Lookup(index: i, found: true, lastChange: last, value: log.value(last))
     }
 
     /// Records that change `change` (about to be appended to the log) set the property
@@ -134,7 +184,7 @@ struct PropertyTable: Sendable {
     }
 
     /// Present properties (name, value) in name-id order.
-    func present(_ log: [ChangeRecord]) -> [(Int32, ProfileValue)] { entries.compactMap { e in Self.value(e, log).map { (e.name, $0) } } }
+    func present(_ log: ChangeLog) -> [(Int32, ProfileValue)] { entries.compactMap { e in Self.value(e, log).map { (e.name, $0) } } }
 }
 
 /// How a user came to be, or how another user or device joined it

@@ -127,10 +127,11 @@ extension ProfileSimulator {
     /// Change `i` of the log, made by event `event`, with names and values resolved.
     func change(_ i: Int, event: Int) -> ProfileChange {
         let c = changes[i]
-        let before: ProfileValue? = c.previous >= 0 ? changes[Int(c.previous)].value : nil
+        let before = changes.value(c.previous)
+        let value = changes.value(Int32(i))
         return ProfileChange(event: event, target: ProfileTarget(raw: c.target), property: names.string(c.property),
                              operation: c.operation, kind: c.kind, reason: c.reason, before: before,
-                             after: c.applied ? c.value : before, sent: c.applied ? nil : c.value,
+                             after: c.applied ? value : before, sent: c.applied ? nil : value,
                              truncated: c.flags & ChangeRecord.truncatedFlag != 0,
                              repeatedInPayload: c.flags & ChangeRecord.repeatedFlag != 0,
                              unindexed: c.flags & ChangeRecord.unindexedFlag != 0)
@@ -280,7 +281,7 @@ extension ProfileSimulator {
         for ev in list {
             if Int(ev) > n || (Int(ev) == n && !includeLast) { break }
             for i in changeRange(Int(ev)) where changes[i].target == target && changes[i].applied {
-                table[changes[i].property] = changes[i].value
+                table[changes[i].property] = changes.value(Int32(i))
             }
         }
         return table

@@ -49,7 +49,7 @@ public struct ProfileSimulator: Sendable {
     var deviceOwner: [Int32] = []
     /// `/usermap` aliases: user_id → global user id.
     var aliases: [String: String] = [:]
-    var changes: [ChangeRecord] = []
+    var changes = ChangeLog()
     var events: [EventRecord] = []
     var captureFirstEvent: [Int64: Int32] = [:]
     var findingsByCapture: [Int64: [Finding]] = [:]
@@ -525,6 +525,10 @@ public struct ProfileSimulator: Sendable {
             if v == stored { return }
             c.kind = stored == nil ? .added : .changed
             c.value = v
+            if let added = Self.addedSuffix(op, stored: stored, after: v), changes.chainLength(previous) < ChangeLog.checkpointInterval - 1 {
+                c.value = added
+                flags |= ChangeRecord.suffixFlag
+            }
             if target >= 0 && stored == nil && !isUserPropertyName(name) {
                 markUserProperty(name)
                 if userPropertyCount > options.projectUserPropertyLimit {
@@ -546,6 +550,15 @@ public struct ProfileSimulator: Sendable {
         }
         changes.append(c)
         step.keys.append(key)
+    }
+
+    /// For a list that `$append` or `$postInsert` extended, the items added at its end (what a
+    /// suffix change stores, `ChangeLog`); nil for any other change.
+    static func addedSuffix(_ op: ProfileOperation, stored: ProfileValue?, after: ProfileValue) -> ProfileValue? {
+        guard op == .append || op == .postInsert, let stored, case .array(let items) = after else { return nil }
+        let base = stored.isArray ? stored.listItems.count : 1
+        guard items.count > base else { return nil }
+        return .array(Array(items[base...]))
     }
 
     // MARK: Throttle (§A4)

@@ -54,23 +54,10 @@ public enum ProfileValue: Sendable, Hashable {
         return String(scalars)
     }
 
-    /// Re-writes a JSON subtree compactly (objects are compared by this text).
+    /// Re-writes a JSON subtree compactly (objects are compared by this text): keys in source
+    /// order, strings re-escaped from their bytes (no `String` per key), numbers as written.
     static func writeCompact(_ doc: JSONDocument, _ i: Int, _ w: inout JSONWriter) {
-        switch doc.kind(i) {
-        case .object:
-            w.beginObject()
-            for (k, v) in doc.members(i) {
-                w.key(doc.string(k))
-                writeCompact(doc, v, &w)
-            }
-            w.endObject()
-        case .array:
-            w.beginArray()
-            for e in doc.elements(i) { writeCompact(doc, e, &w) }
-            w.endArray()
-        case .string: w.string(doc.string(i))
-        default: w.raw(doc.rawBytes(i))
-        }
+        w.value(doc, i)
     }
 
     /// The value as a number, for `$add`: numbers, and strings that read as one (amplitude-js
