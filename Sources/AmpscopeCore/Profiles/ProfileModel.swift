@@ -91,17 +91,36 @@ struct ChangeLog: Sendable {
     /// for a no-op or a drop); nil for a removal or `i` < 0.
     func value(_ i: Int32) -> ProfileValue? {
         guard i >= 0 else { return nil }
-        let c = records[Int(i)]
-        guard c.flags & ChangeRecord.suffixFlag != 0 else { return c.value }
-        var pieces: [ProfileValue] = []
+        guard records[Int(i)].flags & ChangeRecord.suffixFlag != 0 else { return records[Int(i)].value }
+        var pieces: [Int32] = []
+        var total = 0
         var j = i
         while j >= 0, records[Int(j)].flags & ChangeRecord.suffixFlag != 0 {
-            pieces.append(records[Int(j)].value ?? .array([]))
+            pieces.append(j)
+            total += records[Int(j)].value?.listCount ?? 0
             j = records[Int(j)].previous
         }
-        var out = j >= 0 ? records[Int(j)].value?.listItems ?? [] : []
-        for p in pieces.reversed() { out.append(contentsOf: p.listItems) }
+        let base = j >= 0 ? records[Int(j)].value : nil
+        var out: [ProfileValue] = []
+        out.reserveCapacity(total + (base?.listCount ?? 0))
+        if let base { out.append(contentsOf: base.listItems) }
+        for p in pieces.reversed() {
+            if let v = records[Int(p)].value { out.append(contentsOf: v.listItems) }
+        }
         return .array(out)
+    }
+
+    /// Change `i`, made by event `event`, with its name and values resolved.
+    func change(_ i: Int, event: Int, names: ByteInterner) -> ProfileChange {
+        let c = records[i]
+        let before = value(c.previous)
+        let value = value(Int32(i))
+        return ProfileChange(event: event, target: ProfileTarget(raw: c.target), property: names.string(c.property),
+                             operation: c.operation, kind: c.kind, reason: c.reason, before: before,
+                             after: c.applied ? value : before, sent: c.applied ? nil : value,
+                             truncated: c.flags & ChangeRecord.truncatedFlag != 0,
+                             repeatedInPayload: c.flags & ChangeRecord.repeatedFlag != 0,
+                             unindexed: c.flags & ChangeRecord.unindexedFlag != 0)
     }
 
     /// How many suffix changes end at change `i` (0 when it holds its whole value), up to the

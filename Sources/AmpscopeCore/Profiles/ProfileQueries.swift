@@ -125,17 +125,7 @@ extension ProfileSimulator {
     }
 
     /// Change `i` of the log, made by event `event`, with names and values resolved.
-    func change(_ i: Int, event: Int) -> ProfileChange {
-        let c = changes[i]
-        let before = changes.value(c.previous)
-        let value = changes.value(Int32(i))
-        return ProfileChange(event: event, target: ProfileTarget(raw: c.target), property: names.string(c.property),
-                             operation: c.operation, kind: c.kind, reason: c.reason, before: before,
-                             after: c.applied ? value : before, sent: c.applied ? nil : value,
-                             truncated: c.flags & ChangeRecord.truncatedFlag != 0,
-                             repeatedInPayload: c.flags & ChangeRecord.repeatedFlag != 0,
-                             unindexed: c.flags & ChangeRecord.unindexedFlag != 0)
-    }
+    func change(_ i: Int, event: Int) -> ProfileChange { changes.change(i, event: event, names: names) }
 
     /// What event `n` changed (users and groups), no-ops and drops included, in applied order.
     public func changes(forEvent n: Int) -> [ProfileChange] {

@@ -57,7 +57,7 @@ public struct ProfileEventFacts: Sendable {
     /// The identity link this event created, if any.
     public let link: IdentityLink?
     /// What the event did to user and group properties, in the order it was applied.
-    public let changes: [ProfileChange]
+    public let changes: ProfileEventChanges
     /// This event's updates are the first ones dropped by the hourly throttle.
     public let throttleStarted: Bool
     /// Property updates of the user applied in the hour before this event.
@@ -80,7 +80,7 @@ public struct ProfileEventFacts: Sendable {
         let raw = s.events.count > Int(step.ordinal) ? s.events[Int(step.ordinal)].user : -1
         user = raw >= 0 ? Int(s.resolved(raw)) : -1
         link = step.link.map(s.link)
-        changes = (step.firstChange..<s.changes.count).map { s.change($0, event: Int(step.ordinal)) }
+        changes = ProfileEventChanges(log: s.changes, names: s.names, first: step.firstChange, event: Int(step.ordinal))
         throttleStarted = step.throttleStarted
         updatesInLastHour = step.updatesInLastHour
         unindexed = step.unindexed
@@ -101,4 +101,31 @@ public struct ProfileEventFacts: Sendable {
 
     /// Pointer of a top-level field of the record.
     public func path(_ field: EventField) -> String { recordPointer + "/" + JSONPointer.escape(field.wireName) }
+}
+
+/// One event's changes as the profile rules see them: built on access (a rule that looks for
+/// one operation reads each change's operation and reason, and resolves names and values only
+/// for the changes it reports).
+public struct ProfileEventChanges: RandomAccessCollection, Sendable {
+    private let log: ChangeLog
+    private let names: ByteInterner
+    private let first: Int
+    private let event: Int
+    public let count: Int
+
+    init(log: ChangeLog, names: ByteInterner, first: Int, event: Int) {
+        self.log = log
+        self.names = names
+        self.first = first
+        self.event = event
+        count = log.count - first
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+    public subscript(_ i: Int) -> ProfileChange { log.change(first + i, event: event, names: names) }
+
+    /// Change `i`'s operation and what it did, without resolving it.
+    public func operation(_ i: Int) -> ProfileOperation { log[first + i].operation }
+    public func reason(_ i: Int) -> ChangeReason { log[first + i].reason }
 }

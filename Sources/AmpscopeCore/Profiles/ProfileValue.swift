@@ -81,6 +81,12 @@ public enum ProfileValue: Sendable, Hashable {
         return [self]
     }
 
+    /// `listItems.count`, without building the list.
+    public var listCount: Int {
+        if case .array(let a) = self { return a.count }
+        return 1
+    }
+
     public var isArray: Bool {
         if case .array = self { return true }
         return false

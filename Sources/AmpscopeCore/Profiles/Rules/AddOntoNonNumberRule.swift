@@ -8,7 +8,8 @@ public struct AddOntoNonNumberRule: ProfileRule {
     public init() {}
 
     public func check(_ e: ProfileEventFacts, _ out: inout FindingSink) {
-        for (i, c) in e.changes.enumerated() where c.operation == .add && c.reason == .storedNotANumber {
+        for i in e.changes.indices where e.changes.operation(i) == .add && e.changes.reason(i) == .storedNotANumber {
+            let c = e.changes[i]
             out.add(info, e.path(of: i), event: e.recordIndex,
                     "$add '\(Sanitize.inline(c.property, limit: 40))' onto \(c.before?.display(limit: 30) ?? "a value"), which is not a number: nothing is added (was it first set with $set or $append?)")
         }

@@ -6,7 +6,8 @@ public struct SetOnceNoEffectRule: ProfileRule {
     public init() {}
 
     public func check(_ e: ProfileEventFacts, _ out: inout FindingSink) {
-        for (i, c) in e.changes.enumerated() where c.operation == .setOnce && c.reason == .alreadySet {
+        for i in e.changes.indices where e.changes.operation(i) == .setOnce && e.changes.reason(i) == .alreadySet {
+            let c = e.changes[i]
             // Re-sending the value the property already has is how setOnce is meant to be used.
             guard let sent = c.sent, sent != c.before else { continue }
             out.add(info, e.path(of: i), event: e.recordIndex,
