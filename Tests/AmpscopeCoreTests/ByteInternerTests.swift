@@ -51,3 +51,31 @@ struct ByteInternerTests {
         #expect(t.intern(doc, items[0]).isNew && t.find("Tシャツ-42") == 1)
     }
 }
+
+@Suite("Shared profile values")
+struct SharedValueCacheTests {
+    @Test("every list and object comes back equal to one built afresh, through slot collisions; a repeated source shares storage")
+    func sameValues() throws {
+        var items: [String] = []
+        for n in 0..<3_000 {
+            switch n % 3 {
+            case 0: items.append("[\"sale\",\"b\(n % 7)\",\(n)]")
+            case 1: items.append("{\"city\":\"München-\(n)\",\"geo\":{\"lat\":48.1,\"lng\":\(n)}}")
+            default: items.append("[\"" + String(repeating: "x", count: 300) + "\(n)\"]")  // over maxBytes: not kept
+            }
+        }
+        let doc = try JSONDocument(parsing: "[" + (items + items).joined(separator: ",") + "]")
+        var cache = SharedValueCache()
+        var truncated = false
+        for i in doc.elements(doc.root) {
+            var fresh = false
+            #expect(cache.value(doc, i, truncated: &truncated) == ProfileValue(doc, i, truncated: &fresh))
+        }
+        #expect(!truncated)
+        let again = try JSONDocument(parsing: #"[["a","b3"],["a","b3"]]"#)
+        let e = Array(again.elements(again.root))
+        guard case .array(let x) = cache.value(again, e[0], truncated: &truncated),
+              case .array(let y) = cache.value(again, e[1], truncated: &truncated) else { Issue.record("not lists"); return }
+        #expect(x.withUnsafeBufferPointer { $0.baseAddress } == y.withUnsafeBufferPointer { $0.baseAddress })
+    }
+}

@@ -50,6 +50,8 @@ public struct ProfileSimulator: Sendable {
     /// `/usermap` aliases: user_id → global user id.
     var aliases: [String: String] = [:]
     var changes = ChangeLog()
+    /// Small lists and objects, built once for every profile that holds the same one.
+    var shared = SharedValueCache()
     var events: [EventRecord] = []
     var captureFirstEvent: [Int64: Int32] = [:]
     var findingsByCapture: [Int64: [Finding]] = [:]
@@ -486,7 +488,14 @@ public struct ProfileSimulator: Sendable {
         if touched.contains(name) { flags |= ChangeRecord.repeatedFlag } else { touched.append(name) }
         var truncated = false
         // `$unset` ignores its value (the SDKs send "-", `amplitude-wire.md` §2.3); "-" stands for it.
-        let sent = op == .unset ? ProfileValue.string("-") : ProfileValue(doc, value, truncated: &truncated)
+        let sent: ProfileValue
+        if op == .unset {
+            sent = .string("-")
+        } else if doc.kind(value) == .array || doc.kind(value) == .object {
+            sent = shared.value(doc, value, truncated: &truncated)
+        } else {
+            sent = ProfileValue(doc, value, truncated: &truncated)
+        }
         if truncated { flags |= ChangeRecord.truncatedFlag }
         if drop {
             record(&table, target: target, name: name, op: op, result: .noEffect(.throttled), sent: sent, flags: flags, key: key, &step, dropped: true)

@@ -188,3 +188,38 @@ extension ProfileSimulator: FilterProfileLookup {
         }
     }
 }
+
+/// Small lists and objects built once and shared by every profile that holds the same one.
+///
+/// A list or an object is a heap block per change that holds it (a two-item list of short
+/// strings costs 96 bytes); many users hold the same ones (a plan's feature list, `["sale",
+/// "new"]`), so the simulator keeps the last value built from each source text in a small
+/// direct-mapped table and hands out the same storage (values are copy-on-write, so sharing
+/// is invisible). Only sources of at most `maxBytes` bytes are kept: no string in them can be
+/// long enough to be truncated. Lists that are all different save nothing and cost a hash.
+struct SharedValueCache: Sendable {
+    static let slotCount = 1024
+    static let maxBytes = 256
+    private var keys = [[UInt8]](repeating: [], count: slotCount)
+    private var values = [ProfileValue?](repeating: nil, count: slotCount)
+
+    /// The value at tape index `i` (an array or an object of at most `maxBytes` source bytes;
+    /// anything else is built as usual).
+    mutating func value(_ doc: JSONDocument, _ i: Int, truncated: inout Bool) -> ProfileValue {
+        let raw = doc.rawBytes(i)
+        guard raw.count <= Self.maxBytes else { return ProfileValue(doc, i, truncated: &truncated) }
+        let slot = raw.withUnsafeBufferPointer { p -> Int in
+            var h = KeyHasher()
+            h.add(p)
+            return Int(truncatingIfNeeded: h.finish()) & (Self.slotCount - 1)
+        }
+        if let v = values[slot], keys[slot].count == raw.count,
+           keys[slot].withUnsafeBufferPointer({ k in raw.withUnsafeBufferPointer { memcmpEqual(k.baseAddress!, $0.baseAddress, raw.count) } }) {
+            return v
+        }
+        let v = ProfileValue(doc, i, truncated: &truncated)
+        keys[slot] = Array(raw)
+        values[slot] = v
+        return v
+    }
+}
