@@ -191,6 +191,27 @@ struct ProfileSimulatorTests {
         #expect(T.text(sim.properties(atEvent: 1)) == ["utm": "\"ad\""], "the anonymous event keeps its own snapshot")
     }
 
+    @Test("a copy of the simulator keeps its users as they were while the original goes on (the out-of-line device, link and group box is copied before a write)")
+    func copiesAreValues() throws {
+        var ctx = ValidationContext()
+        let ingest = Ingest()
+        var sim = ProfileSimulator()
+        let first = [T.identify("{\"$set\":{\"plan\":\"pro\"}}", user: "ann-0001", device: "device-A0001", "\"groups\":{\"org\":\"acme\"}"),
+                     T.event("Opened", user: "ann-0001", device: "device-B0001")]
+        sim.apply(ingest.process(CoreTest.json(CoreTest.body(first)), context: &ctx, now: CoreTest.now), captureID: 1)
+        let copy = sim
+        let before = copy.user(try T.user(copy, "ann-0001"))
+        let more = [T.event("Opened", user: "ann-0001", device: "device-C0001"),
+                    T.identify("{\"$append\":{\"seen\":\"x\"}}", user: "ann-0001", device: "device-C0001", "\"groups\":{\"org\":\"beta\",\"team\":\"red\"}")]
+        sim.apply(ingest.process(CoreTest.json(CoreTest.body(more)), context: &ctx, now: CoreTest.now), captureID: 2)
+        let after = sim.user(try T.user(sim, "ann-0001"))
+        #expect(after.deviceIDs == ["device-A0001", "device-B0001", "device-C0001"] && after.links.count == 3)
+        #expect(after.groups.map(\.type) == ["org", "team"] && after.groups.first?.values == ["beta"])
+        #expect(copy.user(before.index) == before)
+        #expect(before.deviceIDs == ["device-A0001", "device-B0001"] && before.groups.map(\.values) == [["acme"]])
+        #expect(copy.eventCount == 2 && T.text(copy.properties(ofUser: before.index)).keys.sorted() == ["org", "plan"])
+    }
+
     @Test("a different user_id on a device is a new user and is reported; an anonymous event goes to the last known user; user ids never merge (§A3.4)")
     func newUserOnDevice() throws {
         let sim = T.simulate([
