@@ -5,7 +5,7 @@
 /// with SipHash, and every entry cost a 16-byte key (plus a heap block for ids over 15 bytes)
 /// in a table less than half full. Here the bytes of all strings sit one after another in one
 /// array, and the open-addressing table holds one 8-byte word per slot (32 bits of the hash
-/// beside the id), so an entry costs its bytes plus about 16 bytes, and a lookup reads the
+/// beside the id), so an entry costs its bytes plus about 25 bytes, and a lookup reads the
 /// JSON bytes in place.
 ///
 /// Strings compare by their UTF-8 bytes (not by Unicode canonical equivalence as `String`
@@ -14,7 +14,8 @@ struct ByteInterner: Sendable {
     /// Every string's bytes, one after another; string `i` ends at `ends[i]` and starts where
     /// string `i - 1` ends.
     private var bytes: [UInt8] = []
-    private var ends: [UInt32] = []
+    /// Offsets as `Int`: a load test with a new device per event can pass 4 GB of ids.
+    private var ends: [Int] = []
     /// 0: empty; else `hash32 << 32 | (id + 1)`.
     private var slots: [UInt64] = []
 
@@ -38,7 +39,7 @@ struct ByteInterner: Sendable {
         if let found { return (found, false) }
         let id = Int32(ends.count)
         bytes.append(contentsOf: p)
-        ends.append(UInt32(bytes.count))
+        ends.append(bytes.count)
         slots[slot] = UInt64(h) << 32 | UInt64(UInt32(id) + 1)
         // Grow past 60 % full: linear probing stays short, and the table costs 8 bytes a slot.
         if ends.count * 5 > slots.count * 3 { grow() }
@@ -77,8 +78,8 @@ struct ByteInterner: Sendable {
 
     func withBytes<R>(_ id: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let i = Int(id)
-        let start = i == 0 ? 0 : Int(ends[i - 1])
-        let end = Int(ends[i])
+        let start = i == 0 ? 0 : ends[i - 1]
+        let end = ends[i]
         return bytes.withUnsafeBufferPointer { all in body(UnsafeBufferPointer(rebasing: all[start..<end])) }
     }
 
