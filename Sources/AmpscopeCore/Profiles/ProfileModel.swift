@@ -123,6 +123,11 @@ struct ChangeLog: Sendable {
                              unindexed: c.flags & ChangeRecord.unindexedFlag != 0)
     }
 
+    /// Whether change `i` leaves a value (it is not a removal; -1: no change).
+    func holdsValue(_ i: Int32) -> Bool {
+        i >= 0 && (records[Int(i)].flags & ChangeRecord.suffixFlag != 0 || records[Int(i)].value != nil)
+    }
+
     /// How many suffix changes end at change `i` (0 when it holds its whole value), up to the
     /// checkpoint interval.
     func chainLength(_ i: Int32) -> Int {
@@ -170,29 +175,30 @@ struct PropertyTable: Sendable {
     /// The current value, read from the change log `log`.
     func value(_ name: Int32, _ log: ChangeLog) -> ProfileValue? { find(name).flatMap { Self.value(entries[$0], log) } }
 
-    /// Where property `name` is (or would go), its last change and its value: one search for
-    /// an operation and the change it records.
+    /// Where property `name` is (or would go) and its last change: one search for an
+    /// operation and the change it records. The value is read from the log only when needed
+    /// (`ChangeLog.value(lastChange)`).
     struct Lookup {
         var index: Int
         var found: Bool
         /// The last applied change (-1: the property never existed).
         var lastChange: Int32
-        /// The current value (nil: missing or removed).
-        var value: ProfileValue?
+        /// The property has a value (it exists and was not removed).
+        var present: Bool
     }
 
     func lookup(_ name: Int32, _ log: ChangeLog) -> Lookup {
         let i = lowerBound(name)
-        guard i < entries.count && entries[i].name == name else { return Lookup(index: i, found: false, lastChange: -1, value: nil) }
+        guard i < entries.count && entries[i].name == name else { return Lookup(index: i, found: false, lastChange: -1, present: false) }
         let last = entries[i].lastChange
-        return Lookup(index: i, found: true, lastChange: last, value: log.value(last))
+        return Lookup(index: i, found: true, lastChange: last, present: log.holdsValue(last))
     }
 
     /// Records that change `change` (about to be appended to the log) set the property
     /// (`present`) or removed it; `at` is the property's lookup before the change.
     mutating func store(_ name: Int32, at: Lookup, present: Bool, change: Int32) {
         if at.found {
-            let was = at.value != nil
+            let was = at.present
             if !was, present { count += 1 }
             if was, !present { count -= 1 }
             entries[at.index].lastChange = change

@@ -502,8 +502,17 @@ public struct ProfileSimulator: Sendable {
             return
         }
         let at = table.lookup(name, changes)
-        let result = PropertyOperations.apply(op, stored: at.value, sent: sent)
-        record(&table, target: target, name: name, op: op, result: result, sent: sent, flags: flags, key: key, &step, at: at)
+        if op == .append, at.present, sent.listCount > 0,
+           changes.chainLength(at.lastChange) < ChangeLog.checkpointInterval - 1 {
+            // `$append` onto a value adds what was sent at the end whatever the list holds
+            // (§A1), so the change is the sent items as a suffix, without reading the list.
+            record(&table, target: target, name: name, op: op, result: .value(sent), sent: sent, flags: flags, key: key, &step,
+                   at: (at, nil), appended: .array(sent.listItems))
+            return
+        }
+        let stored = at.present ? changes.value(at.lastChange) : nil
+        let result = PropertyOperations.apply(op, stored: stored, sent: sent)
+        record(&table, target: target, name: name, op: op, result: result, sent: sent, flags: flags, key: key, &step, at: (at, stored))
     }
 
     private mutating func clearAll(_ table: inout PropertyTable, target: Int32, key: Int, _ step: inout EventStep, drop: Bool) {
@@ -521,14 +530,24 @@ public struct ProfileSimulator: Sendable {
     /// equal to the stored value is not recorded (nothing happened worth a line).
     private mutating func record(_ table: inout PropertyTable, target: Int32, name: Int32, op: ProfileOperation,
                                  result: OperationResult, sent: ProfileValue, flags: UInt8, key: Int,
-                                 _ step: inout EventStep, dropped: Bool = false, at known: PropertyTable.Lookup? = nil) {
-        let at = known ?? table.lookup(name, changes)
-        let stored = at.value
+                                 _ step: inout EventStep, dropped: Bool = false,
+                                 at known: (at: PropertyTable.Lookup, stored: ProfileValue?)? = nil, appended: ProfileValue? = nil) {
+        let (at, stored) = known ?? locate(table, name)
         let previous = at.lastChange
         let index = Int32(changes.count)
         var flags = flags
         var c = ChangeRecord(target: target, property: name, previous: previous, operation: op,
                              kind: .noEffect, reason: .none, flags: flags, value: sent)
+        if let appended {
+            // Items added at the end of the present list (`applyOne`): a suffix change.
+            c.kind = .changed
+            c.value = appended
+            c.flags = flags | ChangeRecord.suffixFlag
+            table.store(name, at: at, present: true, change: index)
+            changes.append(c)
+            step.keys.append(key)
+            return
+        }
         switch result {
         case .value(let v):
             if v == stored { return }
@@ -559,6 +578,12 @@ public struct ProfileSimulator: Sendable {
         }
         changes.append(c)
         step.keys.append(key)
+    }
+
+    /// Property `name`'s place in `table` and its current value.
+    private func locate(_ table: PropertyTable, _ name: Int32) -> (at: PropertyTable.Lookup, stored: ProfileValue?) {
+        let at = table.lookup(name, changes)
+        return (at, at.present ? changes.value(at.lastChange) : nil)
     }
 
     /// For a list that `$append` or `$postInsert` extended, the items added at its end (what a
