@@ -160,7 +160,14 @@ struct ReplayTests {
         var ctx = ValidationContext()
         var file: [UInt8] = CaptureLine.headerLine(tool: "test") + [0x0A]
         for seq in 1...1_200 {
-            let p = Ingest().process(demo.next(), context: &ctx, now: 1_000)
+            var c = demo.next()
+            if seq % 50 == 0 {
+                // A Segment call: its row is followed by the rows of the Amplitude records mapped from it.
+                let body = "{\"writeKey\":\"wk\",\"type\":\"track\",\"event\":\"Order \(seq)\",\"userId\":\"u\(seq)\",\"messageId\":\"m-\(seq)\",\"properties\":{\"revenue\":\(seq)}}"
+                c = Capture(receivedAt: c.receivedAt, source: CaptureSource(kind: .proxy, name: "segment"), path: "/v1/track",
+                            headers: [HTTPHeader("Content-Type", "application/json")], body: Array(body.utf8))
+            }
+            let p = Ingest().process(c, context: &ctx, now: 1_000)
             file += CaptureLine.write(p, seq: seq, redactKeys: false) + [0x0A]
             if seq == 600 { file += Array("not a capture line".utf8) + [0x0A] }
         }
