@@ -34,10 +34,18 @@ final class LineFileSource: ReplaySource {
     override var bytesRead: Int64 { state.offset }
     override var followable: Bool { follow }
 
-    /// Raw complete lines from the buffer, reading more of the file as needed.
-    private func nextLines(_ max: Int) -> [(bytes: [UInt8], offset: Int64, line: Int)] {
-        var out: [(bytes: [UInt8], offset: Int64, line: Int)] = []
+    /// A complete line in the read buffer: `start` is its index there, valid until the next
+    /// `nextLines` (the workers copy it out in parallel).
+    private typealias RawLine = (start: Int, count: Int, offset: Int64, line: Int)
+
+    /// Complete lines from the buffer, reading more of the file as needed. The bytes of the
+    /// lines returned stay where they are until the next call: reading more moves only what
+    /// follows the first of them to the front.
+    private func nextLines(_ max: Int) -> [RawLine] {
+        var out: [RawLine] = []
         out.reserveCapacity(max)
+        // The first byte this batch's lines need kept (everything before it is done with).
+        var keep = buffer.start
         while out.count < max {
             // memchr finds the newline a word at a time (a byte loop here was 4 % of a load).
             let base = buffer.base
@@ -47,21 +55,22 @@ final class LineFileSource: ReplaySource {
                 lineNo += 1
                 var stop = nl
                 if stop > scan && base[stop - 1] == 0x0D { stop -= 1 }
-                out.append((Array(UnsafeBufferPointer(start: base + scan, count: stop - scan)), bufferStart + Int64(scan), lineNo))
+                out.append((scan, stop - scan, bufferStart + Int64(scan), lineNo))
                 buffer.start = nl + 1
                 continue
             }
-            // No newline in what is buffered: read more.
-            bufferStart += Int64(buffer.start)
-            buffer.compact()
+            // No newline in what is buffered: read more, keeping this batch's lines.
+            bufferStart += Int64(keep)
+            buffer.compact(from: keep)
+            for j in out.indices { out[j].start -= keep }
+            keep = 0
             guard !atEOF, let h = handle, buffer.read(h.fileDescriptor, atLeast: 4 << 20) else {
                 atEOF = true
                 // A final line without a newline counts when the file is not followed.
                 if !follow && buffer.count > 0 {
                     lineNo += 1
-                    out.append((Array(UnsafeBufferPointer(start: buffer.base + buffer.start, count: buffer.count)), bufferStart, lineNo))
-                    bufferStart += Int64(buffer.count)
-                    buffer.clear()
+                    out.append((buffer.start, buffer.count, bufferStart + Int64(buffer.start), lineNo))
+                    buffer.start = buffer.end
                 }
                 break
             }
@@ -76,32 +85,39 @@ final class LineFileSource: ReplaySource {
             exhausted = !follow
             return
         }
-        enqueue(parallel(work(raw)))
+        var items = parallel(work(raw))
+        enqueue(&items)
         exhausted = atEOF && !follow && buffer.count == 0
     }
 
-    private func work(_ raw: [(bytes: [UInt8], offset: Int64, line: Int)]) -> [() -> ReplayItem?] {
+    /// One parse per line, run by the workers; each copies its line out of the read buffer,
+    /// which does not change until every line of the batch is parsed.
+    private func work(_ raw: [RawLine]) -> [() -> ReplayItem?] {
         let name = self.name
         let fileID = self.fileID
+        nonisolated(unsafe) let base = UnsafePointer(buffer.base)
         return raw.map { r in
             {
-                if r.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
-                switch CaptureLine.parseLine(r.bytes, name: name, line: r.line) {
+                let bytes = Array(UnsafeBufferPointer(start: base + r.start, count: r.count))
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+                switch CaptureLine.parseLine(bytes, name: name, line: r.line) {
                 case .success(let parsed?):
                     let c = parsed.capture
-                    return ReplayItem(time: c.receivedAt, kind: .capture(c, .file(fileID: fileID, offset: r.offset, length: Int32(r.bytes.count))),
+                    return ReplayItem(time: c.receivedAt, kind: .capture(c, .file(fileID: fileID, offset: r.offset, length: Int32(r.count))),
                                       body: parsed.body)
                 case .success(nil):
                     return nil  // the header line of an ampscope file
                 case .failure(let pr):
-                    return ReplayItem(time: 0, kind: .problem(pr, Array(r.bytes.prefix(4096))))
+                    return ReplayItem(time: 0, kind: .problem(pr, Array(bytes.prefix(4096))))
                 }
             }
         }
     }
 
-    private func enqueue(_ items: [ReplayItem?]) {
-        for case var item? in items {
+    /// Moves the parsed items into the queue (`items` is left empty of them).
+    private func enqueue(_ items: inout [ReplayItem?]) {
+        for i in items.indices {
+            guard var item = items[i].take() else { continue }
             // An unreadable line keeps its place: the time of the line before it.
             if case .problem = item.kind { item.time = lastTime } else { lastTime = item.time }
             queue.append(item)
@@ -139,8 +155,9 @@ final class LineFileSource: ReplaySource {
 ///
 /// A fresh array per 4 MiB read cost a mapping, its zeroed pages and a copy of what was left,
 /// and consuming lines shifted the rest down (together about a tenth of a load's time in
-/// `perf`); here consumed bytes are skipped, and only the unconsumed tail of a line moves, to
-/// the front, before the next read.
+/// `perf`); here consumed bytes are skipped, and only the unconsumed tail of a line (with the
+/// lines of the batch being read, which the workers copy out later) moves to the front before
+/// the next read.
 final class ReadBuffer {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var capacity: Int
@@ -162,12 +179,14 @@ final class ReadBuffer {
         end = 0
     }
 
-    /// Moves the unconsumed bytes to the front.
-    func compact() {
-        guard start > 0 else { return }
-        let n = count
-        if n > 0 { memmove(base, base + start, n) }
-        start = 0
+    /// Moves the bytes from `first` (at most `start`: bytes still needed, consumed or not) to
+    /// the front.
+    func compact(from first: Int) {
+        precondition(first <= start, "compacting away unconsumed bytes")
+        guard first > 0 else { return }
+        let n = end - first
+        if n > 0 { memmove(base, base + first, n) }
+        start -= first
         end = n
     }
 

@@ -99,7 +99,7 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
             for s in sources where s.queue.isEmpty && !s.exhausted {
                 fill(s, lines: first ? options.firstBatchLines : options.batchLines)
             }
-            for (i, s) in sources.enumerated() { merge.setHead(i, time: s.queue.first?.time) }
+            for (i, s) in sources.enumerated() { merge.setHead(i, time: s.queue.firstTime) }
             guard merge.next() != nil else {
                 if options.follow && sources.contains(where: { $0.followable }) {
                     // Cancelled (the UI ended): stop following instead of polling forever.
@@ -125,7 +125,7 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
                     if batch.count >= limit { break }
                     fill(sources[src], lines: options.batchLines)
                 }
-                merge.setHead(src, time: sources[src].queue.first?.time)
+                merge.setHead(src, time: sources[src].queue.firstTime)
             }
             await deliver(batch)
             let read = sources.reduce(Int64(0)) { $0 + $1.bytesRead }
@@ -147,19 +147,47 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
     /// before it, so the order is kept) runs while the run loop reads and decodes the next
     /// batch: the serial part of a load (judging, the store's index append) overlaps the
     /// parallel part. At most one batch waits in that task.
-    private func deliver(_ batch: [ReplayItem]) async {
+    private func deliver(_ batch: consuming [ReplayItem]) async {
+        var batch = batch
         // Decoding and the validation that needs no history run on all cores; `judge`
         // only adds what depends on earlier requests (duplicate insert_ids), in order.
         // Lines of capture files were decoded where they were parsed (`fill`); the rest here.
-        let settings = ingest.settings
-        let decoded = batch.allSatisfy({ $0.decoded != nil }) ? batch.map(\.decoded)
-            : parallelMap(batch) { $0.decoded ?? self.decode($0, settings: settings) }
+        if !Self.allDecoded(batch) {
+            let settings = ingest.settings
+            let work = parallelMap(batch) { item -> ((DecodedRequest, Prevalidated)?, [EventSummary]?) in
+                let decoded = item.decoded ?? self.decode(item, settings: settings)
+                var request = decoded?.0
+                if case .processed(let p) = item.kind { request = p.request }
+                return (decoded, item.rows ?? request.flatMap { EventSummary.rows(of: $0) })
+            }
+            for i in batch.indices { (batch[i].decoded, batch[i].rows) = work[i] }
+        }
         if options.speed != nil {
-            await judgeAndAppend(batch, decoded)
+            await judgeAndAppend(&batch)
             return
         }
         await pendingDelivery?.value
-        pendingDelivery = Task { await self.judgeAndAppend(batch, decoded) }
+        let handoff = Handoff(batch)
+        pendingDelivery = Task {
+            var items = handoff.take()
+            await self.judgeAndAppend(&items)
+        }
+    }
+
+    private static func allDecoded(_ batch: [ReplayItem]) -> Bool {
+        batch.withUnsafeBufferPointer { b in b.indices.allSatisfy { b[$0].decoded != nil } }
+    }
+
+    /// A batch on its way to the task that judges it, so that the task holds the only reference
+    /// to the array and can move its items out instead of copying them.
+    private final class Handoff: @unchecked Sendable {  // written once before the task starts, taken once by it
+        private var items: [ReplayItem]
+        init(_ items: consuming [ReplayItem]) { self.items = items }
+        func take() -> [ReplayItem] {
+            var out: [ReplayItem] = []
+            swap(&out, &items)
+            return out
+        }
     }
 
     /// Decoding and the validation that needs no history (any thread).
@@ -169,28 +197,40 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
         return (request, ingest.ingest.prevalidate(request, settings: settings))
     }
 
-    private func judgeAndAppend(_ batch: [ReplayItem], _ decoded: [(DecodedRequest, Prevalidated)?]) async {
+    /// Judges `batch` in order and appends it to the store. The items are moved out of the
+    /// array (it is emptied), so each capture and its decoded request go into its `Processed`
+    /// without a copy.
+    private func judgeAndAppend(_ batch: inout [ReplayItem]) async {
         var out: [(Processed, PayloadLocation?)] = []
         out.reserveCapacity(batch.count)
+        var summaries: [[EventSummary]] = []
+        summaries.reserveCapacity(batch.count)
         var problems = 0
         var events = 0
-        for (item, work) in zip(batch, decoded) {
+        batch.reverse()  // taken from the end, in the original order
+        while var item = batch.popLast() {
+            let p: Processed
+            let location: PayloadLocation?
             switch item.kind {
-            case .capture(let c, let location):
-                let (request, pre) = work!
-                let p = ingest.judge(c, request, prevalidated: pre, now: c.receivedAt > 0 ? c.receivedAt : now())
+            case .capture(let c, let l):
+                let (request, pre) = item.decoded!
+                p = ingest.judge(c, request, prevalidated: pre, now: c.receivedAt > 0 ? c.receivedAt : now())
                 events += p.request.records.count
-                out.append((p, location))
+                location = l
             case .problem(let pr, let raw):
                 problems += 1
-                out.append((Self.unreadableRow(pr, raw: raw, time: item.time), nil))
-            case .processed(let p):
-                events += p.request.records.count
-                out.append((p, nil))
+                p = Self.unreadableRow(pr, raw: raw, time: item.time)
+                location = nil
+            case .processed(let processed):
+                events += processed.request.records.count
+                p = processed
+                location = nil
             }
+            // The rows were read on the decode threads; only the findings are added here
+            // (the store's lock then only appends them).
+            summaries.append(EventSummary.extract(p, rows: item.rows.take()))
+            out.append((p, location))
         }
-        // Row summaries are extracted on all cores; the store's lock only appends them.
-        let summaries = parallelMap(out) { EventSummary.extract($0.0) }
         if options.speed != nil {
             for (entry, rows) in zip(out, summaries) {
                 let wait = pacer.delay(recorded: entry.0.capture.receivedAt, now: now())
@@ -331,6 +371,8 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
                 guard var item = parse() else { return nil }
                 item.decoded = self.decode(item, settings: settings)
                 item.body = nil  // now held by the decoded request
+                // The rows' fields while the document is in this core's cache.
+                if let request = item.decoded?.0 { item.rows = EventSummary.rows(of: request) }
                 return item
             }
         }
@@ -339,8 +381,9 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
     private func parallelMap<T, R>(_ items: [T], _ transform: (T) -> R) -> [R] {
         let n = items.count
         guard n > 64, options.threads > 1 else { return items.map(transform) }
-        var results = [R?](repeating: nil, count: n)
-        results.withUnsafeMutableBufferPointer { out in
+        // Each result is written into its place in the array (an array of optionals unwrapped
+        // afterwards copied every result once more: a retain and a release per reference).
+        return [R](unsafeUninitializedCapacity: n) { out, initialized in
             let base = out.baseAddress!
             let threads = options.threads
             nonisolated(unsafe) let sharedBase = base
@@ -357,13 +400,14 @@ final class Replayer: @unchecked Sendable {  // the closures are set before `run
                             let start = next.add(run, ordering: .relaxed).oldValue
                             if start >= n { break }
                             for i in start..<min(n, start + run) {
-                                (sharedBase + i).pointee = work(sharedInput[i])
+                                (sharedBase + i).initialize(to: work(sharedInput[i]))
                             }
                         }
                     }
                 }
             }
+            // Every index below n was taken by exactly one worker.
+            initialized = n
         }
-        return results.map { $0! }
     }
 }

@@ -69,7 +69,10 @@ public actor CaptureStore {
     /// e.g. hand the work to a queue), and when the store is cleared. One follower at a time.
     public nonisolated func follow(_ f: @escaping @Sendable (Commit) -> Void) { follower.withLock { $0 = f } }
 
-    private nonisolated func notify(_ c: Commit) { follower.withLock { $0 }?(c) }
+    /// Tells the follower, if there is one (the change is built only then).
+    private nonisolated func notify(_ c: @autoclosure () -> Commit) {
+        if let f = follower.withLock({ $0 }) { f(c()) }
+    }
     /// A live capture ready to commit: its event summaries and database row are computed by the
     /// caller's thread before it joins the queue, so the serial commit loop only writes.
     private struct Prepared: @unchecked Sendable {  // GRDB's DatabaseValue is an immutable value that GRDB does not mark Sendable
@@ -254,25 +257,26 @@ public actor CaptureStore {
     @discardableResult
     public func appendReplayed(_ items: [(Processed, PayloadLocation?)], summaries: [[EventSummary]]) -> [Int64] {
         precondition(items.count == summaries.count, "one summary list per replayed capture")
-        var resolved: [(Processed, PayloadLocation)] = []
-        resolved.reserveCapacity(items.count)
-        for (p, loc) in items {
-            if let loc {
-                resolved.append((p, loc))
-            } else {
-                resolved.append((p, .memory(slot: payloads.keep(p))))
-            }
+        // Items are read in place by position: copying a `Processed` (a tuple array's element,
+        // a zip's pair) retains and releases each of its many references, per capture.
+        var locations: [PayloadLocation] = []
+        locations.reserveCapacity(items.count)
+        for i in items.indices {
+            locations.append(items[i].1 ?? .memory(slot: payloads.keep(items[i].0)))
         }
         let ids = index.mutate { idx in
-            zip(resolved, summaries).map { entry, rows in
-                idx.add(capture: entry.0.capture, request: entry.0.request, answer: entry.0.answer, summaries: rows, location: entry.1)
+            items.indices.map { i in
+                idx.add(capture: items[i].0.capture, request: items[i].0.request, answer: items[i].0.answer,
+                        summaries: summaries[i], location: locations[i])
             }
         }
         // File-backed captures are read back by decoding their bytes; their judgement is kept.
-        for ((p, location), id) in zip(resolved, ids) {
-            if case .file = location { payloads.remember(judged: p.findings, for: id) }
+        var judged: [(Int64, [Finding])] = []
+        for i in items.indices where !items[i].0.findings.isEmpty {
+            if case .file = locations[i] { judged.append((ids[i], items[i].0.findings)) }
         }
-        notify(.captures(zip(ids, resolved).map { ($0, $1.0) }))
+        payloads.remember(judged: judged)
+        notify(.captures(items.indices.map { (ids[$0], items[$0].0) }))
         if !items.isEmpty { publish() }
         return ids
     }

@@ -53,10 +53,13 @@ public final class PayloadReader: Sendable {
         }
     }
 
-    /// Keeps the judgement of a replayed, file-backed capture (nothing to keep when it has no findings).
-    func remember(judged findings: [Finding], for id: Int64) {
-        guard !findings.isEmpty else { return }
-        state.withLock { $0.judged[id] = findings }
+    /// Keeps the judgement of replayed, file-backed captures (nothing to keep for one without
+    /// findings), all under one lock.
+    func remember(judged: [(Int64, [Finding])]) {
+        guard !judged.isEmpty else { return }
+        state.withLock { s in
+            for (id, findings) in judged where !findings.isEmpty { s.judged[id] = findings }
+        }
     }
 
     /// Keeps committed live captures at hand (the oldest are dropped beyond `recentCapacity`).

@@ -151,6 +151,57 @@ struct ReplayTests {
         #expect(Self.rows(store).map(\.event.eventType) == ["Button Clicked"])
     }
 
+    @Test("a capture file replayed on two threads in small batches gives the rows of its requests processed one by one, in order")
+    func sameRowsAsSequential() async throws {
+        let dir = TestSupport.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Every flavor, good and bad (Segment calls with their mapped rows too), and a junk line.
+        var demo = DemoTraffic(seed: 23, badRate: 0.3)
+        var ctx = ValidationContext()
+        var file: [UInt8] = CaptureLine.headerLine(tool: "test") + [0x0A]
+        for seq in 1...1_200 {
+            var c = demo.next()
+            if seq % 50 == 0 {
+                // A Segment call: its row is followed by the rows of the Amplitude records mapped from it.
+                let body = "{\"writeKey\":\"wk\",\"type\":\"track\",\"event\":\"Order \(seq)\",\"userId\":\"u\(seq)\",\"messageId\":\"m-\(seq)\",\"properties\":{\"revenue\":\(seq)}}"
+                c = Capture(receivedAt: c.receivedAt, source: CaptureSource(kind: .proxy, name: "segment"), path: "/v1/track",
+                            headers: [HTTPHeader("Content-Type", "application/json")], body: Array(body.utf8))
+            }
+            let p = Ingest().process(c, context: &ctx, now: 1_000)
+            file += CaptureLine.write(p, seq: seq, redactKeys: false) + [0x0A]
+            if seq == 600 { file += Array("not a capture line".utf8) + [0x0A] }
+        }
+        let path = dir.appendingPathComponent("demo.jsonl").path
+        try Data(file).write(to: URL(fileURLWithPath: path))
+
+        // The oracle: each line parsed and processed in order, its rows extracted after judging.
+        var expected: [EventSummary] = []
+        var oracle = ValidationContext()
+        for (line, text) in LineSplitter(file) where !text.isEmpty {
+            guard case .success(let c?) = CaptureLine.parse(text, name: "demo.jsonl", line: line) else { continue }
+            let p = Ingest().process(c, context: &oracle, now: c.receivedAt)
+            expected += EventSummary.extract(p)
+        }
+        #expect(expected.count > 1_200)
+        #expect(expected.contains { $0.mapped != nil }, "Segment calls with mapped rows are in the mix")
+        #expect(expected.contains { !$0.rules.isEmpty })
+
+        var options = Replayer.Options()
+        options.threads = 2
+        options.batchLines = 100  // more than parallelMap's 64, so batches go through its workers
+        options.firstBatchLines = 10
+        let (r, store, _) = try Self.replayer(options)
+        await r.run([path])
+        let rows = Self.rows(store)
+        #expect(rows.filter { $0.event.rules == [RuleID.unreadableInput] }.count == 1)
+        let replayed = rows.map(\.event).filter { $0.rules != [RuleID.unreadableInput] }
+        #expect(replayed.count == expected.count)
+        for (i, (got, want)) in zip(replayed, expected).enumerated() where got != want {
+            Issue.record("row \(i): \(got) instead of \(want)")
+            break
+        }
+    }
+
     @Test("several files merge into one stream in time order, each event tagged with its file")
     func mergeInTimeOrder() async throws {
         let dir = TestSupport.tempDir()

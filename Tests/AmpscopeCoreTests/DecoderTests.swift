@@ -25,6 +25,21 @@ struct EndpointRoutingTests {
     func legacyPath() {
         #expect(Endpoint.route(path: "/amp", legacyPaths: ["/", "/amp"]).endpoint == .legacy)
         #expect(Endpoint.route(path: "/amp").endpoint == .unknown)
+        // A configured legacy path wins over the documented path it spells (checked before the
+        // shortcut for documented paths).
+        #expect(Endpoint.route(path: "/batch", legacyPaths: ["/", "/batch"]).endpoint == .legacy)
+        #expect(Endpoint.route(path: "/batch").endpoint == .batch)
+    }
+
+    @Test("a documented path routes as its longer spellings do, and is no variant")
+    func documentedPaths() {
+        for e in [Endpoint.httpV2, .httpV1, .batch, .groupIdentify, .identify, .usermap] {
+            let exact = Endpoint.route(path: e.rawValue)
+            #expect(exact.endpoint == e && exact.prefix == "")
+            #expect(Endpoint.route(path: "/eu" + e.rawValue).endpoint == e)
+            #expect(Endpoint.variantProblem(path: e.rawValue, endpoint: e, prefix: "") == nil)
+            #expect(Endpoint.variantProblem(path: e.rawValue + "/", endpoint: e, prefix: "") != nil)
+        }
     }
 
     @Test("user spellings of endpoints")

@@ -84,10 +84,17 @@ public enum Endpoint: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// Amplitude's paths in the order `route` tries them as suffixes (a longer one before the
+    /// shorter one it ends with: `/groupidentify` before `/identify`).
+    static let exactPaths: [Endpoint] = [.httpV2, .httpV1, .batch, .groupIdentify, .identify, .usermap]
+
     /// Finds the endpoint for a request path. A prefix before the Amplitude path is allowed
     /// (`/eu/2/httpapi`, `/amp/batch`), so users can route regions or apps through one proxy;
     /// the prefix is returned. A bare `/` (or a configured legacy path) is the legacy upload.
     public static func route(path: String, legacyPaths: [String] = ["/"]) -> (endpoint: Endpoint, prefix: String) {
+        // A documented path itself (nearly every request): what the search below finds for it,
+        // without lowercasing and cutting strings.
+        if !legacyPaths.contains(path), let e = exactPaths.first(where: { $0.rawValue == path }) { return (e, "") }
         var p = path
         while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
         if legacyPaths.contains(p) || p.isEmpty { return (.legacy, p == "/" ? "" : p) }
@@ -95,7 +102,7 @@ public enum Endpoint: String, Sendable, Codable, CaseIterable {
         // Segment's `/v1/<call>` first: `/v1/batch` and `/v1/identify` also end like Amplitude paths.
         if let s = SegmentPath.parse(lower) { return (.segment, String(p.dropLast(s.suffixLength))) }
         if lower.hasSuffix("/v1") { return (.segment, String(p.dropLast(3))) }  // a raw Segment body (`check --endpoint segment`)
-        for e in [Endpoint.httpV2, .httpV1, .batch, .groupIdentify, .identify, .usermap] where lower.hasSuffix(e.rawValue) {
+        for e in exactPaths where lower.hasSuffix(e.rawValue) {
             let prefix = String(p.dropLast(e.rawValue.count))
             // `/v2/httpapi`, `/3/httpapi`: a mistyped HTTP V2 path, not V1 under a prefix.
             if e == .httpV1, let last = prefix.split(separator: "/").last,
@@ -112,6 +119,7 @@ public enum Endpoint: String, Sendable, Codable, CaseIterable {
     /// ampscope's own routing and not judged, unless it ends in an empty segment.
     public static func variantProblem(path: String, endpoint: Endpoint, prefix: String) -> String? {
         // The documented spelling (nearly every request): nothing to say, nothing to build.
+        if prefix.isEmpty, endpoint != .legacy, path == endpoint.rawValue { return nil }
         if path.utf8.count == prefix.utf8.count + endpoint.rawValue.utf8.count, path.hasSuffix(endpoint.rawValue),
            endpoint != .legacy, !path.contains("//") {
             return nil

@@ -46,36 +46,21 @@ public struct EventSummary: Sendable, Equatable, Codable {
 
     /// One summary per record; a request without records gets one row (index -1) so it stays visible.
     public static func extract(_ p: Processed) -> [EventSummary] {
-        let r = p.request
-        var requestCounts = FindingCounts()
-        var requestRules: [String] = []
-        var perEvent: [Int: (FindingCounts, [String])] = [:]
-        for f in p.findings {
-            if let e = f.event {
-                var entry = perEvent[e] ?? (FindingCounts(), [])
-                entry.0.add(f.severity)
-                if !entry.1.contains(f.rule) { entry.1.append(f.rule) }
-                perEvent[e] = entry
-            } else {
-                requestCounts.add(f.severity)
-                if !requestRules.contains(f.rule) { requestRules.append(f.rule) }
-            }
-        }
-        guard let doc = r.document, !r.records.isEmpty else {
-            return [EventSummary(index: -1, eventType: placeholderType(r), counts: requestCounts, rules: requestRules)]
-        }
+        extract(p, rows: nil)
+    }
+
+    /// The part of `extract` that reads the request's records and not its findings: each
+    /// record's summary with empty counts and rules. Nil when `extract` builds the rows itself
+    /// (no records, or Segment calls, whose mapped rows come from judging).
+    ///
+    /// The replayer calls this on the thread that parsed the request, while its document is
+    /// in that core's cache (read later, after judging, its members were mostly cache misses).
+    public static func rows(of r: DecodedRequest) -> [EventSummary]? {
+        guard let doc = r.document, !r.records.isEmpty, r.recordKind != .segmentCall else { return nil }
         var out: [EventSummary] = []
         out.reserveCapacity(r.records.count)
         for (i, node) in r.records.enumerated() {
             var s = EventSummary(index: i, eventType: "")
-            var c = requestCounts
-            var rules = requestRules
-            if let own = perEvent[i] {
-                c += own.0
-                for id in own.1 where !rules.contains(id) { rules.append(id) }
-            }
-            s.counts = c
-            s.rules = rules
             if doc.kind(node) == .object && r.recordKind == .event {
                 // The common case in one pass over the members (each lookup below is a scan).
                 let f = EventFields(doc, node)
@@ -99,22 +84,82 @@ public struct EventSummary: Sendable, Equatable, Codable {
                 case .mapping:
                     s.eventType = "$usermap → " + (str("global_user_id") ?? "(unmap)")
                 case .segmentCall:
-                    s.eventType = SegmentCallView(request: r, doc: doc, index: i).label
+                    break  // not here (guarded above)
                 }
                 s.userID = str("user_id")
                 s.deviceID = str("device_id")
                 s.insertID = str(r.recordKind == .legacyEvent ? "uuid" : "insert_id")
                 if let t = doc.member(node, r.recordKind == .legacyEvent ? "timestamp" : "time") { s.time = doc.int64(t) }
                 if let sid = doc.member(node, "session_id") { s.sessionID = doc.int64(sid) }
-                if r.recordKind == .segmentCall {
-                    s.userID = str("userId")
-                    s.deviceID = str("anonymousId")
-                    s.insertID = str("messageId")
-                }
             } else {
                 s.eventType = "(not an object)"
             }
-            if r.recordKind == .segmentCall, let mapping = p.segmentMapping {
+            out.append(s)
+        }
+        return out
+    }
+
+    /// `extract`, given `rows(of: p.request)` when it was computed earlier (on another thread;
+    /// nil computes it here): the findings' counts and rule ids are added to those rows.
+    public static func extract(_ p: Processed, rows: consuming [EventSummary]?) -> [EventSummary] {
+        let r = p.request
+        var requestCounts = FindingCounts()
+        var requestRules: [String] = []
+        var perEvent: [Int: (FindingCounts, [String])] = [:]
+        for f in p.findings {
+            if let e = f.event {
+                var entry = perEvent[e] ?? (FindingCounts(), [])
+                entry.0.add(f.severity)
+                if !entry.1.contains(f.rule) { entry.1.append(f.rule) }
+                perEvent[e] = entry
+            } else {
+                requestCounts.add(f.severity)
+                if !requestRules.contains(f.rule) { requestRules.append(f.rule) }
+            }
+        }
+        // The rows are taken over (not copied): filled in place below.
+        if var out = (consume rows) ?? Self.rows(of: r) {
+            for i in out.indices {
+                var c = requestCounts
+                var rules = requestRules
+                if let own = perEvent[i] {
+                    c += own.0
+                    for id in own.1 where !rules.contains(id) { rules.append(id) }
+                }
+                out[i].counts = c
+                out[i].rules = rules
+            }
+            return out
+        }
+        guard let doc = r.document, !r.records.isEmpty else {
+            return [EventSummary(index: -1, eventType: placeholderType(r), counts: requestCounts, rules: requestRules)]
+        }
+        // Segment calls, the only records `rows(of:)` leaves to this: each call's row, then the
+        // rows of the Amplitude records its destinations send for it.
+        var out: [EventSummary] = []
+        out.reserveCapacity(r.records.count)
+        for (i, node) in r.records.enumerated() {
+            var s = EventSummary(index: i, eventType: "")
+            var c = requestCounts
+            var rules = requestRules
+            if let own = perEvent[i] {
+                c += own.0
+                for id in own.1 where !rules.contains(id) { rules.append(id) }
+            }
+            s.counts = c
+            s.rules = rules
+            if doc.kind(node) == .object {
+                func str(_ k: StaticString) -> String? { text(doc, doc.member(node, k)) }
+                s.eventType = SegmentCallView(request: r, doc: doc, index: i).label
+                s.userID = str("userId")
+                s.deviceID = str("anonymousId")
+                s.insertID = str("messageId")
+                if let t = doc.member(node, "time") { s.time = doc.int64(t) }
+                if let sid = doc.member(node, "session_id") { s.sessionID = doc.int64(sid) }
+            } else {
+                s.eventType = "(not an object)"
+            }
+            if let mapping = p.segmentMapping {
                 let mappedRows = mappedRows(mapping, call: i, callType: SegmentCallView(request: r, doc: doc, index: i).type)
                 // Each mapped request's findings once (request-level ones are on each of its rows).
                 for m in mapping.calls where m.callIndex == i {
@@ -151,20 +196,50 @@ public struct EventSummary: Sendable, Equatable, Codable {
         var sessionID: Int?
 
         init(_ doc: JSONDocument, _ event: Int) {
-            for (k, v) in doc.members(event) {
-                // Plain keys are told apart by length first; escaped keys are compared whole.
-                let length = doc.isPlainString(k) ? doc.stringSourceLength(k) : 0
-                if length == 4 || length == 0, time == nil, doc.keyEquals(k, "time") { time = v; continue }
-                if length == 7 || length == 0, userID == nil, doc.keyEquals(k, "user_id") { userID = v; continue }
-                if length == 9 || length == 0 {
-                    if deviceID == nil, doc.keyEquals(k, "device_id") { deviceID = v; continue }
-                    if insertID == nil, doc.keyEquals(k, "insert_id") { insertID = v; continue }
-                }
-                if length == 10 || length == 0 {
-                    if eventType == nil, doc.keyEquals(k, "event_type") { eventType = v; continue }
-                    if sessionID == nil, doc.keyEquals(k, "session_id") { sessionID = v; continue }
+            // A pass over the tape itself: plain keys are told apart by length and compared with
+            // memcmp (`members` and `keyEquals` per key were 6 % of a replay load); escaped
+            // keys, rare, are compared whole in `escapedKey`.
+            doc.tape.withUnsafeBufferPointer { tape in
+                doc.bytes.withUnsafeBufferPointer { bytes in
+                    let base = bytes.baseAddress!
+                    let end = Int(tape[event].c)
+                    var k = event + 1
+                    while k < end {
+                        let key = tape[k]
+                        let v = k + 1
+                        let value = tape[v]
+                        defer { k = value.kind.isContainer ? Int(value.c) : k + 2 }
+                        guard key.flags & JSONTapeEntry.hasEscapes == 0 else {
+                            escapedKey(doc, k, v)
+                            continue
+                        }
+                        let p = base + Int(key.a)
+                        @inline(__always) func named(_ s: StaticString) -> Bool { memcmpEqual(p, s.utf8Start, s.utf8CodeUnitCount) }
+                        switch Int(key.b &- key.a) {
+                        case 4:
+                            if time == nil, named("time") { time = v }
+                        case 7:
+                            if userID == nil, named("user_id") { userID = v }
+                        case 9:
+                            if deviceID == nil, named("device_id") { deviceID = v } else if insertID == nil, named("insert_id") { insertID = v }
+                        case 10:
+                            if eventType == nil, named("event_type") { eventType = v } else if sessionID == nil, named("session_id") { sessionID = v }
+                        default:
+                            break
+                        }
+                    }
                 }
             }
+        }
+
+        /// A key written with escape sequences: compared by its decoded value.
+        private mutating func escapedKey(_ doc: JSONDocument, _ k: Int, _ v: Int) {
+            if time == nil, doc.keyEquals(k, "time") { time = v; return }
+            if userID == nil, doc.keyEquals(k, "user_id") { userID = v; return }
+            if deviceID == nil, doc.keyEquals(k, "device_id") { deviceID = v; return }
+            if insertID == nil, doc.keyEquals(k, "insert_id") { insertID = v; return }
+            if eventType == nil, doc.keyEquals(k, "event_type") { eventType = v; return }
+            if sessionID == nil, doc.keyEquals(k, "session_id") { sessionID = v; return }
         }
     }
 

@@ -5,6 +5,9 @@ public struct RuleRegistry: Sendable {
     /// Rules for Segment requests (`/v1/...`). A Segment request is judged by these alone: the
     /// Amplitude rules judge the requests its calls are mapped to (`SegmentMapper`).
     public let segmentRules: [any RequestRule]
+    /// `recordRules[i].info.dependsOnHistory`, read once here: a rule's `info` is built on each
+    /// call (strings and all), and `Validator.prevalidate` needs the flags for every request.
+    let recordRuleDependsOnHistory: [Bool]
     /// Every rule's description, including decode-time ones, by id.
     public let infos: [RuleInfo]
     private let byID: [String: RuleInfo]
@@ -15,6 +18,7 @@ public struct RuleRegistry: Sendable {
         self.requestRules = requestRules
         self.recordRules = recordRules
         self.segmentRules = segmentRules
+        self.recordRuleDependsOnHistory = recordRules.map(\.info.dependsOnHistory)
         let all = decodeProblems + requestRules.map(\.info) + recordRules.map(\.info) + segmentRules.map(\.info) + profileRules + planRules
         self.infos = all
         var d: [String: RuleInfo] = [:]

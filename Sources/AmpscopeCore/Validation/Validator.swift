@@ -276,9 +276,6 @@ public struct Prevalidated: Sendable {
 }
 
 extension Validator {
-    /// Record rules whose findings depend on what was ingested before (they say so in their info).
-    static func dependsOnHistory(_ rule: any RecordRule) -> Bool { rule.info.dependsOnHistory }
-
     /// Validates without the request history (any thread). `settings` must be the ones `finish`'s context has.
     public func prevalidate(_ request: DecodedRequest, settings: ValidationSettings) -> Prevalidated {
         var context = ValidationContext(settings: settings)
@@ -301,8 +298,8 @@ extension Validator {
         keys.reserveCapacity(count)
         var firstIndexOfKey: [UInt64: Int] = [:]
         let useDictionary = count > 64
+        let historic = rules.recordRuleDependsOnHistory
         rules.recordRules.withUnsafeBufferPointer { rs in
-            let historic = rs.indices.map { Self.dependsOnHistory(rs[$0]) }
             for i in 0..<count {
                 var facts = RecordFacts(request: request, doc: doc, index: i, table: &table)
                 if let key = facts.insertKey {
