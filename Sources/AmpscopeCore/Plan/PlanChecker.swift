@@ -97,37 +97,53 @@ public final class PlanRegex: Sendable {
 
 /// Name → index lookup on the raw bytes of JSON keys (no String per key).
 ///
-/// A class over flat storage: it is read for every key of every checked record, and a struct
-/// of arrays read out of a class costs a retain and release per array per lookup.
-final class PlanNameTable: Sendable {
-    /// Every name's bytes, one after another; `starts[i]..<starts[i + 1]` is name i.
-    private let bytes: [UInt8]
-    private let starts: [Int]
-    private let slots: [Int32]  // -1 empty, else index into names
-    private let hashes: [UInt64]
+/// Read for every key of every checked record, so it is built for that: one allocation of
+/// slots and one of name bytes, owned by the table and read through plain pointers (no array
+/// retained, released or bounds-checked per lookup). A slot holds the name's full hash, where
+/// its bytes start, its length and its index, so a probe reads one slot and, on a hash hit,
+/// the name's bytes: two cache lines, where separate arrays of slots, hashes and starts cost four.
+final class PlanNameTable: @unchecked Sendable {  // immutable after init
+    struct Slot {
+        var hash: UInt64 = 0
+        var start: UInt32 = 0
+        var length: UInt32 = 0
+        var index: Int32 = -1  // -1: empty
+    }
+    private let slots: UnsafeMutablePointer<Slot>
+    private let mask: Int
+    /// Every name's bytes, one after another.
+    private let bytes: UnsafeMutablePointer<UInt8>
     let count: Int
 
     init(_ list: [String]) {
         let size = max(8, (list.count * 2).nextPowerOfTwo)
-        var slots = [Int32](repeating: -1, count: size)
-        var hashes = [UInt64](repeating: 0, count: size)
-        var bytes: [UInt8] = []
-        var starts = [0]
+        let mask = size - 1
+        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: size)
+        slots.initialize(repeating: Slot(), count: size)
+        let all = list.flatMap { Array($0.utf8) }
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, all.count))
+        bytes.initialize(repeating: 0, count: max(1, all.count))
+        all.withUnsafeBufferPointer { p in
+            if let src = p.baseAddress { bytes.update(from: src, count: p.count) }
+        }
+        var at = 0
         for (i, n) in list.enumerated() {
             let b = Array(n.utf8)
-            bytes += b
-            starts.append(bytes.count)
             let h = b.withUnsafeBufferPointer { Self.hash($0) }
-            var s = Int(truncatingIfNeeded: h) & (size - 1)
-            while slots[s] >= 0 { s = (s + 1) & (size - 1) }
-            slots[s] = Int32(i)
-            hashes[s] = h
+            var s = Int(truncatingIfNeeded: h) & mask
+            while slots[s].index >= 0 { s = (s + 1) & mask }
+            slots[s] = Slot(hash: h, start: UInt32(at), length: UInt32(b.count), index: Int32(i))
+            at += b.count
         }
-        self.bytes = bytes
-        self.starts = starts
         self.slots = slots
-        self.hashes = hashes
+        self.mask = mask
+        self.bytes = bytes
         count = list.count
+    }
+
+    deinit {
+        slots.deallocate()
+        bytes.deallocate()
     }
 
     static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
@@ -139,24 +155,15 @@ final class PlanNameTable: Sendable {
     func lookup(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
         guard count > 0 else { return nil }
         let h = Self.hash(p)
-        return slots.withUnsafeBufferPointer { slots in
-            hashes.withUnsafeBufferPointer { hashes in
-                starts.withUnsafeBufferPointer { starts in
-                    bytes.withUnsafeBufferPointer { all in
-                        let mask = slots.count - 1
-                        var s = Int(truncatingIfNeeded: h) & mask
-                        while true {
-                            let idx = Int(slots[s])
-                            if idx < 0 { return nil }
-                            if hashes[s] == h {
-                                let start = starts[idx], n = starts[idx + 1] - start
-                                if n == p.count && (n == 0 || memcmpEqual(all.baseAddress! + start, p.baseAddress, n)) { return idx }
-                            }
-                            s = (s + 1) & mask
-                        }
-                    }
-                }
+        var s = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let slot = slots[s]
+            if slot.index < 0 { return nil }
+            if slot.hash == h, Int(slot.length) == p.count,
+               slot.length == 0 || memcmpEqual(bytes + Int(slot.start), p.baseAddress, Int(slot.length)) {
+                return Int(slot.index)
             }
+            s = (s &+ 1) & mask
         }
     }
 
@@ -247,7 +254,8 @@ public final class PlanChecker: Sendable {
     /// Index of the planned event named by the string at `i` (nil: unplanned).
     func eventIndex(_ doc: JSONDocument, _ i: Int) -> Int? { eventTable.lookup(doc, i) }
 
-    /// Plan findings for every record of a request.
+    /// Plan findings for every record of a request, on their own (each record's members walked
+    /// here). `Ingest` gets the same findings from the validator's pass (`check(_:_:)`).
     public func check(_ request: DecodedRequest) -> [Finding] {
         guard let doc = request.document else { return [] }
         var out = FindingSink()
@@ -255,28 +263,69 @@ public final class PlanChecker: Sendable {
         // request (capturing it copied the whole DecodedRequest per record).
         let base = request.recordsPointer, single = request.recordsIsSingleObject
         for (index, node) in request.records.enumerated() where doc.kind(node) == .object {
-            checkRecord(doc, node, index: index, kind: request.recordKind, pointer: { single ? base : base + "/" + String(index) }, &out)
+            checkRecord(doc, Self.keysByWalking(doc, node), index: index, kind: request.recordKind,
+                        pointer: { single ? base : base + "/" + String(index) }, &out)
         }
         return out.findings
     }
 
+    /// Plan findings for one record, from the facts the validator gathered in its own pass over
+    /// the record's members (no second walk); the same findings as `check(request)` gives for it.
+    func check(_ facts: RecordFacts, _ out: inout FindingSink) {
+        switch facts.kind {
+        case .mapping, .segmentCall: return
+        case .event, .legacyEvent, .identification, .groupIdentification: break
+        }
+        guard facts.isObject else { return }
+        let doc = facts.doc
+        let keys = Self.keys(facts) ?? Self.keysByWalking(doc, facts.node)
+        let base = facts.pointerBase, single = facts.pointerIsFinal, index = facts.index
+        checkRecord(doc, keys, index: index, kind: facts.kind, pointer: { single ? base : base + "/" + String(index) }, &out)
+    }
+
     enum Scope { case event, user, group }
 
-    func checkRecord(_ doc: JSONDocument, _ node: Int, index: Int, kind: RecordKind, pointer: () -> String, _ out: inout FindingSink) {
+    /// Tape indices of the values of the members a plan reads (nil: absent). A repeated key
+    /// counts by its last occurrence.
+    struct RecordKeys: Equatable {
         var eventType: Int?
-        var eventProps: Int?
-        var userProps: Int?
-        var groupsNode: Int?
-        var groupProps: Int?
+        var eventProperties: Int?
+        var userProperties: Int?
+        var groups: Int?
+        var groupProperties: Int?
         var groupType: Int?
+    }
+
+    /// The keys found by walking the record's members.
+    static func keysByWalking(_ doc: JSONDocument, _ node: Int) -> RecordKeys {
+        var r = RecordKeys()
         for (k, v) in doc.members(node) {
-            if doc.keyEquals(k, "event_type") { eventType = v }
-            else if doc.keyEquals(k, "event_properties") { eventProps = v }
-            else if doc.keyEquals(k, "user_properties") { userProps = v }
-            else if doc.keyEquals(k, "groups") { groupsNode = v }
-            else if doc.keyEquals(k, "group_properties") { groupProps = v }
-            else if doc.keyEquals(k, "group_type") { groupType = v }
+            if doc.keyEquals(k, "event_type") { r.eventType = v }
+            else if doc.keyEquals(k, "event_properties") { r.eventProperties = v }
+            else if doc.keyEquals(k, "user_properties") { r.userProperties = v }
+            else if doc.keyEquals(k, "groups") { r.groups = v }
+            else if doc.keyEquals(k, "group_properties") { r.groupProperties = v }
+            else if doc.keyEquals(k, "group_type") { r.groupType = v }
         }
+        return r
+    }
+
+    /// The keys read from the validator's facts; nil when the record repeats a known key (the
+    /// facts keep the first occurrence, the plan reads the last: walk instead).
+    static func keys(_ facts: RecordFacts) -> RecordKeys? {
+        guard facts.duplicateKeys.isEmpty else { return nil }
+        return RecordKeys(eventType: facts.lastValue(.eventType), eventProperties: facts.lastValue(.eventProperties),
+                          userProperties: facts.lastValue(.userProperties), groups: facts.lastValue(.groups),
+                          groupProperties: facts.lastValue(.groupProperties), groupType: facts.lastValue(.groupType))
+    }
+
+    func checkRecord(_ doc: JSONDocument, _ keys: RecordKeys, index: Int, kind: RecordKind, pointer: () -> String, _ out: inout FindingSink) {
+        let eventType = keys.eventType
+        let eventProps = keys.eventProperties
+        let userProps = keys.userProperties
+        let groupsNode = keys.groups
+        let groupProps = keys.groupProperties
+        let groupType = keys.groupType
         var identify = false
         var groupIdentify = false
         switch kind {
