@@ -148,3 +148,51 @@ struct PlanFoldTests {
         #expect(notAllowed > 50)
     }
 }
+
+@Suite("PlanNameTable: both layouts find what a dictionary finds")
+struct PlanNameTableTests {
+    static func find(_ t: PlanNameTable, _ key: String) -> Int? {
+        var k = key
+        return k.withUTF8 { t.lookup($0) }
+    }
+
+    @Test("random name lists, linear and hashed, looked up with names, near misses and strangers")
+    func differential() {
+        var rng = SplitMix64(seed: 0x7AB1E)
+        let alphabet = Array("ab_8é".unicodeScalars)
+        func word() -> String {
+            String(String.UnicodeScalarView((0..<Int(rng.next() % 20)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }))
+        }
+        var hits = 0
+        for _ in 0..<400 {
+            var names: [String] = []
+            for _ in 0..<Int(rng.next() % 40) { let w = word(); if !names.contains(w) { names.append(w) } }
+            let reference = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+            let linear = PlanNameTable(names, linearLimit: 64)
+            let hashed = PlanNameTable(names, linearLimit: 0)
+            #expect(linear.count == names.count && hashed.count == names.count)
+            var keys = names + (0..<20).map { _ in word() }
+            // Near misses: one byte more or less than a name.
+            keys += names.prefix(5).flatMap { [$0 + "a", String($0.dropLast())] }
+            for k in keys {
+                let want = reference[k]
+                #expect(Self.find(linear, k) == want, "linear \(names) \(k)")
+                #expect(Self.find(hashed, k) == want, "hashed \(names) \(k)")
+                if want != nil { hits += 1 }
+            }
+        }
+        #expect(hits > 2000)
+        // The default: small sets are linear, large ones hashed, and both answer.
+        let big = (0..<100).map { "Event Type \($0)" }
+        #expect(Self.find(PlanNameTable(big), "Event Type 42") == 42)
+        #expect(Self.find(PlanNameTable(Array(big.prefix(3))), "Event Type 2") == 2)
+        #expect(Self.find(PlanNameTable([]), "") == nil)
+        #expect(Self.find(PlanNameTable([""]), "") == 0)
+        // Names that share their first eight bytes and their length differ past them.
+        let shared = PlanNameTable(["checkout_1", "checkout_2", "checkout"])
+        #expect(Self.find(shared, "checkout_2") == 1)
+        #expect(Self.find(shared, "checkout_3") == nil)
+        #expect(Self.find(shared, "checkout") == 2)
+        #expect(Self.find(shared, "checkou") == nil)
+    }
+}

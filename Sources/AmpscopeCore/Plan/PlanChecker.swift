@@ -82,7 +82,9 @@ public final class PlanRegex: Sendable {
     }
 
     private func matches(bytes: UnsafeBufferPointer<UInt8>, string: () -> String) -> Bool {
-        if let b = bytePattern, bytes.count <= GuardedRegex.subjectLimit, ByteRegex.canMatch(bytes) { return b.matches(bytes) }
+        // Optional chaining reads the stored pattern in place (binding it copied it: a retain
+        // and a release of its arrays per value).
+        if bytes.count <= GuardedRegex.subjectLimit, ByteRegex.canMatch(bytes), let verdict = bytePattern?.matches(bytes) { return verdict }
         var h = KeyHasher()
         h.add(bytes)
         let key = h.finish() ^ UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
@@ -97,11 +99,16 @@ public final class PlanRegex: Sendable {
 
 /// Name → index lookup on the raw bytes of JSON keys (no String per key).
 ///
-/// Read for every key of every checked record, so it is built for that: one allocation of
-/// slots and one of name bytes, owned by the table and read through plain pointers (no array
-/// retained, released or bounds-checked per lookup). A slot holds the name's full hash, where
-/// its bytes start, its length and its index, so a probe reads one slot and, on a hash hit,
-/// the name's bytes: two cache lines, where separate arrays of slots, hashes and starts cost four.
+/// Read for every key of every checked record, so it is built for that: its entries and name
+/// bytes are allocations owned by the table and read through plain pointers (no array retained,
+/// released or bounds-checked per lookup).
+///
+/// * Up to `linearLimit` names (a property set, an enum): one 16-byte entry per name, in order,
+///   holding its length and first eight bytes. A key is compared with each entry's length and
+///   first eight bytes (and, past eight bytes, the rest of the name): no hash, and the entries
+///   of a typical property set fill two cache lines.
+/// * More (the event names): open addressing over slots that hold the full hash, where the
+///   bytes start, the length and the index.
 final class PlanNameTable: @unchecked Sendable {  // immutable after init
     struct Slot {
         var hash: UInt64 = 0
@@ -109,40 +116,64 @@ final class PlanNameTable: @unchecked Sendable {  // immutable after init
         var length: UInt32 = 0
         var index: Int32 = -1  // -1: empty
     }
-    private let slots: UnsafeMutablePointer<Slot>
+    struct Entry {
+        var prefix: UInt64
+        var start: UInt32
+        var length: UInt32
+    }
+    static let linearLimit = 16
+    /// Non-nil for a table of at most `linearLimit` names: entry i is name i.
+    private let entries: UnsafeMutablePointer<Entry>?
+    /// Non-nil for larger tables.
+    private let slots: UnsafeMutablePointer<Slot>?
     private let mask: Int
     /// Every name's bytes, one after another.
     private let bytes: UnsafeMutablePointer<UInt8>
     let count: Int
 
-    init(_ list: [String]) {
-        let size = max(8, (list.count * 2).nextPowerOfTwo)
-        let mask = size - 1
-        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: size)
-        slots.initialize(repeating: Slot(), count: size)
+    init(_ list: [String], linearLimit: Int = PlanNameTable.linearLimit) {
         let all = list.flatMap { Array($0.utf8) }
         let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, all.count))
         bytes.initialize(repeating: 0, count: max(1, all.count))
         all.withUnsafeBufferPointer { p in
             if let src = p.baseAddress { bytes.update(from: src, count: p.count) }
         }
-        var at = 0
-        for (i, n) in list.enumerated() {
-            let b = Array(n.utf8)
-            let h = b.withUnsafeBufferPointer { Self.hash($0) }
-            var s = Int(truncatingIfNeeded: h) & mask
-            while slots[s].index >= 0 { s = (s + 1) & mask }
-            slots[s] = Slot(hash: h, start: UInt32(at), length: UInt32(b.count), index: Int32(i))
-            at += b.count
+        if list.count <= linearLimit {
+            let entries = UnsafeMutablePointer<Entry>.allocate(capacity: max(1, list.count))
+            var at = 0
+            for (i, n) in list.enumerated() {
+                let length = n.utf8.count
+                (entries + i).initialize(to: Entry(prefix: Self.prefix(bytes + at, length), start: UInt32(at), length: UInt32(length)))
+                at += length
+            }
+            self.entries = entries
+            slots = nil
+            mask = 0
+        } else {
+            let size = (list.count * 2).nextPowerOfTwo
+            let mask = size - 1
+            let slots = UnsafeMutablePointer<Slot>.allocate(capacity: size)
+            slots.initialize(repeating: Slot(), count: size)
+            var at = 0
+            for (i, n) in list.enumerated() {
+                let length = n.utf8.count
+                let h = Self.hash(UnsafeBufferPointer(start: bytes + at, count: length))
+                var s = Int(truncatingIfNeeded: h) & mask
+                while slots[s].index >= 0 { s = (s + 1) & mask }
+                slots[s] = Slot(hash: h, start: UInt32(at), length: UInt32(length), index: Int32(i))
+                at += length
+            }
+            entries = nil
+            self.slots = slots
+            self.mask = mask
         }
-        self.slots = slots
-        self.mask = mask
         self.bytes = bytes
         count = list.count
     }
 
     deinit {
-        slots.deallocate()
+        entries?.deallocate()
+        slots?.deallocate()
         bytes.deallocate()
     }
 
@@ -152,15 +183,36 @@ final class PlanNameTable: @unchecked Sendable {  // immutable after init
         return k.finish()
     }
 
+    /// The first eight bytes of `n` at `p` (fewer: zero-filled), as one word.
+    @inline(__always) static func prefix(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt64 {
+        guard let p else { return 0 }
+        if n >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) }
+        var w: UInt64 = 0
+        for j in 0..<n { w |= UInt64(p[j]) << UInt64(8 * j) }
+        return w
+    }
+
     func lookup(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard count > 0 else { return nil }
+        let n = p.count
+        if let entries {
+            let first = Self.prefix(p.baseAddress, n)
+            for i in 0..<count {
+                let e = entries[i]
+                if Int(e.length) == n, e.prefix == first,
+                   n <= 8 || memcmpEqual(bytes + Int(e.start) + 8, p.baseAddress! + 8, n - 8) {
+                    return i
+                }
+            }
+            return nil
+        }
+        guard let slots else { return nil }
         let h = Self.hash(p)
         var s = Int(truncatingIfNeeded: h) & mask
         while true {
             let slot = slots[s]
             if slot.index < 0 { return nil }
-            if slot.hash == h, Int(slot.length) == p.count,
-               slot.length == 0 || memcmpEqual(bytes + Int(slot.start), p.baseAddress, Int(slot.length)) {
+            if slot.hash == h, Int(slot.length) == n,
+               n == 0 || memcmpEqual(bytes + Int(slot.start), p.baseAddress, n) {
                 return Int(slot.index)
             }
             s = (s &+ 1) & mask
@@ -217,6 +269,9 @@ public final class PlanChecker: Sendable {
     }
     final class PropSet: Sendable {
         let props: [Prop]
+        /// The same objects, unretained (`props` keeps them alive): read per key of every
+        /// checked record, where taking a `Prop` out of `props` cost a retain and a release.
+        let refs: [Unmanaged<Prop>]
         let table: PlanNameTable
         let requiredCount: Int
         let closed: Bool
@@ -226,9 +281,10 @@ public final class PlanChecker: Sendable {
         init(_ s: PlanPropertySet) {
             props = s.properties.map { p in
                 let strings = p.enumValues.map { $0.compactMap { v -> String? in if case .string(let s) = v { return s } else { return nil } } }
-                return Prop(spec: p, enumSet: p.enumValues.map(Set.init), enumStrings: strings.map(PlanNameTable.init),
+                return Prop(spec: p, enumSet: p.enumValues.map(Set.init), enumStrings: strings.map { PlanNameTable($0) },
                             regex: p.regex.flatMap(PlanRegex.init))
             }
+            refs = props.map { Unmanaged.passUnretained($0) }
             table = PlanNameTable(s.properties.map(\.name))
             requiredCount = s.properties.filter(\.required).count
             closed = !s.additionalProperties
@@ -236,6 +292,8 @@ public final class PlanChecker: Sendable {
     }
     let eventTable: PlanNameTable
     let events: [PropSet]
+    /// `events`, unretained (as `PropSet.refs`).
+    let eventRefs: [Unmanaged<PropSet>]
     let statuses: [PlanStatus]
     let user: PropSet
     let groupTable: PlanNameTable
@@ -245,6 +303,7 @@ public final class PlanChecker: Sendable {
         self.plan = plan
         eventTable = PlanNameTable(plan.events.map(\.name))
         events = plan.events.map { PropSet($0.properties) }
+        eventRefs = events.map { Unmanaged.passUnretained($0) }
         statuses = plan.events.map(\.status)
         user = PropSet(plan.user)
         groupTable = PlanNameTable(plan.groups.map(\.name))
@@ -389,7 +448,11 @@ public final class PlanChecker: Sendable {
                     "the plan marks \"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" deprecated")
         case .planned, .live: break
         }
-        let set = events[ei]
+        eventRefs[ei]._withUnsafeGuaranteedRef { set in checkProperties(doc, props, set, ei, index: index, pointer: pointer, &out) }
+    }
+
+    private func checkProperties(_ doc: JSONDocument, _ props: Int?, _ set: PropSet, _ ei: Int, index: Int, pointer: () -> String,
+                                 _ out: inout FindingSink) {
         if set.open { return }
         var requiredSeen = 0
         if let p = props, doc.kind(p) == .object {
@@ -402,10 +465,11 @@ public final class PlanChecker: Sendable {
                     }
                     continue
                 }
-                let prop = set.props[pi]
-                if prop.required { requiredSeen += 1 }
-                checkValue(doc, v, prop, scope: .event, index: index,
-                           path: { pointer() + "/event_properties/" + JSONPointer.escape(prop.spec.name) }, &out)
+                set.refs[pi]._withUnsafeGuaranteedRef { prop in
+                    if prop.required { requiredSeen += 1 }
+                    checkValue(doc, v, prop, scope: .event, index: index,
+                               path: { pointer() + "/event_properties/" + JSONPointer.escape(prop.spec.name) }, &out)
+                }
             }
         }
         if requiredSeen < set.requiredCount {
@@ -449,8 +513,9 @@ public final class PlanChecker: Sendable {
             return
         }
         guard doValue else { return }
-        let prop = set.props[pi]
-        checkValue(doc, v, prop, scope: scope, index: index, path: { path() + "/" + JSONPointer.escape(prop.spec.name) }, &out)
+        set.refs[pi]._withUnsafeGuaranteedRef { prop in
+            checkValue(doc, v, prop, scope: scope, index: index, path: { path() + "/" + JSONPointer.escape(prop.spec.name) }, &out)
+        }
     }
 
     func checkValue(_ doc: JSONDocument, _ v: Int, _ prop: Prop, scope: Scope, index: Int, path: () -> String, _ out: inout FindingSink) {
@@ -476,11 +541,13 @@ public final class PlanChecker: Sendable {
                 }
             }
         }
-        if let allowed = prop.enumSet {
-            // The first element outside the enum (the value itself unless it is an array).
+        if prop.enumSet != nil {
+            // The first element outside the enum (the value itself unless it is an array). The
+            // enum's parts are read through optional chaining, in place: binding them to locals
+            // cost a retain and a release each per value.
             func outside(_ e: Int) -> PlanScalar? {
-                if doc.kind(e) == .string, let t = prop.enumStrings, t.lookup(doc, e) != nil { return nil }
-                guard let s = Self.scalar(doc, e), !allowed.contains(s) else { return nil }
+                if doc.kind(e) == .string, prop.enumStrings?.lookup(doc, e) != nil { return nil }
+                guard let s = Self.scalar(doc, e), prop.enumSet?.contains(s) == false else { return nil }
                 return s
             }
             var bad: PlanScalar?
@@ -496,7 +563,7 @@ public final class PlanChecker: Sendable {
                         "\"\(Sanitize.inline(spec.name, limit: 80))\" is \"\(Sanitize.inline(s.description, limit: 80))\", not one of \(shown)\(spec.enumValues!.count > 8 ? ", …" : "")")
             }
         }
-        if let r = prop.regex, kind == .string, !r.matches(doc, v) {
+        if kind == .string, prop.regex?.matches(doc, v) == false, let r = prop.regex {
             do {
                 let s = doc.string(v)
                 let spec = prop.spec
