@@ -239,7 +239,61 @@ public struct JSONDocument: Sendable {
         let e = tape[i]
         guard e.kind == .number else { return nil }
         if e.flags & JSONTapeEntry.isInteger != 0, let v = int64(i) { return Double(v) }
+        if let d = bytes.withUnsafeBufferPointer({ Self.exactDouble($0.baseAddress! + Int(e.a), Int(e.b &- e.a)) }) { return d }
         return Double(String(decoding: bytes[Int(e.a)..<Int(e.b)], as: UTF8.self))
+    }
+
+    /// Powers of ten that a Double holds exactly.
+    @usableFromInline static let exactPowersOfTen: [Double] = (0...22).map { n in (0..<n).reduce(1.0) { x, _ in x * 10 } }
+
+    /// The value of a JSON number text when it is a decimal mantissa below 2^53 scaled by 10^-22…10^22
+    /// ("12.5", "-0.001", "3e4"), else nil. Both factors are exact Doubles, so the one
+    /// multiplication or division rounds once, correctly: the same Double as `Double(String)`
+    /// (Clinger's fast path), without building a String.
+    static func exactDouble(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
+        var j = 0
+        var negative = false
+        if j < n && p[j] == UInt8(ascii: "-") { negative = true; j += 1 }
+        var mantissa: UInt64 = 0
+        var scale = 0  // decimal exponent contributed by fraction digits
+        var digits = 0
+        var seenDot = false
+        while j < n {
+            let c = p[j]
+            if c == UInt8(ascii: ".") {
+                if seenDot { return nil }
+                seenDot = true
+            } else if c >= 48 && c <= 57 {
+                mantissa = mantissa &* 10 &+ UInt64(c &- 48)
+                digits += 1
+                if digits > 18 { return nil }  // 10^18 < 2^63: no overflow before the check below
+                if seenDot { scale -= 1 }
+            } else {
+                break
+            }
+            j += 1
+        }
+        guard digits > 0, mantissa <= 1 << 53 else { return nil }
+        if j < n {
+            guard p[j] == UInt8(ascii: "e") || p[j] == UInt8(ascii: "E") else { return nil }
+            j += 1
+            var expNegative = false
+            if j < n && (p[j] == UInt8(ascii: "-") || p[j] == UInt8(ascii: "+")) { expNegative = p[j] == UInt8(ascii: "-"); j += 1 }
+            var exp = 0
+            var expDigits = 0
+            while j < n, p[j] >= 48, p[j] <= 57 {
+                exp = exp * 10 + Int(p[j] &- 48)
+                expDigits += 1
+                if expDigits > 4 { return nil }
+                j += 1
+            }
+            guard expDigits > 0, j == n else { return nil }
+            scale += expNegative ? -exp : exp
+        }
+        guard scale >= -22 && scale <= 22 else { return nil }
+        var d = Double(mantissa)
+        if scale < 0 { d /= exactPowersOfTen[-scale] } else if scale > 0 { d *= exactPowersOfTen[scale] }
+        return negative ? -d : d
     }
 
     public func bool(_ i: Index) -> Bool? {

@@ -61,27 +61,34 @@ public struct Ingest: Sendable {
     }
 
     /// Validates a decoded request and emulates the answer (uses and updates the context).
+    /// With a plan, its findings are gathered in the validator's pass over the records.
     public func judge(_ capture: Capture, _ request: DecodedRequest, context: inout ValidationContext, now: Int64) -> Processed {
-        conclude(capture, request, validator.validate(request, context: &context), context: &context, now: now)
+        var planFindings = FindingSink()
+        let findings = validator.validate(request, context: &context, plan: plan, planFindings: &planFindings)
+        return conclude(capture, request, findings, planFindings: planFindings.findings, context: &context, now: now)
     }
 
     /// Validation that needs no history (any thread, in parallel): pass the result to `judge(_:_:prevalidated:...)`.
     public func prevalidate(_ request: DecodedRequest, settings: ValidationSettings) -> Prevalidated {
-        validator.prevalidate(request, settings: settings)
+        validator.prevalidate(request, settings: settings, plan: plan)
     }
 
     /// `judge` for a request already prevalidated with the context's settings: the same result,
     /// with only the history-dependent part of validation done here.
     public func judge(_ capture: Capture, _ request: DecodedRequest, prevalidated: Prevalidated,
                       context: inout ValidationContext, now: Int64) -> Processed {
-        conclude(capture, request, validator.finish(prevalidated, request, context: &context), context: &context, now: now)
+        // Prevalidated by an Ingest with another plan (or none): check this one's on its own.
+        let planFindings = prevalidated.plan === plan ? prevalidated.planFindings : plan?.check(request) ?? []
+        return conclude(capture, request, validator.finish(prevalidated, request, context: &context), planFindings: planFindings,
+                        context: &context, now: now)
     }
 
-    private func conclude(_ capture: Capture, _ request: DecodedRequest, _ findings: [Finding],
+    /// `planFindings`: the plan's findings for the request (empty without a plan).
+    private func conclude(_ capture: Capture, _ request: DecodedRequest, _ findings: [Finding], planFindings: [Finding],
                           context: inout ValidationContext, now: Int64) -> Processed {
         let answer = emulator.answer(for: request, findings: findings, now: now)
         var findings = findings
-        if let plan { findings += plan.check(request) }
+        if !planFindings.isEmpty { findings += planFindings }
         // What Amplitude ingested decides later duplicate findings: the real answer when known.
         context.commit(request, accepted: Processed.ingestedByAmplitude(capture: capture, answer: answer))
         var processed = Processed(capture: capture, request: request, findings: findings, answer: answer)

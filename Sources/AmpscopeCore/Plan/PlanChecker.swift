@@ -82,7 +82,9 @@ public final class PlanRegex: Sendable {
     }
 
     private func matches(bytes: UnsafeBufferPointer<UInt8>, string: () -> String) -> Bool {
-        if let b = bytePattern, bytes.count <= GuardedRegex.subjectLimit, ByteRegex.canMatch(bytes) { return b.matches(bytes) }
+        // Optional chaining reads the stored pattern in place (binding it copied it: a retain
+        // and a release of its arrays per value).
+        if bytes.count <= GuardedRegex.subjectLimit, ByteRegex.canMatch(bytes), let verdict = bytePattern?.matches(bytes) { return verdict }
         var h = KeyHasher()
         h.add(bytes)
         let key = h.finish() ^ UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15
@@ -97,37 +99,82 @@ public final class PlanRegex: Sendable {
 
 /// Name → index lookup on the raw bytes of JSON keys (no String per key).
 ///
-/// A class over flat storage: it is read for every key of every checked record, and a struct
-/// of arrays read out of a class costs a retain and release per array per lookup.
-final class PlanNameTable: Sendable {
-    /// Every name's bytes, one after another; `starts[i]..<starts[i + 1]` is name i.
-    private let bytes: [UInt8]
-    private let starts: [Int]
-    private let slots: [Int32]  // -1 empty, else index into names
-    private let hashes: [UInt64]
+/// Read for every key of every checked record, so it is built for that: its entries and name
+/// bytes are allocations owned by the table and read through plain pointers (no array retained,
+/// released or bounds-checked per lookup).
+///
+/// * Up to `linearLimit` names (a property set, an enum): one 16-byte entry per name, in order,
+///   holding its length and first eight bytes. A key is compared with each entry's length and
+///   first eight bytes (and, past eight bytes, the rest of the name): no hash, and the entries
+///   of a typical property set fill two cache lines.
+/// * More (the event names): open addressing over slots that hold the full hash, where the
+///   bytes start, the length and the index.
+final class PlanNameTable: @unchecked Sendable {  // immutable after init
+    struct Slot {
+        var hash: UInt64 = 0
+        var start: UInt32 = 0
+        var length: UInt32 = 0
+        var index: Int32 = -1  // -1: empty
+    }
+    struct Entry {
+        var prefix: UInt64
+        var start: UInt32
+        var length: UInt32
+    }
+    static let linearLimit = 16
+    /// Non-nil for a table of at most `linearLimit` names: entry i is name i.
+    private let entries: UnsafeMutablePointer<Entry>?
+    /// Non-nil for larger tables.
+    private let slots: UnsafeMutablePointer<Slot>?
+    private let mask: Int
+    /// Every name's bytes, one after another.
+    private let bytes: UnsafeMutablePointer<UInt8>
     let count: Int
 
-    init(_ list: [String]) {
-        let size = max(8, (list.count * 2).nextPowerOfTwo)
-        var slots = [Int32](repeating: -1, count: size)
-        var hashes = [UInt64](repeating: 0, count: size)
-        var bytes: [UInt8] = []
-        var starts = [0]
-        for (i, n) in list.enumerated() {
-            let b = Array(n.utf8)
-            bytes += b
-            starts.append(bytes.count)
-            let h = b.withUnsafeBufferPointer { Self.hash($0) }
-            var s = Int(truncatingIfNeeded: h) & (size - 1)
-            while slots[s] >= 0 { s = (s + 1) & (size - 1) }
-            slots[s] = Int32(i)
-            hashes[s] = h
+    init(_ list: [String], linearLimit: Int = PlanNameTable.linearLimit) {
+        let all = list.flatMap { Array($0.utf8) }
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, all.count))
+        bytes.initialize(repeating: 0, count: max(1, all.count))
+        all.withUnsafeBufferPointer { p in
+            if let src = p.baseAddress { bytes.update(from: src, count: p.count) }
+        }
+        if list.count <= linearLimit {
+            let entries = UnsafeMutablePointer<Entry>.allocate(capacity: max(1, list.count))
+            var at = 0
+            for (i, n) in list.enumerated() {
+                let length = n.utf8.count
+                (entries + i).initialize(to: Entry(prefix: Self.prefix(bytes + at, length), start: UInt32(at), length: UInt32(length)))
+                at += length
+            }
+            self.entries = entries
+            slots = nil
+            mask = 0
+        } else {
+            let size = (list.count * 2).nextPowerOfTwo
+            let mask = size - 1
+            let slots = UnsafeMutablePointer<Slot>.allocate(capacity: size)
+            slots.initialize(repeating: Slot(), count: size)
+            var at = 0
+            for (i, n) in list.enumerated() {
+                let length = n.utf8.count
+                let h = Self.hash(UnsafeBufferPointer(start: bytes + at, count: length))
+                var s = Int(truncatingIfNeeded: h) & mask
+                while slots[s].index >= 0 { s = (s + 1) & mask }
+                slots[s] = Slot(hash: h, start: UInt32(at), length: UInt32(length), index: Int32(i))
+                at += length
+            }
+            entries = nil
+            self.slots = slots
+            self.mask = mask
         }
         self.bytes = bytes
-        self.starts = starts
-        self.slots = slots
-        self.hashes = hashes
         count = list.count
+    }
+
+    deinit {
+        entries?.deallocate()
+        slots?.deallocate()
+        bytes.deallocate()
     }
 
     static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
@@ -136,27 +183,39 @@ final class PlanNameTable: Sendable {
         return k.finish()
     }
 
+    /// The first eight bytes of `n` at `p` (fewer: zero-filled), as one word.
+    @inline(__always) static func prefix(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt64 {
+        guard let p else { return 0 }
+        if n >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) }
+        var w: UInt64 = 0
+        for j in 0..<n { w |= UInt64(p[j]) << UInt64(8 * j) }
+        return w
+    }
+
     func lookup(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard count > 0 else { return nil }
-        let h = Self.hash(p)
-        return slots.withUnsafeBufferPointer { slots in
-            hashes.withUnsafeBufferPointer { hashes in
-                starts.withUnsafeBufferPointer { starts in
-                    bytes.withUnsafeBufferPointer { all in
-                        let mask = slots.count - 1
-                        var s = Int(truncatingIfNeeded: h) & mask
-                        while true {
-                            let idx = Int(slots[s])
-                            if idx < 0 { return nil }
-                            if hashes[s] == h {
-                                let start = starts[idx], n = starts[idx + 1] - start
-                                if n == p.count && (n == 0 || memcmpEqual(all.baseAddress! + start, p.baseAddress, n)) { return idx }
-                            }
-                            s = (s + 1) & mask
-                        }
-                    }
+        let n = p.count
+        if let entries {
+            let first = Self.prefix(p.baseAddress, n)
+            for i in 0..<count {
+                let e = entries[i]
+                if Int(e.length) == n, e.prefix == first,
+                   n <= 8 || memcmpEqual(bytes + Int(e.start) + 8, p.baseAddress! + 8, n - 8) {
+                    return i
                 }
             }
+            return nil
+        }
+        guard let slots else { return nil }
+        let h = Self.hash(p)
+        var s = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let slot = slots[s]
+            if slot.index < 0 { return nil }
+            if slot.hash == h, Int(slot.length) == n,
+               n == 0 || memcmpEqual(bytes + Int(slot.start), p.baseAddress, n) {
+                return Int(slot.index)
+            }
+            s = (s &+ 1) & mask
         }
     }
 
@@ -210,6 +269,9 @@ public final class PlanChecker: Sendable {
     }
     final class PropSet: Sendable {
         let props: [Prop]
+        /// The same objects, unretained (`props` keeps them alive): read per key of every
+        /// checked record, where taking a `Prop` out of `props` cost a retain and a release.
+        let refs: [Unmanaged<Prop>]
         let table: PlanNameTable
         let requiredCount: Int
         let closed: Bool
@@ -219,9 +281,10 @@ public final class PlanChecker: Sendable {
         init(_ s: PlanPropertySet) {
             props = s.properties.map { p in
                 let strings = p.enumValues.map { $0.compactMap { v -> String? in if case .string(let s) = v { return s } else { return nil } } }
-                return Prop(spec: p, enumSet: p.enumValues.map(Set.init), enumStrings: strings.map(PlanNameTable.init),
+                return Prop(spec: p, enumSet: p.enumValues.map(Set.init), enumStrings: strings.map { PlanNameTable($0) },
                             regex: p.regex.flatMap(PlanRegex.init))
             }
+            refs = props.map { Unmanaged.passUnretained($0) }
             table = PlanNameTable(s.properties.map(\.name))
             requiredCount = s.properties.filter(\.required).count
             closed = !s.additionalProperties
@@ -229,6 +292,8 @@ public final class PlanChecker: Sendable {
     }
     let eventTable: PlanNameTable
     let events: [PropSet]
+    /// `events`, unretained (as `PropSet.refs`).
+    let eventRefs: [Unmanaged<PropSet>]
     let statuses: [PlanStatus]
     let user: PropSet
     let groupTable: PlanNameTable
@@ -238,6 +303,7 @@ public final class PlanChecker: Sendable {
         self.plan = plan
         eventTable = PlanNameTable(plan.events.map(\.name))
         events = plan.events.map { PropSet($0.properties) }
+        eventRefs = events.map { Unmanaged.passUnretained($0) }
         statuses = plan.events.map(\.status)
         user = PropSet(plan.user)
         groupTable = PlanNameTable(plan.groups.map(\.name))
@@ -247,7 +313,8 @@ public final class PlanChecker: Sendable {
     /// Index of the planned event named by the string at `i` (nil: unplanned).
     func eventIndex(_ doc: JSONDocument, _ i: Int) -> Int? { eventTable.lookup(doc, i) }
 
-    /// Plan findings for every record of a request.
+    /// Plan findings for every record of a request, on their own (each record's members walked
+    /// here). `Ingest` gets the same findings from the validator's pass (`check(_:_:)`).
     public func check(_ request: DecodedRequest) -> [Finding] {
         guard let doc = request.document else { return [] }
         var out = FindingSink()
@@ -255,28 +322,69 @@ public final class PlanChecker: Sendable {
         // request (capturing it copied the whole DecodedRequest per record).
         let base = request.recordsPointer, single = request.recordsIsSingleObject
         for (index, node) in request.records.enumerated() where doc.kind(node) == .object {
-            checkRecord(doc, node, index: index, kind: request.recordKind, pointer: { single ? base : base + "/" + String(index) }, &out)
+            checkRecord(doc, Self.keysByWalking(doc, node), index: index, kind: request.recordKind,
+                        pointer: { single ? base : base + "/" + String(index) }, &out)
         }
         return out.findings
     }
 
+    /// Plan findings for one record, from the facts the validator gathered in its own pass over
+    /// the record's members (no second walk); the same findings as `check(request)` gives for it.
+    func check(_ facts: RecordFacts, _ out: inout FindingSink) {
+        switch facts.kind {
+        case .mapping, .segmentCall: return
+        case .event, .legacyEvent, .identification, .groupIdentification: break
+        }
+        guard facts.isObject else { return }
+        let doc = facts.doc
+        let keys = Self.keys(facts) ?? Self.keysByWalking(doc, facts.node)
+        let base = facts.pointerBase, single = facts.pointerIsFinal, index = facts.index
+        checkRecord(doc, keys, index: index, kind: facts.kind, pointer: { single ? base : base + "/" + String(index) }, &out)
+    }
+
     enum Scope { case event, user, group }
 
-    func checkRecord(_ doc: JSONDocument, _ node: Int, index: Int, kind: RecordKind, pointer: () -> String, _ out: inout FindingSink) {
+    /// Tape indices of the values of the members a plan reads (nil: absent). A repeated key
+    /// counts by its last occurrence.
+    struct RecordKeys: Equatable {
         var eventType: Int?
-        var eventProps: Int?
-        var userProps: Int?
-        var groupsNode: Int?
-        var groupProps: Int?
+        var eventProperties: Int?
+        var userProperties: Int?
+        var groups: Int?
+        var groupProperties: Int?
         var groupType: Int?
+    }
+
+    /// The keys found by walking the record's members.
+    static func keysByWalking(_ doc: JSONDocument, _ node: Int) -> RecordKeys {
+        var r = RecordKeys()
         for (k, v) in doc.members(node) {
-            if doc.keyEquals(k, "event_type") { eventType = v }
-            else if doc.keyEquals(k, "event_properties") { eventProps = v }
-            else if doc.keyEquals(k, "user_properties") { userProps = v }
-            else if doc.keyEquals(k, "groups") { groupsNode = v }
-            else if doc.keyEquals(k, "group_properties") { groupProps = v }
-            else if doc.keyEquals(k, "group_type") { groupType = v }
+            if doc.keyEquals(k, "event_type") { r.eventType = v }
+            else if doc.keyEquals(k, "event_properties") { r.eventProperties = v }
+            else if doc.keyEquals(k, "user_properties") { r.userProperties = v }
+            else if doc.keyEquals(k, "groups") { r.groups = v }
+            else if doc.keyEquals(k, "group_properties") { r.groupProperties = v }
+            else if doc.keyEquals(k, "group_type") { r.groupType = v }
         }
+        return r
+    }
+
+    /// The keys read from the validator's facts; nil when the record repeats a known key (the
+    /// facts keep the first occurrence, the plan reads the last: walk instead).
+    static func keys(_ facts: RecordFacts) -> RecordKeys? {
+        guard facts.duplicateKeys.isEmpty else { return nil }
+        return RecordKeys(eventType: facts.lastValue(.eventType), eventProperties: facts.lastValue(.eventProperties),
+                          userProperties: facts.lastValue(.userProperties), groups: facts.lastValue(.groups),
+                          groupProperties: facts.lastValue(.groupProperties), groupType: facts.lastValue(.groupType))
+    }
+
+    func checkRecord(_ doc: JSONDocument, _ keys: RecordKeys, index: Int, kind: RecordKind, pointer: () -> String, _ out: inout FindingSink) {
+        let eventType = keys.eventType
+        let eventProps = keys.eventProperties
+        let userProps = keys.userProperties
+        let groupsNode = keys.groups
+        let groupProps = keys.groupProperties
+        let groupType = keys.groupType
         var identify = false
         var groupIdentify = false
         switch kind {
@@ -340,7 +448,11 @@ public final class PlanChecker: Sendable {
                     "the plan marks \"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" deprecated")
         case .planned, .live: break
         }
-        let set = events[ei]
+        eventRefs[ei]._withUnsafeGuaranteedRef { set in checkProperties(doc, props, set, ei, index: index, pointer: pointer, &out) }
+    }
+
+    private func checkProperties(_ doc: JSONDocument, _ props: Int?, _ set: PropSet, _ ei: Int, index: Int, pointer: () -> String,
+                                 _ out: inout FindingSink) {
         if set.open { return }
         var requiredSeen = 0
         if let p = props, doc.kind(p) == .object {
@@ -353,10 +465,11 @@ public final class PlanChecker: Sendable {
                     }
                     continue
                 }
-                let prop = set.props[pi]
-                if prop.required { requiredSeen += 1 }
-                checkValue(doc, v, prop, scope: .event, index: index,
-                           path: { pointer() + "/event_properties/" + JSONPointer.escape(prop.spec.name) }, &out)
+                set.refs[pi]._withUnsafeGuaranteedRef { prop in
+                    if prop.required { requiredSeen += 1 }
+                    checkValue(doc, v, prop, scope: .event, index: index,
+                               path: { pointer() + "/event_properties/" + JSONPointer.escape(prop.spec.name) }, &out)
+                }
             }
         }
         if requiredSeen < set.requiredCount {
@@ -400,8 +513,9 @@ public final class PlanChecker: Sendable {
             return
         }
         guard doValue else { return }
-        let prop = set.props[pi]
-        checkValue(doc, v, prop, scope: scope, index: index, path: { path() + "/" + JSONPointer.escape(prop.spec.name) }, &out)
+        set.refs[pi]._withUnsafeGuaranteedRef { prop in
+            checkValue(doc, v, prop, scope: scope, index: index, path: { path() + "/" + JSONPointer.escape(prop.spec.name) }, &out)
+        }
     }
 
     func checkValue(_ doc: JSONDocument, _ v: Int, _ prop: Prop, scope: Scope, index: Int, path: () -> String, _ out: inout FindingSink) {
@@ -427,11 +541,13 @@ public final class PlanChecker: Sendable {
                 }
             }
         }
-        if let allowed = prop.enumSet {
-            // The first element outside the enum (the value itself unless it is an array).
+        if prop.enumSet != nil {
+            // The first element outside the enum (the value itself unless it is an array). The
+            // enum's parts are read through optional chaining, in place: binding them to locals
+            // cost a retain and a release each per value.
             func outside(_ e: Int) -> PlanScalar? {
-                if doc.kind(e) == .string, let t = prop.enumStrings, t.lookup(doc, e) != nil { return nil }
-                guard let s = Self.scalar(doc, e), !allowed.contains(s) else { return nil }
+                if doc.kind(e) == .string, prop.enumStrings?.lookup(doc, e) != nil { return nil }
+                guard let s = Self.scalar(doc, e), prop.enumSet?.contains(s) == false else { return nil }
                 return s
             }
             var bad: PlanScalar?
@@ -447,7 +563,7 @@ public final class PlanChecker: Sendable {
                         "\"\(Sanitize.inline(spec.name, limit: 80))\" is \"\(Sanitize.inline(s.description, limit: 80))\", not one of \(shown)\(spec.enumValues!.count > 8 ? ", …" : "")")
             }
         }
-        if let r = prop.regex, kind == .string, !r.matches(doc, v) {
+        if kind == .string, prop.regex?.matches(doc, v) == false, let r = prop.regex {
             do {
                 let s = doc.string(v)
                 let spec = prop.spec

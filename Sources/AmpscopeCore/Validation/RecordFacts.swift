@@ -113,6 +113,17 @@ public struct RecordFacts: Sendable {
         return v < 0 ? nil : Int(v)
     }
 
+    /// Tape index of the value of the field's last occurrence in the record, whether or not the
+    /// field is allowed on this kind of record (one that is not stands among `unknownKeys`).
+    /// An allowed field's first occurrence is in the table, so this is its last one only when
+    /// `duplicateKeys` is empty.
+    func lastValue(_ f: EventField) -> Int? {
+        if EventField.allowedMask(for: kind) & (1 << UInt64(f.rawValue)) != 0 { return self[f] }
+        var found: Int?
+        for k in unknownKeys where EventField.of(doc, k) == f { found = k + 1 }
+        return found
+    }
+
     /// True when the field is present.
     @inlinable public func has(_ f: EventField) -> Bool { presentMask & (1 << UInt64(f.rawValue)) != 0 }
 
@@ -174,5 +185,14 @@ extension EventField {
         case .legacyEvent: return legacyMask
         case .segmentCall: return 0
         }
+    }
+}
+
+extension EventField {
+    /// The field a member key names (nil: none), as `RecordFacts` classifies keys.
+    static func of(_ doc: JSONDocument, _ key: Int) -> EventField? {
+        guard doc.kind(key) == .string else { return nil }
+        if doc.isPlainString(key) { return doc.withStringBytes(key) { p in p.baseAddress.flatMap { classify($0, p.count) } } }
+        return byName[doc.string(key)]
     }
 }

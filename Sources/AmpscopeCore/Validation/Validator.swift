@@ -209,8 +209,20 @@ public struct Validator: Sendable {
     /// Findings for one request: decode problems first, then request rules, then record rules
     /// in record order. Call `context.commit` after the answer is known.
     public func validate(_ request: DecodedRequest, context: inout ValidationContext) -> [Finding] {
+        var none = FindingSink()
+        return validate(request, context: &context, plan: nil, planFindings: &none)
+    }
+
+    /// `validate`, with the plan's findings for each record gathered in the same pass over the
+    /// records (from the same `RecordFacts`) into `planFindings`, in record order: the findings
+    /// `plan.check(request)` gives.
+    func validate(_ request: DecodedRequest, context: inout ValidationContext, plan: PlanChecker?,
+                  planFindings: inout FindingSink) -> [Finding] {
         context.beginRequest()
-        if request.endpoint == .segment { return validateSegment(request, context: &context) }
+        if request.endpoint == .segment {
+            if let plan { planFindings.append(contentsOf: plan.check(request)) }
+            return validateSegment(request, context: &context)
+        }
         var sink = FindingSink()
         sink.append(contentsOf: request.problems)
         // Rules are empty structs called through the arrays' storage: `for rule in rules` copied
@@ -238,6 +250,7 @@ public struct Validator: Sendable {
                     }
                     context.pendingKeys.append(facts.insertKey)
                     for r in rs.indices { rs[r].check(facts, request, context, &sink) }
+                    plan?.check(facts, &planFindings)
                     facts.reclaimTable(into: &table)
                 }
             }
@@ -261,6 +274,9 @@ public struct Validator: Sendable {
 /// their place. The result is the same list, in the same order, as `validate` would give.
 public struct Prevalidated: Sendable {
     var findings: [Finding]
+    /// The plan findings, when a plan was given (`plan`), gathered in the same pass.
+    var planFindings: [Finding] = []
+    var plan: PlanChecker?
     /// Insert key of each record (nil without one), as `validate` leaves in `pendingKeys`.
     var keys: [UInt64?]
     var hasDocument: Bool
@@ -278,9 +294,24 @@ public struct Prevalidated: Sendable {
 extension Validator {
     /// Validates without the request history (any thread). `settings` must be the ones `finish`'s context has.
     public func prevalidate(_ request: DecodedRequest, settings: ValidationSettings) -> Prevalidated {
+        prevalidate(request, settings: settings, plan: nil)
+    }
+
+    /// `prevalidate`, with the plan's findings gathered in the same pass (as `validate(_:context:plan:planFindings:)`).
+    func prevalidate(_ request: DecodedRequest, settings: ValidationSettings, plan: PlanChecker?) -> Prevalidated {
+        var planSink = FindingSink()
+        var pre = prevalidateRecords(request, settings: settings, plan: plan, planFindings: &planSink)
+        pre.planFindings = planSink.findings
+        pre.plan = plan
+        return pre
+    }
+
+    private func prevalidateRecords(_ request: DecodedRequest, settings: ValidationSettings, plan: PlanChecker?,
+                                    planFindings: inout FindingSink) -> Prevalidated {
         var context = ValidationContext(settings: settings)
         context.beginRequest()
         if request.endpoint == .segment {
+            if let plan { planFindings.append(contentsOf: plan.check(request)) }
             return Prevalidated(findings: validateSegment(request, context: &context), keys: [], hasDocument: false, slots: [])
         }
         var sink = FindingSink()
@@ -318,6 +349,7 @@ extension Validator {
                                                        count: Int32(sink.findings.count - before)))
                     }
                 }
+                plan?.check(facts, &planFindings)
                 facts.reclaimTable(into: &table)
             }
         }
