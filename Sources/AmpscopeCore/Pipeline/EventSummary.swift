@@ -117,18 +117,19 @@ public struct EventSummary: Sendable, Equatable, Codable {
                 if !requestRules.contains(f.rule) { requestRules.append(f.rule) }
             }
         }
+        // Record i's counts and rule ids: the request's, then its own.
+        func findings(of i: Int) -> (FindingCounts, [String]) {
+            var c = requestCounts
+            var rules = requestRules
+            if let own = perEvent[i] {
+                c += own.0
+                for id in own.1 where !rules.contains(id) { rules.append(id) }
+            }
+            return (c, rules)
+        }
         // The rows are taken over (not copied): filled in place below.
         if var out = (consume rows) ?? Self.rows(of: r) {
-            for i in out.indices {
-                var c = requestCounts
-                var rules = requestRules
-                if let own = perEvent[i] {
-                    c += own.0
-                    for id in own.1 where !rules.contains(id) { rules.append(id) }
-                }
-                out[i].counts = c
-                out[i].rules = rules
-            }
+            for i in out.indices { (out[i].counts, out[i].rules) = findings(of: i) }
             return out
         }
         guard let doc = r.document, !r.records.isEmpty else {
@@ -140,14 +141,7 @@ public struct EventSummary: Sendable, Equatable, Codable {
         out.reserveCapacity(r.records.count)
         for (i, node) in r.records.enumerated() {
             var s = EventSummary(index: i, eventType: "")
-            var c = requestCounts
-            var rules = requestRules
-            if let own = perEvent[i] {
-                c += own.0
-                for id in own.1 where !rules.contains(id) { rules.append(id) }
-            }
-            s.counts = c
-            s.rules = rules
+            (s.counts, s.rules) = findings(of: i)
             if doc.kind(node) == .object {
                 func str(_ k: StaticString) -> String? { text(doc, doc.member(node, k)) }
                 s.eventType = SegmentCallView(request: r, doc: doc, index: i).label

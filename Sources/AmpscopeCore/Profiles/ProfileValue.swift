@@ -33,8 +33,9 @@ public enum ProfileValue: Sendable, Hashable {
             for e in doc.elements(i) { items.append(ProfileValue(doc, e, truncated: &truncated)) }
             self = .array(items)
         case .object:
+            // Compact JSON text, keys in source order (objects are compared by it).
             var w = JSONWriter()
-            Self.writeCompact(doc, i, &w)
+            w.value(doc, i)
             self = .object(w.bytes)
         }
     }
@@ -52,12 +53,6 @@ public enum ProfileValue: Sendable, Hashable {
         var scalars = String.UnicodeScalarView()
         scalars.append(contentsOf: doc.string(i).unicodeScalars.prefix(stringLimit))
         return String(scalars)
-    }
-
-    /// Re-writes a JSON subtree compactly (objects are compared by this text): keys in source
-    /// order, strings re-escaped from their bytes (no `String` per key), numbers as written.
-    static func writeCompact(_ doc: JSONDocument, _ i: Int, _ w: inout JSONWriter) {
-        w.value(doc, i)
     }
 
     /// The value as a number, for `$add`: numbers, and strings that read as one (amplitude-js
