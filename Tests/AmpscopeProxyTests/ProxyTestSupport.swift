@@ -171,10 +171,12 @@ final class LockedBox<T: Sendable>: @unchecked Sendable {
     func mutate(_ f: (inout T) -> Void) { lock.lock(); f(&v); lock.unlock() }
 }
 
-/// A port nothing listens on (bound, then closed).
+/// A port nothing listens on.
+/// The socket stays bound and never listens, for the rest of the test process: a connection to
+/// the port is refused, and no other socket (another test's proxy on an ephemeral port) can take
+/// the port meanwhile. Closing it at once let a concurrent test's server bind it and answer.
 func closedPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { Glibc.close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_port = 0
