@@ -18,7 +18,9 @@ final class CaptureDatabase: Sendable {
 
     static let schemaVersion = 1
 
-    init(path: String, readOnly: Bool = false) throws {
+    /// `walHardLimit`: the WAL size above which the checkpointer resets it even though the
+    /// writer must wait (`WALCheckpointer`); tests pass a small one.
+    init(path: String, readOnly: Bool = false, walHardLimit: Int = WALCheckpointer.hardLimitBytes) throws {
         self.path = path
         var config = Configuration()
         config.label = "ampscope-store"
@@ -32,11 +34,14 @@ final class CaptureDatabase: Sendable {
             if !readOnly {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+                // When the WAL starts over, its file is cut back to this size (it would
+                // otherwise keep the size of the longest stretch without a pause).
+                try db.execute(sql: "PRAGMA journal_size_limit = \(WALCheckpointer.keptFileBytes)")
             }
         }
         pool = try DatabasePool(path: path, configuration: config)
         if !readOnly { try Self.migrate(pool) }
-        checkpointer = readOnly ? nil : try WALCheckpointer(path: path)
+        checkpointer = readOnly ? nil : try WALCheckpointer(path: path, hardLimit: walHardLimit)
     }
 
     private static func migrate(_ pool: DatabasePool) throws {
@@ -397,17 +402,27 @@ final class CaptureDatabase: Sendable {
     }
 }
 
-/// Checkpoints a WAL database from its own connection, off the commit path: a passive
-/// checkpoint (it never blocks the writer) every 250 ms, and a restarting one when the WAL holds
-/// more than 64 MiB of frames since its last reset (under sustained load the writer may never
-/// find it fully checkpointed, and the WAL would grow without end).
+/// Checkpoints a WAL database from its own connection, off the commit path.
+///
+/// Every 250 ms a passive checkpoint copies the WAL's frames into the database file; it never
+/// blocks the writer. Once every frame is copied, the writer's next transaction starts the WAL
+/// over by itself (SQLite does so when no reader still needs the old frames), so the WAL resets
+/// at no cost whenever the load pauses, even for a moment. Only a load that never pauses keeps
+/// it growing, because frames arrive while each checkpoint copies. Above `hardLimit` a
+/// restarting checkpoint then resets it, and that one makes the writer wait: it holds the write
+/// lock while it copies the last frames and syncs the WAL and the database file, 40–120 ms on
+/// the development machine. It used to do so above 64 MiB, which under the proxy bench's load
+/// was every second or two and made the proxy's p99 50–100 ms (Docs/proxy.md, "Checkpoints");
+/// at 1 GiB it is a pause every 10 s or more at the highest write rates measured here.
 final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched in init/deinit
     private let connection: DatabaseQueue
     private let timer: DispatchSourceTimer
     static let interval = DispatchTimeInterval.milliseconds(250)
-    static let restartAboveBytes = 64 << 20
+    static let hardLimitBytes = 1 << 30
+    /// `journal_size_limit`: the WAL file's size after it starts over.
+    static let keptFileBytes = 64 << 20
 
-    init(path: String) throws {
+    init(path: String, hardLimit: Int = hardLimitBytes) throws {
         var config = Configuration()
         config.label = "ampscope-checkpoint"
         config.busyMode = .timeout(5)
@@ -422,7 +437,7 @@ final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched
                 guard let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") else { return }
                 let frames: Int = row[1] ?? 0
                 let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
-                if frames * (pageSize + 24) > Self.restartAboveBytes {
+                if frames * (pageSize + 24) > hardLimit {
                     try db.execute(sql: "PRAGMA wal_checkpoint(RESTART)")
                 }
             }
