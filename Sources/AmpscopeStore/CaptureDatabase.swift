@@ -19,8 +19,10 @@ final class CaptureDatabase: Sendable {
     static let schemaVersion = 1
 
     /// `walHardLimit`: the WAL size above which the checkpointer resets it even though the
-    /// writer must wait (`WALCheckpointer`); tests pass a small one.
-    init(path: String, readOnly: Bool = false, walHardLimit: Int = WALCheckpointer.hardLimitBytes) throws {
+    /// writer must wait; `checkpointEvery`: how often it checkpoints (`WALCheckpointer`; tests
+    /// pass smaller ones).
+    init(path: String, readOnly: Bool = false, walHardLimit: Int = WALCheckpointer.hardLimitBytes,
+         checkpointEvery: DispatchTimeInterval = WALCheckpointer.interval) throws {
         self.path = path
         var config = Configuration()
         config.label = "ampscope-store"
@@ -41,7 +43,7 @@ final class CaptureDatabase: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: config)
         if !readOnly { try Self.migrate(pool) }
-        checkpointer = readOnly ? nil : try WALCheckpointer(path: path, hardLimit: walHardLimit)
+        checkpointer = readOnly ? nil : try WALCheckpointer(path: path, hardLimit: walHardLimit, interval: checkpointEvery)
     }
 
     private static func migrate(_ pool: DatabasePool) throws {
@@ -422,14 +424,14 @@ final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched
     /// `journal_size_limit`: the WAL file's size after it starts over.
     static let keptFileBytes = 64 << 20
 
-    init(path: String, hardLimit: Int = hardLimitBytes) throws {
+    init(path: String, hardLimit: Int = hardLimitBytes, interval: DispatchTimeInterval = interval) throws {
         var config = Configuration()
         config.label = "ampscope-checkpoint"
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA busy_timeout = 5000") }
         connection = try DatabaseQueue(path: path, configuration: config)
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "ampscope-checkpoint", qos: .utility))
-        timer.schedule(deadline: .now() + Self.interval, repeating: Self.interval, leeway: .milliseconds(50))
+        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(50))
         let connection = self.connection
         timer.setEventHandler {
             _ = try? connection.writeWithoutTransaction { db in
