@@ -172,8 +172,12 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if engine.processesInline {
             // Sink mode: validate here, on the event loop, and hand the capture to the store's
             // writer thread, which completes the promise after the commit (no task per request).
+            // The writer is started once per event-loop tick, after every request read in that
+            // tick is queued, so they share one transaction and one wake-up of the writer thread.
             let processed = engine.process(ProxyEngine.capture(request))
-            engine.commit(processed, reply: nil) { promise.succeed($0) }
+            engine.commit(processed, reply: nil, wake: false) { promise.succeed($0) }
+            let loop = context.eventLoop
+            engine.wakeWriterAfterThisTick { loop.execute($0) }
         } else {
             // On the proxy's own executor, not the cooperative pool (see ProxyExecutor).
             Task(executorPreference: ProxyExecutor.shared) { promise.succeed(await engine.handle(request)) }

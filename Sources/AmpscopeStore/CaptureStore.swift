@@ -88,6 +88,9 @@ public actor CaptureStore {
     /// The one thread that commits live captures (GRDB's write is synchronous there).
     private nonisolated let writer = DispatchQueue(label: "ampscope-store-writer", qos: .userInitiated)
     private nonisolated let publishPending = Atomic<Bool>(false)
+    private nonisolated let transactions = Atomic<Int>(0)
+    /// Transactions the writer committed (each holds every capture queued when it began).
+    public nonisolated var transactionsCommitted: Int { transactions.load(ordering: .relaxed) }
     private var subscribers: [Int: AsyncStream<Change>.Continuation] = [:]
     private var nextSubscriber = 0
     private var generation = 0
@@ -178,6 +181,23 @@ public actor CaptureStore {
     /// (in-memory stores: at once, on the caller's thread). The event summaries and the
     /// database row are computed here, on the caller's thread, so the serial writer only writes.
     public nonisolated func append(_ p: Processed, done: @escaping @Sendable (Result<Int64, Error>) -> Void) {
+        append(p, wake: true, done: done)
+    }
+
+    /// Starts the writer for captures appended with `wake: false` (none waiting: nothing happens).
+    public nonisolated func wakeWriter() {
+        let start = writeQueue.withLock { q -> Bool in
+            if q.flushing || q.pending.isEmpty { return false }
+            q.flushing = true
+            return true
+        }
+        if start { writer.async { self.flushLoop() } }
+    }
+
+    /// As `append(_:done:)`; with `wake: false` the capture waits for `wakeWriter()` (or for a
+    /// commit already under way), so a caller that appends several captures in a row (an event
+    /// loop's tick) starts the writer once for all of them and they share one transaction.
+    public nonisolated func append(_ p: Processed, wake: Bool, done: @escaping @Sendable (Result<Int64, Error>) -> Void) {
         let summaries = EventSummary.extract(p)
         guard database != nil else {
             let slot = payloads.keep(p)
@@ -192,7 +212,7 @@ public actor CaptureStore {
         let prepared = Prepared(processed: p, summaries: summaries, row: CaptureDatabase.encode(p, summaries: summaries))
         let start = writeQueue.withLock { q -> Bool in
             q.pending.append((prepared, done))
-            if q.flushing { return false }
+            if q.flushing || !wake { return false }
             q.flushing = true
             return true
         }
@@ -212,6 +232,7 @@ public actor CaptureStore {
             if batch.isEmpty { return }
             do {
                 let ids = try database!.insertNow(rows: batch.map(\.0.row), session: sessionID)
+                transactions.add(1, ordering: .relaxed)
                 let newIDs = index.mutate { idx in
                     batch.enumerated().map { i, item in
                         idx.add(capture: item.0.processed.capture, request: item.0.processed.request,

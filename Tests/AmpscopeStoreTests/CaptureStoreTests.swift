@@ -1,6 +1,7 @@
 import AmpscopeCore
 @testable import AmpscopeStore
 import Foundation
+import AmpscopeTestSupport
 import Testing
 
 /// Builds processed captures from small V2 bodies.
@@ -84,6 +85,31 @@ enum Make {
         let ids = await again.captureIDs()
         let last = try await again.processed(ids.last!)
         #expect(String(decoding: last.capture.body, as: UTF8.self).contains("E5"))
+    }
+
+    @Test func capturesQueuedWithoutAWakeUpWaitThenShareOneTransaction() async throws {
+        let store = try CaptureStore(path: Make.tempPath())
+        let done = Locked<[Int64]>([])
+        let before = store.transactionsCommitted
+        for i in 0..<12 {
+            store.append(Make.processed(Make.capture([Make.event("Q\(i)")])), wake: false) { result in
+                if case .success(let id) = result { done.with { $0.append(id) } }
+            }
+        }
+        // Nothing starts the writer: the captures wait.
+        try await Task.sleep(nanoseconds: 300_000_000)
+        #expect(done.value.isEmpty)
+        #expect(store.transactionsCommitted == before)
+        store.wakeWriter()
+        let deadline = Date().addingTimeInterval(30)
+        while done.value.count < 12 && Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
+        #expect(done.value.count == 12)
+        #expect(store.transactionsCommitted == before + 1, "the twelve were written in one transaction")
+        #expect(await store.rows(0..<20).map(\.event.eventType) == (0..<12).map { "Q\($0)" })
+        // A wake-up with nothing queued does nothing; a capture that wakes the writer is written at once.
+        store.wakeWriter()
+        _ = try await store.append(Make.processed(Make.capture([Make.event("R")])))
+        #expect(store.transactionsCommitted == before + 2)
     }
 
     @Test func concurrentAppendsAllCommitWithDistinctIDs() async throws {
