@@ -49,6 +49,7 @@ struct CheckCommand: ParsableCommand {
         var planCoverage: PlanCoverage?
         if let checker = try PlanFile.checker(plan) {
             ingest.plan = checker
+            ingest.tallyPlanCoverage = true
             planCoverage = PlanCoverage(checker)
         }
         var formatter: any ReportFormatter

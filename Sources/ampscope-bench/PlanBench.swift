@@ -74,6 +74,7 @@ enum PlanBench: BenchMode {
             for v in Variant.allCases {
                 var ingest = Ingest()
                 if v != .without { ingest.plan = checker }
+                ingest.tallyPlanCoverage = v == .coverage
                 var coverage = v == .coverage ? PlanCoverage(checker) : nil
                 var context = ValidationContext()
                 var count = 0

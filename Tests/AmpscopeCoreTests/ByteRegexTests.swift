@@ -54,10 +54,18 @@ struct ByteRegexTests {
             if rng.next() % 3 == 0 { p += "$" }
             guard let b = ByteRegex(p) else { continue }
             for _ in 0..<8 {
-                let n = Int(rng.next() % 9)
+                // Mostly short subjects; some around 63 bytes, where `matches` changes from one
+                // word of positions to arrays of them.
+                let n = rng.next() % 8 == 0 ? 55 + Int(rng.next() % 16) : Int(rng.next() % 9)
                 let s = String(decoding: (0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }, as: UTF8.self)
                 guard let want = Self.swiftRegex(p, s) else { break }
                 #expect(Self.byteRegex(b, s) == want, "/\(p)/ on \"\(s)\": Regex says \(want)")
+                // Both ways of holding positions, on every length they take.
+                var copy = s
+                copy.withUTF8 { u in
+                    #expect(b.matchesWide(u) == want, "/\(p)/ on \"\(s)\" (arrays)")
+                    if u.count < 63 { #expect(b.matchesShort(u) == want, "/\(p)/ on \"\(s)\" (one word)") }
+                }
                 compared += 1
             }
         }

@@ -195,4 +195,37 @@ struct PlanNameTableTests {
         #expect(Self.find(shared, "checkout") == 2)
         #expect(Self.find(shared, "checkou") == nil)
     }
+
+    @Test("a guessed index and a key read from a document (one load for its first bytes) find what a dictionary finds")
+    func guessesAndDocuments() throws {
+        var rng = SplitMix64(seed: 0x6E55)
+        let alphabet = Array("ab_8é".unicodeScalars)
+        func word() -> String {
+            String(String.UnicodeScalarView((0..<Int(rng.next() % 20)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }))
+        }
+        var hits = 0
+        for round in 0..<300 {
+            var names: [String] = []
+            for _ in 0..<Int(rng.next() % 30) { names.append(word()) }
+            // Some lists repeat a name: a scan finds its first index, and so must a guess.
+            if round % 4 == 0, let n = names.first { names.append(n) }
+            var reference: [String: Int] = [:]
+            for (i, n) in names.enumerated() where reference[n] == nil { reference[n] = i }
+            let tables = [PlanNameTable(names), PlanNameTable(names, linearLimit: 64), PlanNameTable(names, linearLimit: 0)]
+            let keys = names + (0..<10).map { _ in word() }
+            // Each key as a member name of a document, the last one right at the end of the bytes.
+            let text = "[" + keys.map { JSONWriter.quoted($0) }.joined(separator: ",") + "]"
+            let doc = try JSONDocument(parsing: text)
+            for (j, e) in doc.elements(doc.root).enumerated() {
+                let want = reference[keys[j]]
+                for t in tables {
+                    for guess in [-1, 0, Int(rng.next() % UInt64(names.count + 2)), names.count, (want ?? 0) + 1, want ?? 0] {
+                        #expect(t.lookup(doc, e, guess: guess) == want, "\(names) \(keys[j]) guess \(guess)")
+                    }
+                }
+                if want != nil { hits += 1 }
+            }
+        }
+        #expect(hits > 1500)
+    }
 }

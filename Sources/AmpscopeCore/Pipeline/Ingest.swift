@@ -8,6 +8,9 @@ public struct Processed: Sendable {
     /// For a Segment request: its calls mapped to the Amplitude requests each destination would
     /// send, each already decoded, validated and answered (nil for Amplitude requests).
     public var segmentMapping: SegmentMapping?
+    /// What the plan's checks saw of each record, for `PlanCoverage.add` (with
+    /// `Ingest.tallyPlanCoverage`; nil otherwise).
+    var planTally: PlanTally?
 
     /// The status the client actually saw: the recorded/upstream/injected one when there is one.
     public var effectiveStatus: Int { capture.recordedResponse?.status ?? answer.status }
@@ -41,6 +44,10 @@ public struct Ingest: Sendable {
     /// A tracking plan to check events against (`--plan`); its findings (`plan-*`) follow the
     /// request's own and never change the emulated answer.
     public var plan: PlanChecker?
+    /// With a plan: keep what its checks saw of each record in `Processed.planTally`, so that
+    /// `PlanCoverage.add` counts the request without walking its records again. Set by callers
+    /// that count coverage (`check --coverage`); off, requests carry nothing more.
+    public var tallyPlanCoverage = false
 
     public init(decoders: DecoderRegistry = .standard, rules: RuleRegistry = .standard,
                 decodeOptions: DecodeOptions = DecodeOptions()) {
@@ -63,14 +70,16 @@ public struct Ingest: Sendable {
     /// Validates a decoded request and emulates the answer (uses and updates the context).
     /// With a plan, its findings are gathered in the validator's pass over the records.
     public func judge(_ capture: Capture, _ request: DecodedRequest, context: inout ValidationContext, now: Int64) -> Processed {
-        var planFindings = FindingSink()
-        let findings = validator.validate(request, context: &context, plan: plan, planFindings: &planFindings)
-        return conclude(capture, request, findings, planFindings: planFindings.findings, context: &context, now: now)
+        var planPass = PlanPass(tally: tallyPlanCoverage && plan != nil)
+        let findings = validator.validate(request, context: &context, plan: plan, planPass: &planPass)
+        var p = conclude(capture, request, findings, planFindings: planPass.findings.findings, context: &context, now: now)
+        if let plan, let records = planPass.tally { p.planTally = PlanTally(checker: plan, records: records) }
+        return p
     }
 
     /// Validation that needs no history (any thread, in parallel): pass the result to `judge(_:_:prevalidated:...)`.
     public func prevalidate(_ request: DecodedRequest, settings: ValidationSettings) -> Prevalidated {
-        validator.prevalidate(request, settings: settings, plan: plan)
+        validator.prevalidate(request, settings: settings, plan: plan, tally: tallyPlanCoverage)
     }
 
     /// `judge` for a request already prevalidated with the context's settings: the same result,
@@ -78,9 +87,12 @@ public struct Ingest: Sendable {
     public func judge(_ capture: Capture, _ request: DecodedRequest, prevalidated: Prevalidated,
                       context: inout ValidationContext, now: Int64) -> Processed {
         // Prevalidated by an Ingest with another plan (or none): check this one's on its own.
-        let planFindings = prevalidated.plan === plan ? prevalidated.planFindings : plan?.check(request) ?? []
-        return conclude(capture, request, validator.finish(prevalidated, request, context: &context), planFindings: planFindings,
-                        context: &context, now: now)
+        let samePlan = prevalidated.plan === plan
+        let planFindings = samePlan ? prevalidated.planFindings : plan?.check(request) ?? []
+        var p = conclude(capture, request, validator.finish(prevalidated, request, context: &context), planFindings: planFindings,
+                         context: &context, now: now)
+        if samePlan, tallyPlanCoverage, let plan, let records = prevalidated.planTally { p.planTally = PlanTally(checker: plan, records: records) }
+        return p
     }
 
     /// `planFindings`: the plan's findings for the request (empty without a plan).

@@ -180,6 +180,11 @@ struct ByteRegex: Sendable {
 
     /// Whether the pattern matches somewhere in `s` (printable ASCII: see `canMatch`).
     func matches(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        s.count < 63 ? matchesShort(s) : matchesWide(s)
+    }
+
+    /// `matches` on any length, with the sets of positions as arrays of flags.
+    func matchesWide(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = s.count
         return withUnsafeTemporaryAllocation(of: Bool.self, capacity: 2 * (n + 1)) { buf in
             var cur = UnsafeMutableBufferPointer(rebasing: buf[0...n])
@@ -204,6 +209,33 @@ struct ByteRegex: Sendable {
             if anchoredEnd { return cur[n] }
             for p in 0...n where cur[p] { return true }
             return false
+        }
+    }
+
+    /// `matches` for subjects of fewer than 63 bytes: the same pass, with the sets of positions
+    /// as bits of one word (nothing to clear or scan per item).
+    func matchesShort(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = s.count
+        var cur: UInt64 = anchoredStart ? 1 : (1 << UInt64(n + 1)) &- 1
+        return items.withUnsafeBufferPointer { items in
+            for item in items {
+                var next: UInt64 = 0
+                var from = cur
+                while from != 0 {
+                    let p = from.trailingZeroBitCount
+                    from &= from &- 1
+                    var k = 0
+                    // Extend as far as the item allows; every length from min on ends a match.
+                    while true {
+                        if k >= item.min { next |= 1 << UInt64(p + k) }
+                        if k == item.max || p + k == n || !item.accepts(s[p + k]) { break }
+                        k += 1
+                    }
+                }
+                guard next != 0 else { return false }
+                cur = next
+            }
+            return anchoredEnd ? (cur >> UInt64(n)) & 1 == 1 : cur != 0
         }
     }
 }

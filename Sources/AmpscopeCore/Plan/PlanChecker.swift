@@ -77,7 +77,20 @@ public final class PlanRegex: Sendable {
 
     /// The string at tape index `i` of `doc`.
     func matches(_ doc: JSONDocument, _ i: Int) -> Bool {
-        if doc.isPlainString(i) { return doc.withStringBytes(i) { matches(bytes: $0, string: { doc.string(i) }) } }
+        if doc.isPlainString(i) {
+            // The usual case first, with nothing captured: a closure that captured `doc` (for the
+            // String of the slow path) retained and released its arrays per value.
+            if bytePattern != nil {
+                let r = doc.byteRange(i)
+                let verdict: Bool? = doc.bytes.withUnsafeBufferPointer { all in
+                    let b = UnsafeBufferPointer(rebasing: all[r])
+                    guard b.count <= GuardedRegex.subjectLimit, ByteRegex.canMatch(b) else { return nil }
+                    return bytePattern?.matches(b)
+                }
+                if let verdict { return verdict }
+            }
+            return doc.withStringBytes(i) { matches(bytes: $0, string: { doc.string(i) }) }
+        }
         return matches(doc.string(i))
     }
 
@@ -122,8 +135,12 @@ final class PlanNameTable: @unchecked Sendable {  // immutable after init
         var length: UInt32
     }
     static let linearLimit = 16
-    /// Non-nil for a table of at most `linearLimit` names: entry i is name i.
-    private let entries: UnsafeMutablePointer<Entry>?
+    /// Entry i is name i (every table: a small one is scanned, any is checked at a guessed index).
+    private let entries: UnsafeMutablePointer<Entry>
+    /// Whether lookups scan `entries` (at most `linearLimit` names) rather than hash.
+    private let linear: Bool
+    /// No name is listed twice, so a guessed index that holds the key is the one a scan finds.
+    private let unique: Bool
     /// Non-nil for larger tables.
     private let slots: UnsafeMutablePointer<Slot>?
     private let mask: Int
@@ -138,15 +155,18 @@ final class PlanNameTable: @unchecked Sendable {  // immutable after init
         all.withUnsafeBufferPointer { p in
             if let src = p.baseAddress { bytes.update(from: src, count: p.count) }
         }
-        if list.count <= linearLimit {
-            let entries = UnsafeMutablePointer<Entry>.allocate(capacity: max(1, list.count))
-            var at = 0
-            for (i, n) in list.enumerated() {
-                let length = n.utf8.count
-                (entries + i).initialize(to: Entry(prefix: Self.prefix(bytes + at, length), start: UInt32(at), length: UInt32(length)))
-                at += length
-            }
-            self.entries = entries
+        let entries = UnsafeMutablePointer<Entry>.allocate(capacity: max(1, list.count))
+        var at = 0
+        for (i, n) in list.enumerated() {
+            let length = n.utf8.count
+            (entries + i).initialize(to: Entry(prefix: Self.prefix(bytes + at, length), start: UInt32(at), length: UInt32(length)))
+            at += length
+        }
+        self.entries = entries
+        linear = list.count <= linearLimit
+        // Equal Strings are at least as many as equal byte sequences: no String twice, no bytes twice.
+        unique = Set(list).count == list.count
+        if linear {
             slots = nil
             mask = 0
         } else {
@@ -163,7 +183,6 @@ final class PlanNameTable: @unchecked Sendable {  // immutable after init
                 slots[s] = Slot(hash: h, start: UInt32(at), length: UInt32(length), index: Int32(i))
                 at += length
             }
-            entries = nil
             self.slots = slots
             self.mask = mask
         }
@@ -172,7 +191,7 @@ final class PlanNameTable: @unchecked Sendable {  // immutable after init
     }
 
     deinit {
-        entries?.deallocate()
+        entries.deallocate()
         slots?.deallocate()
         bytes.deallocate()
     }
@@ -192,10 +211,29 @@ final class PlanNameTable: @unchecked Sendable {  // immutable after init
         return w
     }
 
+    /// The first eight bytes of `n` at `p`, where at least eight bytes can be read from `p`: one
+    /// load, the bytes past `n` masked off.
+    @inline(__always) static func paddedPrefix(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        let w = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+        return n >= 8 ? w : w & ((1 << UInt64(8 * n)) &- 1)
+    }
+
     func lookup(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
+        lookup(p, first: Self.prefix(p.baseAddress, p.count), guess: -1)
+    }
+
+    /// `lookup(p)`, with `first` its first eight bytes (`prefix`), and name `guess` compared
+    /// first when it is an index of the table (the index after the previous key's, for keys that
+    /// come in the plan's order).
+    @inline(__always) func lookup(_ p: UnsafeBufferPointer<UInt8>, first: UInt64, guess: Int) -> Int? {
         let n = p.count
-        if let entries {
-            let first = Self.prefix(p.baseAddress, n)
+        if unique, guess >= 0, guess < count {
+            let e = entries[guess]
+            if Int(e.length) == n, e.prefix == first, n <= 8 || memcmpEqual(bytes + Int(e.start) + 8, p.baseAddress! + 8, n - 8) {
+                return guess
+            }
+        }
+        if linear {
             for i in 0..<count {
                 let e = entries[i]
                 if Int(e.length) == n, e.prefix == first,
@@ -219,9 +257,19 @@ final class PlanNameTable: @unchecked Sendable {  // immutable after init
         }
     }
 
-    /// Index of the string at tape index `i` of `doc`.
-    func lookup(_ doc: JSONDocument, _ i: Int) -> Int? {
-        if doc.isPlainString(i) { return doc.withStringBytes(i) { lookup($0) } }
+    /// Index of the string at tape index `i` of `doc` (see `lookup(_:first:guess:)` for `guess`).
+    func lookup(_ doc: JSONDocument, _ i: Int, guess: Int = -1) -> Int? {
+        if doc.isPlainString(i) {
+            let r = doc.byteRange(i)
+            return doc.bytes.withUnsafeBufferPointer { all in
+                let p = UnsafeBufferPointer(rebasing: all[r])
+                // A string is followed by its closing quote at least; its first eight bytes are
+                // one load wherever eight can be read.
+                let first = all.count - r.lowerBound >= 8 ? Self.paddedPrefix(all.baseAddress! + r.lowerBound, r.count)
+                                                          : Self.prefix(p.baseAddress, r.count)
+                return lookup(p, first: first, guess: guess)
+            }
+        }
         var s = doc.string(i)
         return s.withUTF8 { lookup($0) }
     }
@@ -267,16 +315,35 @@ public final class PlanChecker: Sendable {
             required = spec.required
         }
     }
-    final class PropSet: Sendable {
+    /// What a value is checked against, out of a `Prop`, as plain data: a set's are one block
+    /// (`PropSet.hot`), so checking a clean value reads a few adjacent words instead of one
+    /// object per property. `perf` showed those objects' loads missing the cache (a million
+    /// events stream through it) as the largest single cost of the plan's pass.
+    struct Hot {
+        var type: PlanType
+        var itemType: PlanType?
+        var required: Bool
+        var hasEnum: Bool
+        var hasMin: Bool
+        var hasMax: Bool
+        var min: Double
+        var max: Double
+        /// The property's objects, unretained (`PropSet.props` keeps them alive).
+        var enumStrings: Unmanaged<PlanNameTable>?
+        var regex: Unmanaged<PlanRegex>?
+        var prop: Unmanaged<Prop>
+    }
+    final class PropSet: @unchecked Sendable {  // immutable after init
         let props: [Prop]
-        /// The same objects, unretained (`props` keeps them alive): read per key of every
-        /// checked record, where taking a `Prop` out of `props` cost a retain and a release.
-        let refs: [Unmanaged<Prop>]
+        /// Entry i describes `props[i]`; read per key of every checked record (no retain, no
+        /// bounds check, no object per property).
+        let hot: UnsafeMutablePointer<Hot>
         let table: PlanNameTable
         let requiredCount: Int
         let closed: Bool
-        /// Nothing to check: no properties listed and others allowed.
-        var open: Bool { props.isEmpty && !closed }
+        /// Nothing to check: no properties listed and others allowed (stored: reading `props`
+        /// would load the array's header, one more cache line per event).
+        let open: Bool
 
         init(_ s: PlanPropertySet) {
             props = s.properties.map { p in
@@ -284,11 +351,20 @@ public final class PlanChecker: Sendable {
                 return Prop(spec: p, enumSet: p.enumValues.map(Set.init), enumStrings: strings.map { PlanNameTable($0) },
                             regex: p.regex.flatMap(PlanRegex.init))
             }
-            refs = props.map { Unmanaged.passUnretained($0) }
+            hot = UnsafeMutablePointer<Hot>.allocate(capacity: max(1, props.count))
+            for (i, p) in props.enumerated() {
+                (hot + i).initialize(to: Hot(type: p.type, itemType: p.itemType, required: p.required, hasEnum: p.enumSet != nil,
+                                             hasMin: p.min != nil, hasMax: p.max != nil, min: p.min ?? 0, max: p.max ?? 0,
+                                             enumStrings: p.enumStrings.map { Unmanaged.passUnretained($0) },
+                                             regex: p.regex.map { Unmanaged.passUnretained($0) }, prop: Unmanaged.passUnretained(p)))
+            }
             table = PlanNameTable(s.properties.map(\.name))
             requiredCount = s.properties.filter(\.required).count
             closed = !s.additionalProperties
+            open = props.isEmpty && !closed
         }
+
+        deinit { hot.deallocate() }
     }
     let eventTable: PlanNameTable
     let events: [PropSet]
@@ -321,25 +397,41 @@ public final class PlanChecker: Sendable {
         // The pointer is made only for a finding; the closure captures two fields, not the
         // request (capturing it copied the whole DecodedRequest per record).
         let base = request.recordsPointer, single = request.recordsIsSingleObject
+        var record = PlanTally.Record()
         for (index, node) in request.records.enumerated() where doc.kind(node) == .object {
             checkRecord(doc, Self.keysByWalking(doc, node), index: index, kind: request.recordKind,
-                        pointer: { single ? base : base + "/" + String(index) }, &out)
+                        pointer: { single ? base : base + "/" + String(index) }, &record, &out)
         }
         return out.findings
     }
 
     /// Plan findings for one record, from the facts the validator gathered in its own pass over
     /// the record's members (no second walk); the same findings as `check(request)` gives for it.
-    func check(_ facts: RecordFacts, _ out: inout FindingSink) {
-        switch facts.kind {
-        case .mapping, .segmentCall: return
-        case .event, .legacyEvent, .identification, .groupIdentification: break
+    /// With a tally (`pass.tally`), one `PlanTally.Record` per record is appended to it.
+    func check(_ facts: RecordFacts, _ pass: inout PlanPass) {
+        var record = PlanTally.Record()
+        if facts.isObject {
+            switch facts.kind {
+            case .mapping, .segmentCall: break
+            case .event, .legacyEvent, .identification, .groupIdentification:
+                let doc = facts.doc
+                let keys = Self.keys(facts)
+                let base = facts.pointerBase, single = facts.pointerIsFinal, index = facts.index
+                let before = pass.findings.findings.count
+                checkRecord(doc, keys ?? Self.keysByWalking(doc, facts.node), index: index, kind: facts.kind,
+                            pointer: { single ? base : base + "/" + String(index) }, &record, &pass.findings)
+                if pass.tally != nil {
+                    // A repeated key: the plan read its last occurrence, the coverage count reads
+                    // the first (`doc.member`); that record is counted by walking it.
+                    if keys == nil || record.overflow { record.event = PlanTally.walk }
+                    let added = pass.findings.findings.count - before
+                    if added > 0 {
+                        for f in pass.findings.findings.suffix(added) where f.severity == .error { record.valid = false; break }
+                    }
+                }
+            }
         }
-        guard facts.isObject else { return }
-        let doc = facts.doc
-        let keys = Self.keys(facts) ?? Self.keysByWalking(doc, facts.node)
-        let base = facts.pointerBase, single = facts.pointerIsFinal, index = facts.index
-        checkRecord(doc, keys, index: index, kind: facts.kind, pointer: { single ? base : base + "/" + String(index) }, &out)
+        pass.tally?.append(record)
     }
 
     enum Scope { case event, user, group }
@@ -378,7 +470,8 @@ public final class PlanChecker: Sendable {
                           groupProperties: facts.lastValue(.groupProperties), groupType: facts.lastValue(.groupType))
     }
 
-    func checkRecord(_ doc: JSONDocument, _ keys: RecordKeys, index: Int, kind: RecordKind, pointer: () -> String, _ out: inout FindingSink) {
+    func checkRecord(_ doc: JSONDocument, _ keys: RecordKeys, index: Int, kind: RecordKind, pointer: () -> String,
+                     _ record: inout PlanTally.Record, _ out: inout FindingSink) {
         let eventType = keys.eventType
         let eventProps = keys.eventProperties
         let userProps = keys.userProperties
@@ -394,7 +487,10 @@ public final class PlanChecker: Sendable {
             if let t = eventType, doc.kind(t) == .string {
                 if doc.keyEquals(t, "$identify") { identify = true }
                 else if doc.keyEquals(t, "$groupidentify") { groupIdentify = true }
-                else { checkEvent(doc, t, eventProps, index: index, pointer: pointer, &out) }
+                else {
+                    record.typeNode = Int32(truncatingIfNeeded: t)
+                    checkEvent(doc, t, eventProps, index: index, pointer: pointer, &record, &out)
+                }
             }
         case .mapping, .segmentCall: return
         }
@@ -433,8 +529,10 @@ public final class PlanChecker: Sendable {
         }
     }
 
-    func checkEvent(_ doc: JSONDocument, _ typeNode: Int, _ props: Int?, index: Int, pointer: () -> String, _ out: inout FindingSink) {
+    func checkEvent(_ doc: JSONDocument, _ typeNode: Int, _ props: Int?, index: Int, pointer: () -> String,
+                    _ record: inout PlanTally.Record, _ out: inout FindingSink) {
         guard let ei = eventIndex(doc, typeNode) else {
+            record.event = PlanTally.unplanned
             out.add(PlanRules.info(RuleID.planUnplannedEvent), pointer() + "/event_type", event: index,
                     "event type \"\(Sanitize.inline(doc.string(typeNode), limit: 80))\" is not in the tracking plan")
             return
@@ -448,16 +546,18 @@ public final class PlanChecker: Sendable {
                     "the plan marks \"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" deprecated")
         case .planned, .live: break
         }
-        eventRefs[ei]._withUnsafeGuaranteedRef { set in checkProperties(doc, props, set, ei, index: index, pointer: pointer, &out) }
+        record.event = Int32(truncatingIfNeeded: ei)
+        eventRefs[ei]._withUnsafeGuaranteedRef { set in checkProperties(doc, props, set, ei, index: index, pointer: pointer, &record, &out) }
     }
 
     private func checkProperties(_ doc: JSONDocument, _ props: Int?, _ set: PropSet, _ ei: Int, index: Int, pointer: () -> String,
-                                 _ out: inout FindingSink) {
+                                 _ record: inout PlanTally.Record, _ out: inout FindingSink) {
         if set.open { return }
         var requiredSeen = 0
         if let p = props, doc.kind(p) == .object {
+            var guess = 0  // properties usually come in the plan's order
             for (k, v) in doc.members(p) {
-                guard let pi = set.table.lookup(doc, k) else {
+                guard let pi = set.table.lookup(doc, k, guess: guess) else {
                     if set.closed {
                         let name = doc.string(k)
                         out.add(PlanRules.info(RuleID.planUnexpectedProperty), pointer() + "/event_properties/" + JSONPointer.escape(name), event: index,
@@ -465,11 +565,12 @@ public final class PlanChecker: Sendable {
                     }
                     continue
                 }
-                set.refs[pi]._withUnsafeGuaranteedRef { prop in
-                    if prop.required { requiredSeen += 1 }
-                    checkValue(doc, v, prop, scope: .event, index: index,
-                               path: { pointer() + "/event_properties/" + JSONPointer.escape(prop.spec.name) }, &out)
-                }
+                guess = pi + 1
+                if pi < 64 { record.seen |= 1 << UInt64(pi) } else { record.overflow = true }
+                let h = set.hot[pi]
+                if h.required { requiredSeen += 1 }
+                checkValue(doc, v, h, scope: .event, index: index,
+                           path: { pointer() + "/event_properties/" + JSONPointer.escape(h.prop._withUnsafeGuaranteedRef { $0.spec.name }) }, &out)
             }
         }
         if requiredSeen < set.requiredCount {
@@ -513,41 +614,41 @@ public final class PlanChecker: Sendable {
             return
         }
         guard doValue else { return }
-        set.refs[pi]._withUnsafeGuaranteedRef { prop in
-            checkValue(doc, v, prop, scope: scope, index: index, path: { path() + "/" + JSONPointer.escape(prop.spec.name) }, &out)
-        }
+        let h = set.hot[pi]
+        checkValue(doc, v, h, scope: scope, index: index, path: { path() + "/" + JSONPointer.escape(h.prop._withUnsafeGuaranteedRef { $0.spec.name }) }, &out)
     }
 
-    func checkValue(_ doc: JSONDocument, _ v: Int, _ prop: Prop, scope: Scope, index: Int, path: () -> String, _ out: inout FindingSink) {
+    /// Checks one value against a property's `Hot` entry; the property's object (`h.prop`) is
+    /// read only to word a finding and for the enum's non-string values.
+    func checkValue(_ doc: JSONDocument, _ v: Int, _ h: Hot, scope: Scope, index: Int, path: () -> String, _ out: inout FindingSink) {
         let kind = doc.kind(v)
-        if prop.type != .any {
-            let isInt = prop.type == .integer && kind == .number && Self.isIntegral(doc, v)
-            guard prop.type.accepts(kind, isInteger: isInt) else {
-                let spec = prop.spec
+        if h.type != .any {
+            let isInt = h.type == .integer && kind == .number && Self.isIntegral(doc, v)
+            guard h.type.accepts(kind, isInteger: isInt) else {
+                let spec = h.prop._withUnsafeGuaranteedRef { $0.spec }
                 let typeID = Self.typeRule(scope)
                 out.add(PlanRules.info(typeID), path(), event: index,
                         "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(kind.description) where the plan says \(spec.type.rawValue)")
                 return
             }
         }
-        if let item = prop.itemType, item != .any, kind == .array {
+        if let item = h.itemType, item != .any, kind == .array {
             for (n, e) in doc.elements(v).enumerated() {
                 let ek = doc.kind(e)
                 if !item.accepts(ek, isInteger: ek == .number && Self.isIntegral(doc, e)) {
-                    let spec = prop.spec
+                    let spec = h.prop._withUnsafeGuaranteedRef { $0.spec }
                     out.add(PlanRules.info(Self.typeRule(scope)), path() + "/" + String(n), event: index,
                             "element \(n) of \"\(Sanitize.inline(spec.name, limit: 80))\" is \(ek.description) where the plan says \(item.rawValue)")
                     break
                 }
             }
         }
-        if prop.enumSet != nil {
+        if h.hasEnum {
             // The first element outside the enum (the value itself unless it is an array). The
-            // enum's parts are read through optional chaining, in place: binding them to locals
-            // cost a retain and a release each per value.
+            // enum's objects are read unretained, in place.
             func outside(_ e: Int) -> PlanScalar? {
-                if doc.kind(e) == .string, prop.enumStrings?.lookup(doc, e) != nil { return nil }
-                guard let s = Self.scalar(doc, e), prop.enumSet?.contains(s) == false else { return nil }
+                if doc.kind(e) == .string, let t = h.enumStrings, t._withUnsafeGuaranteedRef({ $0.lookup(doc, e) }) != nil { return nil }
+                guard let s = Self.scalar(doc, e), h.prop._withUnsafeGuaranteedRef({ $0.enumSet?.contains(s) }) == false else { return nil }
                 return s
             }
             var bad: PlanScalar?
@@ -557,28 +658,28 @@ public final class PlanChecker: Sendable {
                 bad = outside(v)
             }
             if let s = bad {
-                let spec = prop.spec
+                let spec = h.prop._withUnsafeGuaranteedRef { $0.spec }
                 let shown = spec.enumValues!.prefix(8).map { "\"\(Sanitize.inline($0.description, limit: 30))\"" }.joined(separator: ", ")
                 out.add(PlanRules.info(Self.valueRule(scope, RuleID.planNotInEnum)), path(), event: index,
                         "\"\(Sanitize.inline(spec.name, limit: 80))\" is \"\(Sanitize.inline(s.description, limit: 80))\", not one of \(shown)\(spec.enumValues!.count > 8 ? ", …" : "")")
             }
         }
-        if kind == .string, prop.regex?.matches(doc, v) == false, let r = prop.regex {
-            do {
-                let s = doc.string(v)
-                let spec = prop.spec
-                out.add(PlanRules.info(Self.valueRule(scope, RuleID.planPatternMismatch)), path(), event: index,
-                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \"\(Sanitize.inline(s, limit: 80))\", which does not match /\(Sanitize.inline(r.pattern, limit: 80))/")
-            }
+        if kind == .string, let r = h.regex, !r._withUnsafeGuaranteedRef({ $0.matches(doc, v) }) {
+            let s = doc.string(v)
+            let spec = h.prop._withUnsafeGuaranteedRef { $0.spec }
+            let pattern = r._withUnsafeGuaranteedRef { $0.pattern }
+            out.add(PlanRules.info(Self.valueRule(scope, RuleID.planPatternMismatch)), path(), event: index,
+                    "\"\(Sanitize.inline(spec.name, limit: 80))\" is \"\(Sanitize.inline(s, limit: 80))\", which does not match /\(Sanitize.inline(pattern, limit: 80))/")
         }
-        if (prop.min != nil || prop.max != nil), kind == .number, let d = doc.double(v) {
-            let spec = prop.spec
-            if let lo = prop.min, d < lo {
+        if h.hasMin || h.hasMax, kind == .number, let d = doc.double(v) {
+            if h.hasMin, d < h.min {
+                let spec = h.prop._withUnsafeGuaranteedRef { $0.spec }
                 out.add(PlanRules.info(Self.valueRule(scope, RuleID.planOutOfRange)), path(), event: index,
-                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(PlanScalar.format(d)), below the plan's min \(PlanScalar.format(lo))")
-            } else if let hi = prop.max, d > hi {
+                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(PlanScalar.format(d)), below the plan's min \(PlanScalar.format(h.min))")
+            } else if h.hasMax, d > h.max {
+                let spec = h.prop._withUnsafeGuaranteedRef { $0.spec }
                 out.add(PlanRules.info(Self.valueRule(scope, RuleID.planOutOfRange)), path(), event: index,
-                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(PlanScalar.format(d)), above the plan's max \(PlanScalar.format(hi))")
+                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(PlanScalar.format(d)), above the plan's max \(PlanScalar.format(h.max))")
             }
         }
     }

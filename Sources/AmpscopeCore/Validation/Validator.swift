@@ -209,18 +209,20 @@ public struct Validator: Sendable {
     /// Findings for one request: decode problems first, then request rules, then record rules
     /// in record order. Call `context.commit` after the answer is known.
     public func validate(_ request: DecodedRequest, context: inout ValidationContext) -> [Finding] {
-        var none = FindingSink()
-        return validate(request, context: &context, plan: nil, planFindings: &none)
+        var none = PlanPass()
+        return validate(request, context: &context, plan: nil, planPass: &none)
     }
 
     /// `validate`, with the plan's findings for each record gathered in the same pass over the
-    /// records (from the same `RecordFacts`) into `planFindings`, in record order: the findings
-    /// `plan.check(request)` gives.
+    /// records (from the same `RecordFacts`) into `planPass.findings`, in record order: the
+    /// findings `plan.check(request)` gives. When `planPass.tally` is non-nil, what the plan's
+    /// checks saw of each record is appended to it (`PlanTally`, for coverage).
     func validate(_ request: DecodedRequest, context: inout ValidationContext, plan: PlanChecker?,
-                  planFindings: inout FindingSink) -> [Finding] {
+                  planPass: inout PlanPass) -> [Finding] {
         context.beginRequest()
         if request.endpoint == .segment {
-            if let plan { planFindings.append(contentsOf: plan.check(request)) }
+            if let plan { planPass.findings.append(contentsOf: plan.check(request)) }
+            planPass.tally = nil
             return validateSegment(request, context: &context)
         }
         var sink = FindingSink()
@@ -238,6 +240,7 @@ public struct Validator: Sendable {
             // a dictionary for big ones.
             var firstIndexOfKey: [UInt64: Int] = [:]
             let useDictionary = count > 64
+            planPass.tally?.reserveCapacity(count)
             rules.recordRules.withUnsafeBufferPointer { rs in
                 for i in 0..<count {
                     var facts = RecordFacts(request: request, doc: doc, index: i, table: &table)
@@ -250,7 +253,7 @@ public struct Validator: Sendable {
                     }
                     context.pendingKeys.append(facts.insertKey)
                     for r in rs.indices { rs[r].check(facts, request, context, &sink) }
-                    plan?.check(facts, &planFindings)
+                    plan?.check(facts, &planPass)
                     facts.reclaimTable(into: &table)
                 }
             }
@@ -277,6 +280,8 @@ public struct Prevalidated: Sendable {
     /// The plan findings, when a plan was given (`plan`), gathered in the same pass.
     var planFindings: [Finding] = []
     var plan: PlanChecker?
+    /// What the plan's checks saw of each record, when a tally was asked for (`PlanTally`).
+    var planTally: [PlanTally.Record]?
     /// Insert key of each record (nil without one), as `validate` leaves in `pendingKeys`.
     var keys: [UInt64?]
     var hasDocument: Bool
@@ -297,21 +302,24 @@ extension Validator {
         prevalidate(request, settings: settings, plan: nil)
     }
 
-    /// `prevalidate`, with the plan's findings gathered in the same pass (as `validate(_:context:plan:planFindings:)`).
-    func prevalidate(_ request: DecodedRequest, settings: ValidationSettings, plan: PlanChecker?) -> Prevalidated {
-        var planSink = FindingSink()
-        var pre = prevalidateRecords(request, settings: settings, plan: plan, planFindings: &planSink)
-        pre.planFindings = planSink.findings
+    /// `prevalidate`, with the plan's findings gathered in the same pass (as `validate(_:context:plan:planPass:)`),
+    /// and with `tally`, what the plan's checks saw of each record.
+    func prevalidate(_ request: DecodedRequest, settings: ValidationSettings, plan: PlanChecker?, tally: Bool = false) -> Prevalidated {
+        var planPass = PlanPass(tally: tally && plan != nil)
+        var pre = prevalidateRecords(request, settings: settings, plan: plan, planPass: &planPass)
+        pre.planFindings = planPass.findings.findings
+        pre.planTally = planPass.tally
         pre.plan = plan
         return pre
     }
 
     private func prevalidateRecords(_ request: DecodedRequest, settings: ValidationSettings, plan: PlanChecker?,
-                                    planFindings: inout FindingSink) -> Prevalidated {
+                                    planPass: inout PlanPass) -> Prevalidated {
         var context = ValidationContext(settings: settings)
         context.beginRequest()
         if request.endpoint == .segment {
-            if let plan { planFindings.append(contentsOf: plan.check(request)) }
+            if let plan { planPass.findings.append(contentsOf: plan.check(request)) }
+            planPass.tally = nil
             return Prevalidated(findings: validateSegment(request, context: &context), keys: [], hasDocument: false, slots: [])
         }
         var sink = FindingSink()
@@ -330,6 +338,7 @@ extension Validator {
         var firstIndexOfKey: [UInt64: Int] = [:]
         let useDictionary = count > 64
         let historic = rules.recordRuleDependsOnHistory
+        planPass.tally?.reserveCapacity(count)
         rules.recordRules.withUnsafeBufferPointer { rs in
             for i in 0..<count {
                 var facts = RecordFacts(request: request, doc: doc, index: i, table: &table)
@@ -349,7 +358,7 @@ extension Validator {
                                                        count: Int32(sink.findings.count - before)))
                     }
                 }
-                plan?.check(facts, &planFindings)
+                plan?.check(facts, &planPass)
                 facts.reclaimTable(into: &table)
             }
         }
