@@ -47,7 +47,7 @@ struct ProfileQueryCostTests {
         #expect(nonEmpty > 500)
     }
 
-    @Test("a limited history is the newest part of the whole one, merged users included")
+    @Test("a limited history is the newest part of the whole one (demo traffic, and a merged user)")
     func limitedHistory() throws {
         var demo = DemoTraffic(seed: 12)
         let sim = T.simulate((0..<1500).map { _ in demo.next() })
@@ -65,7 +65,23 @@ struct ProfileQueryCostTests {
         }
         #expect(compared > 100)
         #expect(cut > 100)
-        #expect(sim.resolvedUsers.contains { !$0.mergedUsers.isEmpty }, "the demo merges users")
+
+        // A merged user: its history interleaves its own touches with the anonymous user's.
+        var requests: [[String]] = []
+        for i in 0..<6 {
+            requests.append([T.identify("{\"$set\":{\"plan\":\"p\(i)\"}}", user: "david-0001", device: "device-A0001")])
+            requests.append([T.event("Opened", user: nil, device: "device-Z0001", "\"user_properties\":{\"plan\":\"z\(i)\"}")])
+        }
+        requests.append([T.event("Signed In", user: "david-0001", device: "device-Z0001")])
+        let merged = T.simulate(requests)
+        let d = try T.user(merged, "david-0001")
+        #expect(merged.user(d).mergedUsers.count == 1)
+        let whole = merged.history(ofProperty: "plan", user: d)
+        #expect(whole.count > 12)
+        #expect(Set(whole.map { $0.target }).count == 2, "touches of both members")
+        for limit in 1...whole.count + 1 {
+            #expect(merged.history(ofProperty: "plan", user: d, limit: limit) == Array(whole.suffix(limit)), "merged, limit \(limit)")
+        }
     }
 
     @Test("the User tab of a user with 32 000 throttled events costs about what it costs with 2 000 (it rebuilt the whole history for every selected event)")
