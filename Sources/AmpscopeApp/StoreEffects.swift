@@ -15,6 +15,8 @@ final class StoreEffects: StoreEffectHandler, @unchecked Sendable {  // every fi
     /// The profile simulator following the store (the User tab and the Users list).
     var profiles: ProfileFollower?
     private let queue = DispatchQueue(label: "ampscope.effects", qos: .userInitiated)
+    /// The capture of the newest `.loadProfiles` (older ones not started yet are skipped).
+    private let latestProfiles = Guarded<Int64>(-1)
 
     init(data: StoreStreamData, ingest: SharedIngest, redact: Bool) {
         self.data = data
@@ -65,8 +67,18 @@ final class StoreEffects: StoreEffectHandler, @unchecked Sendable {  // every fi
             }
         case .loadProfiles(let id):
             guard let follower = profiles else { return }
-            // The follower may not have reached this capture yet: wait for it a little.
-            follower.whenApplied(id) { post(.profilesLoaded(follower.profiles(capture: id))) }
+            // The follower may not have reached this capture yet: wait for it a little. The
+            // profiles are built on the effects queue (`whenApplied` calls back at once, on this
+            // thread, when the capture is applied already), and only for the newest request:
+            // following a live stream asks for every capture that reaches the bottom row, and the
+            // reducer keeps only the selected one's.
+            latestProfiles.withLock { $0 = id }
+            follower.whenApplied(id) { [self] in
+                queue.async { [self] in
+                    guard latestProfiles.withLock({ $0 }) == id else { return }
+                    post(.profilesLoaded(follower.profiles(capture: id)))
+                }
+            }
         case .applyView(let v, let debug):
             data.apply(v.bound(to: lookups(debug)))
         case .export(let path, let view, let debug):

@@ -63,15 +63,28 @@ public actor CaptureStore {
         /// The index was emptied (ids go on increasing).
         case cleared
     }
-    private let follower = Guarded<(@Sendable (Commit) -> Void)?>(nil)
+    /// The follower, in a class box. Stored straight in the lock's generic payload, the closure
+    /// came back from every `withLock { $0 }` wrapped in one more re-abstraction thunk, which the
+    /// lock then kept: each commit made the next call one thunk deeper (a heap context each), so
+    /// with the TUI following the store the writer thread spent most of its time in a chain of
+    /// thousands of thunks and memory grew with every commit (the soak's TUI leg; the proxy
+    /// alone has no follower). `ProfileFollower.Poster` is the same box for the same reason.
+    private final class Follower: Sendable {
+        let call: @Sendable (Commit) -> Void
+        init(_ call: @escaping @Sendable (Commit) -> Void) { self.call = call }
+    }
+    private let follower = Guarded<Follower?>(nil)
 
     /// Calls `f` with every capture once it is indexed (on the committing thread: keep it short,
     /// e.g. hand the work to a queue), and when the store is cleared. One follower at a time.
-    public nonisolated func follow(_ f: @escaping @Sendable (Commit) -> Void) { follower.withLock { $0 = f } }
+    public nonisolated func follow(_ f: @escaping @Sendable (Commit) -> Void) {
+        let box = Follower(f)
+        follower.withLock { $0 = box }
+    }
 
     /// Tells the follower, if there is one (the change is built only then).
     private nonisolated func notify(_ c: @autoclosure () -> Commit) {
-        if let f = follower.withLock({ $0 }) { f(c()) }
+        if let f = follower.withLock({ $0 }) { f.call(c()) }
     }
     /// A live capture ready to commit: its event summaries and database row are computed by the
     /// caller's thread before it joins the queue, so the serial commit loop only writes.

@@ -144,6 +144,36 @@ enum Make {
         #expect(third?.generation == 1)
     }
 
+    /// Counts what the store tells its follower.
+    final class FollowerCount: Sendable {
+        let captures = Guarded(0)
+        let clears = Guarded(0)
+    }
+
+    @Test("the follower costs the same on the 40 001st commit as on the first (its closure was wrapped in one more thunk by every call)")
+    func followerCostDoesNotGrowWithCommits() async throws {
+        let store = try CaptureStore(path: nil)
+        let count = FollowerCount()
+        store.follow { c in
+            switch c {
+            case .captures(let items): count.captures.withLock { $0 += items.count }
+            case .cleared: count.clears.withLock { $0 += 1 }
+            }
+        }
+        func time(_ n: Int) async -> Duration {
+            let start = ContinuousClock.now
+            for _ in 0..<n { await store.clear() }
+            return ContinuousClock.now - start
+        }
+        let first = await time(1000)
+        _ = await time(40_000)
+        let later = await time(1000)
+        _ = try await store.append(Make.processed(Make.capture([Make.event("A")])))
+        #expect(count.clears.withLock { $0 } == 42_000)
+        #expect(count.captures.withLock { $0 } == 1)
+        #expect(later < first * 3 + .milliseconds(50), "1 000 commits at first: \(first); after 41 000: \(later)")
+    }
+
     @Test func replayedFileCapturesAreReadBackByOffset() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ampscope-replay-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

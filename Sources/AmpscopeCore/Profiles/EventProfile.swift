@@ -47,7 +47,7 @@ extension ProfileSimulator {
             var names = Set(props.map(\.name))
             for c in changes { names.insert(c.property) }
             for name in names {
-                let touches = self.history(ofProperty: name, user: u).suffix(EventProfile.historyLimit).compactMap { c -> EventProfile.Touch? in
+                let touches = self.history(ofProperty: name, user: u, limit: EventProfile.historyLimit).compactMap { c -> EventProfile.Touch? in
                     guard let ev = event(c.event) else { return nil }
                     return EventProfile.Touch(capture: ev.capture, record: ev.record, change: c)
                 }

@@ -225,21 +225,54 @@ extension ProfileSimulator {
     public func properties(atEvent n: Int) -> [(name: String, value: ProfileValue)] {
         guard events.indices.contains(n), events[n].user >= 0 else { return [] }
         let u = events[n].user
-        return sorted(fold(target: u, events: eventOrdinals(ofUser: Int(u)), through: n, includeLast: events[n].ownChangesApply))
+        let own = changeRange(n)
+        return sorted(values(of: users[Int(u)].props, before: events[n].ownChangesApply ? own.upperBound : own.lowerBound))
     }
 
-    /// The user's events (ordinals) that touched `property`, as changes (no-ops included).
-    public func history(ofProperty property: String, user u: Int) -> [ProfileChange] {
+    /// The values a profile's properties held before change `end` of the log: for each property
+    /// of the profile's table, the newest applied change below `end`, found by walking the
+    /// property's applied changes back from its last one (`ChangeRecord.previous`). Every
+    /// applied change of a user is made by one of that user's own events and the log is in
+    /// event order, so this is the fold of the user's events up to that point, at the cost of
+    /// the changes made since rather than of the user's whole history (the User tab asks it
+    /// for every selected event; the `profile.NAME` filter term for every row).
+    private func values(of table: PropertyTable, before end: Int) -> [Int32: ProfileValue] {
+        var out: [Int32: ProfileValue] = [:]
+        for e in table.entries {
+            var i = e.lastChange
+            while i >= 0 && Int(i) >= end { i = changes[Int(i)].previous }
+            if let v = changes.value(i) { out[e.name] = v }
+        }
+        return out
+    }
+
+    /// The user's events (ordinals) that touched `property`, as changes (no-ops included), in
+    /// event order. With `limit`, only the newest `limit` (still oldest first): each member's
+    /// events are walked from the newest and the walk stops once it has that many, so the User
+    /// tab of a user with a long history costs its last touches, not the whole history (a
+    /// throttled user in the soak touched two properties on each of tens of thousands of events,
+    /// and every selected capture rebuilt all of them, under the follower's lock).
+    public func history(ofProperty property: String, user u: Int, limit: Int? = nil) -> [ProfileChange] {
         guard let id = names.find(property), users.indices.contains(u) else { return [] }
-        var out: [ProfileChange] = []
+        let cap = limit ?? .max
+        guard cap > 0 else { return [] }
+        // (event, change index) of the touches, newest first per member.
+        var found: [(event: Int32, change: Int)] = []
         for member in [u] + users[u].merged.map(Int.init) {
-            for ev in eventOrdinals(ofUser: member) {
-                for i in changeRange(Int(ev)) where changes[i].property == id && changes[i].target == Int32(member) {
-                    out.append(change(i, event: Int(ev)))
+            var taken = 0
+            var ev = users[member].lastEvent
+            walk: while ev >= 0 {
+                for i in changeRange(Int(ev)).reversed() where changes[i].property == id && changes[i].target == Int32(member) {
+                    found.append((ev, i))
+                    taken += 1
+                    if taken == cap { break walk }
                 }
+                ev = events[Int(ev)].previousOfUser
             }
         }
-        return out.sorted { $0.event < $1.event }
+        // Members' events never coincide (an event has one user); within an event, log order.
+        found.sort { $0.event != $1.event ? $0.event < $1.event : $0.change < $1.change }
+        return found.suffix(cap).map { change($0.change, event: Int($0.event)) }
     }
 
     // MARK: Groups
