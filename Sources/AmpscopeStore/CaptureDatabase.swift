@@ -415,7 +415,11 @@ final class CaptureDatabase: Sendable {
 /// lock while it copies the last frames and syncs the WAL and the database file, 40–120 ms on
 /// the development machine. It used to do so above 64 MiB, which under the proxy bench's load
 /// was every second or two and made the proxy's p99 50–100 ms (Docs/proxy.md, "Checkpoints");
-/// at 1 GiB it is a pause every 10 s or more at the highest write rates measured here.
+/// at 1 GiB it is a pause every 10 s or more at the highest write rates measured here. Where the
+/// store is read while it is written (the TUI), the WAL did not start over by itself in the soak
+/// and each restart at 1 GiB stalled the writer for up to a second, likely because a passive
+/// checkpoint cannot copy past a reader's snapshot (Docs/hardening.md, "The TUI leg on the
+/// merged main"); restarting only when a passive pass left little to copy is the next step.
 final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched in init/deinit
     private let connection: DatabaseQueue
     private let timer: DispatchSourceTimer
