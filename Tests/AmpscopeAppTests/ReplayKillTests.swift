@@ -12,8 +12,14 @@ import Testing
     static let requests = 10_000
     static let eventsPerRequest = 10
 
-    /// Capture lines: request `i` carries 10 events whose insert ids name it; received 1 ms apart,
-    /// so `--speed 1` loads them at about 1 000 requests (10 000 events) a second.
+    /// Recorded milliseconds between two requests of the file. At `--speed 1` the whole file takes
+    /// `requests × gapMs` of wall time to load (200 s): the 200 live requests and the kill must
+    /// happen while it is still loading, however busy the machine (at 1 ms apart the load took
+    /// 10 s, and a CI run with the whole suite beside it once finished the load first).
+    static let gapMs = 20
+
+    /// Capture lines: request `i` carries 10 events whose insert ids name it; received `gapMs` apart,
+    /// so `--speed 1` loads them at about 50 requests (500 events) a second.
     static func captureFile(_ dir: URL) throws -> String {
         let url = dir.appendingPathComponent("load.jsonl")
         var out = #"{"ampscope_capture":1,"tool":"ReplayKillTests"}"# + "\n"
@@ -21,9 +27,9 @@ import Testing
         for i in 0..<requests {
             let events = (0..<eventsPerRequest).map { e in
                 #"{"event_type":"Load Event","user_id":"user-load-"# + String(i % 97) + #"","device_id":"device-load-0001","time":"#
-                    + String(1_795_000_000_000 + i) + #","insert_id":"req-"# + String(i) + "-" + String(e) + #"","event_properties":{"n":"# + String(e) + "}}"
+                    + String(1_795_000_000_000 + i * gapMs) + #","insert_id":"req-"# + String(i) + "-" + String(e) + #"","event_properties":{"n":"# + String(e) + "}}"
             }
-            out += #"{"path":"/2/httpapi","method":"POST","received_ms":"# + String(1_795_000_000_000 + i)
+            out += #"{"path":"/2/httpapi","method":"POST","received_ms":"# + String(1_795_000_000_000 + i * gapMs)
                 + #","headers":[["Content-Type","application/json"]],"body":{"api_key":"0123456789abcdef0123456789abcdef","events":["#
                 + events.joined(separator: ",") + "]}}\n"
         }
@@ -86,7 +92,8 @@ import Testing
         }
         #expect(acknowledged.count == 200)
         let during = t.screen()
-        #expect(during.contains("loading "), "still loading when killed:\n\(during)")
+        let stillLoading = during.contains("loading ")
+        #expect(stillLoading, "still loading when killed:\n\(during)")
         let pane = try t.tmux(["display-message", "-p", "-t", "t", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
         let children = try await runProgramOffPool("/usr/bin/pgrep", ["-P", pane, "-f", "ampscope"], timeout: 30)
         let pids = children.stdout.split(separator: "\n").compactMap { Int32($0) }
@@ -121,7 +128,11 @@ import Testing
         #expect(second.status == 0)
         #expect(second.requests.count == acknowledged.count + 1)
         #expect(second.requests.last?.inserts == ["live-999-0"])
-        print("replay kill -9: killed while loading \(Self.requests) requests (\(total) events) with \(acknowledged.count) live requests acknowledged; "
-              + "the store held those \(first.requests.count), whole; restarted, it showed \(total + acknowledged.count) rows and appended")
+        // Every figure the checks above looked at, so a failure can be read from this line alone.
+        print("replay kill -9: killed while loading \(Self.requests) requests (\(total) events) with \(acknowledged.count) live requests acknowledged "
+              + "(still loading when killed: \(stillLoading), ampscope processes under the pane: \(pids.count)); "
+              + "the store held \(first.requests.count) requests (export status \(first.status)); restarted, it showed \(total + acknowledged.count) rows: "
+              + "\(shown.contains("\((total + acknowledged.count).formatted()) rows")); the append answered \(answer.status), the proxy exited \(exit), "
+              + "and the store then held \(second.requests.count) requests")
     }
 }
