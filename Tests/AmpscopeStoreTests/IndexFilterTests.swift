@@ -2,6 +2,7 @@ import AmpscopeCore
 @testable import AmpscopeStore
 import Foundation
 import Testing
+import AmpscopeTestSupport
 
 /// Differential tests: the index scan (`StoreIndex.scan`, terms decided on interned ids) must
 /// return exactly what `Filter.evaluate` returns on each row's `StreamRow`, for every filter.
@@ -215,43 +216,53 @@ import Testing
 
     // MARK: Tests
 
-    @Test func everyExampleOfTheFilterTestsAndDocsDecidesAsRowByRow() throws {
-        let index = Self.makeIndex(requests: 600, seed: 1)
-        let n = index.rowCount
-        #expect(n > 2000)
-        let texts = try Self.filterTestExamples() + Self.docExamples()
-        var parsed = 0
-        var failures: [String] = []
-        for text in Set(texts).sorted() {
-            guard let f = try? Filter(text) else { continue }
-            parsed += 1
-            for g in [f, f.bound(to: Lookup(rowsAreWireEvents: true)), f.bound(to: Lookup(rowsAreWireEvents: false))] {
-                if let d = Self.differs(g, index, 0..<n) { failures.append(d) }
+    // The two tests below run seconds of synchronous work (minutes in a debug build under
+    // ThreadSanitizer): on a thread of their own (`onThread`), not on the cooperative pool, whose
+    // two threads every other test in the run waits on.
+
+    @Test func everyExampleOfTheFilterTestsAndDocsDecidesAsRowByRow() async throws {
+        let (n, parsed, failures) = try await onThread {
+            let index = Self.makeIndex(requests: 600, seed: 1)
+            let n = index.rowCount
+            let texts = try Self.filterTestExamples() + Self.docExamples()
+            var parsed = 0
+            var failures: [String] = []
+            for text in Set(texts).sorted() {
+                guard let f = try? Filter(text) else { continue }
+                parsed += 1
+                for g in [f, f.bound(to: Lookup(rowsAreWireEvents: true)), f.bound(to: Lookup(rowsAreWireEvents: false))] {
+                    if let d = Self.differs(g, index, 0..<n) { failures.append(d) }
+                }
             }
+            return (n, parsed, failures)
         }
+        #expect(n > 2000)
         // The tables of the filter tests alone hold well over a hundred filters.
         #expect(parsed > 100)
         #expect(failures.isEmpty, "\(failures.prefix(5).joined(separator: "\n"))")
     }
 
-    @Test func randomFiltersDecideAsRowByRow() {
-        let index = Self.makeIndex(requests: 400, seed: 2)
-        let n = index.rowCount
-        var g = RNG(seed: 42)
-        var parsed = 0
-        var nonTrivial = 0
-        var failures: [String] = []
-        for _ in 0..<1500 {
-            let text = Self.randomFilter(&g)
-            guard let f = try? Filter(text) else { continue }
-            parsed += 1
-            let bound = f.bound(to: Lookup(rowsAreWireEvents: g.chance(0.5)))
-            let want = Self.reference(bound, index, 0..<n)
-            if !want.matches.isEmpty && want.matches.count < n { nonTrivial += 1 }
-            if let d = Self.differs(bound, index, 0..<n) { failures.append(d) }
-            // A sub-range, on one thread, decides the same rows.
-            let a = g.int(n), b = a + g.int(n - a + 1)
-            if let d = Self.differs(bound, index, a..<b, threads: 1) { failures.append("range \(a)..<\(b): " + d) }
+    @Test func randomFiltersDecideAsRowByRow() async throws {
+        let (parsed, nonTrivial, failures) = try await onThread {
+            let index = Self.makeIndex(requests: 400, seed: 2)
+            let n = index.rowCount
+            var g = RNG(seed: 42)
+            var parsed = 0
+            var nonTrivial = 0
+            var failures: [String] = []
+            for _ in 0..<1500 {
+                let text = Self.randomFilter(&g)
+                guard let f = try? Filter(text) else { continue }
+                parsed += 1
+                let bound = f.bound(to: Lookup(rowsAreWireEvents: g.chance(0.5)))
+                let want = Self.reference(bound, index, 0..<n)
+                if !want.matches.isEmpty && want.matches.count < n { nonTrivial += 1 }
+                if let d = Self.differs(bound, index, 0..<n) { failures.append(d) }
+                // A sub-range, on one thread, decides the same rows.
+                let a = g.int(n), b = a + g.int(n - a + 1)
+                if let d = Self.differs(bound, index, a..<b, threads: 1) { failures.append("range \(a)..<\(b): " + d) }
+            }
+            return (parsed, nonTrivial, failures)
         }
         #expect(parsed > 1000)
         // Most random filters split the rows (a generator of empty or full results would prove nothing).
@@ -259,31 +270,37 @@ import Testing
         #expect(failures.isEmpty, "\(failures.count) differ:\n\(failures.prefix(5).joined(separator: "\n"))")
     }
 
-    @Test func scansStayExactAsTheIndexGrowsAndOnSeveralThreads() {
+    @Test func scansStayExactAsTheIndexGrowsAndOnSeveralThreads() async throws {
         // Above 65 536 rows the scan splits across threads; memo tables are kept between scans of
-        // the same filter and must grow with the interner.
-        let index = Self.makeIndex(requests: 14_000, seed: 3)
-        let filters = ["type:click or user:ALICE", "!device:dev- and status:4xx", "rule~^(mixed|unknown)- or 購入",
-                       "insert:aaaa severity>info", "source:replay or key:cdef", "bob", "prop.plan=pro or type:page"]
-            .map { try! Filter($0) }
-        for f in filters {
-            #expect(Self.differs(f, index, 0..<index.rowCount) == nil)
+        // the same filter and must grow with the interner. Off the cooperative pool, as above.
+        let (failures, grew, newest, before) = try await onThread {
+            let index = Self.makeIndex(requests: 14_000, seed: 3)
+            let filters = ["type:click or user:ALICE", "!device:dev- and status:4xx", "rule~^(mixed|unknown)- or 購入",
+                           "insert:aaaa severity>info", "source:replay or key:cdef", "bob", "prop.plan=pro or type:page"]
+                .map { try! Filter($0) }
+            var failures: [String] = []
+            for f in filters {
+                if let d = Self.differs(f, index, 0..<index.rowCount) { failures.append(d) }
+            }
+            let before = index.rowCount
+            index.mutate { idx in
+                idx.add(stored: StoredEntry(
+                    location: .memory(slot: 0), receivedAt: 0, requestEvents: 1, status: 200, emulatedStatus: 200, endpoint: .batch,
+                    sourceKind: .replay, sourceName: "new-source-alice.jsonl", origin: nil, method: "PATCH", apiKeyMasked: "new*cdef",
+                    summaries: [EventSummary(index: 0, eventType: "Brand New Click", userID: "new-ALICE", deviceID: "dev-new",
+                                             insertID: "new-aaaa", rules: ["brand-new-rule", "unknown-field"])]))
+            }
+            let grew = index.rowCount == before + 1
+            for f in filters {
+                if let d = Self.differs(f, index, 0..<index.rowCount) { failures.append("after growing: " + d) }
+                if let d = Self.differs(f, index, before..<index.rowCount, threads: 1) { failures.append("the new row: " + d) }
+            }
+            let newest = index.scan(try! Filter("type:click"), in: before..<index.rowCount).matches
+            return (failures, grew, newest, before)
         }
-        let before = index.rowCount
-        index.mutate { idx in
-            idx.add(stored: StoredEntry(
-                location: .memory(slot: 0), receivedAt: 0, requestEvents: 1, status: 200, emulatedStatus: 200, endpoint: .batch,
-                sourceKind: .replay, sourceName: "new-source-alice.jsonl", origin: nil, method: "PATCH", apiKeyMasked: "new*cdef",
-                summaries: [EventSummary(index: 0, eventType: "Brand New Click", userID: "new-ALICE", deviceID: "dev-new",
-                                         insertID: "new-aaaa", rules: ["brand-new-rule", "unknown-field"])]))
-        }
-        #expect(index.rowCount == before + 1)
-        for f in filters {
-            #expect(Self.differs(f, index, 0..<index.rowCount) == nil)
-            #expect(Self.differs(f, index, before..<index.rowCount, threads: 1) == nil)
-        }
-        let newest = index.scan(try! Filter("type:click"), in: before..<index.rowCount)
-        #expect(newest.matches == [before])
+        #expect(failures.isEmpty, "\(failures.prefix(5).joined(separator: "\n"))")
+        #expect(grew)
+        #expect(newest == [before])
     }
 
     @Test func insertIDsComparedAsBytesKeepStringSemantics() throws {
