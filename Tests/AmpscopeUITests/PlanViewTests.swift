@@ -75,7 +75,7 @@ struct PlanViewTests {
         #expect(host.screen.contains("plan 1/3 seen (33.3%) · 2 !"), "the header's figure:\n\(host.screen)")
         host.press(.char("P"))
         #expect(s.state.planOpen)
-        var screen = host.screen
+        let screen = host.screen
         #expect(screen.contains("Plan · shop-plan.yaml · 1/3 seen (33.3%) · 1 unplanned"))
         #expect(screen.contains("! Checkout Started"))
         #expect(screen.contains("✗ Order Completed"))
