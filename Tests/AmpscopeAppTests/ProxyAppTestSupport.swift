@@ -48,10 +48,12 @@ final class ProxyProcess: @unchecked Sendable {
         ChildReaper.register(pid: process.processIdentifier)
         follow(outPipe.fileHandleForReading, isOut: true)
         follow(errPipe.fileHandleForReading, isOut: false)
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
+        // Generous: a debug binary starting beside a whole test run on two cores. Looked at once
+        // more after the deadline, in case the sleep overran it.
+        let deadline = Date().addingTimeInterval(60)
+        while true {
             if let p = Self.port(in: stderr) { port = p; return }
-            if !process.isRunning { break }
+            if !process.isRunning || Date() >= deadline { break }
             Thread.sleep(forTimeInterval: 0.02)
         }
         stop(signal: SIGKILL, timeout: 5)

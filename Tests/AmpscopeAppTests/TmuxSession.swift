@@ -86,9 +86,12 @@ final class TmuxSession {
     func wait(for what: String, timeout: Double = 120, _ condition: (String) -> Bool) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
-        while Date() < deadline {
+        // The screen is looked at once more after the deadline: a sleep that overran it (the
+        // cooperative pool held by other tests for a while) must not fail a wait without a look.
+        while true {
             last = screen()
             if condition(last) { return last }
+            if Date() >= deadline { break }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         throw Failure.timeout(what, screen: last)
