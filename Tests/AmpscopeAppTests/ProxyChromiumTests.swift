@@ -46,13 +46,13 @@ import Testing
         let home = dir.appendingPathComponent("home").path
         let nss = home + "/.pki/nssdb"
         try FileManager.default.createDirectory(atPath: nss, withIntermediateDirectories: true)
-        let made = try await runProgramOffPool(try ProxyProcess.binary(), ["ca", "path", "--ca-dir", caDir], timeout: 60)
+        let made = try await runProgramOffPool(try ProxyProcess.binary(), ["ca", "path", "--ca-dir", caDir], timeout: 300)
         #expect(made.status == 0, "\(made.stderr)")
         let caPath = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         // The NSS database Chromium reads on Linux, with ampscope's CA trusted for TLS servers.
-        let create = try await runProgramOffPool(certutil, ["-d", "sql:" + nss, "-N", "--empty-password"], timeout: 60)
+        let create = try await runProgramOffPool(certutil, ["-d", "sql:" + nss, "-N", "--empty-password"], timeout: 300)
         #expect(create.status == 0, "\(create.stderr)")
-        let add = try await runProgramOffPool(certutil, ["-d", "sql:" + nss, "-A", "-t", "C,,", "-n", "ampscope", "-i", caPath], timeout: 60)
+        let add = try await runProgramOffPool(certutil, ["-d", "sql:" + nss, "-A", "-t", "C,,", "-n", "ampscope", "-i", caPath], timeout: 300)
         #expect(add.status == 0, "\(add.stderr)")
 
         let pagePath = dir.appendingPathComponent("page.html").path
