@@ -409,26 +409,38 @@ final class CaptureDatabase: Sendable {
 /// Every 250 ms a passive checkpoint copies the WAL's frames into the database file; it never
 /// blocks the writer. Once every frame is copied, the writer's next transaction starts the WAL
 /// over by itself (SQLite does so when no reader still needs the old frames), so the WAL resets
-/// at no cost whenever the load pauses, even for a moment. Only a load that never pauses keeps
-/// it growing, because frames arrive while each checkpoint copies. Above `hardLimit` a
-/// restarting checkpoint then resets it, and that one makes the writer wait: it holds the write
-/// lock while it copies the last frames and syncs the WAL and the database file, 40–120 ms on
-/// the development machine. It used to do so above 64 MiB, which under the proxy bench's load
-/// was every second or two and made the proxy's p99 50–100 ms (Docs/proxy.md, "Checkpoints");
-/// at 1 GiB it is a pause every 10 s or more at the highest write rates measured here. Where the
-/// store is read while it is written (the TUI), the WAL did not start over by itself in the soak
-/// and each restart at 1 GiB stalled the writer for up to a second, likely because a passive
-/// checkpoint cannot copy past a reader's snapshot (Docs/hardening.md, "The TUI leg on the
-/// merged main"); restarting only when a passive pass left little to copy is the next step.
+/// at no cost whenever the load pauses, even for a moment. A load that never pauses, or readers
+/// that are always somewhere in the WAL (the TUI reads the store while it is written), keep it
+/// growing. Past `hardLimit` the checkpointer then resets it itself with a restarting
+/// checkpoint, which holds the write lock while it copies what is left and syncs both files:
+///
+/// - It does so only right after a passive pass that left at most `smallRemainder` to copy, so
+///   the writer waits for a few MiB of copying, not for everything written during a long pass.
+/// - It never waits for readers or for the writer (busy timeout 0 for that one statement): when
+///   either is busy it gives up at once and tries again at the next tick. Waiting is what
+///   stalled the TUI's writer for up to a second at 1 GiB (Docs/hardening.md, "The TUI leg on
+///   the merged main"): a restarting checkpoint waits for readers *while holding the write lock*.
+/// - Past `4 × hardLimit` it stops waiting for a small remainder (the WAL must not grow without
+///   bound on a disk), still without waiting for readers.
+///
+/// It used to restart at 64 MiB whatever was left, which under the proxy bench's load was every
+/// second or two and made the proxy's p99 50–100 ms (Docs/proxy.md, "Checkpoints").
 final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched in init/deinit
     private let connection: DatabaseQueue
     private let timer: DispatchSourceTimer
     static let interval = DispatchTimeInterval.milliseconds(250)
     static let hardLimitBytes = 1 << 30
+    /// The most a passive pass may leave uncopied for a restart to follow it.
+    static let smallRemainderBytes = 4 << 20
     /// `journal_size_limit`: the WAL file's size after it starts over.
     static let keptFileBytes = 64 << 20
 
-    init(path: String, hardLimit: Int = hardLimitBytes, interval: DispatchTimeInterval = interval) throws {
+    /// What one tick did: a passive pass only, or a restart after it that reset the WAL or gave
+    /// up because a reader or the writer was busy.
+    enum Step: Equatable { case passive, restarted, restartGaveUp }
+
+    init(path: String, hardLimit: Int = hardLimitBytes, smallRemainder: Int = smallRemainderBytes,
+         interval: DispatchTimeInterval = interval) throws {
         var config = Configuration()
         config.label = "ampscope-checkpoint"
         config.busyMode = .timeout(5)
@@ -439,16 +451,28 @@ final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched
         let connection = self.connection
         timer.setEventHandler {
             _ = try? connection.writeWithoutTransaction { db in
-                // (busy, frames in the WAL since its last reset, frames checkpointed)
-                guard let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") else { return }
-                let frames: Int = row[1] ?? 0
-                let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
-                if frames * (pageSize + 24) > hardLimit {
-                    try db.execute(sql: "PRAGMA wal_checkpoint(RESTART)")
-                }
+                try Self.tick(db, hardLimit: hardLimit, smallRemainder: smallRemainder)
             }
         }
         timer.resume()
+    }
+
+    /// One passive pass, then a restart if the WAL is past the limit and the pass left little.
+    @discardableResult
+    static func tick(_ db: Database, hardLimit: Int, smallRemainder: Int) throws -> Step {
+        // (busy, frames in the WAL since its last reset, frames checkpointed)
+        guard let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") else { return .passive }
+        let frames: Int = row[1] ?? 0
+        let copied: Int = row[2] ?? 0
+        let frameBytes = (try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096) + 24
+        let wal = frames * frameBytes
+        let left = max(0, frames - copied) * frameBytes
+        guard wal > hardLimit, left <= smallRemainder || wal / 4 > hardLimit else { return .passive }
+        try db.execute(sql: "PRAGMA busy_timeout = 0")
+        defer { try? db.execute(sql: "PRAGMA busy_timeout = 5000") }
+        // When it gives up, SQLITE_BUSY comes back as the row's first column, not as an error.
+        let busy: Int = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(RESTART)")?[0] ?? 1
+        return busy == 0 ? .restarted : .restartGaveUp
     }
 
     deinit { timer.cancel() }

@@ -80,4 +80,85 @@ import AmpscopeTestSupport
         let count = try db.captureCount()
         if count != commits * rows.count { throw TestError("\(count) rows stored of \(commits * rows.count)") }
     }
+
+    @Test func aReaderInTheWALNeverMakesTheWriterWaitForARestart() async throws {
+        try await onThread { try Self.writeBesideAReader() }
+    }
+
+    /// A restarting checkpoint holds the write lock while it waits for readers to leave the WAL; in
+    /// the TUI, where the store is read while it is written, that stalled the writer for up to a
+    /// second. Here a reader keeps a snapshot open while commits take the WAL far past its limit:
+    /// the checkpointer must give up on restarting rather than wait. When it waited (its busy
+    /// timeout is 5 s) a commit took about 5 s, or failed as busy.
+    static func writeBesideAReader() throws {
+        let path = Make.tempPath()
+        let db = try CaptureDatabase(path: path, walHardLimit: 1 << 20, checkpointEvery: .milliseconds(10))
+        let session = try db.startSession(label: "wal")
+        let rows = (0..<8).map { Self.row($0) }
+        _ = try db.insertNow(rows: rows, session: session)
+        let reader = try DatabaseQueue(path: path)
+        var longest = 0.0
+        var commits = 0
+        var readerCount = 0
+        var failure: Error?
+        try reader.inDatabase { r in
+            // A read transaction: its snapshot stays where the WAL is now until it ends (and it
+            // ends whatever happens: GRDB refuses to leave a transaction open).
+            try r.execute(sql: "BEGIN")
+            defer { try? r.execute(sql: "ROLLBACK") }
+            do {
+                readerCount = try Int.fetchOne(r, sql: "SELECT COUNT(*) FROM capture") ?? -1
+                // 16 MiB of bodies: far past the 1 MiB limit and past four times it, where the
+                // checkpointer restarts whatever a passive pass left.
+                while commits * rows.count * 16_000 < 16 << 20 {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    _ = try db.insertNow(rows: rows, session: session)
+                    longest = max(longest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                    commits += 1
+                    usleep(1000)
+                }
+                // The reader still sees its snapshot.
+                let still = try Int.fetchOne(r, sql: "SELECT COUNT(*) FROM capture") ?? -1
+                if still != readerCount { throw TestError("the reader's snapshot moved: \(readerCount) then \(still)") }
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw TestError("after \(commits) commits beside the reader: \(failure)") }
+        if readerCount != rows.count { throw TestError("the reader saw \(readerCount) rows, not \(rows.count)") }
+        // A commit takes a millisecond or two; 2.5 s is far from that on a busy machine and far
+        // from the 5 s of a restart that waits for the reader.
+        if longest > 2.5 { throw TestError("the longest commit beside the reader took \(longest) s") }
+        let count = try db.captureCount()
+        if count != (commits + 1) * rows.count { throw TestError("\(count) rows stored of \((commits + 1) * rows.count)") }
+    }
+
+    @Test func theCheckpointersStepsPastTheLimit() throws {
+        // Below the limit: a passive pass only. Past it with nothing left to copy: a restart.
+        // With a reader holding a snapshot: the restart gives up at once instead of waiting.
+        let path = Make.tempPath()
+        let db = try CaptureDatabase(path: path, walHardLimit: Int.max, checkpointEvery: .seconds(3600))
+        let session = try db.startSession(label: "wal")
+        let rows = (0..<8).map { Self.row($0) }
+        let q = try DatabaseQueue(path: path)
+        _ = try db.insertNow(rows: rows, session: session)
+        #expect(try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 30, smallRemainder: 4 << 20) } == .passive)
+        #expect(try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 10, smallRemainder: 4 << 20) } == .restarted)
+        // The next commit writes from the WAL's start: it holds only that commit's frames.
+        _ = try db.insertNow(rows: rows, session: session)
+        #expect(try Self.walFrames(path).log < 80, "the WAL after a restart and one commit")
+        let reader = try DatabaseQueue(path: path)
+        try reader.inDatabase { r in
+            try r.execute(sql: "BEGIN")
+            _ = try Int.fetchOne(r, sql: "SELECT COUNT(*) FROM capture")
+            _ = try db.insertNow(rows: rows, session: session)
+            let start = DispatchTime.now().uptimeNanoseconds
+            let step = try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 10, smallRemainder: 4 << 20) }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            #expect(step == .restartGaveUp)
+            #expect(seconds < 2.5, "the tick waited \(seconds) s for the reader")
+            try r.execute(sql: "COMMIT")
+        }
+        #expect(try db.captureCount() == 24)
+    }
 }
