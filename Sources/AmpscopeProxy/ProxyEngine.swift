@@ -511,6 +511,17 @@ final class ProxyEngine: Sendable {
         w.field("token_required", configuration.apiToken != nil)
         w.field("plan", configuration.plan != nil)
         w.field("api_waiting", journal.waiting)
+        if let wal = store.walStats {
+            w.key("wal")
+            w.beginObject()
+            w.field("bytes", wal.walBytes)
+            w.field("largest_bytes", wal.largestWALBytes)
+            w.field("passes", wal.passes)
+            w.field("restarts", wal.restarts)
+            w.field("restarts_given_up", wal.restartsGivenUp)
+            w.key("longest_restart_ms"); w.double((wal.longestRestartMs * 1000).rounded() / 1000)
+            w.endObject()
+        }
         w.endObject()
         return w.bytes
     }

@@ -16,6 +16,9 @@ final class CaptureDatabase: Sendable {
     let path: String
     private let checkpointer: WALCheckpointer?
 
+    /// What the WAL checkpointer has done so far (nil for a read-only store).
+    var walStats: WALStats? { checkpointer?.stats }
+
     static let schemaVersion = 1
 
     /// `walHardLimit`: the WAL size above which the checkpointer resets it even though the
@@ -428,6 +431,9 @@ final class CaptureDatabase: Sendable {
 final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched in init/deinit
     private let connection: DatabaseQueue
     private let timer: DispatchSourceTimer
+    /// The stats, shared by the timer's handler (which writes them) and `stats` (which reads them).
+    private final class Counters: Sendable { let value = Guarded(WALStats()) }
+    private let counters = Counters()
     static let interval = DispatchTimeInterval.milliseconds(250)
     static let hardLimitBytes = 1 << 30
     /// The most a passive pass may leave uncopied for a restart to follow it.
@@ -449,10 +455,13 @@ final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "ampscope-checkpoint", qos: .utility))
         timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(50))
         let connection = self.connection
+        let counters = self.counters
         timer.setEventHandler {
+            var stats = counters.value.withLock { $0 }
             _ = try? connection.writeWithoutTransaction { db in
-                try Self.tick(db, hardLimit: hardLimit, smallRemainder: smallRemainder)
+                try Self.tick(db, hardLimit: hardLimit, smallRemainder: smallRemainder, stats: &stats)
             }
+            counters.value.withLock { $0 = stats }
         }
         timer.resume()
     }
@@ -460,6 +469,12 @@ final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched
     /// One passive pass, then a restart if the WAL is past the limit and the pass left little.
     @discardableResult
     static func tick(_ db: Database, hardLimit: Int, smallRemainder: Int) throws -> Step {
+        var stats = WALStats()
+        return try tick(db, hardLimit: hardLimit, smallRemainder: smallRemainder, stats: &stats)
+    }
+
+    /// The same, counting what it did into `stats`.
+    static func tick(_ db: Database, hardLimit: Int, smallRemainder: Int, stats: inout WALStats) throws -> Step {
         // (busy, frames in the WAL since its last reset, frames checkpointed)
         guard let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") else { return .passive }
         let frames: Int = row[1] ?? 0
@@ -467,15 +482,44 @@ final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched
         let frameBytes = (try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096) + 24
         let wal = frames * frameBytes
         let left = max(0, frames - copied) * frameBytes
+        stats.passes += 1
+        stats.walBytes = wal
+        stats.largestWALBytes = max(stats.largestWALBytes, wal)
         guard wal > hardLimit, left <= smallRemainder || wal / 4 > hardLimit else { return .passive }
         try db.execute(sql: "PRAGMA busy_timeout = 0")
         defer { try? db.execute(sql: "PRAGMA busy_timeout = 5000") }
+        let start = DispatchTime.now().uptimeNanoseconds
         // When it gives up, SQLITE_BUSY comes back as the row's first column, not as an error.
         let busy: Int = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(RESTART)")?[0] ?? 1
-        return busy == 0 ? .restarted : .restartGaveUp
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        stats.longestRestartMs = max(stats.longestRestartMs, ms)
+        if busy == 0 {
+            stats.restarts += 1
+            stats.walBytes = 0
+            return .restarted
+        }
+        stats.restartsGivenUp += 1
+        return .restartGaveUp
     }
 
+    /// What it has done so far.
+    var stats: WALStats { counters.value.withLock { $0 } }
+
     deinit { timer.cancel() }
+}
+
+/// What a store's WAL checkpointer has done since the store was opened (`GET /ampscope/status`,
+/// `"wal"`): how large the WAL got, how often it was reset by a restarting checkpoint, how often a
+/// restart gave up because a reader or the writer was busy, and how long the longest restart held
+/// the write lock (the writer waits that long).
+public struct WALStats: Sendable, Equatable {
+    public var passes = 0
+    public var restarts = 0
+    public var restartsGivenUp = 0
+    public var longestRestartMs = 0.0
+    public var walBytes = 0
+    public var largestWALBytes = 0
+    public init() {}
 }
 
 /// How many index rows a capture has, and how many of them are events, have errors, have warnings

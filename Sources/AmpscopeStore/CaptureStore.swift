@@ -328,6 +328,8 @@ public actor CaptureStore {
 
     public var rowCount: Int { index.rowCount }
     public var captureCount: Int { index.captureCount }
+    /// What the store's WAL checkpointer has done (nil for a store in memory).
+    public nonisolated var walStats: WALStats? { database?.walStats }
     public var stats: Stats { Stats(rowCount: index.rowCount, captureCount: index.captureCount, path: path, indexBytes: index.approximateBytes) }
 
     public func row(_ i: Int) -> StreamRow? { index.row(i) }

@@ -390,6 +390,12 @@ import Testing
         #expect(doc.member(doc.root, "listen").flatMap { doc.stringValue($0) } == "127.0.0.1:\(proxy.port)")
         #expect(doc.member(doc.root, "store").flatMap { doc.stringValue($0) } == proxy.storePath)
         #expect(doc.member(doc.root, "uptime_s").flatMap { doc.double($0) } != nil)
+        // The store's WAL checkpointer: its counters are there (their values are WALCheckpointTests').
+        let wal = try #require(doc.member(doc.root, "wal"), "no wal object in \(String(decoding: r.body, as: UTF8.self))")
+        for key in ["bytes", "largest_bytes", "passes", "restarts", "restarts_given_up"] {
+            #expect(doc.member(wal, named: key).flatMap { doc.int64($0) }.map { $0 >= 0 } == true, "wal.\(key)")
+        }
+        #expect(doc.member(wal, "longest_restart_ms").flatMap { doc.double($0) } != nil)
         #expect(await proxy.store.captureCount == 2)
         // The log intake is reserved.
         let log = try await proxy.send(HTTPRequestBytes.make("POST", "/ampscope/log", body: Array("line\n".utf8)))

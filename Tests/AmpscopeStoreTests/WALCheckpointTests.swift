@@ -142,8 +142,11 @@ import AmpscopeTestSupport
         let rows = (0..<8).map { Self.row($0) }
         let q = try DatabaseQueue(path: path)
         _ = try db.insertNow(rows: rows, session: session)
-        #expect(try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 30, smallRemainder: 4 << 20) } == .passive)
-        #expect(try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 10, smallRemainder: 4 << 20) } == .restarted)
+        var stats = WALStats()
+        #expect(try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 30, smallRemainder: 4 << 20, stats: &stats) } == .passive)
+        #expect(stats.passes == 1 && stats.restarts == 0 && stats.walBytes > 8 * 16_000 && stats.largestWALBytes == stats.walBytes)
+        #expect(try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 10, smallRemainder: 4 << 20, stats: &stats) } == .restarted)
+        #expect(stats.passes == 2 && stats.restarts == 1 && stats.restartsGivenUp == 0 && stats.walBytes == 0 && stats.largestWALBytes > 0)
         // The next commit writes from the WAL's start: it holds only that commit's frames.
         _ = try db.insertNow(rows: rows, session: session)
         #expect(try Self.walFrames(path).log < 80, "the WAL after a restart and one commit")
@@ -153,9 +156,10 @@ import AmpscopeTestSupport
             _ = try Int.fetchOne(r, sql: "SELECT COUNT(*) FROM capture")
             _ = try db.insertNow(rows: rows, session: session)
             let start = DispatchTime.now().uptimeNanoseconds
-            let step = try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 10, smallRemainder: 4 << 20) }
+            let step = try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 10, smallRemainder: 4 << 20, stats: &stats) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             #expect(step == .restartGaveUp)
+            #expect(stats.restarts == 1 && stats.restartsGivenUp == 1)
             #expect(seconds < 2.5, "the tick waited \(seconds) s for the reader")
             try r.execute(sql: "COMMIT")
         }
