@@ -13,6 +13,8 @@ enum PlanBench: BenchMode {
       --plan-events N  event types in the plan (default 300)
       --reps N       passes of each variant, alternating; the median is reported (default 3)
       --seed N       generator seed (default 1)
+      --distinct     every event type gets an enum and a pattern of its own (the default plan
+                     shares one enum and one pattern among all events, as plans often do)
     """
 
     static func run(_ o: inout BenchOptions) throws {
@@ -20,6 +22,7 @@ enum PlanBench: BenchMode {
         let planEvents = try o.int("plan-events", default: 300)
         let reps = max(1, try o.int("reps", default: 3))
         let seed = UInt64(try o.int("seed", default: 1))
+        let distinct = o.flag("distinct")
         try o.rejectUnused()
 
         // The plan: event i has 8 properties of rotating kinds.
@@ -28,9 +31,12 @@ enum PlanBench: BenchMode {
             var props: [PlanProperty] = []
             for p in 0..<8 {
                 switch p % 4 {
-                case 0: props.append(PlanProperty(name: "p\(p)", type: .string, required: p == 0, enumValues: [.string("a"), .string("b"), .string("c")]))
-                case 1: props.append(PlanProperty(name: "p\(p)", type: .number, min: 0, max: 1000))
-                case 2: props.append(PlanProperty(name: "p\(p)", type: .string, regex: "^[a-z]+-[0-9]+$"))
+                // With --distinct, each event's enum has a value of its own and its pattern a bound of
+                // its own (the traffic's values still pass both).
+                case 0: props.append(PlanProperty(name: "p\(p)", type: .string, required: p == 0,
+                                                  enumValues: [.string("a"), .string("b"), .string("c")] + (distinct ? [.string("v\(i)")] : [])))
+                case 1: props.append(PlanProperty(name: "p\(p)", type: .number, min: 0, max: distinct ? Double(1000 + i) : 1000))
+                case 2: props.append(PlanProperty(name: "p\(p)", type: .string, regex: distinct ? "^[a-z]+-[0-9]{1,\(3 + i)}$" : "^[a-z]+-[0-9]+$"))
                 default: props.append(PlanProperty(name: "p\(p)", type: .boolean))
                 }
             }
@@ -61,7 +67,8 @@ enum PlanBench: BenchMode {
             captures.append(Capture(receivedAt: now, source: CaptureSource(kind: .demo, name: "bench"), path: "/2/httpapi",
                                     headers: [HTTPHeader("Content-Type", "application/json")], body: Array(body.utf8)))
         }
-        print("plan: \(Bench.grouped(Double(events))) events in \(captures.count) requests, a plan of \(planEvents) event types × 8 properties")
+        print("plan: \(Bench.grouped(Double(events))) events in \(captures.count) requests, a plan of \(planEvents) event types × 8 properties"
+              + (distinct ? " (an enum and a pattern per event type)" : ""))
 
         enum Variant: String, CaseIterable {
             case without = "check without a plan"

@@ -215,27 +215,32 @@ struct ByteRegex: Sendable {
     /// `matches` for subjects of fewer than 63 bytes: the same pass, with the sets of positions
     /// as bits of one word (nothing to clear or scan per item).
     func matchesShort(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        items.withUnsafeBufferPointer { Self.matchesShort(UnsafeBufferPointer(start: $0.baseAddress, count: $0.count), anchoredStart: anchoredStart,
+                                                          anchoredEnd: anchoredEnd, s) }
+    }
+
+    /// `matchesShort` on items kept elsewhere (a compiled plan keeps them in its block per event).
+    @inline(__always)
+    static func matchesShort(_ items: UnsafeBufferPointer<Item>, anchoredStart: Bool, anchoredEnd: Bool, _ s: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = s.count
         var cur: UInt64 = anchoredStart ? 1 : (1 << UInt64(n + 1)) &- 1
-        return items.withUnsafeBufferPointer { items in
-            for item in items {
-                var next: UInt64 = 0
-                var from = cur
-                while from != 0 {
-                    let p = from.trailingZeroBitCount
-                    from &= from &- 1
-                    var k = 0
-                    // Extend as far as the item allows; every length from min on ends a match.
-                    while true {
-                        if k >= item.min { next |= 1 << UInt64(p + k) }
-                        if k == item.max || p + k == n || !item.accepts(s[p + k]) { break }
-                        k += 1
-                    }
+        for item in items {
+            var next: UInt64 = 0
+            var from = cur
+            while from != 0 {
+                let p = from.trailingZeroBitCount
+                from &= from &- 1
+                var k = 0
+                // Extend as far as the item allows; every length from min on ends a match.
+                while true {
+                    if k >= item.min { next |= 1 << UInt64(p + k) }
+                    if k == item.max || p + k == n || !item.accepts(s[p + k]) { break }
+                    k += 1
                 }
-                guard next != 0 else { return false }
-                cur = next
             }
-            return anchoredEnd ? (cur >> UInt64(n)) & 1 == 1 : cur != 0
+            guard next != 0 else { return false }
+            cur = next
         }
+        return anchoredEnd ? (cur >> UInt64(n)) & 1 == 1 : cur != 0
     }
 }

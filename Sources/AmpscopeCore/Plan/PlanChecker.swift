@@ -284,7 +284,7 @@ extension Int {
 }
 
 /// A plan compiled for checking: lookups by raw key bytes, regexes compiled once.
-public final class PlanChecker: Sendable {
+public final class PlanChecker: @unchecked Sendable {  // immutable after init
     public let plan: Plan
 
     /// Classes, not structs: a property is read on every event that has it, and copying a struct
@@ -374,9 +374,22 @@ public final class PlanChecker: Sendable {
     let user: PropSet
     let groupTable: PlanNameTable
     let groups: [PropSet]
+    /// Every property set's checks in one allocation (`PlanBlocks`): the events', the user's, the groups'.
+    let blockStore: PlanBlocks
+    /// The events' blocks, as plain pointers (no object loaded to reach a block).
+    let eventBlocks: UnsafeMutablePointer<PlanBlock>
+    let userBlock: PlanBlock
+    let groupBlocks: [PlanBlock]
+    /// Whether properties are checked through the sets' blocks (`PlanBlock`: the fast path), or
+    /// through their name tables and `Hot` entries alone (the straightforward path, kept to hold
+    /// the blocks to it in tests). Both give the same findings and tallies.
+    let useBlocks: Bool
 
-    public init(_ plan: Plan) {
+    public convenience init(_ plan: Plan) { self.init(plan, useBlocks: true) }
+
+    init(_ plan: Plan, useBlocks: Bool) {
         self.plan = plan
+        self.useBlocks = useBlocks
         eventTable = PlanNameTable(plan.events.map(\.name))
         events = plan.events.map { PropSet($0.properties) }
         eventRefs = events.map { Unmanaged.passUnretained($0) }
@@ -384,7 +397,16 @@ public final class PlanChecker: Sendable {
         user = PropSet(plan.user)
         groupTable = PlanNameTable(plan.groups.map(\.name))
         groups = plan.groups.map { PropSet($0.properties) }
+        let sets = plan.events.map(\.properties) + [plan.user] + plan.groups.map(\.properties)
+        let regexes = (events + [user] + groups).map { $0.props.map(\.regex) }
+        blockStore = PlanBlocks(zip(sets, regexes).map { ($0.properties, $0.additionalProperties, $1) })
+        eventBlocks = UnsafeMutablePointer<PlanBlock>.allocate(capacity: max(1, events.count))
+        for i in events.indices { (eventBlocks + i).initialize(to: blockStore.blocks[i]) }
+        userBlock = blockStore.blocks[events.count]
+        groupBlocks = Array(blockStore.blocks[(events.count + 1)...])
     }
+
+    deinit { eventBlocks.deallocate() }
 
     /// Index of the planned event named by the string at `i` (nil: unplanned).
     func eventIndex(_ doc: JSONDocument, _ i: Int) -> Int? { eventTable.lookup(doc, i) }
@@ -496,7 +518,7 @@ public final class PlanChecker: Sendable {
         }
         _ = identify
         if let u = userProps, doc.kind(u) == .object, !user.open {
-            checkUserOrGroup(doc, u, set: user, scope: .user, label: "user", index: index,
+            checkUserOrGroup(doc, u, set: user, block: userBlock, scope: .user, label: "user", index: index,
                              base: { pointer() + "/user_properties" }, &out)
         }
         guard !plan.groups.isEmpty else { return }
@@ -511,7 +533,7 @@ public final class PlanChecker: Sendable {
                 _ = v
                 if groupIdentify, let gp = groupProps, doc.kind(gp) == .object, !groups[gi].open {
                     let gname = plan.groups[gi].name
-                    checkUserOrGroup(doc, gp, set: groups[gi], scope: .group, label: "group type \"\(Sanitize.inline(gname, limit: 60))\"",
+                    checkUserOrGroup(doc, gp, set: groups[gi], block: groupBlocks[gi], scope: .group, label: "group type \"\(Sanitize.inline(gname, limit: 60))\"",
                                      index: index, base: { pointer() + "/group_properties" }, &out)
                 }
             }
@@ -523,7 +545,7 @@ public final class PlanChecker: Sendable {
                 return
             }
             if let gp = groupProps, doc.kind(gp) == .object, !groups[gi].open {
-                checkUserOrGroup(doc, gp, set: groups[gi], scope: .group, label: "group type \"\(Sanitize.inline(plan.groups[gi].name, limit: 60))\"",
+                checkUserOrGroup(doc, gp, set: groups[gi], block: groupBlocks[gi], scope: .group, label: "group type \"\(Sanitize.inline(plan.groups[gi].name, limit: 60))\"",
                                  index: index, base: { pointer() + "/group_properties" }, &out)
             }
         }
@@ -547,7 +569,88 @@ public final class PlanChecker: Sendable {
         case .planned, .live: break
         }
         record.event = Int32(truncatingIfNeeded: ei)
-        eventRefs[ei]._withUnsafeGuaranteedRef { set in checkProperties(doc, props, set, ei, index: index, pointer: pointer, &record, &out) }
+        if useBlocks {
+            checkProperties(doc, props, eventBlocks[ei], ei, index: index, pointer: pointer, &record, &out)
+        } else {
+            eventRefs[ei]._withUnsafeGuaranteedRef { set in checkProperties(doc, props, set, ei, index: index, pointer: pointer, &record, &out) }
+        }
+    }
+
+    /// `checkProperties(_:_:_ set:…)` through the event's block: one walk over the members of
+    /// `event_properties` that reads the document's tape and bytes and the block, and reaches the
+    /// event's `PropSet` only for what the block leaves (an escaped key, a set of more than
+    /// `linearLimit` properties, a value it cannot prove clean, a finding). Same findings, same tally.
+    private func checkProperties(_ doc: JSONDocument, _ props: Int?, _ block: PlanBlock, _ ei: Int, index: Int, pointer: () -> String,
+                                 _ record: inout PlanTally.Record, _ out: inout FindingSink) {
+        let h = block.header
+        if h.flags & PlanBlock.open != 0 { return }
+        if h.flags & PlanBlock.notCompiled != 0 {
+            eventRefs[ei]._withUnsafeGuaranteedRef { set in checkProperties(doc, props, set, ei, index: index, pointer: pointer, &record, &out) }
+            return
+        }
+        var requiredSeen = 0
+        var propsIsObject = false
+        if let p = props {
+            doc.tape.withUnsafeBufferPointer { tapeBuffer in
+                doc.bytes.withUnsafeBufferPointer { bytesBuffer in
+                    let tape = tapeBuffer.baseAddress!
+                    guard tape[p].kind == .object else { return }
+                    propsIsObject = true
+                    let bytes = bytesBuffer.baseAddress ?? UnsafePointer(bitPattern: 1)!
+                    let byteCount = bytesBuffer.count
+                    let checks = block.checks
+                    var i = p + 1
+                    let end = Int(tape[p].c)
+                    var guess = 0  // properties usually come in the plan's order
+                    while i < end {
+                        let k = i, v = i + 1
+                        let value = tape[v]
+                        i = value.kind.isContainer ? Int(value.c) : v + 1
+                        let key = tape[k]
+                        var pi: Int
+                        if key.flags & JSONTapeEntry.hasEscapes == 0 {
+                            let start = Int(key.a), n = Int(key.b &- key.a)
+                            let kp = bytes + start
+                            let first = byteCount - start >= 8 ? PlanNameTable.paddedPrefix(kp, n) : PlanNameTable.prefix(kp, n)
+                            pi = block.find(kp, n, first: first, guess: guess, h)
+                            if pi == -2 {
+                                pi = eventRefs[ei]._withUnsafeGuaranteedRef {
+                                    $0.table.lookup(UnsafeBufferPointer(start: kp, count: n), first: first, guess: guess)
+                                } ?? -1
+                            }
+                        } else {
+                            pi = eventRefs[ei]._withUnsafeGuaranteedRef { $0.table.lookup(doc, k, guess: guess) } ?? -1
+                        }
+                        guard pi >= 0 else {
+                            if h.flags & PlanBlock.closed != 0 {
+                                let name = doc.string(k)
+                                out.add(PlanRules.info(RuleID.planUnexpectedProperty), pointer() + "/event_properties/" + JSONPointer.escape(name), event: index,
+                                        "\"\(Sanitize.inline(name, limit: 80))\" is not a property of \"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" in the plan, which allows no others")
+                            }
+                            continue
+                        }
+                        guess = pi + 1
+                        if pi < 64 { record.seen |= 1 << UInt64(pi) } else { record.overflow = true }
+                        let c = checks + pi
+                        if c.pointee.flags & PlanBlock.required != 0 { requiredSeen += 1 }
+                        if !block.isClean(c, value, bytes, byteCount) {
+                            let hot = eventRefs[ei]._withUnsafeGuaranteedRef { $0.hot[pi] }
+                            checkValue(doc, v, hot, scope: .event, index: index,
+                                       path: { pointer() + "/event_properties/" + JSONPointer.escape(hot.prop._withUnsafeGuaranteedRef { $0.spec.name }) }, &out)
+                        }
+                    }
+                }
+            }
+        }
+        if requiredSeen < Int(h.requiredCount) {
+            let present: Set<String> = propsIsObject ? Set(doc.members(props!).map { doc.string($0.key) }) : []
+            eventRefs[ei]._withUnsafeGuaranteedRef { set in
+                for prop in set.props where prop.spec.required && !present.contains(prop.spec.name) {
+                    out.add(PlanRules.info(RuleID.planMissingProperty), pointer() + "/event_properties", event: index,
+                            "\"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" requires property \"\(Sanitize.inline(prop.spec.name, limit: 80))\"")
+                }
+            }
+        }
     }
 
     private func checkProperties(_ doc: JSONDocument, _ props: Int?, _ set: PropSet, _ ei: Int, index: Int, pointer: () -> String,
@@ -585,7 +688,7 @@ public final class PlanChecker: Sendable {
     /// User or group properties: plain keys, and the keys inside `$set`, `$setOnce`, `$add`,
     /// `$append`… Values are checked for `$set`, `$setOnce` and plain keys; the other operations
     /// only name properties (their values are increments or list elements).
-    func checkUserOrGroup(_ doc: JSONDocument, _ obj: Int, set: PropSet, scope: Scope, label: String, index: Int,
+    func checkUserOrGroup(_ doc: JSONDocument, _ obj: Int, set: PropSet, block: PlanBlock, scope: Scope, label: String, index: Int,
                           base: () -> String, _ out: inout FindingSink) {
         for (k, v) in doc.members(obj) {
             if doc.stringStarts(k, with: UInt8(ascii: "$")) {
@@ -593,17 +696,34 @@ public final class PlanChecker: Sendable {
                 let checksValues = doc.keyEquals(k, "$set") || doc.keyEquals(k, "$setOnce")
                 let op = doc.string(k)
                 for (ik, iv) in doc.members(v) {
-                    checkNamed(doc, ik, iv, set: set, scope: scope, label: label, index: index, checkValue: checksValues,
+                    checkNamed(doc, ik, iv, set: set, block: block, scope: scope, label: label, index: index, checkValue: checksValues,
                                path: { base() + "/" + JSONPointer.escape(op) }, &out)
                 }
             } else {
-                checkNamed(doc, k, v, set: set, scope: scope, label: label, index: index, checkValue: true, path: base, &out)
+                checkNamed(doc, k, v, set: set, block: block, scope: scope, label: label, index: index, checkValue: true, path: base, &out)
             }
         }
     }
 
-    private func checkNamed(_ doc: JSONDocument, _ k: Int, _ v: Int, set: PropSet, scope: Scope, label: String, index: Int, checkValue doValue: Bool,
+    private func checkNamed(_ doc: JSONDocument, _ k: Int, _ v: Int, set: PropSet, block: PlanBlock, scope: Scope, label: String, index: Int, checkValue doValue: Bool,
                             path: () -> String, _ out: inout FindingSink) {
+        if useBlocks {
+            // The key looked up, and the value proved clean, in the set's block; anything else below.
+            let clean: Bool = doc.tape.withUnsafeBufferPointer { tapeBuffer in
+                doc.bytes.withUnsafeBufferPointer { bytesBuffer in
+                    let key = tapeBuffer[k]
+                    guard key.flags & JSONTapeEntry.hasEscapes == 0, let bytes = bytesBuffer.baseAddress else { return false }
+                    let h = block.header
+                    let start = Int(key.a), n = Int(key.b &- key.a)
+                    let kp = bytes + start
+                    let first = bytesBuffer.count - start >= 8 ? PlanNameTable.paddedPrefix(kp, n) : PlanNameTable.prefix(kp, n)
+                    let pi = block.find(kp, n, first: first, guess: -1, h)
+                    guard pi >= 0 else { return false }
+                    return !doValue || block.isClean(block.checks + pi, tapeBuffer[v], bytes, bytesBuffer.count)
+                }
+            }
+            if clean { return }
+        }
         guard let pi = set.table.lookup(doc, k) else {
             if set.closed {
                 let name = doc.string(k)
