@@ -19,6 +19,19 @@ struct CoreInternalsTests {
         }
     }
 
+    @Test("Sanitize.inline cuts at characters, not bytes (a string with no more bytes than the limit skips the count)")
+    func inlineCutsAtCharacters() {
+        let wide = String(repeating: "ü", count: 30)  // 60 bytes, 30 characters
+        #expect(Sanitize.inline(wide, limit: 40) == wide)
+        #expect(Sanitize.inline(wide, limit: 10) == String(repeating: "ü", count: 9) + "…")
+        #expect(Sanitize.inline("abc", limit: 3) == "abc")
+        #expect(Sanitize.inline("abcd", limit: 3) == "ab…")
+        let accents = "e\u{301}e\u{301}e\u{301}"  // 3 characters, 9 bytes
+        #expect(Sanitize.inline(accents, limit: 3) == accents)
+        #expect(Sanitize.inline(accents + "e", limit: 3) == "e\u{301}e\u{301}…")
+        #expect(Sanitize.inline("a\u{1b}b", limit: 3) == "a\\…", "escaped first, then cut")
+    }
+
     @Test("string helpers: bytes without allocating, first byte, blank")
     func stringHelpers() throws {
         let doc = try JSONDocument(parsing: #"["plain", "\u0024set", "  \t", "", "\u0020", "a\"b", 5]"#)

@@ -112,6 +112,27 @@ struct ProfileSimulatorTests {
         #expect(sim.changes.chainLength(Int32(sim.changes.count - 1)) < ChangeLog.checkpointInterval)
     }
 
+    @Test("$setOnce and $unset on a list grown by $append (suffix changes) decide without reading it; their changes still give the whole list")
+    func setOnceUnsetOnSuffixList() throws {
+        var requests: [[String]] = []
+        for n in 0..<5 { requests.append([T.identify("{\"$append\":{\"visited\":\"/p/\(n)\"}}")]) }
+        requests.append([T.identify("{\"$setOnce\":{\"visited\":[\"x\"]}}")])
+        requests.append([T.identify("{\"$unset\":{\"visited\":\"-\"}}")])
+        requests.append([T.event()])
+        let sim = T.simulate(requests)
+        // The list is a chain: a whole first change, then four that hold one item each.
+        #expect((0..<sim.changes.count).filter { sim.changes[$0].flags & ChangeRecord.suffixFlag != 0 }.count == 4)
+        let whole = ProfileValue.array((0..<5).map { .string("/p/\($0)") })
+        let once = try #require(sim.changes(forEvent: 5).first)
+        #expect(once.operation == .setOnce && once.kind == .noEffect && once.reason == .alreadySet)
+        #expect(once.before == whole && once.after == whole && once.sent == .array([.string("x")]))
+        let unset = try #require(sim.changes(forEvent: 6).first)
+        #expect(unset.operation == .unset && unset.kind == .removed && unset.before == whole && unset.after == nil)
+        #expect(sim.properties(atEvent: 6).first { $0.name == "visited" }?.value == whole, "identify-only: applies from the next event")
+        #expect(sim.properties(atEvent: 7).first { $0.name == "visited" } == nil)
+        #expect(sim.properties(ofUser: try T.user(sim)).isEmpty)
+    }
+
     @Test("one property under $set and $setOnce: $set wins, and the $setOnce is marked as the operation the SDKs would have dropped (§A1 derived, wire §2.5)")
     func sameKeyTwoOps() throws {
         let sim = T.simulate([[T.identify("{\"$setOnce\":{\"plan\":\"free\"},\"$set\":{\"plan\":\"pro\"}}")]])
@@ -438,6 +459,47 @@ struct ProfileSimulatorTests {
         #expect(f.map(\.rule) == [RuleID.userPropertyLimit])
         #expect(f.first?.path == "/events/0/user_properties/$set/k1000")
     }
+
+    // MARK: Storage shortcuts (what the fold keeps so that it need not read the change log)
+
+    @Test("a user on more devices than fit inline (a device set): a device that comes back joins nothing, a new one joins (§A3.3)")
+    func manyDevices() throws {
+        var requests: [[String]] = []
+        for d in 0..<12 { requests.append([T.event(user: "user-A", device: "device-\(d)")]) }
+        requests.append([T.event(user: "user-B", device: "device-3")])
+        requests.append([T.event(user: "user-A", device: "device-3")])
+        requests.append([T.event(user: "user-A", device: "device-12")])
+        let sim = T.simulate(requests)
+        let a = sim.user(try T.user(sim, "user-A"))
+        #expect(a.deviceIDs == (0...12).map { "device-\($0)" })
+        #expect(a.links.map(\.kind) == [.newUser] + Array(repeating: .deviceJoined, count: 12))
+        #expect(a.links.last?.deviceID == "device-12" && a.links.last?.event == 14)
+        let b = sim.user(try T.user(sim, "user-B"))
+        #expect(b.deviceIDs == ["device-3"] && b.links.map(\.kind) == [.newUserOnDevice])
+        #expect(sim.userIndex(deviceID: "device-3") == a.index, "the device went back to user-A")
+    }
+
+    @Test("Int32Set agrees with Set<Int32>")
+    func int32Set() {
+        var mine = Int32Set()
+        var model = Set<Int32>()
+        var x: UInt64 = 42
+        var mismatches = 0
+        for _ in 0..<20_000 {
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let v = Int32((x >> 33) % 3000)
+            if x >> 20 & 1 == 0 {
+                if mine.insert(v) != model.insert(v).inserted { mismatches += 1 }
+            } else if mine.contains(v) != model.contains(v) {
+                mismatches += 1
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(mine.count == model.count && model.count > 1000)
+        #expect((0..<3000).allSatisfy { mine.contains(Int32($0)) == model.contains(Int32($0)) })
+        #expect(!mine.contains(-1) && !Int32Set().contains(0))
+        #expect(Int32Set([3, 3, 7]).count == 2)
+    }
 }
 
 @Suite("Profile simulator on demo traffic")
@@ -463,11 +525,73 @@ struct ProfileDemoTrafficTests {
             checked += 1
         }
         #expect(checked > 10)
+        expectStoredShortcutsAgree(sim)
         // Every change's before is the after of the change it links to.
         for n in 0..<sim.eventCount {
             for c in sim.changes(forEvent: n) where c.applied {
                 #expect(c.before != c.after, "event \(n) \(c.property)")
             }
         }
+    }
+}
+
+/// What the fold keeps beside the change log agrees with the log: each change's chain length
+/// (`ChangeRecord.chain`) with a walk of its chain, each property's "has a value" with its last change.
+func expectStoredShortcutsAgree(_ sim: ProfileSimulator, sourceLocation: SourceLocation = #_sourceLocation) {
+    let log = sim.changes
+    let wrongChains = (0..<log.count).filter { log.chainLength(Int32($0)) != log.walkedChainLength(Int32($0)) }
+    #expect(wrongChains.isEmpty, "chain lengths of changes \(wrongChains.prefix(5))", sourceLocation: sourceLocation)
+    var wrongPresence = 0
+    for table in sim.users.map(\.props) + sim.groups.map(\.props) {
+        for e in table.entries where e.present != log.holdsValue(e.lastChange) { wrongPresence += 1 }
+    }
+    #expect(wrongPresence == 0, "properties whose presence disagrees with the log", sourceLocation: sourceLocation)
+}
+
+@Suite("Profile simulator storage")
+struct ProfileStorageTests {
+    typealias T = ProfileTest
+
+    @Test("list chains longer than a checkpoint, removals and clears: chain lengths and presence agree with the log, values with a model")
+    func listChains() throws {
+        var x: UInt64 = 7
+        var requests: [[String]] = []
+        var model: ProfileValue?
+        for n in 0..<200 {
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let pick = Int(x >> 33) % 40
+            let item = "\"/p/\(Int(x >> 40) % 30)\""
+            let (payload, op, sent): (String, ProfileOperation, ProfileValue) = switch pick {
+            case 0: ("{\"$unset\":{\"visited\":\"-\"}}", .unset, .string("-"))
+            case 1: ("{\"$clearAll\":\"-\"}", .clearAll, .null)
+            case 2: ("{\"$setOnce\":{\"visited\":[\"s\"]}}", .setOnce, .array([.string("s")]))
+            case 3: ("{\"$remove\":{\"visited\":\(item)}}", .remove, .string(String(item.dropFirst().dropLast())))
+            case 4...12: ("{\"$postInsert\":{\"visited\":\(item)}}", .postInsert, .string(String(item.dropFirst().dropLast())))
+            default: ("{\"$append\":{\"visited\":[\(item),\"/n/\(n)\"]}}", .append,
+                      .array([.string(String(item.dropFirst().dropLast())), .string("/n/\(n)")]))
+            }
+            if op == .clearAll || op == .unset {
+                model = nil
+            } else {
+                switch PropertyOperations.apply(op, stored: model, sent: sent) {
+                case .value(let v): model = v
+                case .removed: model = nil
+                case .noEffect: break
+                }
+            }
+            requests.append([T.identify(payload), T.event()])
+        }
+        let sim = T.simulate(requests)
+        expectStoredShortcutsAgree(sim)
+        #expect((0..<sim.changes.count).contains { sim.changes.chainLength(Int32($0)) == ChangeLog.checkpointInterval - 1 },
+                "a chain reached its checkpoint")
+        let u = try T.user(sim)
+        #expect(sim.properties(ofUser: u).first { $0.name == "visited" }?.value == model)
+    }
+
+    @Test("the chain length lives in a padding byte: a change is still 32 bytes, a property 8")
+    func layout() {
+        #expect(MemoryLayout<ChangeRecord>.stride == 32)
+        #expect(MemoryLayout<PropertyTable.Entry>.stride == 8)
     }
 }

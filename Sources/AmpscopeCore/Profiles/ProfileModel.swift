@@ -17,6 +17,10 @@ public struct ChangeRecord: Sendable, Equatable {
     private var operationAndFlags: UInt8
     /// `kind.rawValue | reason.rawValue << 3`.
     private var kindAndReason: UInt8
+    /// How many suffix changes end at this one, up to `ChangeLog.checkpointInterval` (0 when
+    /// it holds its whole value): set by `ChangeLog.append` in what was a padding byte, so that
+    /// an `$append` asks one record instead of walking the chain (a cache miss per record).
+    var chain: UInt8 = 0
     /// The profile: a user index (>= 0) or a group (`-1 - groupIndex`).
     public var target: Int32
     /// Interned property name.
@@ -85,7 +89,16 @@ struct ChangeLog: Sendable {
     var isEmpty: Bool { records.isEmpty }
     subscript(_ i: Int) -> ChangeRecord { records[i] }
 
-    mutating func append(_ c: ChangeRecord) { records.append(c) }
+    mutating func append(_ c: ChangeRecord) {
+        var c = c
+        if c.flags & ChangeRecord.suffixFlag != 0 {
+            let before = c.previous >= 0 ? Int(records[Int(c.previous)].chain) : 0
+            c.chain = UInt8(min(Self.checkpointInterval, before + 1))
+        } else {
+            c.chain = 0
+        }
+        records.append(c)
+    }
 
     /// The value change `i` holds, whole (the value after for an applied change, the value sent
     /// for a no-op or a drop); nil for a removal or `i` < 0.
@@ -130,7 +143,10 @@ struct ChangeLog: Sendable {
 
     /// How many suffix changes end at change `i` (0 when it holds its whole value), up to the
     /// checkpoint interval.
-    func chainLength(_ i: Int32) -> Int {
+    func chainLength(_ i: Int32) -> Int { i >= 0 ? Int(records[Int(i)].chain) : 0 }
+
+    /// `chainLength` counted by walking the chain (what `ChangeRecord.chain` keeps; for tests).
+    func walkedChainLength(_ i: Int32) -> Int {
         var n = 0
         var j = i
         while j >= 0, n < Self.checkpointInterval, records[Int(j)].flags & ChangeRecord.suffixFlag != 0 {
@@ -147,8 +163,21 @@ struct ChangeLog: Sendable {
 struct PropertyTable: Sendable {
     struct Entry: Sendable {
         var name: Int32
+        /// The last applied change (index into the change log, below 2^31) in the low 31 bits;
+        /// the top bit is set while the property has a value (that change did not remove it), so
+        /// a lookup answers "is it there?" without reading the change log (a cache miss per
+        /// property on a large log).
+        private var packed: UInt32
+
+        init(name: Int32, lastChange: Int32, present: Bool) {
+            self.name = name
+            packed = UInt32(bitPattern: lastChange) & 0x7FFF_FFFF | (present ? 0x8000_0000 : 0)
+        }
+
         /// The last applied change (index into the change log).
-        var lastChange: Int32
+        var lastChange: Int32 { Int32(bitPattern: packed & 0x7FFF_FFFF) }
+        /// The property has a value: `ChangeLog.holdsValue(lastChange)`, kept here.
+        var present: Bool { packed & 0x8000_0000 != 0 }
     }
     /// Includes tombstones (removed properties keep their last change), see `count`.
     var entries: [Entry] = []
@@ -190,8 +219,8 @@ struct PropertyTable: Sendable {
     func lookup(_ name: Int32, _ log: ChangeLog) -> Lookup {
         let i = lowerBound(name)
         guard i < entries.count && entries[i].name == name else { return Lookup(index: i, found: false, lastChange: -1, present: false) }
-        let last = entries[i].lastChange
-        return Lookup(index: i, found: true, lastChange: last, present: log.holdsValue(last))
+        let e = entries[i]
+        return Lookup(index: i, found: true, lastChange: e.lastChange, present: e.present)
     }
 
     /// Records that change `change` (about to be appended to the log) set the property
@@ -201,10 +230,10 @@ struct PropertyTable: Sendable {
             let was = at.present
             if !was, present { count += 1 }
             if was, !present { count -= 1 }
-            entries[at.index].lastChange = change
+            entries[at.index] = Entry(name: name, lastChange: change, present: present)
             return
         }
-        entries.insert(Entry(name: name, lastChange: change), at: at.index)
+        entries.insert(Entry(name: name, lastChange: change, present: present), at: at.index)
         if present { count += 1 }
     }
 
@@ -277,7 +306,7 @@ final class UserExtra: @unchecked Sendable {
     var moreDevices: [Int32] = []
     /// The devices as a set once there are more than a few (a user a load test sends with a new
     /// device per event gathers thousands, and each join asks whether the user has the device).
-    var deviceSet: Set<Int32>?
+    var deviceSet: Int32Set?
     var moreLinks: [StoredLink] = []
     /// Users merged into this one (§A3.5).
     var merged: [Int32] = []
@@ -355,8 +384,17 @@ struct UserRecord: Sendable {
         if x.deviceSet != nil {
             x.deviceSet!.insert(d)
         } else if x.moreDevices.count >= 8 {
-            x.deviceSet = Set(x.moreDevices)
+            x.deviceSet = Int32Set(x.moreDevices)
         }
+    }
+
+    /// Forgets the update times at or before `hourAgo`; how many are left (in place: no copy
+    /// of the list).
+    mutating func updatesAfter(_ hourAgo: Int64) -> Int {
+        var drop = 0
+        while drop < updateTimes.count && updateTimes[drop] <= hourAgo { drop += 1 }
+        if drop > 0 { updateTimes.removeFirst(drop) }
+        return updateTimes.count
     }
 
     /// Links after the first, in order.
@@ -369,6 +407,65 @@ struct UserRecord: Sendable {
         } else {
             editExtra().moreLinks.append(l)
         }
+    }
+}
+
+/// A set of non-negative `Int32`s (interned device ids): one open-addressing array, at most
+/// half full, probed from a multiplicative hash. `Set<Int32>` hashes with SipHash; asking
+/// whether a user already has a device (every event of a device that moves between users)
+/// was most of the time of resolving users.
+struct Int32Set: Sendable {
+    /// -1: an empty slot. The count is 0 or a power of two.
+    private var slots: [Int32] = []
+    private(set) var count = 0
+
+    init() {}
+
+    init(_ items: some Sequence<Int32>) {
+        for v in items { insert(v) }
+    }
+
+    @inline(__always) private static func home(_ v: Int32, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(UInt32(bitPattern: v)) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    func contains(_ v: Int32) -> Bool {
+        guard v >= 0, !slots.isEmpty else { return false }
+        return slots.withUnsafeBufferPointer { s in
+            let mask = s.count - 1
+            var i = Self.home(v, mask)
+            while true {
+                let x = s[i]
+                if x == v { return true }
+                if x < 0 { return false }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
+    /// Adds `v` (>= 0); false when it was there.
+    @discardableResult mutating func insert(_ v: Int32) -> Bool {
+        precondition(v >= 0, "Int32Set holds non-negative values")
+        if (count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
+        var i = Self.home(v, mask)
+        while true {
+            let x = slots[i]
+            if x == v { return false }
+            if x < 0 {
+                slots[i] = v
+                count += 1
+                return true
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [Int32](repeating: -1, count: max(16, old.count * 2))
+        count = 0
+        for x in old where x >= 0 { insert(x) }
     }
 }
 

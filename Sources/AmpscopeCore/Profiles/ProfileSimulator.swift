@@ -57,6 +57,16 @@ public struct ProfileSimulator: Sendable {
     var findingsByCapture: [Int64: [Finding]] = [:]
     /// Event ordinal → the groups it named (only events that name groups).
     var eventGroups: [Int32: [Int32]] = [:]
+    /// Buffers one event's fold fills and empties again, kept so that it allocates none
+    /// (`applyProperties`' operations, plain keys and names; `EventStep.keys`).
+    var scratch = FoldScratch()
+
+    struct FoldScratch: Sendable {
+        var ops: [(op: IdentifyOperation, value: Int)] = []
+        var plain: [(key: Int, value: Int)] = []
+        var touched: [Int32] = []
+        var keys: [Int] = []
+    }
 
     struct GroupKey: Hashable, Sendable {
         var type: String
@@ -90,15 +100,18 @@ public struct ProfileSimulator: Sendable {
             } else if duplicates.contains(i) {
                 status = .duplicate
             }
-            var facts = RecordFacts(request: r, doc: doc, index: i, table: &table)
+            var facts = RecordFacts(request: r, doc: doc, index: i, table: &table, hashingInsertID: false)
             var event = EventRecord(capture: captureID, user: -1, changeEnd: Int32(changes.count),
                                     status: status, ownChangesApply: !facts.isIdentify)
             if status == .applied {
                 var step = EventStep(ordinal: ordinal, facts: facts, receivedAt: p.capture.receivedAt)
+                swap(&step.keys, &scratch.keys)
+                step.keys.removeAll(keepingCapacity: true)
                 applyRecord(&step, &event)
                 event.changeEnd = Int32(changes.count)
                 events.append(event)
                 if step.noteworthy { runRules(step, &sink) }
+                swap(&step.keys, &scratch.keys)
             } else {
                 events.append(event)
             }
@@ -451,6 +464,18 @@ public struct ProfileSimulator: Sendable {
                                           identifyOnly: Bool, drop: Bool) {
         var ops: [(op: IdentifyOperation, value: Int)] = []
         var plain: [(key: Int, value: Int)] = []
+        var touched: [Int32] = []
+        swap(&ops, &scratch.ops)
+        swap(&plain, &scratch.plain)
+        swap(&touched, &scratch.touched)
+        ops.removeAll(keepingCapacity: true)
+        plain.removeAll(keepingCapacity: true)
+        touched.removeAll(keepingCapacity: true)
+        defer {
+            swap(&ops, &scratch.ops)
+            swap(&plain, &scratch.plain)
+            swap(&touched, &scratch.touched)
+        }
         for (k, v) in doc.members(obj) {
             if let op = IdentifyOperation.classify(doc, k) {
                 ops.append((op, v))
@@ -459,7 +484,6 @@ public struct ProfileSimulator: Sendable {
             }
         }
         var table = take(target)
-        var touched: [Int32] = []
         if !ops.isEmpty {
             for op in IdentifyOperation.serverOrder {
                 for entry in ops where entry.op == op {
@@ -508,6 +532,13 @@ public struct ProfileSimulator: Sendable {
             // (§A1), so the change is the sent items as a suffix, without reading the list.
             record(&table, target: target, name: name, op: op, result: .value(sent), sent: sent, flags: flags, key: key, &step,
                    at: (at, nil), appended: .array(sent.listItems))
+            return
+        }
+        if at.present && (op == .setOnce || op == .unset) {
+            // Neither reads the value it finds (`PropertyOperations.apply`): `$setOnce` leaves any
+            // present value as it is, `$unset` removes it. Rebuilding a list to drop it is waste.
+            record(&table, target: target, name: name, op: op, result: op == .setOnce ? .noEffect(.alreadySet) : .removed,
+                   sent: sent, flags: flags, key: key, &step, at: (at, nil))
             return
         }
         let stored = at.present ? changes.value(at.lastChange) : nil
@@ -602,22 +633,17 @@ public struct ProfileSimulator: Sendable {
     /// Amplitude counts).
     private mutating func throttle(_ u: Int32, time: Int64, _ step: inout EventStep) -> Bool {
         let hourAgo = time - 3_600_000
-        var times = users[Int(u)].updateTimes
-        users[Int(u)].updateTimes = []
-        var drop = 0
-        while drop < times.count && times[drop] <= hourAgo { drop += 1 }
-        if drop > 0 { times.removeFirst(drop) }
-        step.updatesInLastHour = times.count
-        let over = times.count >= options.updatesPerHour
+        let recent = users[Int(u)].updatesAfter(hourAgo)
+        step.updatesInLastHour = recent
+        let over = recent >= options.updatesPerHour
         if over {
             if !users[Int(u)].throttled { step.throttleStarted = true }
             users[Int(u)].throttled = true
             step.noteworthy = true
         } else {
             users[Int(u)].throttled = false
-            times.append(time)
+            users[Int(u)].updateTimes.append(time)
         }
-        users[Int(u)].updateTimes = times
         return over
     }
 
@@ -674,9 +700,8 @@ public struct ProfileSimulator: Sendable {
 
     /// The event's `time` (`timestamp` for amplitude-js) in ms, else when the request arrived.
     private func eventTime(_ e: RecordFacts, fallback: Int64) -> Int64 {
-        for f in [EventField.time, .timestamp] {
-            if let i = e[f], let v = e.doc.int64(i) { return v }
-        }
+        if let i = e[.time], let v = e.doc.int64(i) { return v }
+        if let i = e[.timestamp], let v = e.doc.int64(i) { return v }
         return fallback
     }
 

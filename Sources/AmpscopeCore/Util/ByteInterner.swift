@@ -95,17 +95,27 @@ struct ByteInterner: Sendable {
     // MARK: The table
 
     private func probe(_ p: UnsafeBufferPointer<UInt8>, _ h: UInt32) -> (id: Int32?, slot: Int) {
+        // The three arrays opened once (comparing through `equals` opened two of them per
+        // candidate, with a retain and release of each: most of a lookup's time).
         slots.withUnsafeBufferPointer { slots in
-            let mask = slots.count - 1
-            var s = Int(h) & mask
-            while true {
-                let word = slots[s]
-                if word == 0 { return (nil, s) }
-                if UInt32(truncatingIfNeeded: word >> 32) == h {
-                    let id = Int32(truncatingIfNeeded: word & 0xFFFF_FFFF) - 1
-                    if equals(id, p) { return (id, s) }
+            ends.withUnsafeBufferPointer { ends in
+                bytes.withUnsafeBufferPointer { bytes in
+                    let mask = slots.count - 1
+                    var s = Int(h) & mask
+                    while true {
+                        let word = slots[s]
+                        if word == 0 { return (nil, s) }
+                        if UInt32(truncatingIfNeeded: word >> 32) == h {
+                            let id = Int(truncatingIfNeeded: word & 0xFFFF_FFFF) - 1
+                            let start = id == 0 ? 0 : ends[id - 1]
+                            let count = ends[id] - start
+                            if count == p.count && (count == 0 || memcmpEqual(bytes.baseAddress! + start, p.baseAddress, count)) {
+                                return (Int32(id), s)
+                            }
+                        }
+                        s = (s + 1) & mask
+                    }
                 }
-                s = (s + 1) & mask
             }
         }
     }

@@ -45,7 +45,8 @@ public enum Sanitize {
     /// For one-line messages: escaped and cut to `limit` characters with an ellipsis.
     public static func inline(_ s: String, limit: Int = 80) -> String {
         let v = visible(s)
-        guard v.count > limit else { return v }
+        // No more characters than UTF-8 bytes: a short string needs no grapheme count.
+        guard v.utf8.count > limit, v.count > limit else { return v }
         return String(v.prefix(max(1, limit - 1))) + "…"
     }
 

@@ -36,12 +36,16 @@ public struct RecordFacts: Sendable {
 
     /// Facts for record `index` of `request`, using (and emptying) `table` as storage; take it
     /// back with `reclaimTable(into:)` to reuse it for the next record.
-    init(request: DecodedRequest, doc: JSONDocument, index: Int, table: inout [Int32]) {
+    /// `hashingInsertID: false` leaves `insertKey` nil (the profile simulator reads no insert_id:
+    /// the validation pass has already judged duplicates).
+    init(request: DecodedRequest, doc: JSONDocument, index: Int, table: inout [Int32], hashingInsertID: Bool = true) {
         self.init(doc: doc, node: request.records[index], index: index, kind: request.recordKind,
-                  pointerBase: request.recordsPointer, pointerIsFinal: request.recordsIsSingleObject, table: &table)
+                  pointerBase: request.recordsPointer, pointerIsFinal: request.recordsIsSingleObject, table: &table,
+                  hashingInsertID: hashingInsertID)
     }
 
-    init(doc: JSONDocument, node: Int, index: Int, kind: RecordKind, pointerBase: String, pointerIsFinal: Bool, table storage: inout [Int32]) {
+    init(doc: JSONDocument, node: Int, index: Int, kind: RecordKind, pointerBase: String, pointerIsFinal: Bool, table storage: inout [Int32],
+         hashingInsertID: Bool = true) {
         self.doc = doc
         self.node = node
         self.index = index
@@ -90,7 +94,7 @@ public struct RecordFacts: Sendable {
         presentMask = present
         unknownKeys = unknown
         duplicateKeys = dups
-        if let ins = self[.insertID], doc.kind(ins) == .string {
+        if hashingInsertID, let ins = self[.insertID], doc.kind(ins) == .string {
             insertKey = InsertKey.hash(doc, insert: ins, device: self[.deviceID])
         }
     }
