@@ -146,7 +146,7 @@ import AmpscopeTestSupport
         #expect(try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 30, smallRemainder: 4 << 20, stats: &stats) } == .passive)
         #expect(stats.passes == 1 && stats.restarts == 0 && stats.walBytes > 8 * 16_000 && stats.largestWALBytes == stats.walBytes)
         #expect(try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 10, smallRemainder: 4 << 20, stats: &stats) } == .restarted)
-        #expect(stats.passes == 2 && stats.restarts == 1 && stats.restartsGivenUp == 0 && stats.walBytes == 0 && stats.largestWALBytes > 0)
+        #expect(stats.passes >= 2 && stats.restarts == 1 && stats.restartsGivenUp == 0 && stats.walBytes == 0 && stats.largestWALBytes > 0)
         // The next commit writes from the WAL's start: it holds only that commit's frames.
         _ = try db.insertNow(rows: rows, session: session)
         #expect(try Self.walFrames(path).log < 80, "the WAL after a restart and one commit")
