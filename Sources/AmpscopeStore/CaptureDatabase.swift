@@ -470,14 +470,8 @@ final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched
         timer.resume()
     }
 
-    /// One passive pass, then a restart if the WAL is past the limit and the pass left little.
-    @discardableResult
-    static func tick(_ db: Database, hardLimit: Int, smallRemainder: Int) throws -> Step {
-        var stats = WALStats()
-        return try tick(db, hardLimit: hardLimit, smallRemainder: smallRemainder, stats: &stats)
-    }
-
-    /// The same, counting what it did into `stats`.
+    /// One passive pass, then (past the limit, when the pass left little) catching-up passes and
+    /// a restart; what it did is counted into `stats`.
     static func tick(_ db: Database, hardLimit: Int, smallRemainder: Int, stats: inout WALStats) throws -> Step {
         // (busy, frames in the WAL since its last reset, frames checkpointed)
         guard let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") else { return .passive }

@@ -56,16 +56,11 @@ struct PlanBlockTests {
         return plan
     }
 
+    /// `s` as a JSON string, quoted by the core's writer.
     static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
+        var out: [UInt8] = []
+        JSONWriter.appendQuoted(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A random JSON value: strings from `words` (plain or with an escape), numbers of every

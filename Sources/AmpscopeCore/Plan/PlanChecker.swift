@@ -622,11 +622,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
                             pi = eventRefs[ei]._withUnsafeGuaranteedRef { $0.table.lookup(doc, k, guess: guess) } ?? -1
                         }
                         guard pi >= 0 else {
-                            if h.flags & PlanBlock.closed != 0 {
-                                let name = doc.string(k)
-                                out.add(PlanRules.info(RuleID.planUnexpectedProperty), pointer() + "/event_properties/" + JSONPointer.escape(name), event: index,
-                                        "\"\(Sanitize.inline(name, limit: 80))\" is not a property of \"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" in the plan, which allows no others")
-                            }
+                            if h.flags & PlanBlock.closed != 0 { unexpectedProperty(doc, k, ei, index: index, pointer: pointer, &out) }
                             continue
                         }
                         guess = pi + 1
@@ -653,6 +649,14 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
         }
     }
 
+    /// `plan-unexpected-property` for key `k` of event `ei`'s properties (the set is closed); the
+    /// same finding from the block walk and from the straightforward one.
+    private func unexpectedProperty(_ doc: JSONDocument, _ k: Int, _ ei: Int, index: Int, pointer: () -> String, _ out: inout FindingSink) {
+        let name = doc.string(k)
+        out.add(PlanRules.info(RuleID.planUnexpectedProperty), pointer() + "/event_properties/" + JSONPointer.escape(name), event: index,
+                "\"\(Sanitize.inline(name, limit: 80))\" is not a property of \"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" in the plan, which allows no others")
+    }
+
     private func checkProperties(_ doc: JSONDocument, _ props: Int?, _ set: PropSet, _ ei: Int, index: Int, pointer: () -> String,
                                  _ record: inout PlanTally.Record, _ out: inout FindingSink) {
         if set.open { return }
@@ -661,11 +665,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
             var guess = 0  // properties usually come in the plan's order
             for (k, v) in doc.members(p) {
                 guard let pi = set.table.lookup(doc, k, guess: guess) else {
-                    if set.closed {
-                        let name = doc.string(k)
-                        out.add(PlanRules.info(RuleID.planUnexpectedProperty), pointer() + "/event_properties/" + JSONPointer.escape(name), event: index,
-                                "\"\(Sanitize.inline(name, limit: 80))\" is not a property of \"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" in the plan, which allows no others")
-                    }
+                    if set.closed { unexpectedProperty(doc, k, ei, index: index, pointer: pointer, &out) }
                     continue
                 }
                 guess = pi + 1
