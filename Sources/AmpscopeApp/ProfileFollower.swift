@@ -69,13 +69,30 @@ final class ProfileFollower: Sendable {
     /// queue, then every capture it indexes from now on.
     /// `plan`: the checker the store's ingest judges with and the file it came from.
     private let planSource: String?
+    /// Where the simulator's spilled history goes: beside the store file (nil: `$TMPDIR`).
+    private let spillDirectory: String?
+
+    /// A simulator whose history past its bound in memory goes to a temporary file beside
+    /// the store (all in memory when no file can be made there or in `$TMPDIR`), so that a
+    /// long live capture's profiles take bounded memory (Docs/profiles.md, "Memory").
+    private func makeSimulator() -> ProfileSimulator {
+        var options = ProfileOptions()
+        options.spill = FileSpillStorage(directory: spillDirectory) ?? FileSpillStorage()
+        return ProfileSimulator(options: options)
+    }
     private let goldenSource: String?
 
     /// `golden`: the golden run's events and the file they came from.
     init(store: CaptureStore, plan: (checker: PlanChecker, source: String)? = nil, golden: (matcher: GoldenMatcher, source: String)? = nil) {
         planSource = plan?.source
         goldenSource = golden?.source
+        spillDirectory = store.path.map { p in
+            guard let slash = p.lastIndex(of: "/") else { return "." }
+            return slash == p.startIndex ? "/" : String(p[..<slash])
+        }
+        let simulator = makeSimulator()
         state.withLock { s in
+            s.simulator = simulator
             s.coverage = plan.map { PlanCoverage($0.checker) }
             s.golden = golden?.matcher
         }
@@ -125,7 +142,7 @@ final class ProfileFollower: Sendable {
                     coverage?.reset()
                     var golden = s.golden
                     golden?.reset()
-                    s = State(coverage: coverage, golden: golden, version: s.version + 1)
+                    s = State(simulator: makeSimulator(), coverage: coverage, golden: golden, version: s.version + 1)
                 }
                 announce()
             case .captures(let items):

@@ -38,6 +38,23 @@ public struct ChangeRecord: Sendable, Equatable {
         self.previous = previous
     }
 
+    /// The record's fields as spilled, the value left for `ChangeLog` to place.
+    var spilledFields: SpilledChange {
+        SpilledChange(valueAt: 0, valueLength: 0, operationAndFlags: operationAndFlags, kindAndReason: kindAndReason,
+                      chain: chain, target: target, property: property, previous: previous)
+    }
+
+    /// A record read back from a spilled chunk, with its decoded value.
+    init(spilled s: SpilledChange, value: ProfileValue?) {
+        self.value = value
+        operationAndFlags = s.operationAndFlags
+        kindAndReason = s.kindAndReason
+        chain = s.chain
+        target = s.target
+        property = s.property
+        previous = s.previous
+    }
+
     public var operation: ProfileOperation {
         get { ProfileOperation(rawValue: operationAndFlags & 0x0F)! }
         set { operationAndFlags = operationAndFlags & 0xF0 | newValue.rawValue }
@@ -82,50 +99,135 @@ public struct ChangeRecord: Sendable, Equatable {
 /// `checkpointInterval`-th change of a chain stores the whole list again, so a read walks at
 /// most that many records.
 struct ChangeLog: Sendable {
-    private(set) var records: [ChangeRecord] = []
+    /// The newest records; the `spilled` before them are in `storage`.
+    private var hot: [ChangeRecord] = []
+    /// Storage offset of each spilled chunk, in order.
+    private var chunkOffsets: [Int] = []
+    private(set) var spilled = 0
+    /// Records per spilled chunk (the log spills once `2 × chunk` are in memory).
+    let chunk: Int
+    let storage: (any ProfileSpillStorage)?
     static let checkpointInterval = 16
 
-    var count: Int { records.count }
-    var isEmpty: Bool { records.isEmpty }
-    subscript(_ i: Int) -> ChangeRecord { records[i] }
+    init(storage: (any ProfileSpillStorage)? = nil, chunk: Int = 1 << 19) {
+        self.storage = storage
+        self.chunk = max(1, chunk)
+    }
+
+    var count: Int { spilled + hot.count }
+    var isEmpty: Bool { count == 0 }
+    subscript(_ i: Int) -> ChangeRecord {
+        @inline(__always) get { i >= spilled ? hot[i - spilled] : cold(i) }
+    }
 
     mutating func append(_ c: ChangeRecord) {
         var c = c
         if c.flags & ChangeRecord.suffixFlag != 0 {
-            let before = c.previous >= 0 ? Int(records[Int(c.previous)].chain) : 0
+            let before = c.previous >= 0 ? Int(self[Int(c.previous)].chain) : 0
             c.chain = UInt8(min(Self.checkpointInterval, before + 1))
         } else {
             c.chain = 0
         }
-        records.append(c)
+        hot.append(c)
+        // After a refused append, try again each time another chunk has gathered.
+        if storage != nil, hot.count >= 2 * chunk, hot.count % chunk == 0 { spill() }
+    }
+
+    /// Writes every whole chunk of records in memory but the newest to the storage (more than
+    /// one after refused appends), stopping at the first it refuses. A chunk is the records'
+    /// fixed-size parts, then the values too long to sit in them.
+    private mutating func spill() {
+        guard let storage else { return }
+        let stride = MemoryLayout<SpilledChange>.stride
+        var written = 0
+        var encoded: [UInt8] = []
+        while hot.count - written * chunk >= 2 * chunk {
+            var bytes = [UInt8](repeating: 0, count: chunk * stride)
+            for k in 0..<chunk {
+                let c = hot[written * chunk + k]
+                var s = c.spilledFields
+                if let v = c.value {
+                    encoded.removeAll(keepingCapacity: true)
+                    SpilledValue.encode(v, into: &encoded)
+                    if encoded.count <= 8 {
+                        var inline: UInt64 = 0
+                        withUnsafeMutableBytes(of: &inline) { $0.copyBytes(from: encoded) }
+                        s.valueAt = inline
+                        s.valueLength = UInt32(encoded.count) | SpilledChange.inlineBit
+                    } else {
+                        s.valueAt = UInt64(bytes.count)
+                        s.valueLength = UInt32(encoded.count)
+                        bytes.append(contentsOf: encoded)
+                    }
+                }
+                bytes.withUnsafeMutableBytes { $0.storeBytes(of: s, toByteOffset: k * stride, as: SpilledChange.self) }
+            }
+            guard let at = bytes.withUnsafeBytes({ storage.append($0) }) else { break }
+            chunkOffsets.append(at)
+            written += 1
+        }
+        spilled += written * chunk
+        hot.removeFirst(written * chunk)
+    }
+
+    private func cold(_ i: Int) -> ChangeRecord {
+        precondition(i >= 0, "ChangeLog index out of range")
+        let base = chunkOffsets[i / chunk]
+        let s = withUnsafeTemporaryAllocation(of: SpilledChange.self, capacity: 1) { p -> SpilledChange? in
+            guard let storage, storage.read(at: base + (i % chunk) * MemoryLayout<SpilledChange>.stride,
+                                            into: UnsafeMutableRawBufferPointer(p)) else { return nil }
+            return p[0]
+        }
+        // A record that cannot be read back reads as a removal of nothing (never expected: the
+        // storage wrote it).
+        guard let s else {
+            return ChangeRecord(target: 0, property: 0, previous: -1, operation: .set, kind: .noEffect,
+                                reason: .none, flags: 0, value: nil)
+        }
+        var value: ProfileValue?
+        let length = Int(s.valueLength & ~SpilledChange.inlineBit)
+        if s.valueLength & SpilledChange.inlineBit != 0 {
+            var inline = s.valueAt
+            value = withUnsafeBytes(of: &inline) { SpilledValue.decode(UnsafeRawBufferPointer(rebasing: $0[0..<min(8, length)])) }
+        } else if length > 0 {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: length, alignment: 1)
+            defer { buffer.deallocate() }
+            if storage!.read(at: base + Int(s.valueAt), into: buffer) { value = SpilledValue.decode(UnsafeRawBufferPointer(buffer)) }
+        }
+        return ChangeRecord(spilled: s, value: value)
     }
 
     /// The value change `i` holds, whole (the value after for an applied change, the value sent
     /// for a no-op or a drop); nil for a removal or `i` < 0.
     func value(_ i: Int32) -> ProfileValue? {
         guard i >= 0 else { return nil }
-        guard records[Int(i)].flags & ChangeRecord.suffixFlag != 0 else { return records[Int(i)].value }
-        var pieces: [Int32] = []
+        let first = self[Int(i)]
+        guard first.flags & ChangeRecord.suffixFlag != 0 else { return first.value }
+        var pieces: [ProfileValue?] = []
         var total = 0
         var j = i
-        while j >= 0, records[Int(j)].flags & ChangeRecord.suffixFlag != 0 {
-            pieces.append(j)
-            total += records[Int(j)].value?.listCount ?? 0
-            j = records[Int(j)].previous
+        var r = first
+        while true {
+            pieces.append(r.value)
+            total += r.value?.listCount ?? 0
+            j = r.previous
+            guard j >= 0 else { break }
+            r = self[Int(j)]
+            if r.flags & ChangeRecord.suffixFlag == 0 { break }
         }
-        let base = j >= 0 ? records[Int(j)].value : nil
+        let base = j >= 0 ? r.value : nil
         var out: [ProfileValue] = []
         out.reserveCapacity(total + (base?.listCount ?? 0))
         if let base { out.append(contentsOf: base.listItems) }
         for p in pieces.reversed() {
-            if let v = records[Int(p)].value { out.append(contentsOf: v.listItems) }
+            if let v = p { out.append(contentsOf: v.listItems) }
         }
         return .array(out)
     }
 
     /// Change `i`, made by event `event`, with its name and values resolved.
     func change(_ i: Int, event: Int, names: ByteInterner) -> ProfileChange {
-        let c = records[i]
+        let c = self[i]
         let before = value(c.previous)
         let value = value(Int32(i))
         return ProfileChange(event: event, target: ProfileTarget(raw: c.target), property: names.string(c.property),
@@ -138,20 +240,22 @@ struct ChangeLog: Sendable {
 
     /// Whether change `i` leaves a value (it is not a removal; -1: no change).
     func holdsValue(_ i: Int32) -> Bool {
-        i >= 0 && (records[Int(i)].flags & ChangeRecord.suffixFlag != 0 || records[Int(i)].value != nil)
+        guard i >= 0 else { return false }
+        let c = self[Int(i)]
+        return c.flags & ChangeRecord.suffixFlag != 0 || c.value != nil
     }
 
     /// How many suffix changes end at change `i` (0 when it holds its whole value), up to the
     /// checkpoint interval.
-    func chainLength(_ i: Int32) -> Int { i >= 0 ? Int(records[Int(i)].chain) : 0 }
+    func chainLength(_ i: Int32) -> Int { i >= 0 ? Int(self[Int(i)].chain) : 0 }
 
     /// `chainLength` counted by walking the chain (what `ChangeRecord.chain` keeps; for tests).
     func walkedChainLength(_ i: Int32) -> Int {
         var n = 0
         var j = i
-        while j >= 0, n < Self.checkpointInterval, records[Int(j)].flags & ChangeRecord.suffixFlag != 0 {
+        while j >= 0, n < Self.checkpointInterval, self[Int(j)].flags & ChangeRecord.suffixFlag != 0 {
             n += 1
-            j = records[Int(j)].previous
+            j = self[Int(j)].previous
         }
         return n
     }
@@ -482,7 +586,7 @@ struct GroupRecord: Sendable {
 ///
 /// 24 bytes. The record's index in its request is not stored: a request's events are
 /// consecutive, so it is the ordinal less the request's first (`captureFirstEvent`).
-struct EventRecord: Sendable {
+struct EventRecord: Sendable, BitwiseCopyable {
     var capture: Int64
     /// User index, -1 when the event has no user (group identifications, mappings, no ids).
     var user: Int32
@@ -498,7 +602,7 @@ struct EventRecord: Sendable {
 }
 
 /// Whether an event reached the profiles.
-public enum ProfileEventStatus: UInt8, Sendable, CustomStringConvertible {
+public enum ProfileEventStatus: UInt8, Sendable, BitwiseCopyable, CustomStringConvertible {
     /// Applied to the profiles.
     case applied
     /// The request was not ingested (Amplitude answered an error, or a fault was injected).

@@ -100,14 +100,14 @@ extension ProfileSimulator {
     public func event(_ n: Int) -> ProfileEvent? {
         guard events.indices.contains(n) else { return nil }
         let e = events[n]
-        let first = captureFirstEvent[e.capture].map(Int.init) ?? n
+        let first = firstEvent(ofCapture: e.capture).map(Int.init) ?? n
         return ProfileEvent(ordinal: n, capture: e.capture, record: n - first, user: e.user >= 0 ? Int(e.user) : nil,
                             status: e.status, ownChangesApply: e.ownChangesApply, changeCount: changeRange(n).count)
     }
 
     /// Ordinals of the events of one request.
     public func events(forCapture id: Int64) -> Range<Int> {
-        guard let first = captureFirstEvent[id].map(Int.init) else { return 0..<0 }
+        guard let first = firstEvent(ofCapture: id).map(Int.init) else { return 0..<0 }
         var end = first
         while end < events.count && events[end].capture == id { end += 1 }
         return first..<end
@@ -121,7 +121,8 @@ extension ProfileSimulator {
 
     func changeRange(_ n: Int) -> Range<Int> {
         let start = n == 0 ? 0 : Int(events[n - 1].changeEnd)
-        return start..<Int(events[n].changeEnd)
+        let end = Int(events[n].changeEnd)
+        return min(start, end)..<end
     }
 
     /// Change `i` of the log, made by event `event`, with names and values resolved.

@@ -13,6 +13,13 @@ public struct ProfileOptions: Sendable {
     public var groupValuesPerEvent = 10
     /// The rules run on each event's simulated outcome.
     public var rules: [any ProfileRule] = ProfileRules.standard
+    /// Where per-event history goes past `hotEvents` (nil: it all stays in memory). The live
+    /// session gives one (an unlinked temporary file) so that a long capture's profiles take
+    /// bounded memory; `ampscope profile` and the tests mostly do not. Docs/profiles.md, "Memory".
+    public var spill: (any ProfileSpillStorage)?
+    /// About how many of the newest events keep their records in memory when `spill` is set
+    /// (between this and twice it; their changes likewise, at two changes an event).
+    public var hotEvents = 1 << 20
 
     public init(stopAfterEvent: Int? = nil) {
         self.stopAfterEvent = stopAfterEvent
@@ -49,11 +56,17 @@ public struct ProfileSimulator: Sendable {
     var deviceOwner: [Int32] = []
     /// `/usermap` aliases: user_id → global user id.
     var aliases: [String: String] = [:]
-    var changes = ChangeLog()
+    var changes: ChangeLog
     /// Small lists and objects, built once for every profile that holds the same one.
     var shared = SharedValueCache()
-    var events: [EventRecord] = []
-    var captureFirstEvent: [Int64: Int32] = [:]
+    var events: SpillArray<EventRecord>
+    /// The first event of each request, for the requests applied in increasing id order (all
+    /// of them, live and replayed): sorted, so found by a binary search.
+    var captureStarts: SpillArray<CaptureStart>
+    /// The first event of a request applied after one with a higher id (tests, odd callers).
+    var outOfOrderStarts: [Int64: Int32] = [:]
+    /// Events with status `.applied`.
+    var appliedEvents = 0
     var findingsByCapture: [Int64: [Finding]] = [:]
     /// Event ordinal → the groups it named (only events that name groups).
     var eventGroups: [Int32: [Int32]] = [:]
@@ -75,6 +88,41 @@ public struct ProfileSimulator: Sendable {
 
     public init(options: ProfileOptions = ProfileOptions()) {
         self.options = options
+        let half = max(1, options.hotEvents / 2)
+        changes = ChangeLog(storage: options.spill, chunk: max(1, options.hotEvents))
+        events = SpillArray(storage: options.spill, chunk: half,
+                            placeholder: EventRecord(capture: -1, user: -1, changeEnd: 0, status: .unattributed, ownChangesApply: false))
+        captureStarts = SpillArray(storage: options.spill, chunk: max(1, options.hotEvents / 16),
+                                   placeholder: CaptureStart(capture: -1, first: -1))
+    }
+
+    /// Where a request's events start, as `captureStarts` keeps it.
+    struct CaptureStart: BitwiseCopyable, Sendable {
+        var capture: Int64
+        var first: Int32
+    }
+
+    /// The ordinal of the first event of request `id` (nil: not applied, or without records).
+    func firstEvent(ofCapture id: Int64) -> Int32? {
+        if let n = outOfOrderStarts[id] { return n }
+        var lo = 0
+        var hi = captureStarts.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if captureStarts[mid].capture < id { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < captureStarts.count else { return nil }
+        let s = captureStarts[lo]
+        return s.capture == id ? s.first : nil
+    }
+
+    private mutating func noteStart(capture id: Int64) {
+        let start = CaptureStart(capture: id, first: Int32(events.count))
+        if let last = captureStarts.last, last.capture >= id {
+            outOfOrderStarts[id] = start.first
+        } else {
+            captureStarts.append(start)
+        }
     }
 
     // MARK: The fold
@@ -84,7 +132,7 @@ public struct ProfileSimulator: Sendable {
     public mutating func apply(_ p: Processed, captureID: Int64) {
         let r = p.request
         guard !r.records.isEmpty, let doc = r.document else { return }
-        captureFirstEvent[captureID] = Int32(events.count)
+        noteStart(capture: captureID)
         let ingested = Processed.ingestedByAmplitude(capture: p.capture, answer: p.answer)
         var duplicates: [Int] = []
         for f in p.findings where f.rule == RuleID.duplicateInsertID { if let e = f.event { duplicates.append(e) } }
@@ -110,6 +158,7 @@ public struct ProfileSimulator: Sendable {
                 applyRecord(&step, &event)
                 event.changeEnd = Int32(changes.count)
                 events.append(event)
+                if event.status == .applied { appliedEvents += 1 }
                 if step.noteworthy { runRules(step, &sink) }
                 swap(&step.keys, &scratch.keys)
             } else {
@@ -120,7 +169,7 @@ public struct ProfileSimulator: Sendable {
         if !sink.findings.isEmpty {
             findingsByCapture[captureID, default: []].append(contentsOf: sink.findings)
             for f in sink.findings {
-                guard let e = f.event, let first = captureFirstEvent[captureID] else { continue }
+                guard let e = f.event, let first = firstEvent(ofCapture: captureID) else { continue }
                 let u = events[Int(first) + e].user
                 if u >= 0 { users[Int(resolved(u))].findingCount += 1 }
             }

@@ -54,8 +54,7 @@ extension ProfileSimulator {
         case .group(let type, let value):
             if let g = groupIndex(type: type, value: value) { groupsOut = [groupEntry(g, changes: true)] }
         }
-        let applied = events.reduce(0) { $0 + ($1.status == .applied ? 1 : 0) }
-        return ProfileSnapshot(events: events.count, appliedEvents: applied, at: at, users: users, groups: groupsOut,
+        return ProfileSnapshot(events: events.count, appliedEvents: appliedEvents, at: at, users: users, groups: groupsOut,
                                findings: allFindings)
     }
 
