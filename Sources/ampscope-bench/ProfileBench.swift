@@ -21,6 +21,9 @@ enum ProfileBench: BenchMode {
       --users N      users for the memory measurement (default 100000)
       --props N      properties each of those users gets (default 10)
       --seed N       generator seed of the memory part (default 1)
+      --spill N      also fold the replay file with all but about N events' history spilled to
+                     a file (Docs/profiles.md "Memory"): fold time, memory, and queries on old
+                     events against the same queries on new ones and on the in-memory fold
     """
 
     static func run(_ o: inout BenchOptions) throws {
@@ -31,15 +34,16 @@ enum ProfileBench: BenchMode {
         let userCount = try o.int("users", default: 100_000)
         let propsPerUser = max(1, try o.int("props", default: 10))
         let seed = UInt64(try o.int("seed", default: 1))
+        let spill = try o.int("spill", default: 0)
         try o.rejectUnused()
 
-        if !skipReplay { try replayPart(path: path, events: events, threads: threads) }
+        if !skipReplay { try replayPart(path: path, events: events, threads: threads, spill: spill) }
         memoryPart(userCount: userCount, propsPerUser: propsPerUser, seed: seed)
     }
 
     // MARK: 1. Time against the replay load
 
-    static func replayPart(path: String, events: Int, threads: Int) throws {
+    static func replayPart(path: String, events: Int, threads: Int, spill: Int) throws {
         if !FileManager.default.fileExists(atPath: path) {
             print("generating \(Bench.grouped(Double(events))) events into \(path) ...")
             ReplayBench.generate(events: events, path: path)
@@ -75,6 +79,52 @@ enum ProfileBench: BenchMode {
               + " resident memory of these profiles: \(Bench.fixed(after - before)) MB")
         print("  simulation adds \(Bench.fixed(simulateCPU / r.totalSeconds * 100)) % to the load's wall time"
               + " (\(Bench.fixed(simulateCPU / loadCPU * 100)) % of its CPU time); target < 20 %\n")
+        if spill > 0 { try spillPart(store: store, inMemory: simulator, inMemoryCPU: simulateCPU, hotEvents: spill) }
+    }
+
+    // MARK: 3. The history spilled to a file
+
+    static func spillPart(store: CaptureStore, inMemory: ProfileSimulator, inMemoryCPU: Double, hotEvents: Int) throws {
+        var options = ProfileOptions()
+        guard let storage = FileSpillStorage() else { throw BenchError("cannot create a spill file in $TMPDIR") }
+        options.spill = storage
+        options.hotEvents = hotEvents
+        var simulator = ProfileSimulator(options: options)
+        var cpu = 0.0
+        let before = trimmedRSSMB()
+        for id in store.index.captureIDs() {
+            guard let p = try? store.payloads.processed(id) else { continue }
+            let t0 = Bench.threadCPUSeconds()
+            simulator.apply(p, captureID: id)
+            cpu += Bench.threadCPUSeconds() - t0
+        }
+        let after = trimmedRSSMB()
+        let n = simulator.eventCount
+        guard n > 4 * hotEvents else { throw BenchError("--spill \(hotEvents) leaves too little spilled in \(n) events") }
+        // The same queries (the User tab's: what the event changed, the properties in effect)
+        // on 2 000 old events (spilled), on 2 000 of the newest (in memory), and on the same old
+        // events of the fold that kept everything in memory.
+        var rng = SplitMix64(seed: 9)
+        let old = (0..<2000).map { _ in rng.int(0...(n / 2)) }
+        let new = (0..<2000).map { _ in rng.int((n - hotEvents / 2)...(n - 1)) }
+        func time(_ sim: ProfileSimulator, _ events: [Int]) -> (Double, Int) {
+            var items = 0
+            let t0 = Bench.threadCPUSeconds()
+            for e in events { items += sim.changes(forEvent: e).count + sim.properties(atEvent: e).count }
+            return ((Bench.threadCPUSeconds() - t0) / Double(events.count) * 1e6, items)
+        }
+        let (oldSpilled, a) = time(simulator, old)
+        let (newSpilled, _) = time(simulator, new)
+        let (oldInMemory, b) = time(inMemory, old)
+        print("the same fold with all but about \(Bench.grouped(Double(hotEvents))) events' history spilled to a file:")
+        print(Bench.table([
+            ["", "spilled", "in memory"],
+            ["fold (CPU s)", Bench.fixed(cpu, 2), Bench.fixed(inMemoryCPU, 2)],
+            ["a User tab of an old event (µs)", Bench.fixed(oldSpilled, 1), Bench.fixed(oldInMemory, 1)],
+            ["a User tab of a new event (µs)", Bench.fixed(newSpilled, 1), ""],
+        ]))
+        print("  resident memory of the spilled profiles: \(Bench.fixed(after - before)) MB; file \(Bench.fixed(Double(storage.size) / 1e6)) MB;"
+              + " old events \(Bench.fixed(oldSpilled / max(0.001, oldInMemory), 1))× slower spilled; answers \(a == b ? "identical in size" : "DIFFERENT: \(a) vs \(b) items")\n")
     }
 
     // MARK: 2. Memory of N users' profiles

@@ -107,11 +107,14 @@ struct ChangeLog: Sendable {
     /// Records per spilled chunk (the log spills once `2 × chunk` are in memory).
     let chunk: Int
     let storage: (any ProfileSpillStorage)?
+    /// Spilled records read lately, decoded (nil without a storage).
+    private let recent: SpilledChangeCache?
     static let checkpointInterval = 16
 
     init(storage: (any ProfileSpillStorage)? = nil, chunk: Int = 1 << 19) {
         self.storage = storage
         self.chunk = max(1, chunk)
+        recent = storage == nil ? nil : SpilledChangeCache()
     }
 
     var count: Int { spilled + hot.count }
@@ -173,17 +176,24 @@ struct ChangeLog: Sendable {
     private func cold(_ i: Int) -> ChangeRecord {
         precondition(i >= 0, "ChangeLog index out of range")
         let base = chunkOffsets[i / chunk]
-        let s = withUnsafeTemporaryAllocation(of: SpilledChange.self, capacity: 1) { p -> SpilledChange? in
-            guard let storage, storage.read(at: base + (i % chunk) * MemoryLayout<SpilledChange>.stride,
-                                            into: UnsafeMutableRawBufferPointer(p)) else { return nil }
-            return p[0]
-        }
-        // A record that cannot be read back reads as a removal of nothing (never expected: the
+        let at = base + (i % chunk) * MemoryLayout<SpilledChange>.stride
+        if let r = recent?.record(at: at) { return r }
+        // A record that cannot be read back reads as a no-op on nothing (never expected: the
         // storage wrote it).
-        guard let s else {
+        guard let r = read(at: at, chunkBase: base) else {
             return ChangeRecord(target: 0, property: 0, previous: -1, operation: .set, kind: .noEffect,
                                 reason: .none, flags: 0, value: nil)
         }
+        recent?.keep(r, at: at)
+        return r
+    }
+
+    private func read(at: Int, chunkBase base: Int) -> ChangeRecord? {
+        let s = withUnsafeTemporaryAllocation(of: SpilledChange.self, capacity: 1) { p -> SpilledChange? in
+            guard let storage, storage.read(at: at, into: UnsafeMutableRawBufferPointer(p)) else { return nil }
+            return p[0]
+        }
+        guard let s else { return nil }
         var value: ProfileValue?
         let length = Int(s.valueLength & ~SpilledChange.inlineBit)
         if s.valueLength & SpilledChange.inlineBit != 0 {
@@ -258,6 +268,33 @@ struct ChangeLog: Sendable {
             j = self[Int(j)].previous
         }
         return n
+    }
+}
+
+/// Spilled change records read lately, decoded: a direct-mapped table keyed by the record's
+/// offset in the storage (unique even between copies of a log that spilled apart). The fold
+/// asks for the same old records again and again (a property set long ago and sent again with
+/// every identify), and a `pread` and a decode cost more than a lock.
+final class SpilledChangeCache: Sendable {
+    private struct Slot {
+        var at = -1
+        var record: ChangeRecord?
+    }
+    static let slotCount = 1 << 14
+    private let slots = Guarded([Slot](repeating: Slot(), count: slotCount))
+
+    private static func slot(_ at: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(at)) &* 0x9E37_79B9_7F4A_7C15) >> 40) & (slotCount - 1)
+    }
+
+    func record(at: Int) -> ChangeRecord? {
+        let k = Self.slot(at)
+        return slots.withLock { $0[k].at == at ? $0[k].record : nil }
+    }
+
+    func keep(_ r: ChangeRecord, at: Int) {
+        let k = Self.slot(at)
+        slots.withLock { $0[k] = Slot(at: at, record: r) }
     }
 }
 
