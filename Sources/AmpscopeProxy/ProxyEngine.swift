@@ -520,6 +520,7 @@ final class ProxyEngine: Sendable {
             w.field("restarts", wal.restarts)
             w.field("restarts_given_up", wal.restartsGivenUp)
             w.key("longest_restart_ms"); w.double((wal.longestRestartMs * 1000).rounded() / 1000)
+            w.key("longest_presync_ms"); w.double((wal.longestPresyncMs * 1000).rounded() / 1000)
             w.endObject()
         }
         w.endObject()

@@ -143,10 +143,15 @@ import AmpscopeTestSupport
         let q = try DatabaseQueue(path: path)
         _ = try db.insertNow(rows: rows, session: session)
         var stats = WALStats()
-        #expect(try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 30, smallRemainder: 4 << 20, stats: &stats) } == .passive)
+        // The database file is synced before a restart, and only then.
+        var presyncs = 0
+        let presync = { presyncs += 1 }
+        #expect(try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 30, smallRemainder: 4 << 20, stats: &stats, presync: presync) } == .passive)
         #expect(stats.passes == 1 && stats.restarts == 0 && stats.walBytes > 8 * 16_000 && stats.largestWALBytes == stats.walBytes)
-        #expect(try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 10, smallRemainder: 4 << 20, stats: &stats) } == .restarted)
+        #expect(presyncs == 0)
+        #expect(try q.writeWithoutTransaction { try WALCheckpointer.tick($0, hardLimit: 1 << 10, smallRemainder: 4 << 20, stats: &stats, presync: presync) } == .restarted)
         #expect(stats.passes >= 2 && stats.restarts == 1 && stats.restartsGivenUp == 0 && stats.walBytes == 0 && stats.largestWALBytes > 0)
+        #expect(presyncs == 1)
         // The next commit writes from the WAL's start: it holds only that commit's frames.
         _ = try db.insertNow(rows: rows, session: session)
         #expect(try Self.walFrames(path).log < 80, "the WAL after a restart and one commit")
