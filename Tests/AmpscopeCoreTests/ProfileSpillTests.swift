@@ -63,14 +63,20 @@ struct ProfileSpillTests {
         return out
     }
 
+    /// Options that spill to a new storage in memory past `hot` events.
+    static func spilling(hot: Int) -> (ProfileOptions, MemorySpillStorage) {
+        let storage = MemorySpillStorage()
+        var options = ProfileOptions()
+        options.spill = storage
+        options.hotEvents = hot
+        return (options, storage)
+    }
+
     @Test("a simulator keeping 8 events in memory answers every query as one keeping all, from the storage")
     func spilledEqualsInMemory() throws {
         let captures = Self.traffic()
         let whole = T.simulate(captures)
-        let storage = MemorySpillStorage()
-        var options = ProfileOptions()
-        options.spill = storage
-        options.hotEvents = 8
+        let (options, storage) = Self.spilling(hot: 8)
         let bounded = T.simulate(captures, options: options)
         #expect(whole.eventCount > 7000)
         #expect(Self.differences(whole, bounded).isEmpty, "\(Self.differences(whole, bounded))")
@@ -87,10 +93,7 @@ struct ProfileSpillTests {
     func refusedSpillsStayInMemory() throws {
         let captures = Self.traffic()
         let whole = T.simulate(captures)
-        let storage = MemorySpillStorage()
-        var options = ProfileOptions()
-        options.spill = storage
-        options.hotEvents = 16
+        let (options, storage) = Self.spilling(hot: 16)
         var ctx = ValidationContext()
         let ingest = Ingest()
         var sim = ProfileSimulator(options: options)
@@ -111,9 +114,7 @@ struct ProfileSpillTests {
     @Test("copies of a simulator go on spilling into the same storage without disturbing each other")
     func copiesShareTheStorage() throws {
         let captures = Self.traffic()
-        var options = ProfileOptions()
-        options.spill = MemorySpillStorage()
-        options.hotEvents = 8
+        let (options, _) = Self.spilling(hot: 8)
         var ctx = ValidationContext()
         let ingest = Ingest()
         let processed = captures.map { ingest.process($0, context: &ctx, now: CoreTest.now) }

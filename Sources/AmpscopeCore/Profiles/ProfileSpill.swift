@@ -206,27 +206,22 @@ enum SpilledValue {
         }
     }
 
-    private static func appendUInt64(_ x: UInt64, _ out: inout [UInt8]) {
-        for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: x >> (8 * k))) }
-    }
-
-    private static func appendUInt32(_ x: UInt32, _ out: inout [UInt8]) {
-        for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: x >> (8 * k))) }
-    }
-
-    private static func readUInt64(_ b: UnsafeRawBufferPointer, _ at: inout Int) -> UInt64? {
-        guard b.count - at >= 8 else { return nil }
-        var x: UInt64 = 0
-        for k in 0..<8 { x |= UInt64(b[at + k]) << (8 * k) }
-        at += 8
-        return x
-    }
-
+    private static func appendUInt64(_ x: UInt64, _ out: inout [UInt8]) { appendLittleEndian(x, bytes: 8, &out) }
+    private static func appendUInt32(_ x: UInt32, _ out: inout [UInt8]) { appendLittleEndian(UInt64(x), bytes: 4, &out) }
+    private static func readUInt64(_ b: UnsafeRawBufferPointer, _ at: inout Int) -> UInt64? { readLittleEndian(b, &at, bytes: 8) }
     private static func readUInt32(_ b: UnsafeRawBufferPointer, _ at: inout Int) -> UInt32? {
-        guard b.count - at >= 4 else { return nil }
-        var x: UInt32 = 0
-        for k in 0..<4 { x |= UInt32(b[at + k]) << (8 * k) }
-        at += 4
+        readLittleEndian(b, &at, bytes: 4).map { UInt32(truncatingIfNeeded: $0) }
+    }
+
+    private static func appendLittleEndian(_ x: UInt64, bytes: Int, _ out: inout [UInt8]) {
+        for k in 0..<bytes { out.append(UInt8(truncatingIfNeeded: x >> (8 * k))) }
+    }
+
+    private static func readLittleEndian(_ b: UnsafeRawBufferPointer, _ at: inout Int, bytes: Int) -> UInt64? {
+        guard b.count - at >= bytes else { return nil }
+        var x: UInt64 = 0
+        for k in 0..<bytes { x |= UInt64(b[at + k]) << (8 * k) }
+        at += bytes
         return x
     }
 }
