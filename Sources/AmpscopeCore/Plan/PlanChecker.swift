@@ -302,6 +302,14 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
         let min: Double?
         let max: Double?
         let required: Bool
+        // The parts of a finding's wording that depend on the plan alone, made once (a finding
+        // on every twentieth event built them again each time: most of what findings cost).
+        /// The name as a finding quotes it.
+        let label: String
+        /// The name as a JSON Pointer step.
+        let pointerName: String
+        /// The enum's first values as a finding lists them ("" without an enum).
+        let enumShown: String
 
         init(spec: PlanProperty, enumSet: Set<PlanScalar>?, enumStrings: PlanNameTable?, regex: PlanRegex?) {
             self.spec = spec
@@ -313,6 +321,14 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
             min = spec.min
             max = spec.max
             required = spec.required
+            label = Sanitize.inline(spec.name, limit: 80)
+            pointerName = JSONPointer.escape(spec.name)
+            if let values = spec.enumValues {
+                enumShown = values.prefix(8).map { "\"\(Sanitize.inline($0.description, limit: 30))\"" }.joined(separator: ", ")
+                    + (values.count > 8 ? ", …" : "")
+            } else {
+                enumShown = ""
+            }
         }
     }
     /// What a value is checked against, out of a `Prop`, as plain data: a set's are one block
@@ -371,6 +387,10 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
     /// `events`, unretained (as `PropSet.refs`).
     let eventRefs: [Unmanaged<PropSet>]
     let statuses: [PlanStatus]
+    /// The events' names as findings quote them.
+    let eventLabels: [String]
+    /// The group types as findings name them (`group type "…"`).
+    let groupLabels: [String]
     let user: PropSet
     let groupTable: PlanNameTable
     let groups: [PropSet]
@@ -394,6 +414,8 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
         events = plan.events.map { PropSet($0.properties) }
         eventRefs = events.map { Unmanaged.passUnretained($0) }
         statuses = plan.events.map(\.status)
+        eventLabels = plan.events.map { Sanitize.inline($0.name, limit: 80) }
+        groupLabels = plan.groups.map { "group type \"\(Sanitize.inline($0.name, limit: 60))\"" }
         user = PropSet(plan.user)
         groupTable = PlanNameTable(plan.groups.map(\.name))
         groups = plan.groups.map { PropSet($0.properties) }
@@ -532,8 +554,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
                 }
                 _ = v
                 if groupIdentify, let gp = groupProps, doc.kind(gp) == .object, !groups[gi].open {
-                    let gname = plan.groups[gi].name
-                    checkUserOrGroup(doc, gp, set: groups[gi], block: groupBlocks[gi], scope: .group, label: "group type \"\(Sanitize.inline(gname, limit: 60))\"",
+                    checkUserOrGroup(doc, gp, set: groups[gi], block: groupBlocks[gi], scope: .group, label: groupLabels[gi],
                                      index: index, base: { pointer() + "/group_properties" }, &out)
                 }
             }
@@ -545,7 +566,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
                 return
             }
             if let gp = groupProps, doc.kind(gp) == .object, !groups[gi].open {
-                checkUserOrGroup(doc, gp, set: groups[gi], block: groupBlocks[gi], scope: .group, label: "group type \"\(Sanitize.inline(plan.groups[gi].name, limit: 60))\"",
+                checkUserOrGroup(doc, gp, set: groups[gi], block: groupBlocks[gi], scope: .group, label: groupLabels[gi],
                                  index: index, base: { pointer() + "/group_properties" }, &out)
             }
         }
@@ -562,10 +583,10 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
         switch statuses[ei] {
         case .blocked:
             out.add(PlanRules.info(RuleID.planBlockedEvent), pointer() + "/event_type", event: index,
-                    "the plan marks \"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" blocked: it must not be sent")
+                    "the plan marks \"\(eventLabels[ei])\" blocked: it must not be sent")
         case .deprecated:
             out.add(PlanRules.info(RuleID.planDeprecatedEvent), pointer() + "/event_type", event: index,
-                    "the plan marks \"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" deprecated")
+                    "the plan marks \"\(eventLabels[ei])\" deprecated")
         case .planned, .live: break
         }
         record.event = Int32(truncatingIfNeeded: ei)
@@ -632,7 +653,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
                         if !block.isClean(c, value, bytes, byteCount) {
                             let hot = eventRefs[ei]._withUnsafeGuaranteedRef { $0.hot[pi] }
                             checkValue(doc, v, hot, scope: .event, index: index,
-                                       path: { pointer() + "/event_properties/" + JSONPointer.escape(hot.prop._withUnsafeGuaranteedRef { $0.spec.name }) }, &out)
+                                       path: { pointer() + "/event_properties/" + hot.prop._withUnsafeGuaranteedRef { $0.pointerName } }, &out)
                         }
                     }
                 }
@@ -643,7 +664,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
             eventRefs[ei]._withUnsafeGuaranteedRef { set in
                 for prop in set.props where prop.spec.required && !present.contains(prop.spec.name) {
                     out.add(PlanRules.info(RuleID.planMissingProperty), pointer() + "/event_properties", event: index,
-                            "\"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" requires property \"\(Sanitize.inline(prop.spec.name, limit: 80))\"")
+                            "\"\(eventLabels[ei])\" requires property \"\(prop.label)\"")
                 }
             }
         }
@@ -654,7 +675,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
     private func unexpectedProperty(_ doc: JSONDocument, _ k: Int, _ ei: Int, index: Int, pointer: () -> String, _ out: inout FindingSink) {
         let name = doc.string(k)
         out.add(PlanRules.info(RuleID.planUnexpectedProperty), pointer() + "/event_properties/" + JSONPointer.escape(name), event: index,
-                "\"\(Sanitize.inline(name, limit: 80))\" is not a property of \"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" in the plan, which allows no others")
+                "\"\(Sanitize.inline(name, limit: 80))\" is not a property of \"\(eventLabels[ei])\" in the plan, which allows no others")
     }
 
     private func checkProperties(_ doc: JSONDocument, _ props: Int?, _ set: PropSet, _ ei: Int, index: Int, pointer: () -> String,
@@ -673,14 +694,14 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
                 let h = set.hot[pi]
                 if h.required { requiredSeen += 1 }
                 checkValue(doc, v, h, scope: .event, index: index,
-                           path: { pointer() + "/event_properties/" + JSONPointer.escape(h.prop._withUnsafeGuaranteedRef { $0.spec.name }) }, &out)
+                           path: { pointer() + "/event_properties/" + h.prop._withUnsafeGuaranteedRef { $0.pointerName } }, &out)
             }
         }
         if requiredSeen < set.requiredCount {
             let present: Set<String> = props.map { p in doc.kind(p) == .object ? Set(doc.members(p).map { doc.string($0.key) }) : [] } ?? []
             for prop in set.props where prop.spec.required && !present.contains(prop.spec.name) {
                 out.add(PlanRules.info(RuleID.planMissingProperty), pointer() + "/event_properties", event: index,
-                        "\"\(Sanitize.inline(plan.events[ei].name, limit: 80))\" requires property \"\(Sanitize.inline(prop.spec.name, limit: 80))\"")
+                        "\"\(eventLabels[ei])\" requires property \"\(prop.label)\"")
             }
         }
     }
@@ -735,7 +756,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
         }
         guard doValue else { return }
         let h = set.hot[pi]
-        checkValue(doc, v, h, scope: scope, index: index, path: { path() + "/" + JSONPointer.escape(h.prop._withUnsafeGuaranteedRef { $0.spec.name }) }, &out)
+        checkValue(doc, v, h, scope: scope, index: index, path: { path() + "/" + h.prop._withUnsafeGuaranteedRef { $0.pointerName } }, &out)
     }
 
     /// Checks one value against a property's `Hot` entry; the property's object (`h.prop`) is
@@ -745,10 +766,9 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
         if h.type != .any {
             let isInt = h.type == .integer && kind == .number && Self.isIntegral(doc, v)
             guard h.type.accepts(kind, isInteger: isInt) else {
-                let spec = h.prop._withUnsafeGuaranteedRef { $0.spec }
-                let typeID = Self.typeRule(scope)
-                out.add(PlanRules.info(typeID), path(), event: index,
-                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(kind.description) where the plan says \(spec.type.rawValue)")
+                let prop = h.prop.takeUnretainedValue()
+                out.add(PlanRules.info(Self.typeRule(scope)), path(), event: index,
+                        "\"\(prop.label)\" is \(kind.description) where the plan says \(prop.type.rawValue)")
                 return
             }
         }
@@ -756,9 +776,9 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
             for (n, e) in doc.elements(v).enumerated() {
                 let ek = doc.kind(e)
                 if !item.accepts(ek, isInteger: ek == .number && Self.isIntegral(doc, e)) {
-                    let spec = h.prop._withUnsafeGuaranteedRef { $0.spec }
+                    let prop = h.prop.takeUnretainedValue()
                     out.add(PlanRules.info(Self.typeRule(scope)), path() + "/" + String(n), event: index,
-                            "element \(n) of \"\(Sanitize.inline(spec.name, limit: 80))\" is \(ek.description) where the plan says \(item.rawValue)")
+                            "element \(n) of \"\(prop.label)\" is \(ek.description) where the plan says \(item.rawValue)")
                     break
                 }
             }
@@ -778,28 +798,25 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
                 bad = outside(v)
             }
             if let s = bad {
-                let spec = h.prop._withUnsafeGuaranteedRef { $0.spec }
-                let shown = spec.enumValues!.prefix(8).map { "\"\(Sanitize.inline($0.description, limit: 30))\"" }.joined(separator: ", ")
+                let prop = h.prop.takeUnretainedValue()
                 out.add(PlanRules.info(Self.valueRule(scope, RuleID.planNotInEnum)), path(), event: index,
-                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \"\(Sanitize.inline(s.description, limit: 80))\", not one of \(shown)\(spec.enumValues!.count > 8 ? ", …" : "")")
+                        "\"\(prop.label)\" is \"\(Sanitize.inline(s.description, limit: 80))\", not one of \(prop.enumShown)")
             }
         }
         if kind == .string, let r = h.regex, !r._withUnsafeGuaranteedRef({ $0.matches(doc, v) }) {
             let s = doc.string(v)
-            let spec = h.prop._withUnsafeGuaranteedRef { $0.spec }
+            let prop = h.prop.takeUnretainedValue()
             let pattern = r._withUnsafeGuaranteedRef { $0.pattern }
             out.add(PlanRules.info(Self.valueRule(scope, RuleID.planPatternMismatch)), path(), event: index,
-                    "\"\(Sanitize.inline(spec.name, limit: 80))\" is \"\(Sanitize.inline(s, limit: 80))\", which does not match /\(Sanitize.inline(pattern, limit: 80))/")
+                    "\"\(prop.label)\" is \"\(Sanitize.inline(s, limit: 80))\", which does not match /\(Sanitize.inline(pattern, limit: 80))/")
         }
         if h.hasMin || h.hasMax, kind == .number, let d = doc.double(v) {
             if h.hasMin, d < h.min {
-                let spec = h.prop._withUnsafeGuaranteedRef { $0.spec }
                 out.add(PlanRules.info(Self.valueRule(scope, RuleID.planOutOfRange)), path(), event: index,
-                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(PlanScalar.format(d)), below the plan's min \(PlanScalar.format(h.min))")
+                        "\"\(h.prop.takeUnretainedValue().label)\" is \(PlanScalar.format(d)), below the plan's min \(PlanScalar.format(h.min))")
             } else if h.hasMax, d > h.max {
-                let spec = h.prop._withUnsafeGuaranteedRef { $0.spec }
                 out.add(PlanRules.info(Self.valueRule(scope, RuleID.planOutOfRange)), path(), event: index,
-                        "\"\(Sanitize.inline(spec.name, limit: 80))\" is \(PlanScalar.format(d)), above the plan's max \(PlanScalar.format(h.max))")
+                        "\"\(h.prop.takeUnretainedValue().label)\" is \(PlanScalar.format(d)), above the plan's max \(PlanScalar.format(h.max))")
             }
         }
     }
