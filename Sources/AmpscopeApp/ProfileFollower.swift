@@ -2,6 +2,7 @@ import AmpscopeCore
 import AmpscopeStore
 import AmpscopeUI
 import Dispatch
+import Synchronization
 
 /// Follows the capture store with the profile simulator (and, with `--plan`, the plan's
 /// coverage; with `--golden`, the pairing with a golden run): every capture the store indexes (live, replayed, demo) is applied in id order on a
@@ -17,8 +18,9 @@ final class ProfileFollower: Sendable {
         var golden: GoldenMatcher?
         var goldenLinks: [RowID: GoldenMarks.Link] = [:]
         var goldenExtra: Set<RowID> = []
-        /// Captures received out of order, waiting for the ones before them.
-        var waiting: [Int64: Processed] = [:]
+        /// Captures received and not applied yet (out of order, or behind the backlog): the
+        /// judged request, or only its id when it is to be read back from the store.
+        var waiting: [Int64: Pending] = [:]
         /// The next capture id to apply (nil until the first arrives).
         var next: Int64?
         /// Bumped on every apply (the Users list is rebuilt when it changed).
@@ -41,8 +43,38 @@ final class ProfileFollower: Sendable {
             }
         }
     }
+    /// A capture the follower has yet to apply.
+    enum Pending: Sendable {
+        case processed(Processed, bytes: Int)
+        /// Read back from the store when its turn comes (the backlog was full).
+        case readBack
+
+        var isReadBack: Bool { if case .readBack = self { true } else { false } }
+    }
     private let state = Guarded(State())
-    private let queue = DispatchQueue(label: "ampscope.profiles", qos: .utility)
+    private let store: CaptureStore
+    /// Body bytes of the captures handed to the worker and not applied yet. A judged request
+    /// holds about three times its body (the body, the parsed document, its tape), and when the
+    /// follower lags behind a replay load, it held all of them: 3.3 GB for a 1M-event file
+    /// (`ampscope-bench profiles`). Past `backlogBodyBytes` only the ids are queued, and those
+    /// captures are read back from the store (decoded again) when their turn comes.
+    private let backlogBytes = Atomic<Int>(0)
+    static let backlogBodyBytes = 32 << 20
+    private let backlogLimit: Int
+    /// What the backlog holds now (body bytes of the judged requests queued and not applied).
+    var backlog: Int { backlogBytes.load(ordering: .relaxed) }
+    /// Captures read back from the store because the backlog was full when they came.
+    private let readBackCount = Atomic<Int>(0)
+    var readBacks: Int { readBackCount.load(ordering: .relaxed) }
+    /// Its own thread at a lowered priority (`BackgroundWorker`): a replay load or the proxy
+    /// keep the cores they need, and the profiles take what is left (and catch up after).
+    private let queue = BackgroundWorker(label: "ampscope.profiles")
+    /// The most captures applied in one hold of the state's lock: the worker runs at a low
+    /// priority, so a long hold would make the UI, which reads under the same lock, wait for it
+    /// while it waits for a core.
+    static let capturesPerLock = 32
+    /// Reads back, one chunk ahead of the fold, the captures queued by id (`Pending.readBack`).
+    private let reader = BackgroundWorker(label: "ampscope.profiles.read")
     /// Signalled when captures were applied (waiters re-check).
     private let applied = Guarded<[(Int64, @Sendable () -> Void)]>([])
 
@@ -83,7 +115,12 @@ final class ProfileFollower: Sendable {
     private let goldenSource: String?
 
     /// `golden`: the golden run's events and the file they came from.
-    init(store: CaptureStore, plan: (checker: PlanChecker, source: String)? = nil, golden: (matcher: GoldenMatcher, source: String)? = nil) {
+    /// `backlogLimit`: body bytes of judged requests kept for the worker before captures are
+    /// queued by id and read back (tests set 0 to read every capture back).
+    init(store: CaptureStore, plan: (checker: PlanChecker, source: String)? = nil, golden: (matcher: GoldenMatcher, source: String)? = nil,
+         backlogLimit: Int = backlogBodyBytes) {
+        self.store = store
+        self.backlogLimit = backlogLimit
         planSource = plan?.source
         goldenSource = golden?.source
         spillDirectory = store.path.map { p in
@@ -98,14 +135,20 @@ final class ProfileFollower: Sendable {
         }
         queue.async { [self] in
             let ids = store.index.captureIDs()
-            state.withLock { s in
-                for id in ids {
-                    guard let p = try? store.payloads.processed(id) else { continue }
-                    s.apply(p, captureID: id)
-                    s.next = id + 1
+            var at = 0
+            repeat {
+                let chunk = ids[at..<min(ids.count, at + Self.capturesPerLock)]
+                at += chunk.count
+                // Read outside the lock; applied under it.
+                let read = chunk.compactMap { id in (try? store.payloads.processed(id)).map { (id, $0) } }
+                state.withLock { s in
+                    for (id, p) in read {
+                        s.apply(p, captureID: id)
+                        s.next = id + 1
+                    }
+                    s.version += 1
                 }
-                s.version += 1
-            }
+            } while at < ids.count
             announce()
         }
         store.follow { [weak self] c in self?.receive(c) }
@@ -123,7 +166,7 @@ final class ProfileFollower: Sendable {
             return due > now ? due - now : 0
         }
         guard let wait else { return }
-        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(wait))) { [self] in
+        queue.asyncAfter(.nanoseconds(Int(wait))) { [self] in
             lastPost.withLock { $0 = (DispatchTime.now().uptimeNanoseconds, false) }
             let list = users()
             guard let poster = self.post.withLock({ $0 }) else { return }
@@ -134,10 +177,28 @@ final class ProfileFollower: Sendable {
     }
 
     private func receive(_ c: CaptureStore.Commit) {
+        // On the committing thread: keep the judged requests while the backlog is small, else
+        // only their ids (read back later).
+        let c: Commit = switch c {
+        case .cleared: .cleared
+        case .captures(let items):
+            .captures(items.map { id, p in
+                let bytes = p.capture.body.count + 256
+                if backlogBytes.load(ordering: .relaxed) + bytes > backlogLimit {
+                    readBackCount.add(1, ordering: .relaxed)
+                    return (id, .readBack)
+                }
+                backlogBytes.add(bytes, ordering: .relaxed)
+                return (id, .processed(p, bytes: bytes))
+            })
+        }
         queue.async { [self] in
             switch c {
             case .cleared:
                 state.withLock { s in
+                    var dropped = 0
+                    for case .processed(_, let bytes) in s.waiting.values { dropped += bytes }
+                    backlogBytes.subtract(dropped, ordering: .relaxed)
                     var coverage = s.coverage
                     coverage?.reset()
                     var golden = s.golden
@@ -149,26 +210,99 @@ final class ProfileFollower: Sendable {
                 state.withLock { s in
                     for (id, p) in items {
                         if s.next == nil { s.next = id }
-                        if id < s.next! { continue }
+                        if id < s.next! {
+                            if case .processed(_, let bytes) = p { backlogBytes.subtract(bytes, ordering: .relaxed) }
+                            continue
+                        }
                         s.waiting[id] = p
                     }
-                    // Apply what is contiguous; a gap (a writer not yet heard from) waits, unless
-                    // it has waited behind too many later captures (ids are dense per session).
-                    while let n = s.next {
-                        if let p = s.waiting.removeValue(forKey: n) {
-                            s.apply(p, captureID: n)
-                            s.next = n + 1
-                        } else if s.waiting.count > 4096, let low = s.waiting.keys.min() {
-                            s.next = low
-                        } else {
-                            break
-                        }
-                    }
-                    s.version += 1
                 }
+                applyContiguous()
                 announce()
             }
         }
+    }
+
+    /// Applies what is contiguous from `next` on, a few captures per hold of the lock. A gap (a
+    /// writer not yet heard from) waits, unless it has waited behind too many later captures (ids
+    /// are dense per session). The captures queued by id are read back from the store outside
+    /// the lock, by a second low-priority thread one chunk ahead of the fold, so that reading
+    /// (parsing and decoding again) and folding use both cores once the load is done. Runs on
+    /// the worker.
+    private func applyContiguous() {
+        var ahead: ReadAhead?
+        var from: Int64? = nil
+        while true {
+            // What is due, looked at under the lock (only this thread changes it)…
+            let due = state.withLock { s in Self.contiguous(&s, from: nil) }
+            if due.isEmpty { return }
+            // …read back where it was queued by id (by the reader, when it went ahead)…
+            let fetched = ahead?.wait() ?? [:]
+            from = due.last!.0 + 1
+            let next = state.withLock { s in Self.contiguous(&s, from: from).compactMap { id, p in p.isReadBack ? id : nil } }
+            ahead = next.isEmpty ? nil : ReadAhead(next, store: store, on: reader)
+            let ready: [Processed?] = due.map { id, p in
+                switch p {
+                case .processed(let q, _): return q
+                case .readBack: return fetched[id] ?? (try? store.payloads.processed(id))
+                }
+            }
+            // …and applied under the lock, in order.
+            var freed = 0
+            state.withLock { s in
+                for ((id, p), q) in zip(due, ready) {
+                    s.waiting[id] = nil
+                    if case .processed(_, let bytes) = p { freed += bytes }
+                    if let q { s.apply(q, captureID: id) }
+                    s.next = id + 1
+                }
+                s.version += 1
+            }
+            if freed > 0 { backlogBytes.subtract(freed, ordering: .relaxed) }
+        }
+    }
+
+    /// Up to `capturesPerLock` waiting captures with consecutive ids from `from` (nil: from
+    /// `next`, skipping a gap that has waited too long).
+    private static func contiguous(_ s: inout State, from: Int64?) -> [(Int64, Pending)] {
+        guard var n = from ?? s.next else { return [] }
+        var out: [(Int64, Pending)] = []
+        while out.count < capturesPerLock {
+            if let p = s.waiting[n] {
+                out.append((n, p))
+                n += 1
+            } else if from == nil, out.isEmpty, s.waiting.count > 4096, let low = s.waiting.keys.min() {
+                s.next = low
+                n = low
+            } else {
+                break
+            }
+        }
+        return out
+    }
+
+    /// Captures read back from the store on the reader thread, waited for by the fold.
+    private final class ReadAhead: @unchecked Sendable {  // `result` is written before `done` is signalled and read after
+        private let done = DispatchSemaphore(value: 0)
+        private var result: [Int64: Processed] = [:]
+
+        init(_ ids: [Int64], store: CaptureStore, on worker: BackgroundWorker) {
+            worker.async { [self] in
+                for id in ids { if let p = try? store.payloads.processed(id) { result[id] = p } }
+                done.signal()
+            }
+        }
+
+        func wait() -> [Int64: Processed] {
+            done.wait()
+            return result
+        }
+    }
+
+    /// A store commit as the worker gets it.
+    private enum Commit: Sendable {
+        case cleared
+        case captures([(Int64, Pending)])
     }
 
     private func wakeWaiters() {
@@ -187,7 +321,7 @@ final class ProfileFollower: Sendable {
         let done = state.withLock { s in s.next.map { id < $0 } ?? false }
         if done { once.run(); return }
         applied.withLock { $0.append((id, { once.run() })) }
-        queue.asyncAfter(deadline: .now() + timeout) { once.run() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { once.run() }
         wakeWaiters()
     }
 
