@@ -14,10 +14,17 @@ public enum HeadlessReplay {
         public var firstScreenSeconds: Double?
         public var totalSeconds: Double
         public var indexBytes: Int
+        /// With `profiles`: seconds from the start until the profile follower had applied the
+        /// last capture (the load and the profiles both done, as the terminal UI sees it).
+        public var profilesSeconds: Double?
     }
 
-    public static func load(_ paths: [String], threads: Int? = nil) async -> (CaptureStore, Result) {
+    /// `profiles`: the store is followed by the profile simulator as the terminal UI follows it
+    /// (`ProfileFollower`: its own serial queue, fed by the store's commits while the load runs),
+    /// and the result says when it caught up.
+    public static func load(_ paths: [String], threads: Int? = nil, profiles: Bool = false) async -> (CaptureStore, Result) {
         let store = try! CaptureStore(path: nil)
+        let follower = profiles ? ProfileFollower(store: store) : nil
         let ingest = SharedIngest()
         var options = Replayer.Options()
         if let threads { options.threads = threads }
@@ -31,9 +38,17 @@ public enum HeadlessReplay {
         await replayer.run(paths)
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let p = replayer.progress
+        var profilesSeconds: Double?
+        if let follower, let last = store.index.captureIDs().last {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                follower.whenApplied(last, timeout: 3600) { done.resume() }
+            }
+            profilesSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
         let stats = await store.stats
         return (store, Result(rows: stats.rowCount, requests: p.captures, unreadable: p.problems,
-                              firstScreenSeconds: first.value, totalSeconds: total, indexBytes: stats.indexBytes))
+                              firstScreenSeconds: first.value, totalSeconds: total, indexBytes: stats.indexBytes,
+                              profilesSeconds: profilesSeconds))
     }
 }
 

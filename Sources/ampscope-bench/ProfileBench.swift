@@ -21,6 +21,8 @@ enum ProfileBench: BenchMode {
       --users N      users for the memory measurement (default 100000)
       --props N      properties each of those users gets (default 10)
       --seed N       generator seed of the memory part (default 1)
+      --tui-reps N   loads alone and loads with the profile follower attached, alternated, N of
+                     each (default 3; 0 skips this part)
       --spill N      also fold the replay file with all but about N events' history spilled to
                      a file (Docs/profiles.md "Memory"): fold time, memory, and queries on old
                      events against the same queries on new ones and on the in-memory fold
@@ -35,9 +37,13 @@ enum ProfileBench: BenchMode {
         let propsPerUser = max(1, try o.int("props", default: 10))
         let seed = UInt64(try o.int("seed", default: 1))
         let spill = try o.int("spill", default: 0)
+        let tuiReps = try o.int("tui-reps", default: 3)
         try o.rejectUnused()
 
-        if !skipReplay { try replayPart(path: path, events: events, threads: threads, spill: spill) }
+        if !skipReplay {
+            try replayPart(path: path, events: events, threads: threads, spill: spill)
+            if tuiReps > 0 { try followerPart(path: path, threads: threads, reps: tuiReps) }
+        }
         memoryPart(userCount: userCount, propsPerUser: propsPerUser, seed: seed)
     }
 
@@ -80,6 +86,41 @@ enum ProfileBench: BenchMode {
         print("  simulation adds \(Bench.fixed(simulateCPU / r.totalSeconds * 100)) % to the load's wall time"
               + " (\(Bench.fixed(simulateCPU / loadCPU * 100)) % of its CPU time); target < 20 %\n")
         if spill > 0 { try spillPart(store: store, inMemory: simulator, inMemoryCPU: simulateCPU, hotEvents: spill) }
+    }
+
+    // MARK: 1b. What the user waits for
+
+    /// The load as the terminal UI runs it, with the profile follower attached (its own queue,
+    /// fed by the store's commits while the load runs; the follower of the app, not a copy), until
+    /// the profiles have caught up with the last capture; against the same load without it.
+    /// Alternated, in the same run. Part 1 sets the fold's CPU time against the load's wall time:
+    /// a bound on what it can add when nothing overlaps; this is what it adds when it does.
+    static func followerPart(path: String, threads: Int, reps: Int) throws {
+        var alone: [Double] = []
+        var with: [Double] = []
+        var loadWith: [Double] = []
+        for _ in 0..<reps {
+            do {
+                let box = ReplayBench.load(path, threads: threads)
+                guard let r = box.result else { throw BenchError("the replay load gave no result") }
+                alone.append(r.totalSeconds)
+            }
+            do {
+                let box = ReplayBench.load(path, threads: threads, profiles: true)
+                guard let r = box.result, let done = r.profilesSeconds else { throw BenchError("the load with profiles gave no result") }
+                with.append(done)
+                loadWith.append(r.totalSeconds)
+            }
+        }
+        let a = Bench.median(alone), w = Bench.median(with)
+        print("the load as the terminal UI runs it, profiles followed on their own queue (\(reps) of each, alternated):")
+        print(Bench.table([
+            ["", "wall s (median)", "runs"],
+            ["load alone", Bench.fixed(a, 2), alone.map { Bench.fixed($0, 2) }.joined(separator: " ")],
+            ["load with the profile follower: rows in", Bench.fixed(Bench.median(loadWith), 2), loadWith.map { Bench.fixed($0, 2) }.joined(separator: " ")],
+            ["load with the profile follower: profiles caught up", Bench.fixed(w, 2), with.map { Bench.fixed($0, 2) }.joined(separator: " ")],
+        ]))
+        print("  profiles add \(Bench.fixed((w / a - 1) * 100)) % to the load's wall time as the user waits for it; target < 20 %\n")
     }
 
     // MARK: 3. The history spilled to a file

@@ -74,11 +74,12 @@ enum ReplayBench: BenchMode {
     }
 
     /// The replay load as `ampscope replay` does it, waited for on this thread.
-    static func load(_ path: String, threads: Int) -> ResultBox {
+    /// `profiles`: with the profile follower attached, as the terminal UI has it.
+    static func load(_ path: String, threads: Int, profiles: Bool = false) -> ResultBox {
         let box = ResultBox()
         let sem = DispatchSemaphore(value: 0)
         Task.detached {
-            let (store, r) = await HeadlessReplay.load([path], threads: threads > 0 ? threads : nil)
+            let (store, r) = await HeadlessReplay.load([path], threads: threads > 0 ? threads : nil, profiles: profiles)
             box.result = r
             box.store = store
             sem.signal()
