@@ -112,6 +112,15 @@ enum Bench {
     }
 
     /// A memory figure of this process from /proc/self/status (`VmRSS:` now, `VmHWM:` peak), in MB.
+    /// Starts the peak resident memory (`VmHWM`) over from the current resident memory (Linux:
+    /// `clear_refs` 5), so that the peak of one step can be read after it. False when refused.
+    @discardableResult
+    static func resetPeakRSS() -> Bool {
+        guard let fh = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
+        defer { try? fh.close() }
+        return (try? fh.write(contentsOf: Data("5".utf8))) != nil
+    }
+
     static func procStatusMB(_ key: String) -> Double {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in s.split(separator: "\n") where line.hasPrefix(key) {

@@ -99,17 +99,27 @@ enum ProfileBench: BenchMode {
         var alone: [Double] = []
         var with: [Double] = []
         var loadWith: [Double] = []
+        var peakAlone: [Double] = []
+        var peakWith: [Double] = []
         for _ in 0..<reps {
+            // Peak resident memory during each load, above what the process held before it (the
+            // last load's memory handed back to the system first).
             do {
+                let before = trimmedRSSMB()
+                Bench.resetPeakRSS()
                 let box = ReplayBench.load(path, threads: threads)
                 guard let r = box.result else { throw BenchError("the replay load gave no result") }
                 alone.append(r.totalSeconds)
+                peakAlone.append(Bench.procStatusMB("VmHWM:") - before)
             }
             do {
+                let before = trimmedRSSMB()
+                Bench.resetPeakRSS()
                 let box = ReplayBench.load(path, threads: threads, profiles: true)
                 guard let r = box.result, let done = r.profilesSeconds else { throw BenchError("the load with profiles gave no result") }
                 with.append(done)
                 loadWith.append(r.totalSeconds)
+                peakWith.append(Bench.procStatusMB("VmHWM:") - before)
             }
         }
         let a = Bench.median(alone), w = Bench.median(with)
@@ -120,6 +130,8 @@ enum ProfileBench: BenchMode {
             ["load with the profile follower: rows in", Bench.fixed(Bench.median(loadWith), 2), loadWith.map { Bench.fixed($0, 2) }.joined(separator: " ")],
             ["load with the profile follower: profiles caught up", Bench.fixed(w, 2), with.map { Bench.fixed($0, 2) }.joined(separator: " ")],
         ]))
+        print("  peak resident memory added by each load (MB): alone \(peakAlone.map { Bench.fixed($0, 0) }.joined(separator: " ")),"
+              + " with the follower \(peakWith.map { Bench.fixed($0, 0) }.joined(separator: " "))")
         print("  profiles add \(Bench.fixed((w / a - 1) * 100)) % to the load's wall time as the user waits for it; target < 20 %\n")
     }
 
