@@ -54,8 +54,9 @@ final class ProfileFollower: Sendable {
     private let state = Guarded(State())
     private let store: CaptureStore
     /// Body bytes of the captures handed to the worker and not applied yet. A judged request
-    /// holds about three times its body (the body, the parsed document, its tape), and when the
-    /// follower lags behind a replay load, it held all of them: 3.3 GB for a 1M-event file
+    /// holds several times its body (the body, the parsed document and its tape, the records,
+    /// the findings: about five times on the bench's file), and when the follower lagged behind
+    /// a replay load it held all of them: 1.6–1.8 GB more for a 1M-event file
     /// (`ampscope-bench profiles`). Past `backlogBodyBytes` only the ids are queued, and those
     /// captures are read back from the store (decoded again) when their turn comes.
     private let backlogBytes = Atomic<Int>(0)
