@@ -104,6 +104,9 @@ struct LiveSession {
         config.onProblem = { problems.add($0) }
         try o.tlsOptions.apply(to: &config, host: host, port: port, onCreate: { problems.add("created ampscope's CA: \($0); trust it with `ampscope ca show`") })
         config.plan = checker
+        // The profile follower's progress in GET /ampscope/status ("profiles"), once the UI made it.
+        let profilesStatus = StatusSection(key: "profiles")
+        config.statusSections.append(profilesStatus)
         // Beyond loopback, /ampscope/* needs a token (printed below; Docs/proxy.md).
         config.apiToken = ProxyCommand.token(option: nil, environment: environment, loopback: config.isLoopback)
         let debugHub = DebugHub.make(store: store, options: o.debugOptions, proxy: &config)
@@ -128,6 +131,7 @@ struct LiveSession {
           try await TerminalHost.run(
             store: store, ingest: shared, storePath: storePath, proxyAddress: bound.description, ui: o.ui,
             environment: environment, debug: debugHub, plan: checker.map { ($0, o.plan ?? "") }, golden: goldenRun,
+            profilesStatus: profilesStatus,
             background: { loop, data in
                 problemsLog.post = { [weak loop] m in loop?.post(.message(m, isError: true)) }
                 var tasks: [Task<Void, Never>] = []

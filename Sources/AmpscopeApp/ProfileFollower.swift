@@ -67,6 +67,18 @@ final class ProfileFollower: Sendable {
     /// Captures read back from the store because the backlog was full when they came.
     private let readBackCount = Atomic<Int>(0)
     var readBacks: Int { readBackCount.load(ordering: .relaxed) }
+    /// Captures handed to the follower by the store's commits, and those it has applied (or
+    /// found it had applied already): the difference is how far the profiles are behind.
+    private let receivedCount = Atomic<Int>(0)
+    private let appliedCount = Atomic<Int>(0)
+
+    /// The follower's progress, for `GET /ampscope/status` (`"profiles"`).
+    var statusFields: [(String, Int)] {
+        let applied = appliedCount.load(ordering: .relaxed)
+        let received = receivedCount.load(ordering: .relaxed)
+        return [("captures_received", received), ("captures_applied", applied), ("captures_behind", max(0, received - applied)),
+                ("backlog_body_bytes", backlog), ("read_backs", readBacks)]
+    }
     /// Its own thread at a lowered priority (`BackgroundWorker`): a replay load or the proxy
     /// keep the cores they need, and the profiles take what is left (and catch up after).
     private let queue = BackgroundWorker(label: "ampscope.profiles")
@@ -180,6 +192,7 @@ final class ProfileFollower: Sendable {
     private func receive(_ c: CaptureStore.Commit) {
         // On the committing thread: keep the judged requests while the backlog is small, else
         // only their ids (read back later).
+        if case .captures(let items) = c { receivedCount.add(items.count, ordering: .relaxed) }
         let c: Commit = switch c {
         case .cleared: .cleared
         case .captures(let items):
@@ -200,6 +213,7 @@ final class ProfileFollower: Sendable {
                     var dropped = 0
                     for case .processed(_, let bytes) in s.waiting.values { dropped += bytes }
                     backlogBytes.subtract(dropped, ordering: .relaxed)
+                    appliedCount.add(s.waiting.count, ordering: .relaxed)
                     var coverage = s.coverage
                     coverage?.reset()
                     var golden = s.golden
@@ -213,6 +227,7 @@ final class ProfileFollower: Sendable {
                         if s.next == nil { s.next = id }
                         if id < s.next! {
                             if case .processed(_, let bytes) = p { backlogBytes.subtract(bytes, ordering: .relaxed) }
+                            appliedCount.add(1, ordering: .relaxed)
                             continue
                         }
                         s.waiting[id] = p
@@ -232,14 +247,13 @@ final class ProfileFollower: Sendable {
     /// the worker.
     private func applyContiguous() {
         var ahead: ReadAhead?
-        var from: Int64? = nil
         while true {
             // What is due, looked at under the lock (only this thread changes it)…
             let due = state.withLock { s in Self.contiguous(&s, from: nil) }
             if due.isEmpty { return }
             // …read back where it was queued by id (by the reader, when it went ahead)…
             let fetched = ahead?.wait() ?? [:]
-            from = due.last!.0 + 1
+            let from = due.last!.0 + 1
             let next = state.withLock { s in Self.contiguous(&s, from: from).compactMap { id, p in p.isReadBack ? id : nil } }
             ahead = next.isEmpty ? nil : ReadAhead(next, store: store, on: reader)
             let ready: [Processed?] = due.map { id, p in
@@ -260,6 +274,7 @@ final class ProfileFollower: Sendable {
                 s.version += 1
             }
             if freed > 0 { backlogBytes.subtract(freed, ordering: .relaxed) }
+            appliedCount.add(due.count, ordering: .relaxed)
         }
     }
 

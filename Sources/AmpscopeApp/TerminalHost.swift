@@ -41,7 +41,7 @@ enum TerminalHost {
     /// `debug`: the SDK debug side (the Debug tab, the SDK-calls list), started with the loop.
     static func run(store: CaptureStore, ingest: SharedIngest, storePath: String?, proxyAddress: String?, ui: UIOptions,
                     environment: [String: String], debug: DebugHub? = nil, plan: (checker: PlanChecker, source: String)? = nil,
-                    golden: (matcher: GoldenMatcher, source: String)? = nil,
+                    golden: (matcher: GoldenMatcher, source: String)? = nil, profilesStatus: StatusSection? = nil,
                     background: (UILoop, StoreStreamData) -> [Task<Void, Never>]) async throws {
         guard case .success(let theme) = UIFiles.theme(ui.theme, environment: environment) else { throw ExitCode(2) }
         let keyTable = UIFiles.keys(path: ui.keys, environment: environment).0
@@ -49,6 +49,7 @@ enum TerminalHost {
         let effects = StoreEffects(data: data, ingest: ingest, redact: !ui.noRedact)
         let profiles = ProfileFollower(store: store, plan: plan, golden: golden)
         effects.profiles = profiles
+        profilesStatus?.provide { [weak profiles] in profiles?.statusFields ?? [] }
         var config = UIConfig(proxyAddress: proxyAddress, storePath: storePath, redact: !ui.noRedact, mouse: !ui.noMouse,
                               utcOffsetSeconds: TimeZone.current.secondsFromGMT(), demoCommand: "ampscope --demo")
         if let address = proxyAddress, case let host = address.split(separator: ":").dropLast().joined(separator: ":"), !host.isEmpty,

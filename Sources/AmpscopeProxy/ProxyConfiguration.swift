@@ -48,6 +48,9 @@ public struct ProxyConfiguration: Sendable {
     /// Memory the test-suite API keeps for recent requests (`/ampscope/events`, `/wait`); the
     /// oldest are dropped beyond it.
     public var apiMemoryBytes: Int = 64 << 20
+    /// More members of `GET /ampscope/status`, filled in by the process that runs the proxy
+    /// once it has them (the terminal UI: its profile follower's progress, `"profiles"`).
+    public var statusSections: [StatusSection] = []
 
     public init(host: String = "127.0.0.1", port: Int = 8787, mode: Mode = .sink, upstreamTimeout: Double = 10,
                 injections: [FaultInjection] = [], injectionSeed: UInt64? = nil, limits: ProxyLimits = ProxyLimits(),
@@ -236,4 +239,29 @@ public struct PreflightSeen: Sendable, Equatable {
         self.requestHeaders = requestHeaders
         self.status = status
     }
+}
+
+/// A member of `GET /ampscope/status` whose numbers come from outside the proxy, set after the
+/// proxy started (the terminal UI creates its profile follower after the proxy). Absent from the
+/// document until a provider is set.
+public final class StatusSection: Sendable {
+    public let key: String
+    /// The provider, in a class box (a closure stored straight in the lock's payload comes back
+    /// wrapped in one more thunk per read; `CaptureStore.Follower` says why that matters).
+    private final class Provider: Sendable {
+        let fields: @Sendable () -> [(String, Int)]
+        init(_ fields: @escaping @Sendable () -> [(String, Int)]) { self.fields = fields }
+    }
+    private let provider = Guarded<Provider?>(nil)
+
+    public init(key: String) { self.key = key }
+
+    /// Sets what the section reports: named integers, read on every status request.
+    public func provide(_ fields: @escaping @Sendable () -> [(String, Int)]) {
+        let box = Provider(fields)
+        provider.withLock { $0 = box }
+    }
+
+    /// The fields now (nil: no provider yet).
+    public var fields: [(String, Int)]? { provider.withLock { $0 }?.fields() }
 }

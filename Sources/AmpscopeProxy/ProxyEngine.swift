@@ -523,6 +523,13 @@ final class ProxyEngine: Sendable {
             w.key("longest_presync_ms"); w.double((wal.longestPresyncMs * 1000).rounded() / 1000)
             w.endObject()
         }
+        for section in configuration.statusSections {
+            guard let fields = section.fields else { continue }
+            w.key(section.key)
+            w.beginObject()
+            for (name, value) in fields { w.field(name, value) }
+            w.endObject()
+        }
         w.endObject()
         return w.bytes
     }

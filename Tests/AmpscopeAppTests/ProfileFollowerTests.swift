@@ -87,7 +87,8 @@ struct ProfileFollowerTests {
 
     /// Replays `path` into a fresh store followed by a follower with `backlogLimit`, and waits
     /// until it has applied the last capture.
-    static func follow(_ path: String, backlogLimit: Int) async throws -> (snapshot: String, users: Int, readBacks: Int, backlog: Int, perCapture: [Int]) {
+    static func follow(_ path: String, backlogLimit: Int) async throws -> (snapshot: String, users: Int, readBacks: Int, backlog: Int, perCapture: [Int],
+                                                                          status: [String: Int]) {
         let ingest = Ingest()
         let store = try CaptureStore(path: nil, ingest: ingest)
         let follower = ProfileFollower(store: store, backlogLimit: backlogLimit)
@@ -103,7 +104,8 @@ struct ProfileFollowerTests {
         }
         let snapshot = follower.read { ProfileReport.json($0.snapshot()) }
         let perCapture = ids.map { follower.profiles(capture: $0).events.count }
-        return (snapshot, follower.users().users.count, follower.readBacks, follower.backlog, perCapture)
+        let status = Dictionary(follower.statusFields, uniquingKeysWith: { a, _ in a })
+        return (snapshot, follower.users().users.count, follower.readBacks, follower.backlog, perCapture, status)
     }
 
     /// Where two results part (nil: they do not), short enough to read in a failure.
@@ -131,6 +133,11 @@ struct ProfileFollowerTests {
         #expect(readBack.readBacks == 600, "every capture was read back")
         #expect(kept.backlog == 0 && readBack.backlog == 0, "the backlog is empty once everything is applied")
         #expect(kept.users > 10)
+        // GET /ampscope/status's "profiles": everything received is applied, nothing behind.
+        for r in [kept, readBack] {
+            #expect(r.status["captures_received"] == 600 && r.status["captures_applied"] == 600 && r.status["captures_behind"] == 0)
+            #expect(r.status["backlog_body_bytes"] == 0 && r.status["read_backs"] == r.readBacks)
+        }
         #expect(kept.snapshot.contains("chain-user-1"))
         #expect(readBack.users == kept.users)
         #expect(Self.difference(readBack.perCapture, kept.perCapture) == nil)

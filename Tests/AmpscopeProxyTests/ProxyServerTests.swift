@@ -404,6 +404,30 @@ import Testing
         await proxy.stop()
     }
 
+    @Test func statusSectionsAppearOnceTheirProviderIsSet() async throws {
+        let section = StatusSection(key: "profiles")
+        let proxy = try await ProxyFixture { c in c.statusSections = [section] }
+        func status() async throws -> (JSONDocument, String) {
+            let r = try await proxy.send(HTTPRequestBytes.make("GET", "/ampscope/status"))
+            #expect(r.status == 200)
+            return (try JSONDocument(parsing: r.body), String(decoding: r.body, as: UTF8.self))
+        }
+        // Before the process that runs the proxy has the numbers: no member at all.
+        let (before, text) = try await status()
+        #expect(before.member(before.root, "profiles") == nil, "\(text)")
+        let behind = LockedBox(7)
+        section.provide { [("captures_behind", behind.value), ("read_backs", 3)] }
+        let (doc, after) = try await status()
+        let profiles = try #require(doc.member(doc.root, "profiles"), "no profiles object in \(after)")
+        #expect(doc.member(profiles, "captures_behind").flatMap { doc.int64($0) } == 7)
+        #expect(doc.member(profiles, "read_backs").flatMap { doc.int64($0) } == 3)
+        // Read on every request.
+        behind.mutate { $0 = 0 }
+        let (again, _) = try await status()
+        #expect(again.member(again.root, "profiles").flatMap { again.member($0, "captures_behind") }.flatMap { again.int64($0) } == 0)
+        await proxy.stop()
+    }
+
     @Test func sdkLogIntakeHandsLinesToTheCallback() async throws {
         let got = LockedBox<[String]>([])
         let proxy = try await ProxyFixture { c in c.onSDKLog = { post in got.mutate { $0 += post.lines } } }
