@@ -43,7 +43,8 @@ public enum HeadlessReplay {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 follower.whenApplied(last, timeout: 3600) { done.resume() }
             }
-            profilesSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            // nil when the wait ended by its timeout, not because the profiles caught up.
+            if follower.hasApplied(last) { profilesSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         }
         let stats = await store.stats
         return (store, Result(rows: stats.rowCount, requests: p.captures, unreadable: p.problems,

@@ -331,10 +331,13 @@ final class ProfileFollower: Sendable {
         for f in ready { f() }
     }
 
+    /// Whether capture `id` has been applied (or passed over: gone from the store, cleared).
+    func hasApplied(_ id: Int64) -> Bool { state.withLock { s in s.next.map { id < $0 } ?? false } }
+
     /// Calls `f` once capture `id` has been applied (at once when it has), or after `timeout` seconds.
     func whenApplied(_ id: Int64, timeout: Double = 2, _ f: @escaping @Sendable () -> Void) {
         let once = Once(f)
-        let done = state.withLock { s in s.next.map { id < $0 } ?? false }
+        let done = hasApplied(id)
         if done { once.run(); return }
         applied.withLock { $0.append((id, { once.run() })) }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { once.run() }
@@ -379,7 +382,7 @@ final class ProfileFollower: Sendable {
     /// Blocks (not on the cooperative pool: the store's scan threads call it) until capture `id`
     /// is applied or `timeout` passes.
     func waitApplied(_ id: Int64, timeout: Double = 1) {
-        if state.withLock({ s in s.next.map { id < $0 } ?? false }) { return }
+        if hasApplied(id) { return }
         let sem = DispatchSemaphore(value: 0)
         whenApplied(id, timeout: timeout) { sem.signal() }
         _ = sem.wait(timeout: .now() + timeout + 0.5)

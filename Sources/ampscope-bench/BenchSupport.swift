@@ -111,7 +111,6 @@ enum Bench {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    /// A memory figure of this process from /proc/self/status (`VmRSS:` now, `VmHWM:` peak), in MB.
     /// Starts the peak resident memory (`VmHWM`) over from the current resident memory (Linux:
     /// `clear_refs` 5), so that the peak of one step can be read after it. False when refused.
     @discardableResult
@@ -121,6 +120,7 @@ enum Bench {
         return (try? fh.write(contentsOf: Data("5".utf8))) != nil
     }
 
+    /// A memory figure of this process from /proc/self/status (`VmRSS:` now, `VmHWM:` peak), in MB.
     static func procStatusMB(_ key: String) -> Double {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in s.split(separator: "\n") where line.hasPrefix(key) {

@@ -302,8 +302,9 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
         let min: Double?
         let max: Double?
         let required: Bool
-        // The parts of a finding's wording that depend on the plan alone, made once (a finding
-        // on every twentieth event built them again each time: most of what findings cost).
+        // The parts of a finding's wording that depend on the plan alone, made once instead of
+        // for every finding (`ampscope-bench plan`: a finding on about one event in fifteen; the
+        // saving measured within the run-to-run noise, Docs/plan.md).
         /// The name as a finding quotes it.
         let label: String
         /// The name as a JSON Pointer step.
