@@ -32,6 +32,26 @@ struct CoreInternalsTests {
         #expect(Sanitize.inline("a\u{1b}b", limit: 3) == "a\\…", "escaped first, then cut")
     }
 
+    @Test("Sanitize's byte pre-check passes no unsafe scalar: each one, alone and inside text, is escaped")
+    func sanitizePrecheckCoversEveryUnsafeScalar() {
+        var unsafe = 0
+        for v in UInt32(0)...0x10FFFF {
+            guard let u = Unicode.Scalar(v), Sanitize.isUnsafe(v) else { continue }
+            unsafe += 1
+            let s = "ab" + String(Character(u)) + "Zürich"
+            #expect(Sanitize.mayBeUnsafe(s), "U+\(String(v, radix: 16))")
+            #expect(Sanitize.visible(s) == "ab" + Sanitize.escape(v) + "Zürich")
+        }
+        #expect(unsafe > 80, "\(unsafe) unsafe scalars")
+        // Safe text with the lead bytes the pre-check stops at still comes back as it was.
+        for s in ["„quoted“", "\u{FEFE}x", "\u{00A0}", "ؠ", "東京 São Paulo"] {
+            #expect(Sanitize.visible(s) == s)
+        }
+        #expect(!Sanitize.mayBeUnsafe("東京 São Paulo München"))
+        #expect(Sanitize.inline(String(repeating: "a", count: 50), limit: 10) == "aaaaaaaaa…")
+        #expect(Sanitize.inline("a\u{7f}" + String(repeating: "b", count: 20), limit: 8) == "a\\u007f…")
+    }
+
     @Test("string helpers: bytes without allocating, first byte, blank")
     func stringHelpers() throws {
         let doc = try JSONDocument(parsing: #"["plain", "\u0024set", "  \t", "", "\u0020", "a\"b", 5]"#)

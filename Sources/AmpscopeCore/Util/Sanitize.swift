@@ -33,7 +33,7 @@ public enum Sanitize {
 
     /// The whole string with unsafe scalars escaped.
     public static func visible(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: { isUnsafe($0.value) }) else { return s }
+        guard mayBeUnsafe(s), s.unicodeScalars.contains(where: { isUnsafe($0.value) }) else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count + 8)
         for u in s.unicodeScalars {
@@ -42,11 +42,30 @@ public enum Sanitize {
         return out
     }
 
+    /// False when no scalar of `s` can be unsafe, decided on its UTF-8 bytes without decoding
+    /// them: every unsafe scalar is an ASCII control or DEL, or starts with one of the lead bytes
+    /// C2 (C1 controls), D8 (U+061C), E2 (U+2000 to U+2FFF) or EF (U+F000 to U+FFFF), or is a
+    /// surrogate, which a Swift string never holds. True: `isUnsafe` decides, scalar by scalar.
+    @inline(__always) static func mayBeUnsafe(_ s: String) -> Bool {
+        let fast = s.utf8.withContiguousStorageIfAvailable { b -> Bool in
+            for c in b {
+                if c < 0x20 || c == 0x7F || c == 0xC2 || c == 0xD8 || c == 0xE2 || c == 0xEF { return true }
+            }
+            return false
+        }
+        return fast ?? true
+    }
+
     /// For one-line messages: escaped and cut to `limit` characters with an ellipsis.
     public static func inline(_ s: String, limit: Int = 80) -> String {
         let v = visible(s)
         // No more characters than UTF-8 bytes: a short string needs no grapheme count.
-        guard v.utf8.count > limit, v.count > limit else { return v }
+        guard v.utf8.count > limit else { return v }
+        if v.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII (after `visible`, printable): a character per byte.
+            return String(decoding: v.utf8.prefix(max(1, limit - 1)), as: UTF8.self) + "…"
+        }
+        guard v.count > limit else { return v }
         return String(v.prefix(max(1, limit - 1))) + "…"
     }
 
