@@ -492,8 +492,11 @@ struct UserRecord: Sendable {
     /// Ordinal of this user's latest event (-1: none); `EventRecord.previousOfUser` leads back
     /// through the rest (`ProfileSimulator.eventOrdinals(ofUser:)`).
     var lastEvent: Int32 = -1
-    /// Times of recent applied property updates (the last hour), for the throttle.
+    /// Times of recent applied property updates (the last hour), for the throttle: those from
+    /// `updateHead` on (the ones before it have expired; they are cut off in bulk, not one
+    /// shift of the whole list per event, which a user near the limit made 1 800 long).
     var updateTimes: [Int64] = []
+    var updateHead: Int32 = 0
     private(set) var extra: UserExtra?
 
     /// `extra`, created or unshared for a write.
@@ -529,13 +532,17 @@ struct UserRecord: Sendable {
         }
     }
 
-    /// Forgets the update times at or before `hourAgo`; how many are left (in place: no copy
-    /// of the list).
+    /// Forgets the update times at or before `hourAgo`; how many are left.
     mutating func updatesAfter(_ hourAgo: Int64) -> Int {
-        var drop = 0
-        while drop < updateTimes.count && updateTimes[drop] <= hourAgo { drop += 1 }
-        if drop > 0 { updateTimes.removeFirst(drop) }
-        return updateTimes.count
+        var head = Int(updateHead)
+        let n = updateTimes.count
+        while head < n && updateTimes[head] <= hourAgo { head += 1 }
+        if head >= 64 && head * 2 >= n {
+            updateTimes.removeFirst(head)
+            head = 0
+        }
+        updateHead = Int32(head)
+        return updateTimes.count - head
     }
 
     /// Links after the first, in order.
