@@ -72,6 +72,58 @@ struct ByteRegexTests {
         #expect(compared > 10_000, "compared \(compared) verdicts")
     }
 
+    @Test("greedy patterns (anchored, every item at least once, no byte shared with the next item): one pass agrees with matchesShort and Regex")
+    func greedy() throws {
+        var rng = SplitMix64(seed: 0x6EED)
+        let atoms = ["a", "b", "-", "_", ".", "x", "\\d", "\\w", "\\s", "\\.", "[a-z]", "[0-9]", "[A-Z]", "[^a-z]", "[ab]", "[a-z0-9]"]
+        let quantifiers = ["", "", "+", "{2}", "{1,3}", "{2,}", "{3}"]
+        let printable = (UInt8(0x20)...0x7E).map { $0 }
+        var patterns = 0, compared = 0, matched = 0
+        for _ in 0..<4000 {
+            var p = "^"
+            for _ in 0..<(1 + Int(rng.next() % 4)) {
+                p += atoms[Int(rng.next() % UInt64(atoms.count))] + quantifiers[Int(rng.next() % UInt64(quantifiers.count))]
+            }
+            if rng.next() % 2 == 0 { p += "$" }
+            guard let b = ByteRegex(p), ByteRegex.isGreedy(b.items, anchoredStart: b.anchoredStart) else { continue }
+            patterns += 1
+            for _ in 0..<8 {
+                // A subject built from the items: for each, a run of bytes it accepts, from one
+                // shorter than its `min` to one longer than its `max`; now and then a byte
+                // changed or one added at the end.
+                var bytes: [UInt8] = []
+                for item in b.items {
+                    let accepted = printable.filter { item.accepts($0) }
+                    let top = item.max == Int.max ? item.min + 3 : item.max
+                    let count = max(0, item.min - 1 + Int(rng.next() % UInt64(top - item.min + 3)))
+                    for _ in 0..<count { bytes.append(accepted[Int(rng.next() % UInt64(accepted.count))]) }
+                }
+                if rng.next() % 4 == 0 { bytes.append(printable[Int(rng.next() % UInt64(printable.count))]) }
+                if rng.next() % 4 == 0, !bytes.isEmpty { bytes[Int(rng.next() % UInt64(bytes.count))] = printable[Int(rng.next() % UInt64(printable.count))] }
+                guard bytes.count < 63 else { continue }
+                let subject = String(decoding: bytes, as: UTF8.self)
+                let want = try #require(Self.swiftRegex(p, subject))
+                bytes.withUnsafeBufferPointer { u in
+                    let got = b.items.withUnsafeBufferPointer { ByteRegex.matchesGreedy($0, anchoredEnd: b.anchoredEnd, u) }
+                    #expect(got == want, "/\(p)/ on \"\(subject)\": Regex says \(want)")
+                    #expect(b.matchesShort(u) == want, "/\(p)/ on \"\(subject)\" (one word)")
+                }
+                compared += 1
+                if want { matched += 1 }
+            }
+        }
+        #expect(patterns > 300 && compared > 3000, "\(patterns) patterns, \(compared) verdicts")
+        #expect(matched > compared / 5 && matched < compared * 4 / 5, "\(matched) of \(compared) subjects match: both verdicts exercised")
+        for p in ["^[a-z]+-[0-9]+$", "^\\d{4}-\\d{2}-\\d{2}$", "^[A-Z]{2}-\\d+$", "^item-\\d+"] {
+            let b = try #require(ByteRegex(p))
+            #expect(ByteRegex.isGreedy(b.items, anchoredStart: b.anchoredStart), "\(p) is greedy")
+        }
+        for p in ["[a-z]+-[0-9]+$", "^a*b", "^a?b", "^[a-z]+[0-9a-z]+", "^\\w+_x", "^.+a", "^a{0}b"] {
+            let b = try #require(ByteRegex(p))
+            #expect(!ByteRegex.isGreedy(b.items, anchoredStart: b.anchoredStart), "\(p) is not greedy")
+        }
+    }
+
     @Test("a plan regex uses the byte matcher for printable ASCII and Regex for the rest, with the same verdicts")
     func planRegex() throws {
         let r = try #require(PlanRegex("^[a-z]+-[0-9]+$"))

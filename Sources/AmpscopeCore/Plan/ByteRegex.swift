@@ -179,6 +179,39 @@ struct ByteRegex: Sendable {
     }
 
     /// Whether the pattern matches somewhere in `s` (printable ASCII: see `canMatch`).
+    /// True when `matchesGreedy` decides the pattern: anchored at the start, every item taken
+    /// at least once, and no byte accepted by both an item and the next. Then an item's match is
+    /// forced: it takes the whole run of bytes its class accepts (the next item cannot start
+    /// inside the run), and the match fails when that run is shorter than its `min` or, unless
+    /// it is the last item, longer than its `max`. `^[a-z]+-[0-9]+$`, `^\\d{4}-\\d{2}$` and most
+    /// id patterns are such.
+    static func isGreedy(_ items: [Item], anchoredStart: Bool) -> Bool {
+        guard anchoredStart, !items.isEmpty else { return false }
+        for (i, item) in items.enumerated() {
+            guard item.min >= 1, item.min <= item.max else { return false }
+            if i + 1 < items.count, item.lo & items[i + 1].lo != 0 || item.hi & items[i + 1].hi != 0 { return false }
+        }
+        return true
+    }
+
+    /// `matchesShort`'s verdict for items `isGreedy` accepts, in one pass over the subject.
+    @inline(__always)
+    static func matchesGreedy(_ items: UnsafeBufferPointer<Item>, anchoredEnd: Bool, _ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = s.count
+        var p = 0
+        for i in 0..<items.count {
+            let item = items[i]
+            var k = 0
+            while p + k < n, k < item.max, item.accepts(s[p + k]) { k += 1 }
+            if k < item.min { return false }
+            if i == items.count - 1 { return !anchoredEnd || p + k == n }
+            // The run goes on past `max`: the next item cannot start on a byte of it.
+            if p + k < n, item.accepts(s[p + k]) { return false }
+            p += k
+        }
+        return true
+    }
+
     func matches(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
         s.count < 63 ? matchesShort(s) : matchesWide(s)
     }

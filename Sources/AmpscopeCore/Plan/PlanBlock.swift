@@ -136,6 +136,7 @@ final class PlanBlocks: @unchecked Sendable {  // immutable after init
             for (i, p) in set.properties.enumerated() {
                 let e = pending[n][i]
                 var f: UInt8 = 0
+                var type = PlanBlock.code(p.type)
                 if p.required { f |= PlanBlock.required }
                 if p.enumValues != nil { f |= PlanBlock.hasEnum }
                 if p.min != nil { f |= PlanBlock.hasMin }
@@ -146,10 +147,11 @@ final class PlanBlocks: @unchecked Sendable {  // immutable after init
                         f |= PlanBlock.byteRegex
                         if b.anchoredStart { f |= PlanBlock.anchoredStart }
                         if b.anchoredEnd { f |= PlanBlock.anchoredEnd }
+                        if ByteRegex.isGreedy(b.items, anchoredStart: b.anchoredStart) { type |= PlanBlock.greedyRegex }
                     }
                 }
                 let check = PlanBlock.Check(prefix: prefix(e.name), nameOffset: UInt32(stringsAt[e.name]), nameLength: UInt16(clamping: strings[e.name].count),
-                                            type: PlanBlock.code(p.type), flags: f,
+                                            type: type, flags: f,
                                             enumOffset: UInt32(e.enumList.map { enumsAt[$0] } ?? 0), enumCount: UInt16(clamping: e.enumList.map { enumLists[$0].count } ?? 0),
                                             regexCount: UInt16(clamping: e.items.map { itemLists[$0].count } ?? 0),
                                             regexOffset: UInt32(e.items.map { itemsAt[$0] } ?? 0),
@@ -211,7 +213,9 @@ struct PlanBlock: @unchecked Sendable {
         var length: UInt32
     }
 
-    /// Type codes in `Check.type`.
+    /// In `Check.type` beside the type code: the byte regex is decided by `ByteRegex.matchesGreedy`.
+    static let greedyRegex: UInt8 = 0x80
+    /// Type codes in `Check.type` (its low seven bits).
     static let typeAny: UInt8 = 0, typeString: UInt8 = 1, typeNumber: UInt8 = 2, typeInteger: UInt8 = 3,
                typeBoolean: UInt8 = 4, typeArray: UInt8 = 5, typeObject: UInt8 = 6
     static func code(_ t: PlanType) -> UInt8 {
@@ -270,7 +274,7 @@ struct PlanBlock: @unchecked Sendable {
         // Arrays: item types and the enum apply per element.
         if kind == .array { return false }
         let flags = c.pointee.flags
-        switch c.pointee.type {
+        switch c.pointee.type & ~Self.greedyRegex {
         case Self.typeAny: break
         case Self.typeString: if kind != .string { return false }
         case Self.typeNumber: if kind != .number { return false }
@@ -305,7 +309,9 @@ struct PlanBlock: @unchecked Sendable {
                     guard ByteRegex.canMatch(s) else { return false }
                     let items = UnsafeBufferPointer(start: (base + Int(c.pointee.regexOffset)).assumingMemoryBound(to: ByteRegex.Item.self),
                                                     count: Int(c.pointee.regexCount))
-                    if !ByteRegex.matchesShort(items, anchoredStart: flags & Self.anchoredStart != 0, anchoredEnd: flags & Self.anchoredEnd != 0, s) {
+                    if c.pointee.type & Self.greedyRegex != 0 {
+                        if !ByteRegex.matchesGreedy(items, anchoredEnd: flags & Self.anchoredEnd != 0, s) { return false }
+                    } else if !ByteRegex.matchesShort(items, anchoredStart: flags & Self.anchoredStart != 0, anchoredEnd: flags & Self.anchoredEnd != 0, s) {
                         return false
                     }
                 }

@@ -177,7 +177,7 @@ final class PlanNameTable: @unchecked Sendable {  // immutable after init
             var at = 0
             for (i, n) in list.enumerated() {
                 let length = n.utf8.count
-                let h = Self.hash(UnsafeBufferPointer(start: bytes + at, count: length))
+                let h = Self.hash(bytes + at, length, first: Self.prefix(bytes + at, length))
                 var s = Int(truncatingIfNeeded: h) & mask
                 while slots[s].index >= 0 { s = (s + 1) & mask }
                 slots[s] = Slot(hash: h, start: UInt32(at), length: UInt32(length), index: Int32(i))
@@ -196,10 +196,24 @@ final class PlanNameTable: @unchecked Sendable {  // immutable after init
         bytes.deallocate()
     }
 
-    static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var k = KeyHasher()
-        k.add(p)
-        return k.finish()
+    /// The table's own hash of `n` bytes at `p` whose first eight are `first` (`prefix`): the
+    /// words after the first, the last one read overlapping the one before it, so a name of up
+    /// to sixteen bytes is two words and no byte loop. Only this table's slots keep it.
+    @inline(__always) static func hash(_ p: UnsafePointer<UInt8>?, _ n: Int, first: UInt64) -> UInt64 {
+        let k: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var h = (first ^ (UInt64(truncatingIfNeeded: n) &* 0xA24B_AED4_963E_E407)) &* k
+        if n > 8, let p {
+            let raw = UnsafeRawPointer(p)
+            var i = 8
+            while i + 8 < n {
+                h = (h ^ (h >> 29) ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* k
+                i += 8
+            }
+            h = (h ^ (h >> 29) ^ raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) &* k
+        }
+        h ^= h >> 32
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        return h ^ (h >> 29)
     }
 
     /// The first eight bytes of `n` at `p` (fewer: zero-filled), as one word.
@@ -244,7 +258,7 @@ final class PlanNameTable: @unchecked Sendable {  // immutable after init
             return nil
         }
         guard let slots else { return nil }
-        let h = Self.hash(p)
+        let h = Self.hash(p.baseAddress, n, first: first)
         var s = Int(truncatingIfNeeded: h) & mask
         while true {
             let slot = slots[s]
@@ -510,6 +524,12 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
     /// facts keep the first occurrence, the plan reads the last: walk instead).
     static func keys(_ facts: RecordFacts) -> RecordKeys? {
         guard facts.duplicateKeys.isEmpty else { return nil }
+        if facts.unknownKeys.isEmpty {
+            // Every member is an allowed field, recorded in the facts' table; a field this kind
+            // of record does not allow is absent there and here.
+            return RecordKeys(eventType: facts[.eventType], eventProperties: facts[.eventProperties], userProperties: facts[.userProperties],
+                              groups: facts[.groups], groupProperties: facts[.groupProperties], groupType: facts[.groupType])
+        }
         return RecordKeys(eventType: facts.lastValue(.eventType), eventProperties: facts.lastValue(.eventProperties),
                           userProperties: facts.lastValue(.userProperties), groups: facts.lastValue(.groups),
                           groupProperties: facts.lastValue(.groupProperties), groupType: facts.lastValue(.groupType))
