@@ -550,8 +550,10 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
         case .groupIdentification: groupIdentify = true
         case .event, .legacyEvent:
             if let t = eventType, doc.kind(t) == .string {
-                if doc.keyEquals(t, "$identify") { identify = true }
-                else if doc.keyEquals(t, "$groupidentify") { groupIdentify = true }
+                // Only a name that starts with `$` can be one of the two (most do not).
+                let dollar = doc.stringStarts(t, with: UInt8(ascii: "$"))
+                if dollar && doc.keyEquals(t, "$identify") { identify = true }
+                else if dollar && doc.keyEquals(t, "$groupidentify") { groupIdentify = true }
                 else {
                     record.typeNode = Int32(truncatingIfNeeded: t)
                     checkEvent(doc, t, eventProps, index: index, pointer: pointer, &record, &out)
