@@ -32,6 +32,25 @@ struct CoreInternalsTests {
         #expect(Sanitize.inline("a\u{1b}b", limit: 3) == "a\\…", "escaped first, then cut")
     }
 
+    @Test("memcmpEqual, a word at a time, agrees with comparing byte by byte: every length to 40, a difference at every place")
+    func memcmpEqualAgrees() {
+        var rng = SplitMix64(seed: 7)
+        for n in 0...40 {
+            let a = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            a.withUnsafeBufferPointer { pa in
+                let base = pa.baseAddress ?? UnsafePointer(bitPattern: 1)!
+                #expect(memcmpEqual(base, base, n))
+                #expect(Array(a).withUnsafeBufferPointer { memcmpEqual(base, $0.baseAddress, n) }, "equal copies, \(n) bytes")
+                for at in 0..<n {
+                    var b = a
+                    b[at] ^= 1 << UInt8(rng.next() % 8)
+                    #expect(!b.withUnsafeBufferPointer { memcmpEqual(base, $0.baseAddress, n) }, "\(n) bytes, differing at \(at)")
+                }
+            }
+        }
+        #expect(memcmpEqual(UnsafePointer(bitPattern: 1)!, nil, 0) && !memcmpEqual(UnsafePointer(bitPattern: 1)!, nil, 1))
+    }
+
     @Test("Sanitize's byte pre-check passes no unsafe scalar: each one, alone and inside text, is escaped")
     func sanitizePrecheckCoversEveryUnsafeScalar() {
         var unsafe = 0

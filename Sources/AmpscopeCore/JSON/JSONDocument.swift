@@ -453,8 +453,18 @@ public struct ElementSequence: Sequence, Sendable {
 
 @usableFromInline func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ n: Int) -> Bool {
     guard let b else { return n == 0 }
-    for j in 0..<n where a[j] != b[j] { return false }
-    return true
+    guard n >= 8 else {
+        for j in 0..<n where a[j] != b[j] { return false }
+        return true
+    }
+    // Eight bytes at a time; the last word overlaps the one before it (no byte loop).
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    var j = 0
+    while j + 8 < n {
+        if ra.loadUnaligned(fromByteOffset: j, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: j, as: UInt64.self) { return false }
+        j += 8
+    }
+    return ra.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
 }
 
 extension JSONDocument {

@@ -178,10 +178,7 @@ final class FieldNameTable: @unchecked Sendable {  // written once in init, then
             let f = Int(slots[h])
             if f == 0xFF { return nil }
             if Int(lengths[f]) == n {
-                let name = names + Int(starts[f])
-                var j = 0
-                while j < n && name[j] == p[j] { j &+= 1 }
-                if j == n { return EventField(rawValue: f) }
+                if memcmpEqual(names + Int(starts[f]), p, n) { return EventField(rawValue: f) }
             }
             h = (h &+ 1) & (Self.slotCount - 1)
         }
