@@ -105,6 +105,14 @@ enum Bench {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
+    /// Page faults of the calling thread so far (minor ones: memory first touched, which the
+    /// kernel zeroes; a count that does not move with the machine's speed).
+    static func threadMinorFaults() -> Int {
+        var u = rusage()
+        getrusage(__rusage_who_t(1), &u)  // RUSAGE_THREAD (Linux), which Swift does not import
+        return u.ru_minflt
+    }
+
     static func median(_ v: [Double]) -> Double {
         let s = v.sorted()
         guard !s.isEmpty else { return 0 }

@@ -63,14 +63,16 @@ enum ProfileBench: BenchMode {
         // capture back from the store is not timed; only `apply` is.
         var simulator = ProfileSimulator()
         var simulateCPU = 0.0
+        var faults = 0
         var records = 0
         let before = trimmedRSSMB()
         for id in store.index.captureIDs() {
             guard let p = try? store.payloads.processed(id) else { continue }
             records += p.request.records.count
-            let t0 = Bench.threadCPUSeconds()
+            let t0 = Bench.threadCPUSeconds(), f0 = Bench.threadMinorFaults()
             simulator.apply(p, captureID: id)
             simulateCPU += Bench.threadCPUSeconds() - t0
+            faults += Bench.threadMinorFaults() - f0
         }
         let after = trimmedRSSMB()
         print("profiles of the replay file \(path): \(Bench.grouped(Double(r.rows))) rows in \(Bench.grouped(Double(r.requests))) requests")
@@ -82,7 +84,8 @@ enum ProfileBench: BenchMode {
             ["profile simulation (CPU, one thread)", Bench.fixed(simulateCPU, 2), Bench.fixed(simulateCPU / Double(max(1, records)) * 1e6, 2)],
         ]))
         print("  \(Bench.grouped(Double(simulator.eventCount))) events folded into \(Bench.grouped(Double(simulator.resolvedUsers.count))) users;"
-              + " resident memory of these profiles: \(Bench.fixed(after - before)) MB")
+              + " resident memory of these profiles: \(Bench.fixed(after - before)) MB;"
+              + " page faults during the fold: \(Bench.grouped(Double(faults)))")
         print("  simulation adds \(Bench.fixed(simulateCPU / r.totalSeconds * 100)) % to the load's wall time"
               + " (\(Bench.fixed(simulateCPU / loadCPU * 100)) % of its CPU time); target < 20 %\n")
         if spill > 0 { try spillPart(store: store, inMemory: simulator, inMemoryCPU: simulateCPU, hotEvents: spill) }
