@@ -125,7 +125,6 @@ enum PlanBench: BenchMode {
                 if let coverage = coverages[j] { blackHole(coverage.ratio) }
             }
         }
-        let base = Bench.median(cpu[.without]!)
         var rows = [["variant", "CPU s (median)", "µs/event", "ratio (median)", "ratio per pass", "findings"]]
         for v in Variant.allCases {
             let m = Bench.median(cpu[v]!)

@@ -178,12 +178,11 @@ struct ByteRegex: Sendable {
         self.items = items
     }
 
-    /// Whether the pattern matches somewhere in `s` (printable ASCII: see `canMatch`).
     /// True when `matchesGreedy` decides the pattern: anchored at the start, every item taken
     /// at least once, and no byte accepted by both an item and the next. Then an item's match is
     /// forced: it takes the whole run of bytes its class accepts (the next item cannot start
     /// inside the run), and the match fails when that run is shorter than its `min` or, unless
-    /// it is the last item, longer than its `max`. `^[a-z]+-[0-9]+$`, `^\\d{4}-\\d{2}$` and most
+    /// it is the last item, longer than its `max`. `^[a-z]+-[0-9]+$`, `^\d{4}-\d{2}$` and most
     /// id patterns are such.
     static func isGreedy(_ items: [Item], anchoredStart: Bool) -> Bool {
         guard anchoredStart, !items.isEmpty else { return false }
@@ -212,6 +211,7 @@ struct ByteRegex: Sendable {
         return true
     }
 
+    /// Whether the pattern matches somewhere in `s` (printable ASCII: see `canMatch`).
     func matches(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
         s.count < 63 ? matchesShort(s) : matchesWide(s)
     }
