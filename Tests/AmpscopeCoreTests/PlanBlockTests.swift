@@ -266,4 +266,36 @@ struct PlanBlockTests {
             #expect(found == 1)
         }
     }
+
+    /// Event types as JSON literals, planned or not, plain or escaped, and what the plan should
+    /// make of each: the names are compared as decoded text (byte for byte), and only
+    /// `$identify` and `$groupidentify` (however written) are not event types at all.
+    static let eventTypes: [(json: String, planned: Bool)] = [
+        (#""Sign Up""#, true), (#""Sign\u0020Up""#, true), (#""Sign Up ""#, false), (#""sign up""#, false),
+        (#""$custom""#, true), (#""\u0024custom""#, true), (#""$other""#, false), (#""$""#, false),
+        (#""$identify""#, true), (#""\u0024identify""#, true), (#""$groupidentify""#, true),
+        (#""A rather long event name, past sixteen bytes""#, true), (#""A rather long event name, past sixteen byteS""#, false),
+        (#""A rather long event name, past sixteen byte\u0073""#, true), (#""Ab""#, true), (#""A""#, false),
+        (#""""#, false), (#""é event""#, true), (#""e\u0301 event""#, false), (#""Tab\there""#, true), (#""Tab\u0009here""#, true),
+    ]
+
+    @Test("event types are looked up by their decoded bytes, escaped or not; only $identify and $groupidentify are not event types")
+    func eventTypeLookup() throws {
+        let plan = Plan(events: ["Sign Up", "$custom", "A rather long event name, past sixteen bytes", "Ab", "é event", "Tab\there"]
+            .map { PlanEvent(name: $0) })
+        var ingest = Ingest()
+        ingest.plan = PlanChecker(plan)
+        // Each event type alone, then all of them in one request (the names' bytes end at
+        // different distances from the end of the body).
+        var ctx = ValidationContext()
+        for (json, planned) in Self.eventTypes {
+            let p = ingest.process(CoreTest.events(CoreTest.event(["event_type": json])), context: &ctx, now: CoreTest.now)
+            let unplanned = p.findings.filter { $0.rule == RuleID.planUnplannedEvent }
+            #expect(unplanned.count == (planned ? 0 : 1), "\(json)")
+        }
+        let all = ingest.process(CoreTest.events(Self.eventTypes.map { CoreTest.event(["event_type": $0.json]) }.joined(separator: ",")),
+                                 context: &ctx, now: CoreTest.now)
+        let flagged = Set(all.findings.filter { $0.rule == RuleID.planUnplannedEvent }.compactMap(\.event))
+        #expect(flagged == Set(Self.eventTypes.indices.filter { !Self.eventTypes[$0].planned }))
+    }
 }

@@ -99,8 +99,8 @@ public struct Ingest: Sendable {
     private func conclude(_ capture: Capture, _ request: DecodedRequest, _ findings: [Finding], planFindings: [Finding],
                           context: inout ValidationContext, now: Int64) -> Processed {
         let answer = emulator.answer(for: request, findings: findings, now: now)
-        var findings = findings
-        if !planFindings.isEmpty { findings += planFindings }
+        // Plan findings follow the request's (most requests have none of the latter: no copy then).
+        let findings = planFindings.isEmpty ? findings : findings.isEmpty ? planFindings : findings + planFindings
         // What Amplitude ingested decides later duplicate findings: the real answer when known.
         context.commit(request, accepted: Processed.ingestedByAmplitude(capture: capture, answer: answer))
         var processed = Processed(capture: capture, request: request, findings: findings, answer: answer)

@@ -549,14 +549,32 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
         case .identification: identify = true
         case .groupIdentification: groupIdentify = true
         case .event, .legacyEvent:
-            if let t = eventType, doc.kind(t) == .string {
-                // Only a name that starts with `$` can be one of the two (most do not).
-                let dollar = doc.stringStarts(t, with: UInt8(ascii: "$"))
-                if dollar && doc.keyEquals(t, "$identify") { identify = true }
-                else if dollar && doc.keyEquals(t, "$groupidentify") { groupIdentify = true }
-                else {
+            if let t = eventType {
+                // A plain name (no escapes) is looked up straight from its bytes; its first eight
+                // bytes, read once, also tell whether it starts with `$`.
+                let plain: (dollar: Bool, ei: Int?)? = doc.tape.withUnsafeBufferPointer { tape in
+                    let e = tape[t]
+                    guard e.kind == .string, e.flags & JSONTapeEntry.hasEscapes == 0 else { return nil }
+                    return doc.bytes.withUnsafeBufferPointer { all in
+                        let start = Int(e.a), n = Int(e.b &- e.a)
+                        let p = all.baseAddress! + start
+                        let first = all.count - start >= 8 ? PlanNameTable.paddedPrefix(p, n) : PlanNameTable.prefix(p, n)
+                        // Only a name that starts with `$` can be `$identify` or `$groupidentify`.
+                        if n > 0, UInt8(truncatingIfNeeded: first) == UInt8(ascii: "$") { return (true, nil) }
+                        return (false, eventTable.lookup(UnsafeBufferPointer(start: p, count: n), first: first, guess: -1))
+                    }
+                }
+                if let plain, !plain.dollar {
                     record.typeNode = Int32(truncatingIfNeeded: t)
-                    checkEvent(doc, t, eventProps, index: index, pointer: pointer, &record, &out)
+                    checkEvent(doc, t, plain.ei, eventProps, index: index, pointer: pointer, &record, &out)
+                } else if doc.kind(t) == .string {
+                    let dollar = doc.stringStarts(t, with: UInt8(ascii: "$"))
+                    if dollar && doc.keyEquals(t, "$identify") { identify = true }
+                    else if dollar && doc.keyEquals(t, "$groupidentify") { groupIdentify = true }
+                    else {
+                        record.typeNode = Int32(truncatingIfNeeded: t)
+                        checkEvent(doc, t, eventIndex(doc, t), eventProps, index: index, pointer: pointer, &record, &out)
+                    }
                 }
             }
         case .mapping, .segmentCall: return
@@ -595,9 +613,11 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
         }
     }
 
-    func checkEvent(_ doc: JSONDocument, _ typeNode: Int, _ props: Int?, index: Int, pointer: () -> String,
+    /// `ei`: the plan's index of the event type at `typeNode` (`eventIndex`), nil when unplanned.
+    @inline(__always)
+    func checkEvent(_ doc: JSONDocument, _ typeNode: Int, _ ei: Int?, _ props: Int?, index: Int, pointer: () -> String,
                     _ record: inout PlanTally.Record, _ out: inout FindingSink) {
-        guard let ei = eventIndex(doc, typeNode) else {
+        guard let ei else {
             record.event = PlanTally.unplanned
             out.add(PlanRules.info(RuleID.planUnplannedEvent), pointer() + "/event_type", event: index,
                     "event type \"\(Sanitize.inline(doc.string(typeNode), limit: 80))\" is not in the tracking plan")
@@ -734,18 +754,54 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
     /// only name properties (their values are increments or list elements).
     func checkUserOrGroup(_ doc: JSONDocument, _ obj: Int, set: PropSet, block: PlanBlock, scope: Scope, label: String, index: Int,
                           base: () -> String, _ out: inout FindingSink) {
-        for (k, v) in doc.members(obj) {
-            if doc.stringStarts(k, with: UInt8(ascii: "$")) {
-                guard doc.kind(v) == .object else { continue }
-                let checksValues = doc.keyEquals(k, "$set") || doc.keyEquals(k, "$setOnce")
-                let op = doc.string(k)
-                for (ik, iv) in doc.members(v) {
-                    checkNamed(doc, ik, iv, set: set, block: block, scope: scope, label: label, index: index, checkValue: checksValues,
-                               path: { base() + "/" + JSONPointer.escape(op) }, &out)
+        guard useBlocks else {
+            for (k, v) in doc.members(obj) { checkMember(doc, k, v, set: set, block: block, scope: scope, label: label, index: index, base: base, &out) }
+            return
+        }
+        // Plain keys that are not operations, proved clean in the set's block straight from the
+        // tape; any other member (an operation, an escaped or unknown key, a value the block
+        // cannot prove clean) goes to `checkMember`.
+        doc.tape.withUnsafeBufferPointer { tapeBuffer in
+            doc.bytes.withUnsafeBufferPointer { bytesBuffer in
+                let tape = tapeBuffer.baseAddress!
+                let bytes = bytesBuffer.baseAddress ?? UnsafePointer(bitPattern: 1)!
+                let byteCount = bytesBuffer.count
+                let h = block.header
+                var i = obj + 1
+                let end = Int(tape[obj].c)
+                while i < end {
+                    let k = i, v = i + 1
+                    let value = tape[v]
+                    i = value.kind.isContainer ? Int(value.c) : v + 1
+                    let key = tape[k]
+                    if key.flags & JSONTapeEntry.hasEscapes == 0 {
+                        let start = Int(key.a), n = Int(key.b &- key.a)
+                        let kp = bytes + start
+                        let first = byteCount - start >= 8 ? PlanNameTable.paddedPrefix(kp, n) : PlanNameTable.prefix(kp, n)
+                        if n == 0 || UInt8(truncatingIfNeeded: first) != UInt8(ascii: "$") {
+                            let pi = block.find(kp, n, first: first, guess: -1, h)
+                            if pi >= 0, block.isClean(block.checks + pi, value, bytes, byteCount) { continue }
+                        }
+                    }
+                    checkMember(doc, k, v, set: set, block: block, scope: scope, label: label, index: index, base: base, &out)
                 }
-            } else {
-                checkNamed(doc, k, v, set: set, block: block, scope: scope, label: label, index: index, checkValue: true, path: base, &out)
             }
+        }
+    }
+
+    /// One member of user or group properties: a plain key, or an operation and the keys inside it.
+    private func checkMember(_ doc: JSONDocument, _ k: Int, _ v: Int, set: PropSet, block: PlanBlock, scope: Scope, label: String, index: Int,
+                             base: () -> String, _ out: inout FindingSink) {
+        if doc.stringStarts(k, with: UInt8(ascii: "$")) {
+            guard doc.kind(v) == .object else { return }
+            let checksValues = doc.keyEquals(k, "$set") || doc.keyEquals(k, "$setOnce")
+            let op = doc.string(k)
+            for (ik, iv) in doc.members(v) {
+                checkNamed(doc, ik, iv, set: set, block: block, scope: scope, label: label, index: index, checkValue: checksValues,
+                           path: { base() + "/" + JSONPointer.escape(op) }, &out)
+            }
+        } else {
+            checkNamed(doc, k, v, set: set, block: block, scope: scope, label: label, index: index, checkValue: true, path: base, &out)
         }
     }
 
