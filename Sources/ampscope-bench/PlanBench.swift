@@ -16,6 +16,7 @@ enum PlanBench: BenchMode {
       --seed N       generator seed (default 1)
       --distinct     every event type gets an enum and a pattern of its own (the default plan
                      shares one enum and one pattern among all events, as plans often do)
+      --only V       run one variant alone (without, plan or coverage), for a profiler
     """
 
     static func run(_ o: inout BenchOptions) throws {
@@ -25,6 +26,7 @@ enum PlanBench: BenchMode {
         let block = max(1, try o.int("block", default: 256))
         let seed = UInt64(try o.int("seed", default: 1))
         let distinct = o.flag("distinct")
+        let only = o.string("only", default: "")
         try o.rejectUnused()
 
         // The plan: event i has 8 properties of rotating kinds.
@@ -86,7 +88,13 @@ enum PlanBench: BenchMode {
         var cpu: [Variant: [Double]] = [:]
         var ratios: [Variant: [Double]] = [:]
         var findings: [Variant: Int] = [:]
-        let variants = Variant.allCases
+        // --only: one variant alone, for a profiler (its ratios are then against itself).
+        let variants = try (only.isEmpty ? nil : only).map { name in
+            guard let v = Variant.allCases.first(where: { "\($0)" == name }) else {
+                throw BenchError("--only needs without, plan or coverage, not '\(name)'")
+            }
+            return [v]
+        } ?? Variant.allCases
         for _ in 0..<reps {
             var ingests: [Ingest] = []
             var contexts: [ValidationContext] = []
@@ -126,12 +134,13 @@ enum PlanBench: BenchMode {
             }
         }
         var rows = [["variant", "CPU s (median)", "µs/event", "ratio (median)", "ratio per pass", "findings"]]
-        for v in Variant.allCases {
+        for v in variants {
             let m = Bench.median(cpu[v]!)
             rows.append([v.rawValue, Bench.fixed(m, 3), Bench.fixed(m / Double(events) * 1e6, 3), Bench.fixed(Bench.median(ratios[v]!), 3),
                          ratios[v]!.map { Bench.fixed($0, 3) }.joined(separator: " "), "\(findings[v] ?? 0)"])
         }
         print(Bench.table(rows))
+        guard variants.count == Variant.allCases.count else { return }
         let added = (Bench.median(ratios[.plan]!) - 1) * 100
         let addedCov = (Bench.median(ratios[.coverage]!) - 1) * 100
         print("  a \(planEvents)-event plan adds \(Bench.fixed(added)) % to check (\(Bench.fixed(addedCov)) % with coverage); target < 25 %")
