@@ -298,4 +298,42 @@ struct PlanBlockTests {
         let flagged = Set(all.findings.filter { $0.rule == RuleID.planUnplannedEvent }.compactMap(\.event))
         #expect(flagged == Set(Self.eventTypes.indices.filter { !Self.eventTypes[$0].planned }))
     }
+
+    @Test("finding texts remembered per property and value are the texts made afresh, past the memo's limit too")
+    func messageMemo() throws {
+        var rng = SplitMix64(seed: 0x3E30)
+        var remembered = 0
+        for _ in 0..<60 {
+            let plan = Self.plan(&rng)
+            var shared = Ingest()
+            shared.plan = PlanChecker(plan)
+            for _ in 0..<30 {
+                let c = Self.capture(&rng, plan)
+                var fresh = Ingest()
+                fresh.plan = PlanChecker(plan)  // an empty memo: every text made afresh
+                var ctx1 = ValidationContext(), ctx2 = ValidationContext()
+                let a = shared.process(c, context: &ctx1, now: CoreTest.now).findings
+                let b = fresh.process(c, context: &ctx2, now: CoreTest.now).findings
+                #expect(a == b)
+                remembered += a.filter { [RuleID.planNotInEnum, RuleID.planPatternMismatch, RuleID.planOutOfRange,
+                                          RuleID.planUserPropertyValue, RuleID.planGroupPropertyValue, RuleID.planUnplannedEvent].contains($0.rule) }.count
+            }
+        }
+        #expect(remembered > 500, "\(remembered)")
+
+        // More distinct values than the memo keeps: it starts over, and every text stays right.
+        var ingest = Ingest()
+        ingest.plan = PlanChecker(Plan(events: [PlanEvent(name: "Known")]))
+        var ctx = ValidationContext()
+        let names = (0..<(PlanChecker.messageMemoLimit + 500)).map { "Unknown \($0)" }
+        for round in 0..<2 {
+            for chunk in stride(from: 0, to: names.count, by: 500) {
+                let batch = names[chunk..<min(names.count, chunk + 500)]
+                let p = ingest.process(CoreTest.events(batch.map { CoreTest.event(["event_type": JSONWriter.quoted($0)]) }.joined(separator: ",")),
+                                       context: &ctx, now: CoreTest.now)
+                let texts = p.findings.filter { $0.rule == RuleID.planUnplannedEvent }.map(\.message)
+                #expect(texts == batch.map { "event type \"\($0)\" is not in the tracking plan" }, "round \(round), chunk \(chunk)")
+            }
+        }
+    }
 }

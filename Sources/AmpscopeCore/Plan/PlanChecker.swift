@@ -445,6 +445,55 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
 
     deinit { eventBlocks.deallocate() }
 
+    // MARK: Finding texts
+
+    /// Texts of findings about a value, remembered by all they are made from: the property (or
+    /// none, for an event type), the rule, the value's kind and its source bytes. The same bad
+    /// value usually comes event after event (one bug in every call), and making the text costs
+    /// more than the checks that found it: a cold path through string formatting for one event
+    /// in fifteen. Shared by the threads that check with this plan, so behind a lock.
+    private let messageMemo = Guarded<[UInt64: MessageMemoEntry]>([:])
+    static let messageMemoLimit = 4096
+    /// Values longer than this are not remembered (their texts cut them anyway).
+    static let messageMemoValueLimit = 256
+
+    struct MessageMemoEntry {
+        let owner: UInt
+        let kind: UInt16
+        let bytes: [UInt8]
+        let message: String
+    }
+
+    /// The text `make` makes for the string or number at tape index `v`, remembered per `owner`
+    /// (a property's identity, 0 for none) and `rule` (any small number naming the text's kind).
+    func message(_ doc: JSONDocument, _ v: Int, owner: UInt, rule: UInt8, _ make: () -> String) -> String {
+        let e = doc.tape[v]
+        guard e.kind == .string || e.kind == .number else { return make() }
+        let start = Int(e.a), n = Int(e.b &- e.a)
+        guard n <= Self.messageMemoValueLimit else { return make() }
+        let kind = UInt16(rule) << 8 | (e.kind == .string ? 1 : 2) | UInt16(e.flags & JSONTapeEntry.hasEscapes) << 4
+        let found: (hash: UInt64, message: String?) = doc.bytes.withUnsafeBufferPointer { all in
+            let p = all.baseAddress! + start
+            var h = PlanNameTable.hash(p, n, first: PlanNameTable.prefix(p, n))
+            h = (h ^ UInt64(owner)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= UInt64(kind) &* 0xC2B2_AE3D_27D4_EB4F
+            let hit: String? = messageMemo.withLock { memo in
+                guard let m = memo[h], m.owner == owner, m.kind == kind, m.bytes.count == n,
+                      m.bytes.withUnsafeBufferPointer({ n == 0 || memcmpEqual($0.baseAddress!, p, n) }) else { return nil }
+                return m.message
+            }
+            return (h, hit)
+        }
+        if let m = found.message { return m }
+        let m = make()
+        let entry = MessageMemoEntry(owner: owner, kind: kind, bytes: Array(doc.bytes[start..<(start + n)]), message: m)
+        messageMemo.withLock { memo in
+            if memo.count >= Self.messageMemoLimit { memo.removeAll(keepingCapacity: true) }
+            memo[found.hash] = entry
+        }
+        return m
+    }
+
     /// Index of the planned event named by the string at `i` (nil: unplanned).
     func eventIndex(_ doc: JSONDocument, _ i: Int) -> Int? { eventTable.lookup(doc, i) }
 
@@ -620,7 +669,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
         guard let ei else {
             record.event = PlanTally.unplanned
             out.add(PlanRules.info(RuleID.planUnplannedEvent), pointer() + "/event_type", event: index,
-                    "event type \"\(Sanitize.inline(doc.string(typeNode), limit: 80))\" is not in the tracking plan")
+                    message(doc, typeNode, owner: 0, rule: 1) { "event type \"\(Sanitize.inline(doc.string(typeNode), limit: 80))\" is not in the tracking plan" })
             return
         }
         switch statuses[ei] {
@@ -870,32 +919,40 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init
                 guard let s = Self.scalar(doc, e), h.prop._withUnsafeGuaranteedRef({ $0.enumSet?.contains(s) }) == false else { return nil }
                 return s
             }
-            var bad: PlanScalar?
+            var bad: (scalar: PlanScalar, node: Int)?
             if kind == .array {
-                for e in doc.elements(v) { if let s = outside(e) { bad = s; break } }
-            } else {
-                bad = outside(v)
+                for e in doc.elements(v) { if let s = outside(e) { bad = (s, e); break } }
+            } else if let s = outside(v) {
+                bad = (s, v)
             }
-            if let s = bad {
+            if let (s, node) = bad {
                 let prop = h.prop.takeUnretainedValue()
                 out.add(PlanRules.info(Self.valueRule(scope, RuleID.planNotInEnum)), path(), event: index,
-                        "\"\(prop.label)\" is \"\(Sanitize.inline(s.description, limit: 80))\", not one of \(prop.enumShown)")
+                        message(doc, node, owner: UInt(bitPattern: h.prop.toOpaque()), rule: 2) {
+                            "\"\(prop.label)\" is \"\(Sanitize.inline(s.description, limit: 80))\", not one of \(prop.enumShown)"
+                        })
             }
         }
+        let owner = UInt(bitPattern: h.prop.toOpaque())
         if kind == .string, let r = h.regex, !r._withUnsafeGuaranteedRef({ $0.matches(doc, v) }) {
-            let s = doc.string(v)
             let prop = h.prop.takeUnretainedValue()
             let pattern = r._withUnsafeGuaranteedRef { $0.pattern }
             out.add(PlanRules.info(Self.valueRule(scope, RuleID.planPatternMismatch)), path(), event: index,
-                    "\"\(prop.label)\" is \"\(Sanitize.inline(s, limit: 80))\", which does not match /\(Sanitize.inline(pattern, limit: 80))/")
+                    message(doc, v, owner: owner, rule: 3) {
+                        "\"\(prop.label)\" is \"\(Sanitize.inline(doc.string(v), limit: 80))\", which does not match /\(Sanitize.inline(pattern, limit: 80))/"
+                    })
         }
         if h.hasMin || h.hasMax, kind == .number, let d = doc.double(v) {
             if h.hasMin, d < h.min {
                 out.add(PlanRules.info(Self.valueRule(scope, RuleID.planOutOfRange)), path(), event: index,
-                        "\"\(h.prop.takeUnretainedValue().label)\" is \(PlanScalar.format(d)), below the plan's min \(PlanScalar.format(h.min))")
+                        message(doc, v, owner: owner, rule: 4) {
+                            "\"\(h.prop.takeUnretainedValue().label)\" is \(PlanScalar.format(d)), below the plan's min \(PlanScalar.format(h.min))"
+                        })
             } else if h.hasMax, d > h.max {
                 out.add(PlanRules.info(Self.valueRule(scope, RuleID.planOutOfRange)), path(), event: index,
-                        "\"\(h.prop.takeUnretainedValue().label)\" is \(PlanScalar.format(d)), above the plan's max \(PlanScalar.format(h.max))")
+                        message(doc, v, owner: owner, rule: 5) {
+                            "\"\(h.prop.takeUnretainedValue().label)\" is \(PlanScalar.format(d)), above the plan's max \(PlanScalar.format(h.max))"
+                        })
             }
         }
     }
