@@ -298,7 +298,7 @@ extension Int {
 }
 
 /// A plan compiled for checking: lookups by raw key bytes, regexes compiled once.
-public final class PlanChecker: @unchecked Sendable {  // immutable after init
+public final class PlanChecker: @unchecked Sendable {  // immutable after init, but for the text memo behind its lock
     public let plan: Plan
 
     /// Classes, not structs: a property is read on every event that has it, and copying a struct
