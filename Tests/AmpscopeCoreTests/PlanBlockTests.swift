@@ -299,7 +299,7 @@ struct PlanBlockTests {
         #expect(flagged == Set(Self.eventTypes.indices.filter { !Self.eventTypes[$0].planned }))
     }
 
-    @Test("finding texts remembered per property and value are the texts made afresh, past the memo's limit too")
+    @Test("finding texts and paths remembered are the ones made afresh, past the memos' limit too")
     func messageMemo() throws {
         var rng = SplitMix64(seed: 0x3E30)
         var remembered = 0
@@ -307,8 +307,9 @@ struct PlanBlockTests {
             let plan = Self.plan(&rng)
             var shared = Ingest()
             shared.plan = PlanChecker(plan)
-            for _ in 0..<30 {
-                let c = Self.capture(&rng, plan)
+            for n in 0..<30 {
+                // Now and then a request whose only record is an object (its findings' paths start at its own pointer).
+                let c = n % 5 == 4 ? CoreTest.identify(Self.record(&rng, plan)) : Self.capture(&rng, plan)
                 var fresh = Ingest()
                 fresh.plan = PlanChecker(plan)  // an empty memo: every text made afresh
                 var ctx1 = ValidationContext(), ctx2 = ValidationContext()
@@ -325,7 +326,7 @@ struct PlanBlockTests {
         var ingest = Ingest()
         ingest.plan = PlanChecker(Plan(events: [PlanEvent(name: "Known")]))
         var ctx = ValidationContext()
-        let names = (0..<(PlanChecker.messageMemoLimit + 500)).map { "Unknown \($0)" }
+        let names = (0..<(PlanChecker.memoLimit + 500)).map { "Unknown \($0)" }
         for round in 0..<2 {
             for chunk in stride(from: 0, to: names.count, by: 500) {
                 let batch = names[chunk..<min(names.count, chunk + 500)]
@@ -335,5 +336,11 @@ struct PlanBlockTests {
                 #expect(texts == batch.map { "event type \"\($0)\" is not in the tracking plan" }, "round \(round), chunk \(chunk)")
             }
         }
+        // More records in one request than the paths' memo keeps: every path stays right.
+        let p = ingest.process(CoreTest.events(names.map { CoreTest.event(["event_type": JSONWriter.quoted($0)]) }.joined(separator: ",")),
+                               context: &ctx, now: CoreTest.now)
+        let unplanned = p.findings.filter { $0.rule == RuleID.planUnplannedEvent }
+        #expect(unplanned.map(\.path) == names.indices.map { "/events/\($0)/event_type" })
+        #expect(unplanned.map(\.message) == names.map { "event type \"\($0)\" is not in the tracking plan" })
     }
 }

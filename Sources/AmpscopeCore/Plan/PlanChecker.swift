@@ -297,8 +297,17 @@ extension Int {
     }
 }
 
+/// Where a record is in its request, for the paths of its findings: `/events/3`, or the record's
+/// own pointer when it is the request's only object. Made into a String only for a finding.
+struct RecordPointer {
+    let base: String
+    let single: Bool
+    let index: Int
+    func callAsFunction() -> String { single ? base : base + "/" + String(index) }
+}
+
 /// A plan compiled for checking: lookups by raw key bytes, regexes compiled once.
-public final class PlanChecker: @unchecked Sendable {  // immutable after init, but for the text memo behind its lock
+public final class PlanChecker: @unchecked Sendable {  // immutable after init, but for the memos behind their locks
     public let plan: Plan
 
     /// Classes, not structs: a property is read on every event that has it, and copying a struct
@@ -453,7 +462,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
     /// more than the checks that found it: a cold path through string formatting for one event
     /// in fifteen. Shared by the threads that check with this plan, so behind a lock.
     private let messageMemo = Guarded<[UInt64: MessageMemoEntry]>([:])
-    static let messageMemoLimit = 4096
+    static let memoLimit = 4096
     /// Values longer than this are not remembered (their texts cut them anyway).
     static let messageMemoValueLimit = 256
 
@@ -488,10 +497,42 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         let m = make()
         let entry = MessageMemoEntry(owner: owner, kind: kind, bytes: Array(doc.bytes[start..<(start + n)]), message: m)
         messageMemo.withLock { memo in
-            if memo.count >= Self.messageMemoLimit { memo.removeAll(keepingCapacity: true) }
+            if memo.count >= Self.memoLimit { memo.removeAll(keepingCapacity: true) }
             memo[found.hash] = entry
         }
         return m
+    }
+
+    /// Paths of findings, remembered by the record's pointer and what follows it (`suffix`: a
+    /// property's identity, or a small number for a fixed ending): a record's index and its
+    /// properties repeat from request to request. Behind a lock, starting over past 4 096.
+    private let pathMemo = Guarded<[UInt64: PathMemoEntry]>([:])
+
+    struct PathMemoEntry {
+        let pointer: RecordPointer
+        let suffix: UInt
+        let path: String
+    }
+
+    static let eventTypeSuffix: UInt = 1, eventPropertiesSuffix: UInt = 2
+
+    /// `pointer()` followed by what `make` gives, which must depend on `suffix` alone.
+    func findingPath(_ pointer: RecordPointer, suffix: UInt, _ make: () -> String) -> String {
+        var h = UInt64(truncatingIfNeeded: pointer.index) &* 0x9E37_79B9_7F4A_7C15
+        h ^= UInt64(suffix) &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= pointer.single ? 0x1656_67B1_9E37_79F9 : 0
+        let hit: String? = pathMemo.withLock { memo in
+            guard let m = memo[h], m.pointer.index == pointer.index, m.pointer.single == pointer.single, m.suffix == suffix,
+                  m.pointer.base == pointer.base else { return nil }
+            return m.path
+        }
+        if let hit { return hit }
+        let path = pointer() + make()
+        pathMemo.withLock { memo in
+            if memo.count >= Self.memoLimit { memo.removeAll(keepingCapacity: true) }
+            memo[h] = PathMemoEntry(pointer: pointer, suffix: suffix, path: path)
+        }
+        return path
     }
 
     /// Index of the planned event named by the string at `i` (nil: unplanned).
@@ -508,7 +549,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         var record = PlanTally.Record()
         for (index, node) in request.records.enumerated() where doc.kind(node) == .object {
             checkRecord(doc, Self.keysByWalking(doc, node), index: index, kind: request.recordKind,
-                        pointer: { single ? base : base + "/" + String(index) }, &record, &out)
+                        pointer: RecordPointer(base: base, single: single, index: index), &record, &out)
         }
         return out.findings
     }
@@ -527,7 +568,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
                 let base = facts.pointerBase, single = facts.pointerIsFinal, index = facts.index
                 let before = pass.findings.findings.count
                 checkRecord(doc, keys ?? Self.keysByWalking(doc, facts.node), index: index, kind: facts.kind,
-                            pointer: { single ? base : base + "/" + String(index) }, &record, &pass.findings)
+                            pointer: RecordPointer(base: base, single: single, index: index), &record, &pass.findings)
                 if pass.tally != nil {
                     // A repeated key: the plan read its last occurrence, the coverage count reads
                     // the first (`doc.member`); that record is counted by walking it.
@@ -584,7 +625,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
                           groupProperties: facts.lastValue(.groupProperties), groupType: facts.lastValue(.groupType))
     }
 
-    func checkRecord(_ doc: JSONDocument, _ keys: RecordKeys, index: Int, kind: RecordKind, pointer: () -> String,
+    func checkRecord(_ doc: JSONDocument, _ keys: RecordKeys, index: Int, kind: RecordKind, pointer: RecordPointer,
                      _ record: inout PlanTally.Record, _ out: inout FindingSink) {
         let eventType = keys.eventType
         let eventProps = keys.eventProperties
@@ -664,20 +705,20 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
 
     /// `ei`: the plan's index of the event type at `typeNode` (`eventIndex`), nil when unplanned.
     @inline(__always)
-    func checkEvent(_ doc: JSONDocument, _ typeNode: Int, _ ei: Int?, _ props: Int?, index: Int, pointer: () -> String,
+    func checkEvent(_ doc: JSONDocument, _ typeNode: Int, _ ei: Int?, _ props: Int?, index: Int, pointer: RecordPointer,
                     _ record: inout PlanTally.Record, _ out: inout FindingSink) {
         guard let ei else {
             record.event = PlanTally.unplanned
-            out.add(PlanRules.info(RuleID.planUnplannedEvent), pointer() + "/event_type", event: index,
+            out.add(PlanRules.info(RuleID.planUnplannedEvent), findingPath(pointer, suffix: Self.eventTypeSuffix) { "/event_type" }, event: index,
                     message(doc, typeNode, owner: 0, rule: 1) { "event type \"\(Sanitize.inline(doc.string(typeNode), limit: 80))\" is not in the tracking plan" })
             return
         }
         switch statuses[ei] {
         case .blocked:
-            out.add(PlanRules.info(RuleID.planBlockedEvent), pointer() + "/event_type", event: index,
+            out.add(PlanRules.info(RuleID.planBlockedEvent), findingPath(pointer, suffix: Self.eventTypeSuffix) { "/event_type" }, event: index,
                     "the plan marks \"\(eventLabels[ei])\" blocked: it must not be sent")
         case .deprecated:
-            out.add(PlanRules.info(RuleID.planDeprecatedEvent), pointer() + "/event_type", event: index,
+            out.add(PlanRules.info(RuleID.planDeprecatedEvent), findingPath(pointer, suffix: Self.eventTypeSuffix) { "/event_type" }, event: index,
                     "the plan marks \"\(eventLabels[ei])\" deprecated")
         case .planned, .live: break
         }
@@ -693,7 +734,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
     /// `event_properties` that reads the document's tape and bytes and the block, and reaches the
     /// event's `PropSet` only for what the block leaves (an escaped key, a set of more than
     /// `linearLimit` properties, a value it cannot prove clean, a finding). Same findings, same tally.
-    private func checkProperties(_ doc: JSONDocument, _ props: Int?, _ block: PlanBlock, _ ei: Int, index: Int, pointer: () -> String,
+    private func checkProperties(_ doc: JSONDocument, _ props: Int?, _ block: PlanBlock, _ ei: Int, index: Int, pointer: RecordPointer,
                                  _ record: inout PlanTally.Record, _ out: inout FindingSink) {
         let h = block.header
         if h.flags & PlanBlock.open != 0 { return }
@@ -745,7 +786,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
                         if !block.isClean(c, value, bytes, byteCount) {
                             let hot = eventRefs[ei]._withUnsafeGuaranteedRef { $0.hot[pi] }
                             checkValue(doc, v, hot, scope: .event, index: index,
-                                       path: { pointer() + "/event_properties/" + hot.prop._withUnsafeGuaranteedRef { $0.pointerName } }, &out)
+                                       path: { self.findingPath(pointer, suffix: UInt(bitPattern: hot.prop.toOpaque())) { "/event_properties/" + hot.prop._withUnsafeGuaranteedRef { $0.pointerName } } }, &out)
                         }
                     }
                 }
@@ -755,7 +796,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
             let present: Set<String> = propsIsObject ? Set(doc.members(props!).map { doc.string($0.key) }) : []
             eventRefs[ei]._withUnsafeGuaranteedRef { set in
                 for prop in set.props where prop.spec.required && !present.contains(prop.spec.name) {
-                    out.add(PlanRules.info(RuleID.planMissingProperty), pointer() + "/event_properties", event: index,
+                    out.add(PlanRules.info(RuleID.planMissingProperty), findingPath(pointer, suffix: Self.eventPropertiesSuffix) { "/event_properties" }, event: index,
                             "\"\(eventLabels[ei])\" requires property \"\(prop.label)\"")
                 }
             }
@@ -764,13 +805,13 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
 
     /// `plan-unexpected-property` for key `k` of event `ei`'s properties (the set is closed); the
     /// same finding from the block walk and from the straightforward one.
-    private func unexpectedProperty(_ doc: JSONDocument, _ k: Int, _ ei: Int, index: Int, pointer: () -> String, _ out: inout FindingSink) {
+    private func unexpectedProperty(_ doc: JSONDocument, _ k: Int, _ ei: Int, index: Int, pointer: RecordPointer, _ out: inout FindingSink) {
         let name = doc.string(k)
         out.add(PlanRules.info(RuleID.planUnexpectedProperty), pointer() + "/event_properties/" + JSONPointer.escape(name), event: index,
                 "\"\(Sanitize.inline(name, limit: 80))\" is not a property of \"\(eventLabels[ei])\" in the plan, which allows no others")
     }
 
-    private func checkProperties(_ doc: JSONDocument, _ props: Int?, _ set: PropSet, _ ei: Int, index: Int, pointer: () -> String,
+    private func checkProperties(_ doc: JSONDocument, _ props: Int?, _ set: PropSet, _ ei: Int, index: Int, pointer: RecordPointer,
                                  _ record: inout PlanTally.Record, _ out: inout FindingSink) {
         if set.open { return }
         var requiredSeen = 0
@@ -786,13 +827,13 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
                 let h = set.hot[pi]
                 if h.required { requiredSeen += 1 }
                 checkValue(doc, v, h, scope: .event, index: index,
-                           path: { pointer() + "/event_properties/" + h.prop._withUnsafeGuaranteedRef { $0.pointerName } }, &out)
+                           path: { self.findingPath(pointer, suffix: UInt(bitPattern: h.prop.toOpaque())) { "/event_properties/" + h.prop._withUnsafeGuaranteedRef { $0.pointerName } } }, &out)
             }
         }
         if requiredSeen < set.requiredCount {
             let present: Set<String> = props.map { p in doc.kind(p) == .object ? Set(doc.members(p).map { doc.string($0.key) }) : [] } ?? []
             for prop in set.props where prop.spec.required && !present.contains(prop.spec.name) {
-                out.add(PlanRules.info(RuleID.planMissingProperty), pointer() + "/event_properties", event: index,
+                out.add(PlanRules.info(RuleID.planMissingProperty), findingPath(pointer, suffix: Self.eventPropertiesSuffix) { "/event_properties" }, event: index,
                         "\"\(eventLabels[ei])\" requires property \"\(prop.label)\"")
             }
         }
