@@ -462,6 +462,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
     /// more than the checks that found it: a cold path through string formatting for one event
     /// in fifteen. Shared by the threads that check with this plan, so behind a lock.
     private let messageMemo = Guarded<[UInt64: MessageMemoEntry]>([:])
+    /// Entries each memo (texts, paths) keeps before it starts over.
     static let memoLimit = 4096
     /// Values longer than this are not remembered (their texts cut them anyway).
     static let messageMemoValueLimit = 256
