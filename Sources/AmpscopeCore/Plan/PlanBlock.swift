@@ -290,7 +290,7 @@ struct PlanBlock: @unchecked Sendable {
                 let start = Int(e.a), n = Int(e.b &- e.a)
                 let p = bytes + start
                 if flags & Self.hasEnum != 0 {
-                    let first = byteCount - start >= 8 ? PlanNameTable.paddedPrefix(p, n) : PlanNameTable.prefix(p, n)
+                    let first = PlanNameTable.firstWord(p, n, readable: byteCount - start)
                     let strings = (base + Int(c.pointee.enumOffset)).assumingMemoryBound(to: EnumString.self)
                     var found = false
                     for j in 0..<Int(c.pointee.enumCount) {

@@ -232,6 +232,12 @@ final class PlanNameTable: @unchecked Sendable {  // immutable after init
         return n >= 8 ? w : w & ((1 << UInt64(8 * n)) &- 1)
     }
 
+    /// `prefix` of the `n` bytes at `p`, where `readable` bytes can be read from `p`: one load
+    /// when there are eight (a string in a document is followed by its closing quote at least).
+    @inline(__always) static func firstWord(_ p: UnsafePointer<UInt8>, _ n: Int, readable: Int) -> UInt64 {
+        readable >= 8 ? paddedPrefix(p, n) : prefix(p, n)
+    }
+
     func lookup(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
         lookup(p, first: Self.prefix(p.baseAddress, p.count), guess: -1)
     }
@@ -279,8 +285,7 @@ final class PlanNameTable: @unchecked Sendable {  // immutable after init
                 let p = UnsafeBufferPointer(rebasing: all[r])
                 // A string is followed by its closing quote at least; its first eight bytes are
                 // one load wherever eight can be read.
-                let first = all.count - r.lowerBound >= 8 ? Self.paddedPrefix(all.baseAddress! + r.lowerBound, r.count)
-                                                          : Self.prefix(p.baseAddress, r.count)
+                let first = Self.firstWord(all.baseAddress! + r.lowerBound, r.count, readable: all.count - r.lowerBound)
                 return lookup(p, first: first, guess: guess)
             }
         }
@@ -297,9 +302,27 @@ extension Int {
     }
 }
 
+/// Values remembered by a 64-bit hash of what they were made from, each checked against those
+/// inputs on the way out (`where`), behind a lock, and started over past `PlanChecker.memoLimit`
+/// entries. Shared by the threads that check with one plan.
+final class PlanMemo<Entry: Sendable>: Sendable {
+    private let table = Guarded<[UInt64: Entry]>([:])
+
+    func value(_ hash: UInt64, where matches: (Entry) -> Bool) -> Entry? {
+        table.withLock { t in t[hash].flatMap { matches($0) ? $0 : nil } }
+    }
+
+    func keep(_ entry: Entry, _ hash: UInt64) {
+        table.withLock { t in
+            if t.count >= PlanChecker.memoLimit { t.removeAll(keepingCapacity: true) }
+            t[hash] = entry
+        }
+    }
+}
+
 /// Where a record is in its request, for the paths of its findings: `/events/3`, or the record's
 /// own pointer when it is the request's only object. Made into a String only for a finding.
-struct RecordPointer {
+struct RecordPointer: Equatable {
     let base: String
     let single: Bool
     let index: Int
@@ -461,7 +484,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
     /// value usually comes event after event (one bug in every call), and making the text costs
     /// more than the checks that found it: a cold path through string formatting for one event
     /// in fifteen. Shared by the threads that check with this plan, so behind a lock.
-    private let messageMemo = Guarded<[UInt64: MessageMemoEntry]>([:])
+    private let messageMemo = PlanMemo<MessageMemoEntry>()
     /// Entries each memo (texts, paths) keeps before it starts over.
     static let memoLimit = 4096
     /// Values longer than this are not remembered (their texts cut them anyway).
@@ -487,27 +510,23 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
             var h = PlanNameTable.hash(p, n, first: PlanNameTable.prefix(p, n))
             h = (h ^ UInt64(owner)) &* 0x9E37_79B9_7F4A_7C15
             h ^= UInt64(kind) &* 0xC2B2_AE3D_27D4_EB4F
-            let hit: String? = messageMemo.withLock { memo in
-                guard let m = memo[h], m.owner == owner, m.kind == kind, m.bytes.count == n,
-                      m.bytes.withUnsafeBufferPointer({ n == 0 || memcmpEqual($0.baseAddress!, p, n) }) else { return nil }
-                return m.message
+            let hit = messageMemo.value(h) { m in
+                m.owner == owner && m.kind == kind && m.bytes.count == n
+                    && m.bytes.withUnsafeBufferPointer { n == 0 || memcmpEqual($0.baseAddress!, p, n) }
             }
-            return (h, hit)
+            return (h, hit?.message)
         }
         if let m = found.message { return m }
         let m = make()
         let entry = MessageMemoEntry(owner: owner, kind: kind, bytes: Array(doc.bytes[start..<(start + n)]), message: m)
-        messageMemo.withLock { memo in
-            if memo.count >= Self.memoLimit { memo.removeAll(keepingCapacity: true) }
-            memo[found.hash] = entry
-        }
+        messageMemo.keep(entry, found.hash)
         return m
     }
 
     /// Paths of findings, remembered by the record's pointer and what follows it (`suffix`: a
     /// property's identity, or a small number for a fixed ending): a record's index and its
     /// properties repeat from request to request. Behind a lock, starting over past 4 096.
-    private let pathMemo = Guarded<[UInt64: PathMemoEntry]>([:])
+    private let pathMemo = PlanMemo<PathMemoEntry>()
 
     struct PathMemoEntry {
         let pointer: RecordPointer
@@ -522,17 +541,9 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         var h = UInt64(truncatingIfNeeded: pointer.index) &* 0x9E37_79B9_7F4A_7C15
         h ^= UInt64(suffix) &* 0xC2B2_AE3D_27D4_EB4F
         h ^= pointer.single ? 0x1656_67B1_9E37_79F9 : 0
-        let hit: String? = pathMemo.withLock { memo in
-            guard let m = memo[h], m.pointer.index == pointer.index, m.pointer.single == pointer.single, m.suffix == suffix,
-                  m.pointer.base == pointer.base else { return nil }
-            return m.path
-        }
-        if let hit { return hit }
+        if let hit = pathMemo.value(h, where: { $0.pointer == pointer && $0.suffix == suffix }) { return hit.path }
         let path = pointer() + make()
-        pathMemo.withLock { memo in
-            if memo.count >= Self.memoLimit { memo.removeAll(keepingCapacity: true) }
-            memo[h] = PathMemoEntry(pointer: pointer, suffix: suffix, path: path)
-        }
+        pathMemo.keep(PathMemoEntry(pointer: pointer, suffix: suffix, path: path), h)
         return path
     }
 
@@ -634,10 +645,9 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         let groupsNode = keys.groups
         let groupProps = keys.groupProperties
         let groupType = keys.groupType
-        var identify = false
         var groupIdentify = false
         switch kind {
-        case .identification: identify = true
+        case .identification: break
         case .groupIdentification: groupIdentify = true
         case .event, .legacyEvent:
             if let t = eventType {
@@ -649,7 +659,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
                     return doc.bytes.withUnsafeBufferPointer { all in
                         let start = Int(e.a), n = Int(e.b &- e.a)
                         let p = all.baseAddress! + start
-                        let first = all.count - start >= 8 ? PlanNameTable.paddedPrefix(p, n) : PlanNameTable.prefix(p, n)
+                        let first = PlanNameTable.firstWord(p, n, readable: all.count - start)
                         // Only a name that starts with `$` can be `$identify` or `$groupidentify`.
                         if n > 0, UInt8(truncatingIfNeeded: first) == UInt8(ascii: "$") { return (true, nil) }
                         return (false, eventTable.lookup(UnsafeBufferPointer(start: p, count: n), first: first, guess: -1))
@@ -660,9 +670,9 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
                     checkEvent(doc, t, plain.ei, eventProps, index: index, pointer: pointer, &record, &out)
                 } else if doc.kind(t) == .string {
                     let dollar = doc.stringStarts(t, with: UInt8(ascii: "$"))
-                    if dollar && doc.keyEquals(t, "$identify") { identify = true }
-                    else if dollar && doc.keyEquals(t, "$groupidentify") { groupIdentify = true }
-                    else {
+                    // `$identify` and `$groupidentify` are no event types; their properties are checked below.
+                    if dollar && doc.keyEquals(t, "$groupidentify") { groupIdentify = true }
+                    else if !(dollar && doc.keyEquals(t, "$identify")) {
                         record.typeNode = Int32(truncatingIfNeeded: t)
                         checkEvent(doc, t, eventIndex(doc, t), eventProps, index: index, pointer: pointer, &record, &out)
                     }
@@ -670,7 +680,6 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
             }
         case .mapping, .segmentCall: return
         }
-        _ = identify
         if let u = userProps, doc.kind(u) == .object, !user.open {
             checkUserOrGroup(doc, u, set: user, block: userBlock, scope: .user, label: "user", index: index,
                              base: { pointer() + "/user_properties" }, &out)
@@ -766,7 +775,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
                         if key.flags & JSONTapeEntry.hasEscapes == 0 {
                             let start = Int(key.a), n = Int(key.b &- key.a)
                             let kp = bytes + start
-                            let first = byteCount - start >= 8 ? PlanNameTable.paddedPrefix(kp, n) : PlanNameTable.prefix(kp, n)
+                            let first = PlanNameTable.firstWord(kp, n, readable: byteCount - start)
                             pi = block.find(kp, n, first: first, guess: guess, h)
                             if pi == -2 {
                                 pi = eventRefs[ei]._withUnsafeGuaranteedRef {
@@ -868,7 +877,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
                     if key.flags & JSONTapeEntry.hasEscapes == 0 {
                         let start = Int(key.a), n = Int(key.b &- key.a)
                         let kp = bytes + start
-                        let first = byteCount - start >= 8 ? PlanNameTable.paddedPrefix(kp, n) : PlanNameTable.prefix(kp, n)
+                        let first = PlanNameTable.firstWord(kp, n, readable: byteCount - start)
                         if n == 0 || UInt8(truncatingIfNeeded: first) != UInt8(ascii: "$") {
                             let pi = block.find(kp, n, first: first, guess: -1, h)
                             if pi >= 0, block.isClean(block.checks + pi, value, bytes, byteCount) { continue }
@@ -907,7 +916,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
                     let h = block.header
                     let start = Int(key.a), n = Int(key.b &- key.a)
                     let kp = bytes + start
-                    let first = bytesBuffer.count - start >= 8 ? PlanNameTable.paddedPrefix(kp, n) : PlanNameTable.prefix(kp, n)
+                    let first = PlanNameTable.firstWord(kp, n, readable: bytesBuffer.count - start)
                     let pi = block.find(kp, n, first: first, guess: -1, h)
                     guard pi >= 0 else { return false }
                     return !doValue || block.isClean(block.checks + pi, tapeBuffer[v], bytes, bytesBuffer.count)
