@@ -72,7 +72,9 @@ struct PlanBlockTests {
         case 6: return "\"item\\u002d7\""  // escaped: "item-7"
         case 7: return String(Int(rng.next() % 300) - 5)
         case 8: return String(Double(rng.next() % 30_000) / 100)
-        case 9: return ["1e2", "-0", "-0.0", "2.5E-1", "12345678901234567890", "-9223372036854775809", "0.1e400", "150.0", "3"][Int(rng.next() % 9)]
+        case 9: return ["1e2", "-0", "-0.0", "2.5E-1", "12345678901234567890", "-9223372036854775809", "0.1e400", "150.0", "3",
+                        // Decimals the block bounds by their whole part: negative ones, and ones at a bound's whole part.
+                        "-1.5", "-2.25", "-1.0", "1.75", "199.95", "0.5", "1234567890123456.5"][Int(rng.next() % 16)]
         case 10: return rng.next() % 2 == 0 ? "true" : "false"
         case 11: return "null"
         case 12: return "[" + (0..<Int(rng.next() % 3)).map { _ in rng.next() % 2 == 0 ? jsonString(rng.pick(words)) : "2" }.joined(separator: ",") + "]"
@@ -198,6 +200,24 @@ struct PlanBlockTests {
         #expect(cleanWithCheck > 500, "\(cleanWithCheck)")
     }
 
+    @Test("an enum of more strings than a block holds: its values are found, and only values outside it get a finding")
+    func enumPastTheBlock() throws {
+        // 70 000 strings: past the 16-bit count a block's enum has, so the block holds none of them.
+        let values = (0..<70_000).map { PlanScalar.string("v\($0)") }
+        let plan = Plan(events: [PlanEvent(name: "E", properties: PlanPropertySet(properties: [
+            PlanProperty(name: "k", type: .string, enumValues: values)]))])
+        let checker = PlanChecker(plan)
+        #expect(checker.eventBlocks[0].checks[0].type & PlanBlock.enumIncomplete != 0)
+        var ingest = Ingest()
+        ingest.plan = checker
+        var ctx = ValidationContext()
+        let p = ingest.process(CoreTest.events(["\"v69999\"", "\"v0\"", "\"w1\""].map {
+            CoreTest.event(["event_type": "\"E\"", "event_properties": "{\"k\":\($0)}"])
+        }.joined(separator: ",")), context: &ctx, now: CoreTest.now)
+        let enumFindings = p.findings.filter { $0.rule == RuleID.planNotInEnum }
+        #expect(enumFindings.map(\.path) == ["/events/2/event_properties/k"], "\(p.findings)")
+    }
+
     @Test("the block's layout: names, enum strings and regex items where the checks say")
     func layout() throws {
         let props = [PlanProperty(name: "currency", type: .string, required: true, enumValues: [.string("USD"), .number(3), .string("EUR")]),
@@ -214,7 +234,7 @@ struct PlanBlockTests {
             let c = block.checks[i]
             let name = String(decoding: UnsafeBufferPointer(start: (raw + Int(c.nameOffset)).assumingMemoryBound(to: UInt8.self), count: Int(c.nameLength)), as: UTF8.self)
             #expect(name == p.name)
-            #expect(c.type & ~PlanBlock.greedyRegex == PlanBlock.code(p.type))
+            #expect(c.type & PlanBlock.typeMask == PlanBlock.code(p.type))
         }
         let c0 = block.checks[0]
         #expect(c0.flags & PlanBlock.required != 0 && c0.flags & PlanBlock.hasEnum != 0 && c0.enumCount == 2)

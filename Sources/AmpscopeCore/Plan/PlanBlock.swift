@@ -138,7 +138,10 @@ final class PlanBlocks: @unchecked Sendable {  // immutable after init
                 var f: UInt8 = 0
                 var type = PlanBlock.code(p.type)
                 if p.required { f |= PlanBlock.required }
-                if p.enumValues != nil { f |= PlanBlock.hasEnum }
+                if p.enumValues != nil {
+                    f |= PlanBlock.hasEnum
+                    if e.enumList == nil { type |= PlanBlock.enumIncomplete }
+                }
                 if p.min != nil { f |= PlanBlock.hasMin }
                 if p.max != nil { f |= PlanBlock.hasMax }
                 if let r = set.regexes[i] {
@@ -215,7 +218,12 @@ struct PlanBlock: @unchecked Sendable {
 
     /// In `Check.type` beside the type code: the byte regex is decided by `ByteRegex.matchesGreedy`.
     static let greedyRegex: UInt8 = 0x80
-    /// Type codes in `Check.type` (its low seven bits).
+    /// In `Check.type` beside the type code: the enum has strings the block does not hold (more
+    /// than 16 bits count), so a string found in none of the block's is not known to be outside.
+    static let enumIncomplete: UInt8 = 0x40
+    /// The type code's bits of `Check.type`.
+    static let typeMask: UInt8 = 0x3F
+    /// Type codes in `Check.type` (its low six bits).
     static let typeAny: UInt8 = 0, typeString: UInt8 = 1, typeNumber: UInt8 = 2, typeInteger: UInt8 = 3,
                typeBoolean: UInt8 = 4, typeArray: UInt8 = 5, typeObject: UInt8 = 6
     static func code(_ t: PlanType) -> UInt8 {
@@ -270,23 +278,36 @@ struct PlanBlock: @unchecked Sendable {
     /// property `c`; false when it might (then `checkValue` decides). `bytes` is the document's
     /// bytes, `byteCount` their count.
     @inline(__always) func isClean(_ c: UnsafePointer<Check>, _ e: JSONTapeEntry, _ bytes: UnsafePointer<UInt8>, _ byteCount: Int) -> Bool {
+        verdict(c, e, bytes, byteCount) == Self.clean
+    }
+
+    /// What `verdict` says of a value.
+    static let clean: UInt8 = 0, unsure: UInt8 = 1
+    /// The value is a string without escapes, of the property's type, and none of the enum's
+    /// strings has its bytes (the enum is complete in the block): `checkValue` need not look it
+    /// up again (`enumMissed`).
+    static let enumMissed: UInt8 = 2
+
+    /// `isClean`, and when the value is not proved clean, whether it missed the enum (`enumMissed`).
+    @inline(__always) func verdict(_ c: UnsafePointer<Check>, _ e: JSONTapeEntry, _ bytes: UnsafePointer<UInt8>, _ byteCount: Int) -> UInt8 {
         let kind = e.kind
         // Arrays: item types and the enum apply per element.
-        if kind == .array { return false }
+        if kind == .array { return Self.unsure }
         let flags = c.pointee.flags
-        switch c.pointee.type & ~Self.greedyRegex {
+        let type = c.pointee.type
+        switch type & Self.typeMask {
         case Self.typeAny: break
-        case Self.typeString: if kind != .string { return false }
-        case Self.typeNumber: if kind != .number { return false }
-        case Self.typeInteger: if kind != .number || e.flags & JSONTapeEntry.isInteger == 0 { return false }
-        case Self.typeBoolean: if kind != .true && kind != .false { return false }
-        case Self.typeObject: if kind != .object { return false }
-        default: return false
+        case Self.typeString: if kind != .string { return Self.unsure }
+        case Self.typeNumber: if kind != .number { return Self.unsure }
+        case Self.typeInteger: if kind != .number || e.flags & JSONTapeEntry.isInteger == 0 { return Self.unsure }
+        case Self.typeBoolean: if kind != .true && kind != .false { return Self.unsure }
+        case Self.typeObject: if kind != .object { return Self.unsure }
+        default: return Self.unsure
         }
         if flags & (Self.hasEnum | Self.hasRegex) != 0 {
-            guard kind == .string || flags & Self.hasEnum == 0 else { return false }
+            guard kind == .string || flags & Self.hasEnum == 0 else { return Self.unsure }
             if kind == .string {
-                if e.flags & JSONTapeEntry.hasEscapes != 0 { return false }
+                if e.flags & JSONTapeEntry.hasEscapes != 0 { return Self.unsure }
                 let start = Int(e.a), n = Int(e.b &- e.a)
                 let p = bytes + start
                 if flags & Self.hasEnum != 0 {
@@ -300,30 +321,56 @@ struct PlanBlock: @unchecked Sendable {
                             break
                         }
                     }
-                    if !found { return false }
+                    if !found { return type & Self.enumIncomplete == 0 ? Self.enumMissed : Self.unsure }
                 }
                 if flags & Self.hasRegex != 0 {
                     // Short printable subjects only (as `PlanRegex.matches`; longer ones: `matchesWide` there).
-                    guard flags & Self.byteRegex != 0, n < 63, n <= GuardedRegex.subjectLimit else { return false }
+                    guard flags & Self.byteRegex != 0, n < 63, n <= GuardedRegex.subjectLimit else { return Self.unsure }
                     let s = UnsafeBufferPointer(start: p, count: n)
-                    guard ByteRegex.canMatch(s) else { return false }
+                    guard ByteRegex.canMatch(s) else { return Self.unsure }
                     let items = UnsafeBufferPointer(start: (base + Int(c.pointee.regexOffset)).assumingMemoryBound(to: ByteRegex.Item.self),
                                                     count: Int(c.pointee.regexCount))
-                    if c.pointee.type & Self.greedyRegex != 0 {
-                        if !ByteRegex.matchesGreedy(items, anchoredEnd: flags & Self.anchoredEnd != 0, s) { return false }
+                    if type & Self.greedyRegex != 0 {
+                        if !ByteRegex.matchesGreedy(items, anchoredEnd: flags & Self.anchoredEnd != 0, s) { return Self.unsure }
                     } else if !ByteRegex.matchesShort(items, anchoredStart: flags & Self.anchoredStart != 0, anchoredEnd: flags & Self.anchoredEnd != 0, s) {
-                        return false
+                        return Self.unsure
                     }
                 }
             }
         }
         if flags & (Self.hasMin | Self.hasMax) != 0, kind == .number {
-            guard let d = Self.double(e, bytes) else { return false }
             let b = (base + Int(c.pointee.boundsOffset)).assumingMemoryBound(to: Double.self)
-            if flags & Self.hasMin != 0, d < b[0] { return false }
-            if flags & Self.hasMax != 0, d > b[1] { return false }
+            // A decimal lies between its whole part and the next whole number: when both are
+            // within the bounds, so is the value, with no exact conversion.
+            if e.flags & JSONTapeEntry.isInteger == 0, let (lo, hi) = Self.wholeBracket(e, bytes),
+               flags & Self.hasMin == 0 || lo >= b[0], flags & Self.hasMax == 0 || hi <= b[1] {
+                return Self.clean
+            }
+            guard let d = Self.double(e, bytes) else { return Self.unsure }
+            if flags & Self.hasMin != 0, d < b[0] { return Self.unsure }
+            if flags & Self.hasMax != 0, d > b[1] { return Self.unsure }
         }
-        return true
+        return Self.clean
+    }
+
+    /// For a decimal written without an exponent (`-12.5`), the whole numbers at or below and
+    /// above it (-13, -12), both exact as Doubles; nil for any other number. The Double the
+    /// literal rounds to lies between them too (both are representable, rounding is monotone).
+    @inline(__always) static func wholeBracket(_ e: JSONTapeEntry, _ bytes: UnsafePointer<UInt8>) -> (Double, Double)? {
+        let p = bytes + Int(e.a)
+        let n = Int(e.b &- e.a)
+        var j = 0
+        var negative = false
+        if n > 0, p[0] == UInt8(ascii: "-") { negative = true; j = 1 }
+        var whole: Int64 = 0
+        let digitsStart = j
+        while j < n, p[j] &- 48 < 10 { whole = whole &* 10 &+ Int64(p[j] &- 48); j += 1 }
+        // Up to 15 digits: the whole part and the next are exact as Doubles.
+        guard j > digitsStart, j - digitsStart <= 15, j < n, p[j] == UInt8(ascii: ".") else { return nil }
+        j += 1
+        while j < n { guard p[j] &- 48 < 10 else { return nil }; j += 1 }
+        let lo = Double(whole), hi = Double(whole + 1)
+        return negative ? (-hi, -lo) : (lo, hi)
     }
 
     /// `JSONDocument.double` for the numbers it converts without a String (nil: the others).

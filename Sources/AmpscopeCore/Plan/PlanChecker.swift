@@ -21,27 +21,29 @@ extension RuleID {
 }
 
 public enum PlanRules {
-    public static let infos: [RuleInfo] = [
-        RuleInfo(id: RuleID.planUnplannedEvent, severity: .warning, scope: .event, summary: "The event type is not in the tracking plan."),
-        RuleInfo(id: RuleID.planBlockedEvent, severity: .error, scope: .event, summary: "The plan marks this event type blocked: it must not be sent."),
-        RuleInfo(id: RuleID.planDeprecatedEvent, severity: .warning, scope: .event, summary: "The plan marks this event type deprecated."),
-        RuleInfo(id: RuleID.planMissingProperty, severity: .error, scope: .event, summary: "A property the plan requires for this event is missing."),
-        RuleInfo(id: RuleID.planUnexpectedProperty, severity: .error, scope: .event, summary: "A property the plan does not list, on an event whose plan forbids others."),
-        RuleInfo(id: RuleID.planWrongType, severity: .error, scope: .event, summary: "An event property (or an array element) has another type than the plan says."),
-        RuleInfo(id: RuleID.planNotInEnum, severity: .error, scope: .event, summary: "An event property's value is not one of the plan's allowed values."),
-        RuleInfo(id: RuleID.planPatternMismatch, severity: .error, scope: .event, summary: "An event property's value does not match the plan's regular expression."),
-        RuleInfo(id: RuleID.planOutOfRange, severity: .error, scope: .event, summary: "An event property's number is outside the plan's min/max."),
-        RuleInfo(id: RuleID.planUnexpectedUserProperty, severity: .error, scope: .identify, summary: "A user property the plan does not list, where the plan forbids others."),
-        RuleInfo(id: RuleID.planUserPropertyType, severity: .error, scope: .identify, summary: "A user property has another type than the plan says."),
-        RuleInfo(id: RuleID.planUserPropertyValue, severity: .error, scope: .identify, summary: "A user property's value is outside the plan's enum, regex or range."),
-        RuleInfo(id: RuleID.planUnplannedGroupType, severity: .warning, scope: .identify, summary: "A group type the plan does not list."),
-        RuleInfo(id: RuleID.planUnexpectedGroupProperty, severity: .error, scope: .identify, summary: "A group property the plan does not list, where the plan forbids others."),
-        RuleInfo(id: RuleID.planGroupPropertyType, severity: .error, scope: .identify, summary: "A group property has another type than the plan says."),
-        RuleInfo(id: RuleID.planGroupPropertyValue, severity: .error, scope: .identify, summary: "A group property's value is outside the plan's enum, regex or range."),
-    ]
+    // One constant per rule: a finding takes its rule straight from here (a look-up by id
+    // string hashed the id on every finding).
+    static let unplannedEvent = RuleInfo(id: RuleID.planUnplannedEvent, severity: .warning, scope: .event, summary: "The event type is not in the tracking plan.")
+    static let blockedEvent = RuleInfo(id: RuleID.planBlockedEvent, severity: .error, scope: .event, summary: "The plan marks this event type blocked: it must not be sent.")
+    static let deprecatedEvent = RuleInfo(id: RuleID.planDeprecatedEvent, severity: .warning, scope: .event, summary: "The plan marks this event type deprecated.")
+    static let missingProperty = RuleInfo(id: RuleID.planMissingProperty, severity: .error, scope: .event, summary: "A property the plan requires for this event is missing.")
+    static let unexpectedProperty = RuleInfo(id: RuleID.planUnexpectedProperty, severity: .error, scope: .event, summary: "A property the plan does not list, on an event whose plan forbids others.")
+    static let wrongType = RuleInfo(id: RuleID.planWrongType, severity: .error, scope: .event, summary: "An event property (or an array element) has another type than the plan says.")
+    static let notInEnum = RuleInfo(id: RuleID.planNotInEnum, severity: .error, scope: .event, summary: "An event property's value is not one of the plan's allowed values.")
+    static let patternMismatch = RuleInfo(id: RuleID.planPatternMismatch, severity: .error, scope: .event, summary: "An event property's value does not match the plan's regular expression.")
+    static let outOfRange = RuleInfo(id: RuleID.planOutOfRange, severity: .error, scope: .event, summary: "An event property's number is outside the plan's min/max.")
+    static let unexpectedUserProperty = RuleInfo(id: RuleID.planUnexpectedUserProperty, severity: .error, scope: .identify, summary: "A user property the plan does not list, where the plan forbids others.")
+    static let userPropertyType = RuleInfo(id: RuleID.planUserPropertyType, severity: .error, scope: .identify, summary: "A user property has another type than the plan says.")
+    static let userPropertyValue = RuleInfo(id: RuleID.planUserPropertyValue, severity: .error, scope: .identify, summary: "A user property's value is outside the plan's enum, regex or range.")
+    static let unplannedGroupType = RuleInfo(id: RuleID.planUnplannedGroupType, severity: .warning, scope: .identify, summary: "A group type the plan does not list.")
+    static let unexpectedGroupProperty = RuleInfo(id: RuleID.planUnexpectedGroupProperty, severity: .error, scope: .identify, summary: "A group property the plan does not list, where the plan forbids others.")
+    static let groupPropertyType = RuleInfo(id: RuleID.planGroupPropertyType, severity: .error, scope: .identify, summary: "A group property has another type than the plan says.")
+    static let groupPropertyValue = RuleInfo(id: RuleID.planGroupPropertyValue, severity: .error, scope: .identify, summary: "A group property's value is outside the plan's enum, regex or range.")
 
-    static let byID: [String: RuleInfo] = Dictionary(uniqueKeysWithValues: infos.map { ($0.id, $0) })
-    static func info(_ id: String) -> RuleInfo { byID[id]! }
+    public static let infos: [RuleInfo] = [
+        unplannedEvent, blockedEvent, deprecatedEvent, missingProperty, unexpectedProperty, wrongType, notInEnum, patternMismatch,
+        outOfRange, unexpectedUserProperty, userPropertyType, userPropertyValue, unplannedGroupType, unexpectedGroupProperty, groupPropertyType, groupPropertyValue,
+    ]
 
     public static func isPlanRule(_ id: String) -> Bool { id.hasPrefix("plan-") }
 }
@@ -302,21 +304,55 @@ extension Int {
     }
 }
 
-/// Values remembered by a 64-bit hash of what they were made from, each checked against those
-/// inputs on the way out (`where`), behind a lock, and started over past `PlanChecker.memoLimit`
-/// entries. Shared by the threads that check with one plan.
-final class PlanMemo<Entry: Sendable>: Sendable {
-    private let table = Guarded<[UInt64: Entry]>([:])
+/// An entry of a `PlanMemo`; `vacant` fills the slots nothing was kept in yet.
+protocol PlanMemoEntry: Sendable {
+    static var vacant: Self { get }
+}
 
-    func value(_ hash: UInt64, where matches: (Entry) -> Bool) -> Entry? {
-        table.withLock { t in t[hash].flatMap { matches($0) ? $0 : nil } }
+/// Values remembered by a 64-bit hash of what they were made from, each checked against those
+/// inputs on the way out (`where`), behind a lock. Shared by the threads that check with one plan.
+///
+/// A table of `PlanChecker.memoLimit` slots, one cache line each, the slot chosen by the hash; a
+/// new entry replaces the one in its slot. The memos are read for findings, which come once in
+/// many events, so their memory is cold when read: a look-up costs the lock's line, the slot's
+/// line and nothing else (a `Dictionary` of entries holding arrays cost five or six lines).
+final class PlanMemo<Entry: PlanMemoEntry>: @unchecked Sendable {  // the slots are only reached with the lock held
+    private struct Slot {
+        var hash: UInt64
+        var entry: Entry
+    }
+    private let lock = Guarded(())
+    private let slots: UnsafeMutablePointer<Slot>
+    private let mask: Int
+
+    init() {
+        let count = PlanChecker.memoLimit
+        let stride = MemoryLayout<Slot>.stride
+        slots = UnsafeMutableRawPointer.allocate(byteCount: count * stride, alignment: 64).bindMemory(to: Slot.self, capacity: count)
+        slots.initialize(repeating: Slot(hash: 0, entry: .vacant), count: count)
+        mask = count - 1
+    }
+
+    deinit {
+        slots.deinitialize(count: mask + 1)
+        slots.deallocate()
+    }
+
+    /// Hash 0 marks a vacant slot: kept hashes are odd.
+    @inline(__always) private func slot(_ hash: UInt64) -> (UnsafeMutablePointer<Slot>, UInt64) {
+        (slots + (Int(truncatingIfNeeded: hash >> 32) & mask), hash | 1)
+    }
+
+    /// What `read` gives of the entry kept under `hash` (nil: none kept, or `read` finds it is
+    /// not the one sought). `read` sees the entry in place, so only what it returns is copied.
+    func value<R: Sendable>(_ hash: UInt64, _ read: (UnsafeMutablePointer<Entry>) -> R?) -> R? {
+        let (s, h) = slot(hash)
+        return lock.withLock { _ in s.pointee.hash == h ? withUnsafeMutablePointer(to: &s.pointee.entry) { read($0) } : nil }
     }
 
     func keep(_ entry: Entry, _ hash: UInt64) {
-        table.withLock { t in
-            if t.count >= PlanChecker.memoLimit { t.removeAll(keepingCapacity: true) }
-            t[hash] = entry
-        }
+        let (s, h) = slot(hash)
+        lock.withLock { _ in s.pointee = Slot(hash: h, entry: entry) }
     }
 }
 
@@ -485,16 +521,36 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
     /// more than the checks that found it: a cold path through string formatting for one event
     /// in fifteen. Shared by the threads that check with this plan, so behind a lock.
     private let messageMemo = PlanMemo<MessageMemoEntry>()
-    /// Entries each memo (texts, paths) keeps before it starts over.
+    /// Slots of each memo (texts, paths): a power of two.
     static let memoLimit = 4096
-    /// Values longer than this are not remembered (their texts cut them anyway).
-    static let messageMemoValueLimit = 256
+    /// Values longer than this are not remembered (their bytes are kept in the memo's slot).
+    static let messageMemoValueLimit = MessageMemoEntry.capacity
 
-    struct MessageMemoEntry {
-        let owner: UInt
-        let kind: UInt16
-        let bytes: [UInt8]
-        let message: String
+    struct MessageMemoEntry: PlanMemoEntry {
+        var owner: UInt
+        var kind: UInt16
+        var count: UInt16
+        /// The value's source bytes, zero-filled.
+        var bytes: (UInt64, UInt64, UInt64)
+        var message: String
+
+        static let capacity = 24
+        static var vacant: Self { MessageMemoEntry(owner: 0, kind: 0, count: 0, bytes: (0, 0, 0), message: "") }
+
+        init(owner: UInt, kind: UInt16, count: UInt16, bytes: (UInt64, UInt64, UInt64), message: String) {
+            self.owner = owner
+            self.kind = kind
+            self.count = count
+            self.bytes = bytes
+            self.message = message
+        }
+
+        /// The `n` (at most `capacity`) bytes at `p`, zero-filled, as three words.
+        static func words(_ p: UnsafePointer<UInt8>, _ n: Int) -> (UInt64, UInt64, UInt64) {
+            var w: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &w) { $0.baseAddress!.copyMemory(from: p, byteCount: n) }
+            return w
+        }
     }
 
     /// The text `make` makes for the string or number at tape index `v`, remembered per `owner`
@@ -505,21 +561,20 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         let start = Int(e.a), n = Int(e.b &- e.a)
         guard n <= Self.messageMemoValueLimit else { return make() }
         let kind = UInt16(rule) << 8 | (e.kind == .string ? 1 : 2) | UInt16(e.flags & JSONTapeEntry.hasEscapes) << 4
-        let found: (hash: UInt64, message: String?) = doc.bytes.withUnsafeBufferPointer { all in
+        let found: (hash: UInt64, bytes: (UInt64, UInt64, UInt64), message: String?) = doc.bytes.withUnsafeBufferPointer { all in
             let p = all.baseAddress! + start
-            var h = PlanNameTable.hash(p, n, first: PlanNameTable.prefix(p, n))
+            let w = MessageMemoEntry.words(p, n)
+            var h = PlanNameTable.hash(p, n, first: w.0)
             h = (h ^ UInt64(owner)) &* 0x9E37_79B9_7F4A_7C15
             h ^= UInt64(kind) &* 0xC2B2_AE3D_27D4_EB4F
             let hit = messageMemo.value(h) { m in
-                m.owner == owner && m.kind == kind && m.bytes.count == n
-                    && m.bytes.withUnsafeBufferPointer { n == 0 || memcmpEqual($0.baseAddress!, p, n) }
+                m.pointee.owner == owner && m.pointee.kind == kind && Int(m.pointee.count) == n && m.pointee.bytes == w ? m.pointee.message : nil
             }
-            return (h, hit?.message)
+            return (h, w, hit)
         }
         if let m = found.message { return m }
         let m = make()
-        let entry = MessageMemoEntry(owner: owner, kind: kind, bytes: Array(doc.bytes[start..<(start + n)]), message: m)
-        messageMemo.keep(entry, found.hash)
+        messageMemo.keep(MessageMemoEntry(owner: owner, kind: kind, count: UInt16(n), bytes: found.bytes, message: m), found.hash)
         return m
     }
 
@@ -528,10 +583,12 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
     /// properties repeat from request to request. Behind a lock, starting over past 4 096.
     private let pathMemo = PlanMemo<PathMemoEntry>()
 
-    struct PathMemoEntry {
+    struct PathMemoEntry: PlanMemoEntry {
         let pointer: RecordPointer
         let suffix: UInt
         let path: String
+
+        static var vacant: Self { PathMemoEntry(pointer: RecordPointer(base: "", single: true, index: -1), suffix: 0, path: "") }
     }
 
     static let eventTypeSuffix: UInt = 1, eventPropertiesSuffix: UInt = 2
@@ -541,7 +598,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         var h = UInt64(truncatingIfNeeded: pointer.index) &* 0x9E37_79B9_7F4A_7C15
         h ^= UInt64(suffix) &* 0xC2B2_AE3D_27D4_EB4F
         h ^= pointer.single ? 0x1656_67B1_9E37_79F9 : 0
-        if let hit = pathMemo.value(h, where: { $0.pointer == pointer && $0.suffix == suffix }) { return hit.path }
+        if let hit = pathMemo.value(h, { $0.pointee.pointer == pointer && $0.pointee.suffix == suffix ? $0.pointee.path : nil }) { return hit }
         let path = pointer() + make()
         pathMemo.keep(PathMemoEntry(pointer: pointer, suffix: suffix, path: path), h)
         return path
@@ -689,7 +746,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
             for (k, v) in doc.members(g) {
                 guard let gi = groupTable.lookup(doc, k) else {
                     let name = doc.string(k)
-                    out.add(PlanRules.info(RuleID.planUnplannedGroupType), pointer() + "/groups/" + JSONPointer.escape(name), event: index,
+                    out.add(PlanRules.unplannedGroupType, pointer() + "/groups/" + JSONPointer.escape(name), event: index,
                             "group type \"\(Sanitize.inline(name, limit: 80))\" is not in the plan's groups")
                     continue
                 }
@@ -702,7 +759,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         } else if groupIdentify, let t = groupType, doc.kind(t) == .string {
             // /groupidentify: one group_type and its group_properties.
             guard let gi = groupTable.lookup(doc, t) else {
-                out.add(PlanRules.info(RuleID.planUnplannedGroupType), pointer() + "/group_type", event: index,
+                out.add(PlanRules.unplannedGroupType, pointer() + "/group_type", event: index,
                         "group type \"\(Sanitize.inline(doc.string(t), limit: 80))\" is not in the plan's groups")
                 return
             }
@@ -719,16 +776,16 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
                     _ record: inout PlanTally.Record, _ out: inout FindingSink) {
         guard let ei else {
             record.event = PlanTally.unplanned
-            out.add(PlanRules.info(RuleID.planUnplannedEvent), findingPath(pointer, suffix: Self.eventTypeSuffix) { "/event_type" }, event: index,
+            out.add(PlanRules.unplannedEvent, findingPath(pointer, suffix: Self.eventTypeSuffix) { "/event_type" }, event: index,
                     message(doc, typeNode, owner: 0, rule: 1) { "event type \"\(Sanitize.inline(doc.string(typeNode), limit: 80))\" is not in the tracking plan" })
             return
         }
         switch statuses[ei] {
         case .blocked:
-            out.add(PlanRules.info(RuleID.planBlockedEvent), findingPath(pointer, suffix: Self.eventTypeSuffix) { "/event_type" }, event: index,
+            out.add(PlanRules.blockedEvent, findingPath(pointer, suffix: Self.eventTypeSuffix) { "/event_type" }, event: index,
                     "the plan marks \"\(eventLabels[ei])\" blocked: it must not be sent")
         case .deprecated:
-            out.add(PlanRules.info(RuleID.planDeprecatedEvent), findingPath(pointer, suffix: Self.eventTypeSuffix) { "/event_type" }, event: index,
+            out.add(PlanRules.deprecatedEvent, findingPath(pointer, suffix: Self.eventTypeSuffix) { "/event_type" }, event: index,
                     "the plan marks \"\(eventLabels[ei])\" deprecated")
         case .planned, .live: break
         }
@@ -793,9 +850,10 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
                         if pi < 64 { record.seen |= 1 << UInt64(pi) } else { record.overflow = true }
                         let c = checks + pi
                         if c.pointee.flags & PlanBlock.required != 0 { requiredSeen += 1 }
-                        if !block.isClean(c, value, bytes, byteCount) {
+                        let verdict = block.verdict(c, value, bytes, byteCount)
+                        if verdict != PlanBlock.clean {
                             let hot = eventRefs[ei]._withUnsafeGuaranteedRef { $0.hot[pi] }
-                            checkValue(doc, v, hot, scope: .event, index: index,
+                            checkValue(doc, v, hot, scope: .event, index: index, enumMissed: verdict == PlanBlock.enumMissed,
                                        path: { self.findingPath(pointer, suffix: UInt(bitPattern: hot.prop.toOpaque())) { "/event_properties/" + hot.prop._withUnsafeGuaranteedRef { $0.pointerName } } }, &out)
                         }
                     }
@@ -806,7 +864,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
             let present: Set<String> = propsIsObject ? Set(doc.members(props!).map { doc.string($0.key) }) : []
             eventRefs[ei]._withUnsafeGuaranteedRef { set in
                 for prop in set.props where prop.spec.required && !present.contains(prop.spec.name) {
-                    out.add(PlanRules.info(RuleID.planMissingProperty), findingPath(pointer, suffix: Self.eventPropertiesSuffix) { "/event_properties" }, event: index,
+                    out.add(PlanRules.missingProperty, findingPath(pointer, suffix: Self.eventPropertiesSuffix) { "/event_properties" }, event: index,
                             "\"\(eventLabels[ei])\" requires property \"\(prop.label)\"")
                 }
             }
@@ -817,7 +875,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
     /// same finding from the block walk and from the straightforward one.
     private func unexpectedProperty(_ doc: JSONDocument, _ k: Int, _ ei: Int, index: Int, pointer: RecordPointer, _ out: inout FindingSink) {
         let name = doc.string(k)
-        out.add(PlanRules.info(RuleID.planUnexpectedProperty), pointer() + "/event_properties/" + JSONPointer.escape(name), event: index,
+        out.add(PlanRules.unexpectedProperty, pointer() + "/event_properties/" + JSONPointer.escape(name), event: index,
                 "\"\(Sanitize.inline(name, limit: 80))\" is not a property of \"\(eventLabels[ei])\" in the plan, which allows no others")
     }
 
@@ -843,7 +901,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         if requiredSeen < set.requiredCount {
             let present: Set<String> = props.map { p in doc.kind(p) == .object ? Set(doc.members(p).map { doc.string($0.key) }) : [] } ?? []
             for prop in set.props where prop.spec.required && !present.contains(prop.spec.name) {
-                out.add(PlanRules.info(RuleID.planMissingProperty), findingPath(pointer, suffix: Self.eventPropertiesSuffix) { "/event_properties" }, event: index,
+                out.add(PlanRules.missingProperty, findingPath(pointer, suffix: Self.eventPropertiesSuffix) { "/event_properties" }, event: index,
                         "\"\(eventLabels[ei])\" requires property \"\(prop.label)\"")
             }
         }
@@ -927,8 +985,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         guard let pi = set.table.lookup(doc, k) else {
             if set.closed {
                 let name = doc.string(k)
-                let id = scope == .user ? RuleID.planUnexpectedUserProperty : RuleID.planUnexpectedGroupProperty
-                out.add(PlanRules.info(id), path() + "/" + JSONPointer.escape(name), event: index,
+                out.add(scope == .user ? PlanRules.unexpectedUserProperty : PlanRules.unexpectedGroupProperty, path() + "/" + JSONPointer.escape(name), event: index,
                         "\"\(Sanitize.inline(name, limit: 80))\" is not a \(scope == .user ? "user" : "group") property of \(label) in the plan, which allows no others")
             }
             return
@@ -939,15 +996,17 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
     }
 
     /// Checks one value against a property's `Hot` entry; the property's object (`h.prop`) is
-    /// read only to word a finding and for the enum's non-string values.
-    func checkValue(_ doc: JSONDocument, _ v: Int, _ h: Hot, scope: Scope, index: Int, path: () -> String, _ out: inout FindingSink) {
+    /// read only to word a finding and for the enum's non-string values. `enumMissed`: the block
+    /// found the value (a string) in none of the enum's strings (`PlanBlock.enumMissed`).
+    func checkValue(_ doc: JSONDocument, _ v: Int, _ h: Hot, scope: Scope, index: Int, enumMissed: Bool = false,
+                    path: () -> String, _ out: inout FindingSink) {
         let kind = doc.kind(v)
         if h.type != .any {
             let isInt = h.type == .integer && kind == .number && Self.isIntegral(doc, v)
             guard h.type.accepts(kind, isInteger: isInt) else {
-                let prop = h.prop.takeUnretainedValue()
-                out.add(PlanRules.info(Self.typeRule(scope)), path(), event: index,
-                        "\"\(prop.label)\" is \(kind.description) where the plan says \(prop.type.rawValue)")
+                out.add(Self.typeRule(scope), path(), event: index, h.prop._withUnsafeGuaranteedRef { prop in
+                    "\"\(prop.label)\" is \(kind.description) where the plan says \(prop.type.rawValue)"
+                })
                 return
             }
         }
@@ -955,9 +1014,9 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
             for (n, e) in doc.elements(v).enumerated() {
                 let ek = doc.kind(e)
                 if !item.accepts(ek, isInteger: ek == .number && Self.isIntegral(doc, e)) {
-                    let prop = h.prop.takeUnretainedValue()
-                    out.add(PlanRules.info(Self.typeRule(scope)), path() + "/" + String(n), event: index,
-                            "element \(n) of \"\(prop.label)\" is \(ek.description) where the plan says \(item.rawValue)")
+                    out.add(Self.typeRule(scope), path() + "/" + String(n), event: index, h.prop._withUnsafeGuaranteedRef { prop in
+                        "element \(n) of \"\(prop.label)\" is \(ek.description) where the plan says \(item.rawValue)"
+                    })
                     break
                 }
             }
@@ -965,63 +1024,72 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         if h.hasEnum {
             // The first element outside the enum (the value itself unless it is an array). The
             // enum's objects are read unretained, in place.
-            func outside(_ e: Int) -> PlanScalar? {
-                if doc.kind(e) == .string, let t = h.enumStrings, t._withUnsafeGuaranteedRef({ $0.lookup(doc, e) }) != nil { return nil }
-                guard let s = Self.scalar(doc, e), h.prop._withUnsafeGuaranteedRef({ $0.enumSet?.contains(s) }) == false else { return nil }
-                return s
+            func outside(_ e: Int) -> Bool {
+                if doc.kind(e) == .string, let t = h.enumStrings {
+                    if !(enumMissed && e == v), t._withUnsafeGuaranteedRef({ $0.lookup(doc, e) }) != nil { return false }
+                    // Not one of the enum's strings byte for byte. The set below compares as Swift
+                    // does (canonical equivalence), which can find a value with other bytes only
+                    // when the value is not plain ASCII; a plain ASCII one is outside.
+                    if Self.isPlainASCII(doc, e) { return true }
+                }
+                guard let s = Self.scalar(doc, e) else { return false }
+                return h.prop._withUnsafeGuaranteedRef({ $0.enumSet?.contains(s) }) == false
             }
-            var bad: (scalar: PlanScalar, node: Int)?
+            var bad: Int?
             if kind == .array {
-                for e in doc.elements(v) { if let s = outside(e) { bad = (s, e); break } }
-            } else if let s = outside(v) {
-                bad = (s, v)
+                for e in doc.elements(v) where outside(e) { bad = e; break }
+            } else if outside(v) {
+                bad = v
             }
-            if let (s, node) = bad {
-                let prop = h.prop.takeUnretainedValue()
-                out.add(PlanRules.info(Self.valueRule(scope, RuleID.planNotInEnum)), path(), event: index,
+            if let node = bad {
+                out.add(Self.valueRule(scope, PlanRules.notInEnum), path(), event: index,
                         message(doc, node, owner: UInt(bitPattern: h.prop.toOpaque()), rule: 2) {
-                            "\"\(prop.label)\" is \"\(Sanitize.inline(s.description, limit: 80))\", not one of \(prop.enumShown)"
+                            h.prop._withUnsafeGuaranteedRef { prop in
+                                "\"\(prop.label)\" is \"\(Sanitize.inline(Self.scalar(doc, node)?.description ?? "", limit: 80))\", not one of \(prop.enumShown)"
+                            }
                         })
             }
         }
         let owner = UInt(bitPattern: h.prop.toOpaque())
         if kind == .string, let r = h.regex, !r._withUnsafeGuaranteedRef({ $0.matches(doc, v) }) {
-            let prop = h.prop.takeUnretainedValue()
-            let pattern = r._withUnsafeGuaranteedRef { $0.pattern }
-            out.add(PlanRules.info(Self.valueRule(scope, RuleID.planPatternMismatch)), path(), event: index,
+            out.add(Self.valueRule(scope, PlanRules.patternMismatch), path(), event: index,
                     message(doc, v, owner: owner, rule: 3) {
-                        "\"\(prop.label)\" is \"\(Sanitize.inline(doc.string(v), limit: 80))\", which does not match /\(Sanitize.inline(pattern, limit: 80))/"
+                        h.prop._withUnsafeGuaranteedRef { prop in
+                            r._withUnsafeGuaranteedRef { r in
+                                "\"\(prop.label)\" is \"\(Sanitize.inline(doc.string(v), limit: 80))\", which does not match /\(Sanitize.inline(r.pattern, limit: 80))/"
+                            }
+                        }
                     })
         }
         if h.hasMin || h.hasMax, kind == .number, let d = doc.double(v) {
             if h.hasMin, d < h.min {
-                out.add(PlanRules.info(Self.valueRule(scope, RuleID.planOutOfRange)), path(), event: index,
+                out.add(Self.valueRule(scope, PlanRules.outOfRange), path(), event: index,
                         message(doc, v, owner: owner, rule: 4) {
-                            "\"\(h.prop.takeUnretainedValue().label)\" is \(PlanScalar.format(d)), below the plan's min \(PlanScalar.format(h.min))"
+                            "\"\(h.prop._withUnsafeGuaranteedRef { $0.label })\" is \(PlanScalar.format(d)), below the plan's min \(PlanScalar.format(h.min))"
                         })
             } else if h.hasMax, d > h.max {
-                out.add(PlanRules.info(Self.valueRule(scope, RuleID.planOutOfRange)), path(), event: index,
+                out.add(Self.valueRule(scope, PlanRules.outOfRange), path(), event: index,
                         message(doc, v, owner: owner, rule: 5) {
-                            "\"\(h.prop.takeUnretainedValue().label)\" is \(PlanScalar.format(d)), above the plan's max \(PlanScalar.format(h.max))"
+                            "\"\(h.prop._withUnsafeGuaranteedRef { $0.label })\" is \(PlanScalar.format(d)), above the plan's max \(PlanScalar.format(h.max))"
                         })
             }
         }
     }
 
     /// The rule of a wrong type, and of a value the plan does not allow, per scope.
-    static func typeRule(_ scope: Scope) -> String {
+    static func typeRule(_ scope: Scope) -> RuleInfo {
         switch scope {
-        case .event: return RuleID.planWrongType
-        case .user: return RuleID.planUserPropertyType
-        case .group: return RuleID.planGroupPropertyType
+        case .event: return PlanRules.wrongType
+        case .user: return PlanRules.userPropertyType
+        case .group: return PlanRules.groupPropertyType
         }
     }
 
-    static func valueRule(_ scope: Scope, _ eventRule: String) -> String {
+    static func valueRule(_ scope: Scope, _ eventRule: RuleInfo) -> RuleInfo {
         switch scope {
         case .event: return eventRule
-        case .user: return RuleID.planUserPropertyValue
-        case .group: return RuleID.planGroupPropertyValue
+        case .user: return PlanRules.userPropertyValue
+        case .group: return PlanRules.groupPropertyValue
         }
     }
 
@@ -1029,6 +1097,18 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         if doc.isIntegerLiteral(v) { return true }
         guard let d = doc.double(v) else { return false }
         return d.rounded() == d && d.isFinite
+    }
+
+    /// True for a string without escapes whose bytes are all ASCII.
+    static func isPlainASCII(_ doc: JSONDocument, _ v: Int) -> Bool {
+        let e = doc.tape[v]
+        guard e.kind == .string, e.flags & JSONTapeEntry.hasEscapes == 0 else { return false }
+        return doc.bytes.withUnsafeBufferPointer { all in
+            var i = Int(e.a)
+            let end = Int(e.b)
+            while i < end { if all[i] >= 0x80 { return false }; i += 1 }
+            return true
+        }
     }
 
     static func scalar(_ doc: JSONDocument, _ v: Int) -> PlanScalar? {
