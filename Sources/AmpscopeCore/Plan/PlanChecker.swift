@@ -578,9 +578,11 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         return m
     }
 
-    /// Paths of findings, remembered by the record's pointer and what follows it (`suffix`: a
-    /// property's identity, or a small number for a fixed ending): a record's index and its
-    /// properties repeat from request to request. Behind a lock, starting over past 4 096.
+    /// Paths of the findings about a record's event type and its properties as a whole,
+    /// remembered by the record's pointer and what follows it (`suffix`, a small number): a
+    /// record's index repeats from request to request. A property's path is made afresh: with
+    /// the property in the key (in `ampscope-bench plan`, the properties of 300 event types at
+    /// some 50 record indices) the memo was mostly missed and cost more than it saved (Docs/plan.md).
     private let pathMemo = PlanMemo<PathMemoEntry>()
 
     struct PathMemoEntry: PlanMemoEntry {
@@ -854,7 +856,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
                         if verdict != PlanBlock.clean {
                             let hot = eventRefs[ei]._withUnsafeGuaranteedRef { $0.hot[pi] }
                             checkValue(doc, v, hot, scope: .event, index: index, enumMissed: verdict == PlanBlock.enumMissed,
-                                       path: { self.findingPath(pointer, suffix: UInt(bitPattern: hot.prop.toOpaque())) { "/event_properties/" + hot.prop._withUnsafeGuaranteedRef { $0.pointerName } } }, &out)
+                                       path: { pointer() + "/event_properties/" + hot.prop._withUnsafeGuaranteedRef { $0.pointerName } }, &out)
                         }
                     }
                 }
@@ -895,7 +897,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
                 let h = set.hot[pi]
                 if h.required { requiredSeen += 1 }
                 checkValue(doc, v, h, scope: .event, index: index,
-                           path: { self.findingPath(pointer, suffix: UInt(bitPattern: h.prop.toOpaque())) { "/event_properties/" + h.prop._withUnsafeGuaranteedRef { $0.pointerName } } }, &out)
+                           path: { pointer() + "/event_properties/" + h.prop._withUnsafeGuaranteedRef { $0.pointerName } }, &out)
             }
         }
         if requiredSeen < set.requiredCount {
