@@ -228,6 +228,8 @@ struct PlanBlockTests {
         let block = checker.eventBlocks[0]
         let h = block.header
         #expect(h.count == 4 && h.requiredCount == 1)
+        // What checkValue needs of a property is one cache line, reached from the block.
+        #expect(MemoryLayout<PlanChecker.Hot>.stride == 64 && block.hot == checker.events[0].hot)
         #expect(h.flags & PlanBlock.closed != 0 && h.flags & PlanBlock.open == 0 && h.flags & PlanBlock.unique != 0 && h.flags & PlanBlock.linear != 0)
         let raw = UnsafeRawPointer(block.base)
         for (i, p) in props.enumerated() {

@@ -240,6 +240,14 @@ struct PlanBlock: @unchecked Sendable {
 
     let base: UnsafeRawPointer
     let block: UnsafeRawPointer
+    /// The set's `Hot` entries (`PlanChecker.PropSet.hot`), for a value the block leaves to
+    /// `checkValue`: reached from here, not through the set's object (one cold line fewer).
+    var hot: UnsafeMutablePointer<PlanChecker.Hot>?
+
+    init(base: UnsafeRawPointer, block: UnsafeRawPointer) {
+        self.base = base
+        self.block = block
+    }
 
     @inline(__always) var header: Header { block.assumingMemoryBound(to: Header.self).pointee }
     @inline(__always) var checks: UnsafePointer<Check> {
