@@ -172,8 +172,17 @@ struct PlanNameTableTests {
             let hashed = PlanNameTable(names, linearLimit: 0)
             #expect(linear.count == names.count && hashed.count == names.count)
             var keys = names + (0..<20).map { _ in word() }
-            // Near misses: one byte more or less than a name.
+            // Near misses: one byte more or less than a name, and one ASCII letter changed at each
+            // place (the same length: the hashed slots compare a name's first 24 bytes in place).
             keys += names.prefix(5).flatMap { [$0 + "a", String($0.dropLast())] }
+            for name in names.prefix(5) {
+                let scalars = Array(name.unicodeScalars)
+                for i in scalars.indices where scalars[i] == "a" || scalars[i] == "b" {
+                    var changed = scalars
+                    changed[i] = scalars[i] == "a" ? "b" : "a"
+                    keys.append(String(String.UnicodeScalarView(changed)))
+                }
+            }
             for k in keys {
                 let want = reference[k]
                 #expect(Self.find(linear, k) == want, "linear \(names) \(k)")
