@@ -14,7 +14,7 @@ struct ByteRegex: Sendable {
         var min = 1
         var max = 1
 
-        func accepts(_ b: UInt8) -> Bool {
+        @inline(__always) func accepts(_ b: UInt8) -> Bool {
             b < 64 ? (lo >> UInt64(b)) & 1 == 1 : (hi >> UInt64(b - 64)) & 1 == 1
         }
         mutating func add(_ b: UInt8) { if b < 64 { lo |= 1 << UInt64(b) } else if b < 128 { hi |= 1 << UInt64(b - 64) } }
