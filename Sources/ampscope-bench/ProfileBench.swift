@@ -52,7 +52,7 @@ enum ProfileBench: BenchMode {
     static func replayPart(path: String, events: Int, threads: Int, spill: Int) throws {
         if !FileManager.default.fileExists(atPath: path) {
             print("generating \(Bench.grouped(Double(events))) events into \(path) ...")
-            ReplayBench.generate(events: events, path: path)
+            try ReplayBench.generate(events: events, path: path)
         }
         let cpu0 = processCPUSeconds()
         let box = ReplayBench.load(path, threads: threads)
