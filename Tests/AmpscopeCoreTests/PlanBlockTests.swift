@@ -230,6 +230,7 @@ struct PlanBlockTests {
         #expect(h.count == 4 && h.requiredCount == 1)
         // What checkValue needs of a property is one cache line, reached from the block.
         #expect(MemoryLayout<PlanChecker.Hot>.stride == 64 && block.hot == checker.events[0].hot)
+        #expect(checker.userBlock.hot == checker.user.hot)
         #expect(h.flags & PlanBlock.closed != 0 && h.flags & PlanBlock.open == 0 && h.flags & PlanBlock.unique != 0 && h.flags & PlanBlock.linear != 0)
         let raw = UnsafeRawPointer(block.base)
         for (i, p) in props.enumerated() {

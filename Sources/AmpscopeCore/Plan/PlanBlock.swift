@@ -240,8 +240,9 @@ struct PlanBlock: @unchecked Sendable {
 
     let base: UnsafeRawPointer
     let block: UnsafeRawPointer
-    /// The set's `Hot` entries (`PlanChecker.PropSet.hot`), for a value the block leaves to
-    /// `checkValue`: reached from here, not through the set's object (one cold line fewer).
+    /// The set's `Hot` entries (`PlanChecker.PropSet.hot`, set by the checker for every block),
+    /// for a value the block leaves to `checkValue`: reached from here, not through the set's
+    /// object (one cold line fewer).
     var hot: UnsafeMutablePointer<PlanChecker.Hot>?
 
     init(base: UnsafeRawPointer, block: UnsafeRawPointer) {

@@ -329,7 +329,7 @@ protocol PlanMemoEntry: Sendable {
 }
 
 /// Values remembered by a 64-bit hash of what they were made from, each checked against those
-/// inputs on the way out (`where`), behind a lock. Shared by the threads that check with one plan.
+/// inputs on the way out (`read`), behind a lock. Shared by the threads that check with one plan.
 ///
 /// A table of `PlanChecker.memoLimit` slots, one cache line each, the slot chosen by the hash; a
 /// new entry replaces the one in its slot. The memos are read for findings, which come once in
@@ -538,8 +538,15 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
             block.hot = events[i].hot
             (eventBlocks + i).initialize(to: block)
         }
-        userBlock = blockStore.blocks[events.count]
-        groupBlocks = Array(blockStore.blocks[(events.count + 1)...])
+        var userBlock = blockStore.blocks[events.count]
+        userBlock.hot = user.hot
+        self.userBlock = userBlock
+        let groupSets = groups, store = blockStore, first = events.count + 1
+        groupBlocks = groupSets.indices.map { i in
+            var block = store.blocks[first + i]
+            block.hot = groupSets[i].hot
+            return block
+        }
     }
 
     deinit { eventBlocks.deallocate() }
