@@ -582,13 +582,6 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
             self.bytes = bytes
             self.message = message
         }
-
-        /// The `n` (at most `capacity`) bytes at `p`, zero-filled, as three words.
-        static func words(_ p: UnsafePointer<UInt8>, _ n: Int) -> (UInt64, UInt64, UInt64) {
-            var w: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            withUnsafeMutableBytes(of: &w) { $0.baseAddress!.copyMemory(from: p, byteCount: n) }
-            return w
-        }
     }
 
     /// The text `make` makes for the string or number at tape index `v`, remembered per `owner`
@@ -601,8 +594,10 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         let kind = UInt16(rule) << 8 | (e.kind == .string ? 1 : 2) | UInt16(e.flags & JSONTapeEntry.hasEscapes) << 4
         let found: (hash: UInt64, bytes: (UInt64, UInt64, UInt64), message: String?) = doc.bytes.withUnsafeBufferPointer { all in
             let p = all.baseAddress! + start
-            let w = MessageMemoEntry.words(p, n)
-            var h = PlanNameTable.hash(p, n, first: w.0)
+            // The value's bytes (at most `capacity`), zero-filled, as the name table's slots hold a name.
+            let first = PlanNameTable.prefix(p, n), (second, third) = PlanNameTable.secondAndThirdWords(p, n)
+            let w = (first, second, third)
+            var h = PlanNameTable.hash(p, n, first: first)
             h = (h ^ UInt64(owner)) &* 0x9E37_79B9_7F4A_7C15
             h ^= UInt64(kind) &* 0xC2B2_AE3D_27D4_EB4F
             let hit = messageMemo.value(h) { m in
