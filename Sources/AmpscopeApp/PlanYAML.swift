@@ -5,7 +5,7 @@ import Yams
 
 /// YAML for plan files, through Yams (libyaml): the core stays free of the YAML library and
 /// works on `PlanNode` trees, which this file converts both ways.
-enum PlanYAML {
+public enum PlanYAML {
     /// Nodes visited at most while converting (aliases can repeat a subtree many times: a
     /// "billion laughs" file is refused instead of expanded).
     static let maxNodes = 2_000_000
@@ -49,7 +49,7 @@ enum PlanYAML {
         }
     }
 
-    static func emit(_ plan: Plan) -> String {
+    public static func emit(_ plan: Plan) -> String {
         let header = "# ampscope tracking plan (Docs/plan.md)\n"
         do {
             return header + (try Yams.serialize(node: node(PlanFormat.node(plan)), indent: 2, width: -1, allowUnicode: true))

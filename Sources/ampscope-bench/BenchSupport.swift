@@ -188,3 +188,61 @@ extension SplitMix64 {
     }
     mutating func uuid() -> String { hex(8) + "-" + hex(4) + "-4" + hex(3) + "-a" + hex(3) + "-" + hex(12) }
 }
+
+/// Capture lines (`Docs/capture-format.md`) written to a file for the benches that read one back:
+/// bodies embedded as JSON (format 2) or as escaped strings (format 1, the fixtures' shape).
+struct CaptureFileWriter {
+    private let handle: FileHandle
+    private let embedded: Bool
+    private var buffer: [UInt8] = []
+    private var seq = 0
+
+    init(path: String, embedded: Bool = true) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let fh = FileHandle(forWritingAtPath: path) else {
+            throw BenchError("cannot create \(path)")
+        }
+        handle = fh
+        self.embedded = embedded
+    }
+
+    mutating func append(body: [UInt8], events: Int, receivedMs: Int64, path: String = "/2/httpapi") {
+        seq += 1
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("seq", seq)
+        w.field("received_ms", receivedMs)
+        w.field("client", "127.0.0.1")
+        w.field("method", "POST")
+        w.field("path", path)
+        w.field("query", "")
+        w.field("http_version", "HTTP/1.1")
+        w.key("headers")
+        w.beginArray()
+        w.beginArray(); w.string("Content-Type"); w.string("application/json"); w.endArray()
+        w.beginArray(); w.string("Content-Length"); w.string(String(body.count)); w.endArray()
+        w.endArray()
+        if embedded {
+            w.key("body")
+            w.raw(body[...])
+        } else {
+            w.field("body", String(decoding: body, as: UTF8.self))
+        }
+        w.field("body_base64", nil as String?)
+        w.field("body_bytes", body.count)
+        w.field("events_in_body", events)
+        w.endObject()
+        buffer.append(contentsOf: w.bytes)
+        buffer.append(0x0A)
+        if buffer.count > 8 << 20 {
+            handle.write(Data(buffer))
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Writes what is buffered and closes the file; a failure is thrown, not lost.
+    mutating func close() throws {
+        try handle.write(contentsOf: buffer)
+        buffer.removeAll()
+        try handle.close()
+    }
+}

@@ -1,3 +1,4 @@
+import AmpscopeApp
 import AmpscopeCore
 import Foundation
 
@@ -17,6 +18,8 @@ enum PlanBench: BenchMode {
       --distinct     every event type gets an enum and a pattern of its own (the default plan
                      shares one enum and one pattern among all events, as plans often do)
       --only V       run one variant alone (without, plan or coverage), for a profiler
+      --save DIR     write the capture (DIR/capture.jsonl) and the plan (DIR/plan.yaml) and
+                     stop, for timing `ampscope check` itself (Scripts/bench-plan-check)
     """
 
     static func run(_ o: inout BenchOptions) throws {
@@ -27,6 +30,7 @@ enum PlanBench: BenchMode {
         let seed = UInt64(try o.int("seed", default: 1))
         let distinct = o.flag("distinct")
         let only = o.string("only", default: "")
+        let save = o.string("save", default: "")
         try o.rejectUnused()
 
         // The plan: event i has 8 properties of rotating kinds.
@@ -52,6 +56,7 @@ enum PlanBench: BenchMode {
         // The capture, built once (bodies), so only judging is timed.
         var rng = BenchRandom(seed: seed)
         var captures: [Capture] = []
+        var eventCounts: [Int] = []
         var events = 0
         let now: Int64 = 1_795_371_070_000
         while events < total {
@@ -67,12 +72,24 @@ enum PlanBench: BenchMode {
                 list.append("{\"event_type\":\"\(t)\",\"user_id\":\"user-\(10_000 + rng.next() % 5000)\",\"device_id\":\"device-\(rng.hex(12))\",\"time\":\(now - Int64(rng.next() % 1_000_000)),\"insert_id\":\"\(rng.uuid())\",\"session_id\":\(now - 3_600_000),\"platform\":\"Web\",\"event_properties\":{\(props)},\"user_properties\":{\"tier\":\"gold\"}}")
             }
             events += n
+            eventCounts.append(n)
             let body = "{\"api_key\":\"0123456789abcdef0123456789abcdef\",\"events\":[" + list.joined(separator: ",") + "]}"
             captures.append(Capture(receivedAt: now, source: CaptureSource(kind: .demo, name: "bench"), path: "/2/httpapi",
                                     headers: [HTTPHeader("Content-Type", "application/json")], body: Array(body.utf8)))
         }
         print("plan: \(Bench.grouped(Double(events))) events in \(captures.count) requests, a plan of \(planEvents) event types × 8 properties"
               + (distinct ? " (an enum and a pattern per event type)" : ""))
+        if !save.isEmpty {
+            try FileManager.default.createDirectory(atPath: save, withIntermediateDirectories: true)
+            var file = try CaptureFileWriter(path: save + "/capture.jsonl")
+            for (c, n) in zip(captures, eventCounts) {
+                file.append(body: c.body, events: n, receivedMs: c.receivedAt)
+            }
+            try file.close()
+            try PlanYAML.emit(plan).write(toFile: save + "/plan.yaml", atomically: true, encoding: .utf8)
+            print("  wrote \(save)/capture.jsonl and \(save)/plan.yaml")
+            return
+        }
 
         enum Variant: String, CaseIterable {
             case without = "check without a plan"

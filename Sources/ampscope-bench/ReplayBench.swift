@@ -140,53 +140,16 @@ enum ReplayBench: BenchMode {
     /// Writes `events` events as capture lines, 10 events per request: bodies embedded as JSON
     /// (format 2) or as escaped strings (format 1, the fixtures' shape).
     static func generate(events: Int, path: String, embedded: Bool = true) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let fh = FileHandle(forWritingAtPath: path) else {
-            throw BenchError("cannot create \(path)")
-        }
-        defer { try? fh.close() }
+        var file = try CaptureFileWriter(path: path, embedded: embedded)
         var gen = EventGenerator(seed: 11, identifyShare: 0.1)
-        var buffer: [UInt8] = []
-        var seq = 0
         var remaining = events
         while remaining > 0 {
             let n = min(10, remaining)
             remaining -= n
-            seq += 1
-            let body = gen.body((0..<n).map { _ in gen.event() })
-            var w = JSONWriter()
-            w.beginObject()
-            w.field("seq", seq)
-            w.field("received_ms", gen.now)
-            w.field("client", "127.0.0.1")
-            w.field("method", "POST")
-            w.field("path", "/2/httpapi")
-            w.field("query", "")
-            w.field("http_version", "HTTP/1.1")
-            w.key("headers")
-            w.beginArray()
-            w.beginArray(); w.string("Content-Type"); w.string("application/json"); w.endArray()
-            w.beginArray(); w.string("Content-Length"); w.string(String(body.utf8.count)); w.endArray()
-            w.endArray()
-            if embedded {
-                w.key("body")
-                w.raw(Array(body.utf8)[...])
-            } else {
-                w.field("body", body)
-            }
-            w.field("body_base64", nil as String?)
-            w.field("body_bytes", body.utf8.count)
-            w.field("events_in_body", n)
-            w.endObject()
-            buffer.append(contentsOf: w.bytes)
-            buffer.append(0x0A)
-            if buffer.count > 8 << 20 {
-                fh.write(Data(buffer))
-                buffer.removeAll(keepingCapacity: true)
-            }
+            file.append(body: Array(gen.body((0..<n).map { _ in gen.event() }).utf8), events: n, receivedMs: gen.now)
         }
-        fh.write(Data(buffer))
+        try file.close()
     }
-
 
     static func peakRSSMB() -> Double { Bench.procStatusMB("VmHWM:") }
 }
