@@ -105,7 +105,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AmpscopeUITests", dependencies: ["AmpscopeUI", "AmpscopeTestSupport"], exclude: ["__Snapshots__"]),
-        .testTarget(name: "AmpscopeAppTests", dependencies: ["AmpscopeApp", "AmpscopeTestSupport"]),
+        .testTarget(name: "AmpscopeAppTests", dependencies: ["AmpscopeApp", "AmpscopeTestSupport", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

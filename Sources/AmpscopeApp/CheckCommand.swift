@@ -49,8 +49,11 @@ struct CheckCommand: ParsableCommand {
         var planCoverage: PlanCoverage?
         if let checker = try PlanFile.checker(plan) {
             ingest.plan = checker
-            ingest.tallyPlanCoverage = true
-            planCoverage = PlanCoverage(checker)
+            // The coverage count costs a record's tally per record: only when it is reported.
+            if coverage || requireAll {
+                ingest.tallyPlanCoverage = true
+                planCoverage = PlanCoverage(checker)
+            }
         }
         var formatter: any ReportFormatter
         switch format {

@@ -13,7 +13,11 @@ public enum PlanYAML {
     /// `what` names the file in errors ("the plan file", "the Segment settings file").
     static func parse(_ text: String, what: String = "the plan file") throws -> PlanNode {
         let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch {
+        // Composed with no implicit tag rules: Yams' default resolver runs up to seven
+        // NSRegularExpression matches per scalar (for every map key too, hashed to find
+        // duplicates), most of the time of loading a plan of a few hundred events. `convert`
+        // types plain scalars itself, as the default rules would.
+        do { root = try Yams.compose(yaml: text, .basic) } catch {
             throw PlanError("\(what) does not parse as YAML: \(Sanitize.inline(String(describing: error), limit: 300))")
         }
         guard let root else { throw PlanError("\(what) is empty") }
@@ -28,8 +32,12 @@ public enum PlanYAML {
         switch n {
         case .scalar(let s):
             if s.style == .singleQuoted || s.style == .doubleQuoted || s.style == .literal || s.style == .folded { return .string(s.string) }
+            let untagged = s.tag.rawValue.isEmpty  // explicit tags (`!!str yes`) resolve without the rules
+            // Null, int and float do not depend on the tag; bool does (`boolWord`).
+            if untagged, let b = boolWord(s.string) { return .bool(b) }
+            if untagged, isPlainWord(s.string) { return .string(s.string) }
             if n.null != nil { return .null }
-            if let b = n.bool { return .bool(b) }
+            if !untagged, let b = n.bool { return .bool(b) }
             if let i = n.int { return .int(Int64(i)) }
             if let d = n.float { return .double(d) }
             return .string(s.string)
@@ -56,6 +64,45 @@ public enum PlanYAML {
         } catch {
             // Serialising a tree built here cannot fail short of a libyaml bug; say so rather than lose it.
             return header + "# could not serialise: \(error)\n"
+        }
+    }
+
+    /// The bool an untagged plain scalar is to Yams: `Bool.construct` reads yes, no, true, false,
+    /// on and off in any case from a scalar whose tag is not (yet) resolved to str, as a value's
+    /// is when it is read.
+    static func boolWord(_ text: String) -> Bool? {
+        guard text.utf8.count <= 5 else { return nil }
+        switch text.lowercased() {
+        case "yes", "true", "on": return true
+        case "no", "false", "off": return false
+        default: return nil
+        }
+    }
+
+    /// Whether a plain scalar is a string to Yams' null, int and float constructors, decided
+    /// without them (they remove underscores through Foundation and parse, for every scalar):
+    /// it starts with a letter and is none of the words a `Double` or null is read from
+    /// (`inf`, `infinity`, `nan`, `snan`, `nan(…)`, `null`, in any case and with underscores
+    /// anywhere), nor has a `:` (a sexagesimal number such as `inf:30`). Anything else goes the
+    /// constructors' way; `PlanYAMLTests.scalarsAsYamsTypesThem` holds the two together.
+    static func isPlainWord(_ text: String) -> Bool {
+        var head: [UInt8] = []  // the first nine bytes, underscores left out, in lower case
+        var count = 0
+        for b in text.utf8 {
+            if count == 0 {
+                guard (b | 0x20) >= UInt8(ascii: "a"), (b | 0x20) <= UInt8(ascii: "z") else { return false }
+            }
+            if b == UInt8(ascii: ":") { return false }
+            if b == UInt8(ascii: "_") { continue }
+            if count < 9 { head.append(b | 0x20) }
+            count += 1
+        }
+        guard count > 0 else { return false }
+        if head.starts(with: "nan(".utf8) || head.starts(with: "snan(".utf8) { return false }
+        if count > 8 { return true }  // longer than "infinity"
+        switch String(decoding: head, as: UTF8.self) {
+        case "inf", "infinity", "nan", "snan", "null": return false
+        default: return true
         }
     }
 

@@ -132,4 +132,17 @@ struct ByteRegexTests {
         let grouped = try #require(PlanRegex("^(ab)+$"))
         #expect(grouped.bytePattern == nil && grouped.matches("abab") && !grouped.matches("aba"))
     }
+
+    @Test("a plan's patterns are compiled once and shared; an invalid one stays refused")
+    func compiledOnce() throws {
+        let pattern = "^shared-[0-9]{1,4}-\(UInt64.random(in: 0..<UInt64.max))$"
+        let a = try #require(PlanRegex.compiled(pattern))
+        #expect(PlanRegex.compiled(pattern) === a)
+        #expect(a.matches("shared-12-") == false && PlanRegex.isValid(pattern))
+        // Two checkers of plans naming the pattern hold the same compiled one.
+        let plan = Plan(name: "p", events: [PlanEvent(name: "E", properties: PlanPropertySet(properties: [PlanProperty(name: "x", type: .string, regex: pattern)]))])
+        _ = PlanChecker(plan)
+        #expect(PlanRegex.compiled(pattern) === a)
+        #expect(PlanRegex.compiled("(unclosed") == nil && !PlanRegex.isValid("(unclosed"))
+    }
 }

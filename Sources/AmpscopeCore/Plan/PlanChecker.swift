@@ -72,6 +72,26 @@ public final class PlanRegex: Sendable {
         bytePattern = ByteRegex(pattern)
     }
 
+    /// The compiled pattern, shared: plans repeat a few patterns over hundreds of properties, and
+    /// compiling one (`Regex` and the safety check) costs more than the rest of loading the
+    /// property. nil: not a valid pattern (remembered too). The cache starts over past 1 024
+    /// patterns.
+    public static func compiled(_ pattern: String) -> PlanRegex? {
+        if let known = cache.withLock({ $0[pattern] }) { return known }
+        let made = PlanRegex(pattern)
+        cache.withLock { table in
+            if table.count >= cacheLimit { table.removeAll() }
+            table[pattern] = .some(made)
+        }
+        return made
+    }
+
+    /// Whether `pattern` compiles (through the shared cache).
+    public static func isValid(_ pattern: String) -> Bool { compiled(pattern) != nil }
+
+    private static let cache = Guarded<[String: PlanRegex?]>([:])
+    static let cacheLimit = 1024
+
     public func matches(_ s: String) -> Bool {
         var copy = s
         return copy.withUTF8 { matches(bytes: $0, string: { s }) }
@@ -470,7 +490,7 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
             props = s.properties.map { p in
                 let strings = p.enumValues.map { $0.compactMap { v -> String? in if case .string(let s) = v { return s } else { return nil } } }
                 return Prop(spec: p, enumSet: p.enumValues.map(Set.init), enumStrings: strings.map { PlanNameTable($0) },
-                            regex: p.regex.flatMap(PlanRegex.init))
+                            regex: p.regex.flatMap(PlanRegex.compiled))
             }
             hot = UnsafeMutableRawPointer.allocate(byteCount: max(1, props.count) * MemoryLayout<Hot>.stride, alignment: 64)
                 .bindMemory(to: Hot.self, capacity: max(1, props.count))

@@ -126,7 +126,7 @@ public enum PlanImport {
         if let c = s["const"]?.scalar { p.enumValues = [c] }
         if let r = s["pattern"]?.string {
             // A pattern the checker cannot run safely is dropped with the rest of the property kept.
-            if PlanRegex(r) != nil { p.regex = r }
+            if PlanRegex.isValid(r) { p.regex = r }
         }
         p.min = s["minimum"]?.number ?? s["exclusiveMinimum"]?.number
         p.max = s["maximum"]?.number ?? s["exclusiveMaximum"]?.number
@@ -320,7 +320,7 @@ public enum PlanImport {
         if let ev = it["enum_values"]?.string, !ev.isEmpty {
             p.enumValues = ev.split(separator: ",").map { .string(String($0).trimmingASCIISpaces) }
         }
-        if let r = it["regex"]?.string, !r.isEmpty, PlanRegex(r) != nil { p.regex = r }
+        if let r = it["regex"]?.string, !r.isEmpty, PlanRegex.isValid(r) { p.regex = r }
         return p
     }
 
@@ -390,7 +390,7 @@ public enum PlanImport {
                 p.enumValues = values.map { base == .number || base == .integer ? (Double($0).map(PlanScalar.number) ?? .string($0)) : .string($0) }
             }
             if let c = get(r, "const value") { p.enumValues = [.string(c)] }
-            if let re = get(r, "property regex"), PlanRegex(re) != nil { p.regex = re }
+            if let re = get(r, "property regex"), PlanRegex.isValid(re) { p.regex = re }
             p.min = get(r, "number property value min").flatMap { Double($0) }
             p.max = get(r, "number property value max").flatMap { Double($0) }
             return p

@@ -244,7 +244,7 @@ public enum PlanFormat {
         if let r = node["regex"] {
             guard let s = r.string else { throw PlanError("\(at).regex must be a string") }
             guard s.utf8.count <= PlanLimits.maxRegexLength else { throw PlanError("\(at).regex is longer than \(PlanLimits.maxRegexLength) bytes") }
-            guard PlanRegex(s) != nil else { throw PlanError("\(at).regex `\(Sanitize.inline(s, limit: 80))` is not a valid regular expression") }
+            guard PlanRegex.isValid(s) else { throw PlanError("\(at).regex `\(Sanitize.inline(s, limit: 80))` is not a valid regular expression") }
             p.regex = s
         }
         if let m = node["min"] {
