@@ -14,6 +14,8 @@ import GRDB
 final class CaptureDatabase: Sendable {
     let pool: DatabasePool
     let path: String
+    /// Where request bodies go (`BodyFile`); rows of older stores keep theirs inline.
+    let bodies: BodyFile
     private let checkpointer: WALCheckpointer?
 
     /// What the WAL checkpointer has done so far (nil for a read-only store).
@@ -46,7 +48,10 @@ final class CaptureDatabase: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: config)
         if !readOnly { try Self.migrate(pool) }
-        checkpointer = readOnly ? nil : try WALCheckpointer(path: path, hardLimit: walHardLimit, interval: checkpointEvery)
+        let bodies = try BodyFile(storePath: path, readOnly: readOnly)
+        self.bodies = bodies
+        checkpointer = readOnly ? nil : try WALCheckpointer(path: path, hardLimit: walHardLimit, interval: checkpointEvery,
+                                                              beforePass: { bodies.sync() })
     }
 
     private static func migrate(_ pool: DatabasePool) throws {
@@ -127,6 +132,14 @@ final class CaptureDatabase: Sendable {
                 UPDATE capture SET summaries = '';
                 """)
         }
+        // Request bodies in a file of their own (`BodyFile`): a row names its body's place there;
+        // NULL keeps the body in `body`, as every row of an earlier store does.
+        m.registerMigration("v3-body-file") { db in
+            try db.execute(sql: """
+                ALTER TABLE capture ADD COLUMN body_offset INTEGER;
+                ALTER TABLE capture ADD COLUMN body_length INTEGER;
+                """)
+        }
         try m.migrate(pool)
     }
 
@@ -145,23 +158,37 @@ final class CaptureDatabase: Sendable {
 
     /// Inserts rows made by `encode` (callers encode before queueing, off the serial commit path).
     func insert(rows: [[DatabaseValue]], session: Int64) async throws -> [Int64] {
-        try await pool.write { db in try Self.insert(rows: rows, session: session, db) }
+        let places = try placeBodies(rows)
+        return try await pool.write { db in try Self.insert(rows: rows, places: places, session: session, db) }
     }
 
     /// The same, blocking (the store's writer thread).
     func insertNow(rows: [[DatabaseValue]], session: Int64) throws -> [Int64] {
-        try pool.write { db in try Self.insert(rows: rows, session: session, db) }
+        let places = try placeBodies(rows)
+        return try pool.write { db in try Self.insert(rows: rows, places: places, session: session, db) }
     }
 
-    private static func insert(rows: [[DatabaseValue]], session: Int64, _ db: Database) throws -> [Int64] {
+    /// Writes the rows' non-empty bodies to the bodies file, before (and outside) the transaction
+    /// that names them: (offset, length) per row, nil for an empty body (kept inline).
+    private func placeBodies(_ rows: [[DatabaseValue]]) throws -> [(Int64, Int)?] {
+        let datas = rows.map { Data.fromDatabaseValue($0[Column.body.rawValue]) ?? Data() }
+        let nonEmpty = datas.filter { !$0.isEmpty }
+        if nonEmpty.isEmpty { return datas.map { _ in nil } }
+        var offsets = try bodies.append(nonEmpty).makeIterator()
+        return datas.map { d in d.isEmpty ? nil : (offsets.next()!, d.count) }
+    }
+
+    private static let emptyBody = Data().databaseValue
+
+    private static func insert(rows: [[DatabaseValue]], places: [(Int64, Int)?], session: Int64, _ db: Database) throws -> [Int64] {
         var ids: [Int64] = []
         ids.reserveCapacity(rows.count)
         let stmt = try db.cachedStatement(sql: """
             INSERT INTO capture (session_id, received_at, source_kind, source_name, source_line, client, method, path,
                 query, http_version, headers, body, endpoint, decoder, api_key_masked, event_count, emulated_status,
                 emulated_type, emulated_body, response_status, response_origin, response_headers, response_body,
-                response_error, response_latency_ms, errors, warnings, infos, findings, summaries)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')
+                response_error, response_latency_ms, errors, warnings, infos, findings, summaries, body_offset, body_length)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)
             """)
         let index = try db.cachedStatement(sql: """
             INSERT INTO capture_index (id, received_at, source_kind, source_name, method, endpoint, api_key_masked,
@@ -169,9 +196,17 @@ final class CaptureDatabase: Sendable {
                 error_rows, warning_rows)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        for r in rows {
+        for (r, place) in zip(rows, places) {
             // The summaries and the counts go to capture_index only.
             var args = Array(r[0..<Column.summaries.rawValue])
+            if let place {
+                args[Column.body.rawValue] = emptyBody
+                args.append(place.0.databaseValue)
+                args.append(place.1.databaseValue)
+            } else {
+                args.append(.null)
+                args.append(.null)
+            }
             args.insert(session.databaseValue, at: 0)
             try stmt.execute(arguments: StatementArguments(args))
             let id = db.lastInsertedRowID
@@ -184,7 +219,7 @@ final class CaptureDatabase: Sendable {
 
     /// Positions in `encode`'s values (the `capture` columns after `session_id`).
     enum Column: Int {
-        case receivedAt = 0, sourceKind = 1, sourceName = 2, method = 5, endpoint = 11, apiKeyMasked = 13,
+        case receivedAt = 0, sourceKind = 1, sourceName = 2, method = 5, body = 10, endpoint = 11, apiKeyMasked = 13,
              eventCount = 14, emulatedStatus = 15, responseStatus = 18, responseOrigin = 19, summaries = 28,
              rowCount = 29, eventRows = 30, errorRows = 31, warningRows = 32
 
@@ -371,7 +406,7 @@ final class CaptureDatabase: Sendable {
                 source: CaptureSource(kind: CaptureSource.Kind(rawValue: row["source_kind"]) ?? .proxy,
                                       name: row["source_name"], line: row["source_line"]),
                 method: row["method"], path: row["path"], query: row["query"], httpVersion: row["http_version"],
-                headers: Self.parseHeaders(row["headers"]), body: [UInt8](row["body"] as Data? ?? Data()),
+                headers: Self.parseHeaders(row["headers"]), body: try Self.body(of: row, in: bodies),
                 client: row["client"])
             if let status: Int = row["response_status"] {
                 capture.recordedResponse = RecordedResponse(
@@ -385,6 +420,18 @@ final class CaptureDatabase: Sendable {
                                         body: [UInt8](row["emulated_body"] as Data? ?? Data()))
             return Processed(capture: capture, request: request, findings: Self.parseFindings(row["findings"]), answer: answer)
         }
+    }
+
+    /// A row's request body: from the bodies file where the row names a place in it, else inline.
+    private static func body(of row: Row, in bodies: BodyFile) throws -> [UInt8] {
+        if let offset: Int64 = row["body_offset"] {
+            do {
+                return try bodies.read(offset: offset, length: row["body_length"] ?? 0)
+            } catch {
+                throw CaptureStore.StoreError.unreadable("capture \(row["id"] as Int64? ?? 0): \(error)")
+            }
+        }
+        return [UInt8](row["body"] as Data? ?? Data())
     }
 
     static func parseFindings(_ s: String) -> [Finding] {
@@ -451,8 +498,10 @@ final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched
     /// up because a reader or the writer was busy.
     enum Step: Equatable { case passive, restarted, restartGaveUp }
 
+    /// `beforePass` runs at each tick before the passive pass (the store syncs its bodies file
+    /// there, so the rows a pass copies into the database file have their bodies on disk).
     init(path: String, hardLimit: Int = hardLimitBytes, smallRemainder: Int = smallRemainderBytes,
-         interval: DispatchTimeInterval = interval) throws {
+         interval: DispatchTimeInterval = interval, beforePass: @escaping @Sendable () -> Void = {}) throws {
         var config = Configuration()
         config.label = "ampscope-checkpoint"
         config.busyMode = .timeout(5)
@@ -465,6 +514,7 @@ final class WALCheckpointer: @unchecked Sendable {  // the timer is only touched
         let counters = self.counters
         let databaseFile = self.databaseFile
         timer.setEventHandler {
+            beforePass()
             var stats = counters.value.withLock { $0 }
             _ = try? connection.writeWithoutTransaction { db in
                 try Self.tick(db, hardLimit: hardLimit, smallRemainder: smallRemainder, stats: &stats) {
