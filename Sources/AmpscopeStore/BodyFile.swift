@@ -80,6 +80,12 @@ final class BodyFile: Sendable {
     func read(offset: Int64, length: Int) throws -> [UInt8] {
         guard fd >= 0 else { throw Missing(description: "a body is stored in \(path), which is missing") }
         guard offset >= 0, length >= 0 else { throw Missing(description: "a body's place in \(path) is invalid (\(offset), \(length))") }
+        // Checked before allocating: a damaged row must not ask for terabytes.
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw Missing(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard offset + Int64(length) <= Int64(st.st_size) else {
+            throw Missing(description: "a body of \(length) bytes at \(offset) is past the end of \(path) (a power loss, or a truncated copy of the store)")
+        }
         var out = [UInt8](repeating: 0, count: length)
         var done = 0
         while done < length {

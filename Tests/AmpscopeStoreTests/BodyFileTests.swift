@@ -22,18 +22,22 @@ import Testing
         return out
     }
 
+    /// A closed store at a new path holding `captures()`, committed one by one.
+    static func storeOfCaptures() async throws -> (path: String, items: [Processed]) {
+        let path = Make.tempPath()
+        let items = captures()
+        let store = try CaptureStore(path: path)
+        for p in items { _ = try await store.append(p) }
+        await store.close()
+        return (path, items)
+    }
+
     static func permissions(_ path: String) throws -> Int {
         (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
     }
 
     @Test func bodiesAreWrittenOnceToTheirFileAndReadBackAfterAReopen() async throws {
-        let path = Make.tempPath()
-        let items = Self.captures()
-        do {
-            let store = try CaptureStore(path: path)
-            for p in items { _ = try await store.append(p) }
-            await store.close()
-        }
+        let (path, items) = try await Self.storeOfCaptures()
         let bodiesPath = BodyFile.path(forStore: path)
         let nonEmpty = items.map(\.capture.body).filter { !$0.isEmpty }
         // Every non-empty body once, back to back, in the order committed; owner-only.
@@ -80,13 +84,7 @@ import Testing
 
     /// Rows written before bodies moved out (the body in the row, no place) read as before.
     @Test func inlineBodiesOfAnEarlierStoreStillRead() async throws {
-        let path = Make.tempPath()
-        let items = Self.captures()
-        do {
-            let store = try CaptureStore(path: path)
-            for p in items { _ = try await store.append(p) }
-            await store.close()
-        }
+        let (path, items) = try await Self.storeOfCaptures()
         // Move every body back into its row and forget the file, as a store of schema 2 has it.
         let q = try DatabaseQueue(path: path)
         let file = try Data(contentsOf: URL(fileURLWithPath: BodyFile.path(forStore: path)))
@@ -109,13 +107,7 @@ import Testing
     /// A bodies file cut short (a power loss, a copy of the .sqlite alone) makes the rows whose
     /// bodies are gone fail to read with a reason naming the file; the others still read.
     @Test func aBodyMissingFromTheFileIsAClearError() async throws {
-        let path = Make.tempPath()
-        let items = Self.captures()
-        do {
-            let store = try CaptureStore(path: path)
-            for p in items { _ = try await store.append(p) }
-            await store.close()
-        }
+        let (path, items) = try await Self.storeOfCaptures()
         let bodiesPath = BodyFile.path(forStore: path)
         let first = items[0].capture.body.count
         #expect(truncate(bodiesPath, off_t(first)) == 0)
@@ -127,6 +119,16 @@ import Testing
             Issue.record("a body past the file's end was read")
         } catch {
             #expect("\(error)".contains("past the end of \(bodiesPath)"), "\(error)")
+        }
+        // A row that claims more than the file holds fails before anything that size is allocated.
+        let q = try DatabaseQueue(path: path)
+        try await q.write { db in try db.execute(sql: "UPDATE capture SET body_length = ? WHERE id = (SELECT MIN(id) FROM capture)", arguments: [Int64(1) << 40]) }
+        let damaged = try CaptureStore(path: path)
+        do {
+            _ = try await damaged.processed(ids[0])
+            Issue.record("a body of 1 TiB was read")
+        } catch {
+            #expect("\(error)".contains("past the end of"), "\(error)")
         }
         try FileManager.default.removeItem(atPath: bodiesPath)
         #expect(throws: (any Error).self) { try StoreSnapshotReader(path: path).all() }
