@@ -90,6 +90,7 @@ struct ExportCommand: AsyncParsableCommand {
             err.line("ampscope: exported \(written) request\(written == 1 ? "" : "s") as \(format.rawValue)"
                      + (output.map { " to \(Sanitize.inline($0, limit: 300))" } ?? "")
                      + (unreadable > 0 ? " (\(unreadable) could not be read back)" : ""))
+            if let why = result.firstError { err.line("ampscope: the first that could not: \(Sanitize.inline(why, limit: 300))") }
         }
         if unreadable > 0 { throw ExitCode(1) }
     }

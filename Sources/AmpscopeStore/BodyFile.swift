@@ -27,6 +27,9 @@ final class BodyFile: Sendable {
     private let fd: Int32
     /// Where the next batch goes: the file's size when opened, then the end of the last batch.
     private let end: Guarded<Int64>
+    /// This open made the file: rows that name places in it lost their bodies before (a copy of
+    /// the database alone), which a failed read then says.
+    private let createdNow: Bool
 
     static func path(forStore store: String) -> String { store + "-bodies" }
 
@@ -38,12 +41,17 @@ final class BodyFile: Sendable {
     /// Read-only, a missing file is no error: reads then fail with `Missing`.
     init(storePath: String, readOnly: Bool) throws {
         path = Self.path(forStore: storePath)
-        let flags = readOnly ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CREAT | O_CLOEXEC
-        let fd = open(path, flags, 0o600)
+        var fd = open(path, readOnly ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CLOEXEC)
+        var created = false
+        if fd < 0 && errno == ENOENT && !readOnly {
+            fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            created = fd >= 0
+        }
         if fd < 0 && !(readOnly && errno == ENOENT) {
             throw Missing(description: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         self.fd = fd
+        createdNow = created
         var size: Int64 = 0
         if fd >= 0 {
             var st = stat()
@@ -83,21 +91,23 @@ final class BodyFile: Sendable {
         // Checked before allocating: a damaged row must not ask for terabytes.
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw Missing(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
-        guard offset + Int64(length) <= Int64(st.st_size) else {
-            throw Missing(description: "a body of \(length) bytes at \(offset) is past the end of \(path) (a power loss, or a truncated copy of the store)")
-        }
+        guard offset + Int64(length) <= Int64(st.st_size) else { throw pastTheEnd(offset, length) }
         var out = [UInt8](repeating: 0, count: length)
         var done = 0
         while done < length {
             let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, length - done, off_t(offset) + off_t(done)) }
             if n < 0 && errno == EINTR { continue }
             if n < 0 { throw Missing(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
-            if n == 0 {
-                throw Missing(description: "a body of \(length) bytes at \(offset) is past the end of \(path) (a power loss, or a truncated copy of the store)")
-            }
+            if n == 0 { throw pastTheEnd(offset, length) }
             done += n
         }
         return out
+    }
+
+    private func pastTheEnd(_ offset: Int64, _ length: Int) -> Missing {
+        Missing(description: createdNow
+                ? "\(path) was missing when the store was opened (the database copied without it?): a body of \(length) bytes at \(offset) is not there"
+                : "a body of \(length) bytes at \(offset) is past the end of \(path) (a power loss, or a truncated copy of the store)")
     }
 
     /// Writes the file's data to disk (the checkpointer, before a pass).

@@ -428,7 +428,7 @@ final class CaptureDatabase: Sendable {
             do {
                 return try bodies.read(offset: offset, length: row["body_length"] ?? 0)
             } catch {
-                throw CaptureStore.StoreError.unreadable("capture \(row["id"] as Int64? ?? 0): \(error)")
+                throw CaptureStore.StoreError.unreadable("\(error)")
             }
         }
         return [UInt8](row["body"] as Data? ?? Data())

@@ -152,6 +152,18 @@ import Testing
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("no store at"))
     }
+
+    /// A store copied without its bodies file (`STORE-bodies`): the export says how many requests
+    /// could not be read and why, and exits 1; nothing is exported with a made-up body.
+    @Test func aStoreWithoutItsBodiesFileSaysSo() async throws {
+        let (path, originals) = try await Self.makeStore()
+        try FileManager.default.removeItem(atPath: path + "-bodies")
+        let r = try await Self.export([path, "--format", "jsonl"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").count == 1 + originals.filter { $0.body.isEmpty }.count)
+        #expect(r.stderr.contains("could not be read back"), "\(r.stderr)")
+        #expect(r.stderr.contains(path + "-bodies") && r.stderr.contains("missing"), "\(r.stderr)")
+    }
 }
 
 /// Structural validation of a HAR 1.2 document (http://www.softwareishard.com/blog/har-12-spec/):
