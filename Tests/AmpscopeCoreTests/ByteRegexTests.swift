@@ -133,16 +133,20 @@ struct ByteRegexTests {
         #expect(grouped.bytePattern == nil && grouped.matches("abab") && !grouped.matches("aba"))
     }
 
-    @Test("a plan's patterns are compiled once and shared; an invalid one stays refused")
+    @Test("a checker compiles each distinct pattern once for all its properties; validity is remembered by the text")
     func compiledOnce() throws {
         let pattern = "^shared-[0-9]{1,4}-\(UInt64.random(in: 0..<UInt64.max))$"
-        let a = try #require(PlanRegex.compiled(pattern))
-        #expect(PlanRegex.compiled(pattern) === a)
-        #expect(a.matches("shared-12-") == false && PlanRegex.isValid(pattern))
-        // Two checkers of plans naming the pattern hold the same compiled one.
-        let plan = Plan(name: "p", events: [PlanEvent(name: "E", properties: PlanPropertySet(properties: [PlanProperty(name: "x", type: .string, regex: pattern)]))])
-        _ = PlanChecker(plan)
-        #expect(PlanRegex.compiled(pattern) === a)
-        #expect(PlanRegex.compiled("(unclosed") == nil && !PlanRegex.isValid("(unclosed"))
+        #expect(PlanRegex.isValid(pattern) && PlanRegex.isValid(pattern))
+        #expect(!PlanRegex.isValid("(unclosed") && !PlanRegex.isValid("(unclosed"))
+        let props = (0..<3).map { PlanProperty(name: "x\($0)", type: .string, regex: pattern) }
+        let plan = Plan(name: "p", events: [PlanEvent(name: "E", properties: PlanPropertySet(properties: props)),
+                                            PlanEvent(name: "F", properties: PlanPropertySet(properties: props))])
+        let checker = PlanChecker(plan)
+        let compiled = checker.events.flatMap { $0.props.compactMap(\.regex) }
+        #expect(compiled.count == 6)
+        #expect(compiled.allSatisfy { $0 === compiled[0] })
+        // Another checker compiles its own (nothing outlives the checkers that use it).
+        let other = PlanChecker(plan)
+        #expect(other.events[0].props[0].regex !== compiled[0])
     }
 }

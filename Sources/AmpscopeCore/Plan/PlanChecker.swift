@@ -72,25 +72,22 @@ public final class PlanRegex: Sendable {
         bytePattern = ByteRegex(pattern)
     }
 
-    /// The compiled pattern, shared: plans repeat a few patterns over hundreds of properties, and
-    /// compiling one (`Regex` and the safety check) costs more than the rest of loading the
-    /// property. nil: not a valid pattern (remembered too). The cache starts over past 1 024
-    /// patterns.
-    public static func compiled(_ pattern: String) -> PlanRegex? {
-        if let known = cache.withLock({ $0[pattern] }) { return known }
-        let made = PlanRegex(pattern)
-        cache.withLock { table in
-            if table.count >= cacheLimit { table.removeAll() }
-            table[pattern] = .some(made)
+    /// Whether `pattern` compiles, remembered by the pattern's text: plans repeat a few patterns
+    /// over hundreds of properties, and compiling one (`Regex` and the safety check) costs more
+    /// than the rest of reading the property. Only the answer is kept, not the compiled pattern
+    /// (a checker compiles its own, `PlanChecker.RegexCache`). Starts over past 4 096 patterns.
+    public static func isValid(_ pattern: String) -> Bool {
+        if let known = validity.withLock({ $0[pattern] }) { return known }
+        let valid = PlanRegex(pattern) != nil
+        validity.withLock { table in
+            if table.count >= validityLimit { table.removeAll() }
+            table[pattern] = valid
         }
-        return made
+        return valid
     }
 
-    /// Whether `pattern` compiles (through the shared cache).
-    public static func isValid(_ pattern: String) -> Bool { compiled(pattern) != nil }
-
-    private static let cache = Guarded<[String: PlanRegex?]>([:])
-    static let cacheLimit = 1024
+    private static let validity = Guarded<[String: Bool]>([:])
+    static let validityLimit = 4096
 
     public func matches(_ s: String) -> Bool {
         var copy = s
@@ -474,6 +471,18 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         /// loading the property's object. With it an entry is 64 bytes: one cache line.
         var pointerName: String
     }
+    /// One compiled pattern per distinct pattern of a plan, shared by the checker's properties
+    /// (a plan of 300 events often names one pattern 300 times); lives while the checker is built.
+    final class RegexCache {
+        private var compiledPatterns: [String: PlanRegex?] = [:]
+        func compiled(_ pattern: String) -> PlanRegex? {
+            if let known = compiledPatterns[pattern] { return known }
+            let made = PlanRegex(pattern)
+            compiledPatterns[pattern] = .some(made)
+            return made
+        }
+    }
+
     final class PropSet: @unchecked Sendable {  // immutable after init
         let props: [Prop]
         /// Entry i describes `props[i]`; read per key of every checked record (no retain, no
@@ -486,11 +495,11 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         /// would load the array's header, one more cache line per event).
         let open: Bool
 
-        init(_ s: PlanPropertySet) {
+        init(_ s: PlanPropertySet, _ regexes: RegexCache) {
             props = s.properties.map { p in
                 let strings = p.enumValues.map { $0.compactMap { v -> String? in if case .string(let s) = v { return s } else { return nil } } }
                 return Prop(spec: p, enumSet: p.enumValues.map(Set.init), enumStrings: strings.map { PlanNameTable($0) },
-                            regex: p.regex.flatMap(PlanRegex.compiled))
+                            regex: p.regex.flatMap(regexes.compiled))
             }
             hot = UnsafeMutableRawPointer.allocate(byteCount: max(1, props.count) * MemoryLayout<Hot>.stride, alignment: 64)
                 .bindMemory(to: Hot.self, capacity: max(1, props.count))
@@ -541,14 +550,15 @@ public final class PlanChecker: @unchecked Sendable {  // immutable after init, 
         self.plan = plan
         self.useBlocks = useBlocks
         eventTable = PlanNameTable(plan.events.map(\.name))
-        events = plan.events.map { PropSet($0.properties) }
+        let patterns = RegexCache()
+        events = plan.events.map { PropSet($0.properties, patterns) }
         eventRefs = events.map { Unmanaged.passUnretained($0) }
         statuses = plan.events.map(\.status)
         eventLabels = plan.events.map { Sanitize.inline($0.name, limit: 80) }
         groupLabels = plan.groups.map { "group type \"\(Sanitize.inline($0.name, limit: 60))\"" }
-        user = PropSet(plan.user)
+        user = PropSet(plan.user, patterns)
         groupTable = PlanNameTable(plan.groups.map(\.name))
-        groups = plan.groups.map { PropSet($0.properties) }
+        groups = plan.groups.map { PropSet($0.properties, patterns) }
         let sets = plan.events.map(\.properties) + [plan.user] + plan.groups.map(\.properties)
         let regexes = (events + [user] + groups).map { $0.props.map(\.regex) }
         blockStore = PlanBlocks(zip(sets, regexes).map { ($0.properties, $0.additionalProperties, $1) })
