@@ -20,7 +20,9 @@ import Darwin
 /// bytes are in the kernel before the row commits. Power loss is covered as for the database
 /// (`synchronous=NORMAL`): the checkpointer syncs this file before each pass, so rows that reach
 /// the database file have their bodies on disk; a body that is missing when read is reported as
-/// such (`BodyFile.Missing`), never invented.
+/// such (`BodyFile.Missing`), never invented. A file found shorter than the rows say (the store
+/// keeps how far they go) has the missing stretch recorded as lost, and new bodies go after it:
+/// an old row never reads a newer body.
 final class BodyFile: Sendable {
     let path: String
     /// -1: no file (a read-only store written before bodies moved out, or one without bodies yet).
@@ -30,6 +32,12 @@ final class BodyFile: Sendable {
     /// This open made the file: rows that name places in it lost their bodies before (a copy of
     /// the database alone), which a failed read then says.
     private let createdNow: Bool
+    /// Stretches the rows name that the file no longer holds: recorded by earlier opens, and the
+    /// one found at this open (`lostAtOpen`).
+    private let gaps: [Range<Int64>]
+    /// The file was shorter than the rows say when opened: this stretch is lost. New bodies go
+    /// after it; the store records it (`body_gap`) so that it never reads as the hole's zeros.
+    let lostAtOpen: Range<Int64>?
 
     static func path(forStore store: String) -> String { store + "-bodies" }
 
@@ -38,8 +46,9 @@ final class BodyFile: Sendable {
     }
 
     /// Opens (read-write: creates, owner-only) the bodies file of the store at `storePath`.
-    /// Read-only, a missing file is no error: reads then fail with `Missing`.
-    init(storePath: String, readOnly: Bool) throws {
+    /// Read-only, a missing file is no error: reads then fail with `Missing`. `recordedEnd`: the
+    /// end of the last body the store's rows name; `gaps`: stretches recorded lost before.
+    init(storePath: String, readOnly: Bool, recordedEnd: Int64 = 0, gaps: [Range<Int64>] = []) throws {
         path = Self.path(forStore: storePath)
         var fd = open(path, readOnly ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CLOEXEC)
         var created = false
@@ -57,7 +66,9 @@ final class BodyFile: Sendable {
             var st = stat()
             if fstat(fd, &st) == 0 { size = Int64(st.st_size) }
         }
-        end = Guarded(size)
+        lostAtOpen = size < recordedEnd ? size..<recordedEnd : nil
+        self.gaps = gaps + (lostAtOpen.map { [$0] } ?? [])
+        end = Guarded(max(size, recordedEnd))
     }
 
     deinit { if fd >= 0 { close(fd) } }
@@ -88,6 +99,9 @@ final class BodyFile: Sendable {
     func read(offset: Int64, length: Int) throws -> [UInt8] {
         guard fd >= 0 else { throw Missing(description: "a body is stored in \(path), which is missing") }
         guard offset >= 0, length >= 0 else { throw Missing(description: "a body's place in \(path) is invalid (\(offset), \(length))") }
+        if length > 0, let gap = gaps.first(where: { $0.overlaps(offset..<(offset + Int64(length))) }) {
+            throw Missing(description: "a body of \(length) bytes at \(offset) was lost: \(path) held only \(gap.lowerBound) of the \(gap.upperBound) bytes its rows named when the store was opened (a power loss, or the database copied without it)")
+        }
         // Checked before allocating: a damaged row must not ask for terabytes.
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw Missing(description: "cannot read \(path): \(String(cString: strerror(errno)))") }

@@ -48,7 +48,25 @@ final class CaptureDatabase: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: config)
         if !readOnly { try Self.migrate(pool) }
-        let bodies = try BodyFile(storePath: path, readOnly: readOnly)
+        // How far the rows say the bodies file goes, and the stretches of it known to be lost.
+        let (recordedEnd, gaps) = try pool.read { db -> (Int64, [Range<Int64>]) in
+            guard try db.tableExists("body_file") else { return (0, []) }
+            let end = try Int64.fetchOne(db, sql: "SELECT end_offset FROM body_file WHERE id = 1") ?? 0
+            let gaps = try Row.fetchAll(db, sql: "SELECT start, stop FROM body_gap").compactMap { row -> Range<Int64>? in
+                let (a, b): (Int64, Int64) = (row["start"], row["stop"])
+                return a < b ? a..<b : nil
+            }
+            return (end, gaps)
+        }
+        let bodies = try BodyFile(storePath: path, readOnly: readOnly, recordedEnd: recordedEnd, gaps: gaps)
+        if !readOnly, let lost = bodies.lostAtOpen {
+            // The file is shorter than the rows say (a power loss, the database copied without it):
+            // new bodies go after what the rows name, and the stretch in between is recorded so
+            // that it reads as lost, not as the zeros of the hole it becomes.
+            try pool.write { db in
+                try db.execute(sql: "INSERT INTO body_gap (start, stop) VALUES (?, ?)", arguments: [lost.lowerBound, lost.upperBound])
+            }
+        }
         self.bodies = bodies
         checkpointer = readOnly ? nil : try WALCheckpointer(path: path, hardLimit: walHardLimit, interval: checkpointEvery,
                                                               beforePass: { bodies.sync() })
@@ -134,10 +152,16 @@ final class CaptureDatabase: Sendable {
         }
         // Request bodies in a file of their own (`BodyFile`): a row names its body's place there;
         // NULL keeps the body in `body`, as every row of an earlier store does.
+        // `body_file.end_offset`: the end of the last body a committed row names (kept with each
+        // commit), so that a file found shorter at the next open is noticed; `body_gap`: stretches
+        // of the file found lost that way (`BodyFile.lostAtOpen`).
         m.registerMigration("v3-body-file") { db in
             try db.execute(sql: """
                 ALTER TABLE capture ADD COLUMN body_offset INTEGER;
                 ALTER TABLE capture ADD COLUMN body_length INTEGER;
+                CREATE TABLE body_file (id INTEGER PRIMARY KEY CHECK (id = 1), end_offset INTEGER NOT NULL);
+                INSERT INTO body_file (id, end_offset) VALUES (1, 0);
+                CREATE TABLE body_gap (start INTEGER NOT NULL, stop INTEGER NOT NULL);
                 """)
         }
         try m.migrate(pool)
@@ -213,6 +237,9 @@ final class CaptureDatabase: Sendable {
             try index.execute(arguments: StatementArguments(
                 [id.databaseValue] + Column.indexed.map { r[$0.rawValue] }))
             ids.append(id)
+        }
+        if let end = places.compactMap({ $0.map { $0.0 + Int64($0.1) } }).max() {
+            try db.execute(sql: "UPDATE body_file SET end_offset = MAX(end_offset, ?) WHERE id = 1", arguments: [end])
         }
         return ids
     }

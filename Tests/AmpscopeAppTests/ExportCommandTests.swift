@@ -162,7 +162,7 @@ import Testing
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stdout.split(separator: "\n").count == 1 + originals.filter { $0.body.isEmpty }.count)
         #expect(r.stderr.contains("could not be read back"), "\(r.stderr)")
-        #expect(r.stderr.contains(path + "-bodies") && r.stderr.contains("missing"), "\(r.stderr)")
+        #expect(r.stderr.contains(path + "-bodies") && r.stderr.contains("was lost"), "\(r.stderr)")
     }
 }
 

@@ -111,6 +111,9 @@ import Testing
         let bodiesPath = BodyFile.path(forStore: path)
         let first = items[0].capture.body.count
         #expect(truncate(bodiesPath, off_t(first)) == 0)
+        // Read-only first (nothing recorded), then read-write (the lost stretch is recorded).
+        let snapshotError = #expect(throws: (any Error).self) { try StoreSnapshotReader(path: path).all() }
+        #expect("\(snapshotError.map { "\($0)" } ?? "")".contains(bodiesPath))
         let store = try CaptureStore(path: path)
         let ids = store.index.captureIDs()
         #expect(try await store.processed(ids[0]).capture.body == items[0].capture.body)
@@ -118,7 +121,7 @@ import Testing
             _ = try await store.processed(ids[1])
             Issue.record("a body past the file's end was read")
         } catch {
-            #expect("\(error)".contains("past the end of \(bodiesPath)"), "\(error)")
+            #expect("\(error)".contains("was lost") && "\(error)".contains(bodiesPath), "\(error)")
         }
         // A row that claims more than the file holds fails before anything that size is allocated.
         let q = try DatabaseQueue(path: path)
@@ -128,10 +131,47 @@ import Testing
             _ = try await damaged.processed(ids[0])
             Issue.record("a body of 1 TiB was read")
         } catch {
-            #expect("\(error)".contains("past the end of"), "\(error)")
+            #expect("\(error)".contains(bodiesPath), "\(error)")
         }
-        try FileManager.default.removeItem(atPath: bodiesPath)
-        #expect(throws: (any Error).self) { try StoreSnapshotReader(path: path).all() }
+    }
+
+    /// Appending to a store whose bodies file lost its end (or went missing) never makes an old
+    /// row read a new body: new bodies go after everything the rows name, and the lost stretch
+    /// is recorded, so it reads as lost after any number of reopens instead of as the hole's zeros.
+    @Test(arguments: [false, true])
+    func appendingAfterALossNeverServesAnotherBody(fileDeleted: Bool) async throws {
+        let (path, items) = try await Self.storeOfCaptures()
+        let bodiesPath = BodyFile.path(forStore: path)
+        let kept = fileDeleted ? 0 : items[0].capture.body.count
+        if fileDeleted { try FileManager.default.removeItem(atPath: bodiesPath) } else { #expect(truncate(bodiesPath, off_t(kept)) == 0) }
+        let named = items.map(\.capture.body.count).reduce(0, +)
+        let more = Make.processed(Make.capture([Make.event("After the loss", insert: "x1")]))
+        let newID: Int64
+        do {
+            let store = try CaptureStore(path: path)
+            newID = try await store.append(more)
+            await store.close()
+        }
+        // The new body sits after all the rows named, with the lost stretch a hole before it.
+        let size = (try FileManager.default.attributesOfItem(atPath: bodiesPath)[.size] as? NSNumber)?.intValue
+        #expect(size == named + more.capture.body.count)
+        for _ in 0..<2 {
+            let store = try CaptureStore(path: path)
+            let ids = store.index.captureIDs()
+            for (id, p) in zip(ids, items) where !p.capture.body.isEmpty {
+                do {
+                    let body = try await store.processed(id).capture.body
+                    #expect(!fileDeleted && id == ids[0] && body == p.capture.body, "capture \(id) read \(body.count) bytes")
+                } catch {
+                    #expect("\(error)".contains("was lost"), "\(error)")
+                }
+            }
+            let back = try await store.processed(newID).capture.body
+            #expect(back == more.capture.body)
+            await store.close()
+        }
+        let snapshot = try? StoreSnapshotReader(path: path).all()
+        #expect(snapshot == nil, "a snapshot of a store with lost bodies reads them as lost, not as other bytes")
     }
 
     /// A batch whose transaction fails leaves its bodies unreferenced; what follows reads right.
