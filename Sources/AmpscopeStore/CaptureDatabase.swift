@@ -29,6 +29,13 @@ final class CaptureDatabase: Sendable {
     init(path: String, readOnly: Bool = false, walHardLimit: Int = WALCheckpointer.hardLimitBytes,
          checkpointEvery: DispatchTimeInterval = WALCheckpointer.interval) throws {
         self.path = path
+        // A new store is made owner-only: it holds captured bodies, headers and user data. SQLite
+        // gives its WAL and shared-memory files the database file's mode, and `BodyFile` makes
+        // its file 0600, so all four are.
+        if !readOnly {
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd) }
+        }
         var config = Configuration()
         config.label = "ampscope-store"
         config.readonly = readOnly

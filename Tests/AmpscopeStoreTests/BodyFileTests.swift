@@ -82,6 +82,22 @@ import Testing
         #expect(try await again.processed(id).capture.body == more.capture.body)
     }
 
+    /// A new store's files are all owner-only (captured bodies, headers and user data); an
+    /// existing store keeps the mode it has.
+    @Test func aNewStoreIsOwnerOnly() async throws {
+        let path = Make.tempPath()
+        let store = try CaptureStore(path: path)
+        _ = try await store.append(Self.captures()[0])
+        for file in [path, path + "-wal", path + "-shm", BodyFile.path(forStore: path)] {
+            #expect(try Self.permissions(file) == 0o600, "\(file)")
+        }
+        await store.close()
+        let shared = Make.tempPath()
+        #expect(FileManager.default.createFile(atPath: shared, contents: nil, attributes: [.posixPermissions: 0o640]))
+        _ = try CaptureStore(path: shared)
+        #expect(try Self.permissions(shared) == 0o640)
+    }
+
     /// Rows written before bodies moved out (the body in the row, no place) read as before.
     @Test func inlineBodiesOfAnEarlierStoreStillRead() async throws {
         let (path, items) = try await Self.storeOfCaptures()
