@@ -29,9 +29,6 @@ final class BodyFile: Sendable {
     private let fd: Int32
     /// Where the next batch goes: the file's size when opened, then the end of the last batch.
     private let end: Guarded<Int64>
-    /// This open made the file: rows that name places in it lost their bodies before (a copy of
-    /// the database alone), which a failed read then says.
-    private let createdNow: Bool
     /// Stretches the rows name that the file no longer holds: recorded by earlier opens, and the
     /// one found at this open (`lostAtOpen`).
     private let gaps: [Range<Int64>]
@@ -50,17 +47,11 @@ final class BodyFile: Sendable {
     /// end of the last body the store's rows name; `gaps`: stretches recorded lost before.
     init(storePath: String, readOnly: Bool, recordedEnd: Int64 = 0, gaps: [Range<Int64>] = []) throws {
         path = Self.path(forStore: storePath)
-        var fd = open(path, readOnly ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CLOEXEC)
-        var created = false
-        if fd < 0 && errno == ENOENT && !readOnly {
-            fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            created = fd >= 0
-        }
+        let fd = open(path, readOnly ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         if fd < 0 && !(readOnly && errno == ENOENT) {
             throw Missing(description: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         self.fd = fd
-        createdNow = created
         var size: Int64 = 0
         if fd >= 0 {
             var st = stat()
@@ -98,14 +89,16 @@ final class BodyFile: Sendable {
     /// The `length` bytes at `offset`.
     func read(offset: Int64, length: Int) throws -> [UInt8] {
         guard fd >= 0 else { throw Missing(description: "a body is stored in \(path), which is missing") }
-        guard offset >= 0, length >= 0 else { throw Missing(description: "a body's place in \(path) is invalid (\(offset), \(length))") }
-        if length > 0, let gap = gaps.first(where: { $0.overlaps(offset..<(offset + Int64(length))) }) {
+        // A damaged row may name any place: negative, or so far that the end overflows.
+        let (stop, overflow) = offset.addingReportingOverflow(Int64(length))
+        guard offset >= 0, length >= 0, !overflow else { throw Missing(description: "a body's place in \(path) is invalid (\(offset), \(length))") }
+        if length > 0, let gap = gaps.first(where: { $0.overlaps(offset..<stop) }) {
             throw Missing(description: "a body of \(length) bytes at \(offset) was lost: \(path) held only \(gap.lowerBound) of the \(gap.upperBound) bytes its rows named when the store was opened (a power loss, or the database copied without it)")
         }
         // Checked before allocating: a damaged row must not ask for terabytes.
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw Missing(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
-        guard offset + Int64(length) <= Int64(st.st_size) else { throw pastTheEnd(offset, length) }
+        guard stop <= Int64(st.st_size) else { throw pastTheEnd(offset, length) }
         var out = [UInt8](repeating: 0, count: length)
         var done = 0
         while done < length {
@@ -119,9 +112,7 @@ final class BodyFile: Sendable {
     }
 
     private func pastTheEnd(_ offset: Int64, _ length: Int) -> Missing {
-        Missing(description: createdNow
-                ? "\(path) was missing when the store was opened (the database copied without it?): a body of \(length) bytes at \(offset) is not there"
-                : "a body of \(length) bytes at \(offset) is past the end of \(path) (a power loss, or a truncated copy of the store)")
+        Missing(description: "a body of \(length) bytes at \(offset) is past the end of \(path) (a power loss, or a truncated copy of the store)")
     }
 
     /// Writes the file's data to disk (the checkpointer, before a pass).

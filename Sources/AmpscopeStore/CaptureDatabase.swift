@@ -71,7 +71,11 @@ final class CaptureDatabase: Sendable {
             // new bodies go after what the rows name, and the stretch in between is recorded so
             // that it reads as lost, not as the zeros of the hole it becomes.
             try pool.write { db in
-                try db.execute(sql: "INSERT INTO body_gap (start, stop) VALUES (?, ?)", arguments: [lost.lowerBound, lost.upperBound])
+                // Once: opens that write nothing find the same stretch again.
+                try db.execute(sql: """
+                    INSERT INTO body_gap (start, stop) SELECT ?, ?
+                    WHERE NOT EXISTS (SELECT 1 FROM body_gap WHERE start = ? AND stop = ?)
+                    """, arguments: [lost.lowerBound, lost.upperBound, lost.lowerBound, lost.upperBound])
             }
         }
         self.bodies = bodies
@@ -182,18 +186,8 @@ final class CaptureDatabase: Sendable {
         }
     }
 
-    /// Inserts a batch in one transaction and returns the row ids in order.
-    func insert(_ batch: [Processed], session: Int64) async throws -> [Int64] {
-        try await insert(rows: batch.map { Self.encode($0, summaries: EventSummary.extract($0)) }, session: session)
-    }
-
-    /// Inserts rows made by `encode` (callers encode before queueing, off the serial commit path).
-    func insert(rows: [[DatabaseValue]], session: Int64) async throws -> [Int64] {
-        let places = try placeBodies(rows)
-        return try await pool.write { db in try Self.insert(rows: rows, places: places, session: session, db) }
-    }
-
-    /// The same, blocking (the store's writer thread).
+    /// Inserts rows made by `encode` (callers encode before queueing, off the serial commit path)
+    /// in one transaction, blocking (the store's writer thread), and returns the row ids in order.
     func insertNow(rows: [[DatabaseValue]], session: Int64) throws -> [Int64] {
         let places = try placeBodies(rows)
         return try pool.write { db in try Self.insert(rows: rows, places: places, session: session, db) }

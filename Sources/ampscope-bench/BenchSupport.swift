@@ -205,7 +205,7 @@ struct CaptureFileWriter {
         self.embedded = embedded
     }
 
-    mutating func append(body: [UInt8], events: Int, receivedMs: Int64, path: String = "/2/httpapi") {
+    mutating func append(body: [UInt8], events: Int, receivedMs: Int64, path: String = "/2/httpapi") throws {
         seq += 1
         var w = JSONWriter()
         w.beginObject()
@@ -234,7 +234,7 @@ struct CaptureFileWriter {
         buffer.append(contentsOf: w.bytes)
         buffer.append(0x0A)
         if buffer.count > 8 << 20 {
-            handle.write(Data(buffer))
+            try handle.write(contentsOf: buffer)
             buffer.removeAll(keepingCapacity: true)
         }
     }

@@ -83,7 +83,7 @@ enum PlanBench: BenchMode {
             try FileManager.default.createDirectory(atPath: save, withIntermediateDirectories: true)
             var file = try CaptureFileWriter(path: save + "/capture.jsonl")
             for (c, n) in zip(captures, eventCounts) {
-                file.append(body: c.body, events: n, receivedMs: c.receivedAt)
+                try file.append(body: c.body, events: n, receivedMs: c.receivedAt)
             }
             try file.close()
             try PlanYAML.emit(plan).write(toFile: save + "/plan.yaml", atomically: true, encoding: .utf8)

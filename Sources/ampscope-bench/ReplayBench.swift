@@ -146,7 +146,7 @@ enum ReplayBench: BenchMode {
         while remaining > 0 {
             let n = min(10, remaining)
             remaining -= n
-            file.append(body: Array(gen.body((0..<n).map { _ in gen.event() }).utf8), events: n, receivedMs: gen.now)
+            try file.append(body: Array(gen.body((0..<n).map { _ in gen.event() }).utf8), events: n, receivedMs: gen.now)
         }
         try file.close()
     }

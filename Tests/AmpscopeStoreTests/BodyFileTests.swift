@@ -149,6 +149,23 @@ import Testing
         } catch {
             #expect("\(error)".contains(bodiesPath), "\(error)")
         }
+        // Places no file has: negative, or an end past Int64 (a trap if added unchecked).
+        for (offset, length) in [(Int64.max - 10, Int64(100)), (Int64(-5), Int64(10)), (Int64(0), Int64(-1))] {
+            try await q.write { db in
+                try db.execute(sql: "UPDATE capture SET body_offset = ?, body_length = ? WHERE id = (SELECT MIN(id) FROM capture)",
+                               arguments: [offset, length])
+            }
+            let store = try CaptureStore(path: path)
+            do {
+                _ = try await store.processed(ids[0])
+                Issue.record("a body at \(offset), \(length) was read")
+            } catch {
+                #expect("\(error)".contains(bodiesPath), "\(error)")
+            }
+        }
+        // Opens that write nothing record the lost stretch once.
+        let gaps = try await q.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM body_gap") }
+        #expect(gaps == 1)
     }
 
     /// Appending to a store whose bodies file lost its end (or went missing) never makes an old
