@@ -15,6 +15,8 @@
 # AMPSCOPE (an ampscope binary to measure instead of the one just built),
 # BODY ("compact", the default, about 7.0 KB per 10-event body, the shape of the earlier figures;
 # "realistic": about 13.8 KB, 10 browser-SDK events of about 1.4 KB each; see bench-proxy.lua).
+# For the proxy's modes it also prints the store writer's counters from /ampscope/status (captures
+# per commit, time and CPU per capture in commits).
 # Peers (issue 16), measured with the same load in the same run:
 #   nginx     Debian's nginx answering a constant (`return 200`), one worker, config in the run's
 #             temp dir; installed with apt-get when missing (as root)
@@ -207,6 +209,11 @@ for mode in $MODES; do
     t1=$(cpu_ticks "$pid")
     rss=$(peak_rss_kb "$pid")
     echo "$mode $line cpu_ticks=$((t1 - t0)) rss_kb=$rss" >> "$RESULTS"
+    case $mode in quiet|output|json|https)
+        # The store writer's own counters (group commit), over the warm-up and the run.
+        python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
+            "http://127.0.0.1:$port/ampscope/status" > "$TMP/$mode.status" 2>/dev/null || rm -f "$TMP/$mode.status" ;;
+    esac
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     if [ -f "$TMP/$mode.sqlite" ]; then
@@ -215,9 +222,9 @@ for mode in $MODES; do
     fi
 done
 
-python3 - "$RESULTS" "$TMP/stored" "$DURATION" "$WARMUP" "$CONNS" "$WRK_THREADS" "$THREADS" "$(getconf CLK_TCK)" "$TMP/versions" <<'PY'
-import sys
-results, stored_file, duration, warmup, conns, wrk_threads, threads, clk, versions_file = sys.argv[1:]
+python3 - "$RESULTS" "$TMP/stored" "$DURATION" "$WARMUP" "$CONNS" "$WRK_THREADS" "$THREADS" "$(getconf CLK_TCK)" "$TMP/versions" "$TMP" <<'PY'
+import json, os, sys
+results, stored_file, duration, warmup, conns, wrk_threads, threads, clk, versions_file, tmp = sys.argv[1:]
 rows = []
 for line in open(results):
     parts = line.split()
@@ -260,6 +267,16 @@ for mode, kv in rows:
         base = rps
     print(f"{labels.get(mode, mode):48} {rps:9.0f} {rps*10:10.0f} {int(kv['p50_us'])/1000:7.2f} {int(kv['p99_us'])/1000:7.2f} "
           f"{int(kv['max_us'])/1000:7.2f} {kv['non2xx']:>7} {errs:6d} {cpu:6.0f} {int(kv['rss_kb'])/1024:6.0f} {stored.get(mode, '-'):>8}")
+for mode, _ in rows:
+    try:
+        w = json.load(open(os.path.join(tmp, f"{mode}.status"))).get("writer")
+    except (OSError, ValueError):
+        w = None
+    if w and w.get("captures"):
+        n = w["captures"]
+        print(f"writer ({mode}): {n} captures in {w['commits']} commits ({n / max(w['commits'], 1):.1f} a commit, "
+              f"largest {w['largest_batch']}); per capture {1000 * w['commit_ms'] / n:.0f} µs in commits, "
+              f"{1000 * w['commit_cpu_ms'] / n:.0f} µs of the writer's CPU; longest commit {w['longest_commit_ms']:.1f} ms")
 if base:
     for mode, rps in out.items():
         if mode != "baseline":

@@ -523,6 +523,18 @@ final class ProxyEngine: Sendable {
             w.key("longest_presync_ms"); w.double((wal.longestPresyncMs * 1000).rounded() / 1000)
             w.endObject()
         }
+        if store.isPersistent {
+            let ws = store.writerStats
+            w.key("writer")
+            w.beginObject()
+            w.field("commits", ws.commits)
+            w.field("captures", ws.captures)
+            w.field("largest_batch", ws.largestBatch)
+            w.key("commit_ms"); w.double((Double(ws.commitWallNanoseconds) / 1000).rounded() / 1000)
+            w.key("commit_cpu_ms"); w.double((Double(ws.commitCPUNanoseconds) / 1000).rounded() / 1000)
+            w.key("longest_commit_ms"); w.double((Double(ws.longestCommitNanoseconds) / 1000).rounded() / 1000)
+            w.endObject()
+        }
         for section in configuration.statusSections {
             guard let fields = section.fields else { continue }
             w.key(section.key)

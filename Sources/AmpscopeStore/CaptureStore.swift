@@ -101,9 +101,9 @@ public actor CaptureStore {
     /// The one thread that commits live captures (GRDB's write is synchronous there).
     private nonisolated let writer = DispatchQueue(label: "ampscope-store-writer", qos: .userInitiated)
     private nonisolated let publishPending = Atomic<Bool>(false)
-    private nonisolated let transactions = Atomic<Int>(0)
-    /// Transactions the writer committed (each holds every capture queued when it began).
-    public nonisolated var transactionsCommitted: Int { transactions.load(ordering: .relaxed) }
+    private nonisolated let writerCounters = Guarded(WriterStats())
+    /// What the writer has done since the store was opened (`GET /ampscope/status`, `"writer"`).
+    public nonisolated var writerStats: WriterStats { writerCounters.withLock { $0 } }
     private var subscribers: [Int: AsyncStream<Change>.Continuation] = [:]
     private var nextSubscriber = 0
     private var generation = 0
@@ -244,8 +244,17 @@ public actor CaptureStore {
             }
             if batch.isEmpty { return }
             do {
+                let (wall, cpu) = (DispatchTime.now().uptimeNanoseconds, WriterStats.threadCPUNanoseconds())
                 let ids = try database!.insertNow(rows: batch.map(\.0.row), session: sessionID)
-                transactions.add(1, ordering: .relaxed)
+                let (wallAfter, cpuAfter) = (DispatchTime.now().uptimeNanoseconds, WriterStats.threadCPUNanoseconds())
+                writerCounters.withLock {
+                    $0.commits += 1
+                    $0.captures += batch.count
+                    $0.largestBatch = max($0.largestBatch, batch.count)
+                    $0.commitWallNanoseconds += wallAfter &- wall
+                    $0.commitCPUNanoseconds += cpuAfter &- cpu
+                    $0.longestCommitNanoseconds = max($0.longestCommitNanoseconds, wallAfter &- wall)
+                }
                 let newIDs = index.mutate { idx in
                     batch.enumerated().map { i, item in
                         idx.add(capture: item.0.processed.capture, request: item.0.processed.request,
@@ -330,6 +339,8 @@ public actor CaptureStore {
     public var captureCount: Int { index.captureCount }
     /// What the store's WAL checkpointer has done (nil for a store in memory).
     public nonisolated var walStats: WALStats? { database?.walStats }
+    /// True when captures are written to a file (not kept in memory only).
+    public nonisolated var isPersistent: Bool { database != nil }
     public var stats: Stats { Stats(rowCount: index.rowCount, captureCount: index.captureCount, path: path, indexBytes: index.approximateBytes) }
 
     public func row(_ i: Int) -> StreamRow? { index.row(i) }
@@ -372,5 +383,25 @@ public actor CaptureStore {
     public func close() {
         for s in subscribers.values { s.finish() }
         subscribers.removeAll()
+    }
+}
+
+/// What a store's writer has done since the store was opened: how many transactions it committed,
+/// how many captures they held (group commit: what queued while one was written goes into the
+/// next), and the time spent in them, on the clock and on the writer's CPU.
+public struct WriterStats: Sendable, Equatable {
+    public var commits = 0
+    public var captures = 0
+    public var largestBatch = 0
+    public var commitWallNanoseconds: UInt64 = 0
+    public var commitCPUNanoseconds: UInt64 = 0
+    public var longestCommitNanoseconds: UInt64 = 0
+    public init() {}
+
+    /// CPU time of the calling thread.
+    static func threadCPUNanoseconds() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
     }
 }

@@ -403,6 +403,15 @@ import Testing
             #expect(doc.member(wal, named: key).flatMap { doc.int64($0) }.map { $0 >= 0 } == true, "wal.\(key)")
         }
         #expect(doc.member(wal, "longest_restart_ms").flatMap { doc.double($0) } != nil)
+        // The store's writer: the two requests, each in a commit of its own (each was answered before the next was sent).
+        let writer = try #require(doc.member(doc.root, "writer"), "no writer object in \(String(decoding: r.body, as: UTF8.self))")
+        func int(_ key: StaticString) -> Int64? { doc.member(writer, key).flatMap { doc.int64($0) } }
+        #expect(int("captures") == 2)
+        #expect(int("commits") == 2)
+        #expect(int("largest_batch") == 1)
+        for key in ["commit_ms", "commit_cpu_ms", "longest_commit_ms"] {
+            #expect(doc.member(writer, named: key).flatMap { doc.double($0) }.map { $0 > 0 } == true, "writer.\(key)")
+        }
         #expect(await proxy.store.captureCount == 2)
         // The log intake is reserved.
         let log = try await proxy.send(HTTPRequestBytes.make("POST", "/ampscope/log", body: Array("line\n".utf8)))

@@ -90,7 +90,7 @@ enum Make {
     @Test func capturesQueuedWithoutAWakeUpWaitThenShareOneTransaction() async throws {
         let store = try CaptureStore(path: Make.tempPath())
         let done = Locked<[Int64]>([])
-        let before = store.transactionsCommitted
+        let before = store.writerStats.commits
         for i in 0..<12 {
             store.append(Make.processed(Make.capture([Make.event("Q\(i)")])), wake: false) { result in
                 if case .success(let id) = result { done.with { $0.append(id) } }
@@ -99,17 +99,19 @@ enum Make {
         // Nothing starts the writer: the captures wait.
         try await Task.sleep(nanoseconds: 300_000_000)
         #expect(done.value.isEmpty)
-        #expect(store.transactionsCommitted == before)
+        #expect(store.writerStats.commits == before)
         store.wakeWriter()
         let deadline = Date().addingTimeInterval(30)
         while done.value.count < 12 && Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
         #expect(done.value.count == 12)
-        #expect(store.transactionsCommitted == before + 1, "the twelve were written in one transaction")
+        #expect(store.writerStats.commits == before + 1, "the twelve were written in one transaction")
+        #expect(store.writerStats.captures == 12 && store.writerStats.largestBatch == 12)
         #expect(await store.rows(0..<20).map(\.event.eventType) == (0..<12).map { "Q\($0)" })
         // A wake-up with nothing queued does nothing; a capture that wakes the writer is written at once.
         store.wakeWriter()
         _ = try await store.append(Make.processed(Make.capture([Make.event("R")])))
-        #expect(store.transactionsCommitted == before + 2)
+        #expect(store.writerStats.commits == before + 2)
+        #expect(store.writerStats.captures == 13)
     }
 
     @Test func concurrentAppendsAllCommitWithDistinctIDs() async throws {
