@@ -175,6 +175,11 @@ final class CaptureDatabase: Sendable {
                 CREATE TABLE body_gap (start INTEGER NOT NULL, stop INTEGER NOT NULL);
                 """)
         }
+        // `capture_received` served no query (the index in memory and `capture_index` order by
+        // id): it cost every commit a B-tree insert and a page in the WAL.
+        m.registerMigration("v4-no-received-index") { db in
+            try db.execute(sql: "DROP INDEX IF EXISTS capture_received")
+        }
         try m.migrate(pool)
     }
 
@@ -240,7 +245,7 @@ final class CaptureDatabase: Sendable {
             ids.append(id)
         }
         if let end = places.compactMap({ $0.map { $0.0 + Int64($0.1) } }).max() {
-            try db.execute(sql: "UPDATE body_file SET end_offset = MAX(end_offset, ?) WHERE id = 1", arguments: [end])
+            try db.cachedStatement(sql: "UPDATE body_file SET end_offset = MAX(end_offset, ?) WHERE id = 1").execute(arguments: [end])
         }
         return ids
     }

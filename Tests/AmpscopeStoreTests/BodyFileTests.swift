@@ -98,6 +98,31 @@ import Testing
         #expect(try Self.permissions(shared) == 0o640)
     }
 
+    /// The index on `capture.received_at` served no query and cost every commit: a new store has
+    /// none, and opening an earlier store drops it.
+    @Test func noIndexOnReceivedAt() async throws {
+        func indexes(_ path: String) throws -> [String] {
+            try DatabaseQueue(path: path).read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'capture'")
+            }
+        }
+        let path = Make.tempPath()
+        let store = try CaptureStore(path: path)
+        _ = try await store.append(Self.captures()[0])
+        await store.close()
+        #expect(try indexes(path).isEmpty)
+        // As a store of schema 3 has it.
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "CREATE INDEX capture_received ON capture(received_at)")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v4-no-received-index'")
+        }
+        #expect(try indexes(path) == ["capture_received"])
+        let reopened = try CaptureStore(path: path)
+        #expect(await reopened.captureCount == 1)
+        await reopened.close()
+        #expect(try indexes(path).isEmpty)
+    }
+
     /// Rows written before bodies moved out (the body in the row, no place) read as before.
     @Test func inlineBodiesOfAnEarlierStoreStillRead() async throws {
         let (path, items) = try await Self.storeOfCaptures()
