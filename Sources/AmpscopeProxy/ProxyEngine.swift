@@ -73,6 +73,8 @@ final class ProxyEngine: Sendable {
     private let listenAddress = Guarded<String>("")
     /// A wake-up of the store's writer is scheduled on some event loop (`wakeWriterAfterThisTick`).
     private let writerWakePending = Atomic<Bool>(false)
+    /// Where committed captures' answers go back to their event loops.
+    let mailboxes = LoopMailboxes()
 
     init(configuration: ProxyConfiguration, store: CaptureStore, ingest: SharedIngest, stats: ProxyStats, upstream: UpstreamClient?) {
         self.configuration = configuration

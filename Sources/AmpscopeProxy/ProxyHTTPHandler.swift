@@ -22,6 +22,8 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var reserved = 0
     /// A read was held back because the client is not reading its answers.
     private var readPending = false
+    /// Where the store's writer posts this connection's answers (its event loop's mailbox).
+    private var mailbox: LoopMailbox?
 
     /// `https://host[:port]` when this connection is an intercepted CONNECT tunnel.
     let origin: String?
@@ -171,11 +173,14 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let promise = context.eventLoop.makePromise(of: ProxyResponse.self)
         if engine.processesInline {
             // Sink mode: validate here, on the event loop, and hand the capture to the store's
-            // writer thread, which completes the promise after the commit (no task per request).
-            // The writer is started once per event-loop tick, after every request read in that
-            // tick is queued, so they share one transaction and one wake-up of the writer thread.
+            // writer thread (no task per request). The writer is started once per event-loop
+            // tick, after every request read in that tick is queued, so they share one
+            // transaction and one wake-up of the writer thread. It posts the answer to this
+            // loop's mailbox, which runs the answers of one commit as one task.
             let processed = engine.process(ProxyEngine.capture(request))
-            engine.commit(processed, reply: nil, wake: false) { promise.succeed($0) }
+            let mailbox = self.mailbox ?? engine.mailboxes.mailbox(for: context.eventLoop)
+            self.mailbox = mailbox
+            engine.commit(processed, reply: nil, wake: false) { response in mailbox.post { promise.succeed(response) } }
             let loop = context.eventLoop
             engine.wakeWriterAfterThisTick { loop.execute($0) }
         } else {
