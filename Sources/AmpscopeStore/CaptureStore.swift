@@ -86,15 +86,14 @@ public actor CaptureStore {
     private nonisolated func notify(_ c: @autoclosure () -> Commit) {
         if let f = follower.withLock({ $0 }) { f.call(c()) }
     }
-    /// A live capture ready to commit: its event summaries and database row are computed by the
-    /// caller's thread before it joins the queue, so the serial commit loop only writes.
-    private struct Prepared: @unchecked Sendable {  // GRDB's DatabaseValue is an immutable value that GRDB does not mark Sendable
+    /// A queued capture with what the writer makes of it: its event summaries and database row.
+    private struct Prepared {
         var processed: Processed
         var summaries: [EventSummary]
         var row: [DatabaseValue]
     }
     private struct WriteQueue {
-        var pending: [(Prepared, @Sendable (Result<Int64, Error>) -> Void)] = []
+        var pending: [(Processed, @Sendable (Result<Int64, Error>) -> Void)] = []
         var flushing = false
     }
     private nonisolated let writeQueue = Guarded(WriteQueue())
@@ -192,7 +191,9 @@ public actor CaptureStore {
     /// The same without Swift concurrency, for callers on an event loop (the proxy): `done` is
     /// called once the capture is committed (or could not be), on the store's writer thread
     /// (in-memory stores: at once, on the caller's thread). The event summaries and the
-    /// database row are computed here, on the caller's thread, so the serial writer only writes.
+    /// database row are made on the writer thread, with the batch: the caller (an event loop,
+    /// which also reads requests and writes answers) is the busier thread under load
+    /// (Docs/proxy.md, "Rows made by the writer").
     public nonisolated func append(_ p: Processed, done: @escaping @Sendable (Result<Int64, Error>) -> Void) {
         append(p, wake: true, done: done)
     }
@@ -211,8 +212,8 @@ public actor CaptureStore {
     /// commit already under way), so a caller that appends several captures in a row (an event
     /// loop's tick) starts the writer once for all of them and they share one transaction.
     public nonisolated func append(_ p: Processed, wake: Bool, done: @escaping @Sendable (Result<Int64, Error>) -> Void) {
-        let summaries = EventSummary.extract(p)
         guard database != nil else {
+            let summaries = EventSummary.extract(p)
             let slot = payloads.keep(p)
             let id = index.mutate {
                 $0.add(capture: p.capture, request: p.request, answer: p.answer, summaries: summaries, location: .memory(slot: slot))
@@ -222,9 +223,8 @@ public actor CaptureStore {
             done(.success(id))
             return
         }
-        let prepared = Prepared(processed: p, summaries: summaries, row: CaptureDatabase.encode(p, summaries: summaries))
         let start = writeQueue.withLock { q -> Bool in
-            q.pending.append((prepared, done))
+            q.pending.append((p, done))
             if q.flushing || !wake { return false }
             q.flushing = true
             return true
@@ -236,13 +236,17 @@ public actor CaptureStore {
     /// written goes into the next one, and each capture's `done` runs after its commit.
     private nonisolated func flushLoop() {
         while true {
-            let batch = writeQueue.withLock { q -> [(Prepared, @Sendable (Result<Int64, Error>) -> Void)] in
+            let queued = writeQueue.withLock { q -> [(Processed, @Sendable (Result<Int64, Error>) -> Void)] in
                 let b = q.pending
                 q.pending = []
                 if b.isEmpty { q.flushing = false }
                 return b
             }
-            if batch.isEmpty { return }
+            if queued.isEmpty { return }
+            let batch = queued.map { p, done in
+                let summaries = EventSummary.extract(p)
+                return (Prepared(processed: p, summaries: summaries, row: CaptureDatabase.encode(p, summaries: summaries)), done)
+            }
             do {
                 let (wall, cpu) = (DispatchTime.now().uptimeNanoseconds, WriterStats.threadCPUNanoseconds())
                 let ids = try database!.insertNow(rows: batch.map(\.0.row), session: sessionID)
