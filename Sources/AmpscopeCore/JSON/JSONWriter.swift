@@ -77,36 +77,38 @@ public struct JSONWriter: Sendable {
     /// Appends valid UTF-8 as a quoted JSON string.
     public static func appendQuoted(bytes p: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let n = p.count
-        var i = 0
-        var run = 0  // start of the pending run of bytes that need no escaping
-        while i < n {
-            let b = p[i]
-            // Fast path: most bytes are copied as they are, in runs.
-            if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") && b != 0x7F && b != 0xE2 {
+        needsCare.withUnsafeBufferPointer { care in
+            let n = p.count
+            var i = 0
+            var run = 0  // start of the pending run of bytes that need no escaping
+            while i < n {
+                let b = p[i]
+                // Fast path: most bytes are copied as they are, in runs (one table load a byte).
+                if !care[Int(b)] {
+                    i += 1
+                    continue
+                }
+                if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[run..<i])) }
+                switch b {
+                case UInt8(ascii: "\""): out.append(0x5C); out.append(0x22)
+                case UInt8(ascii: "\\"): out.append(0x5C); out.append(0x5C)
+                case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+                case 0..<0x20, 0x7F:
+                    out.append(contentsOf: "\\u00".utf8)
+                    out.append(contentsOf: hex2(b).lowercased().utf8)
+                case 0xE2 where i + 2 < n && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9):
+                    // U+2028 / U+2029 are valid JSON but end a line in JavaScript source.
+                    out.append(contentsOf: (p[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                    i += 2
+                default: out.append(b)
+                }
                 i += 1
-                continue
+                run = i
             }
-            if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[run..<i])) }
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20, 0x7F:
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(contentsOf: hex2(b).lowercased().utf8)
-            case 0xE2 where i + 2 < n && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9):
-                // U+2028 / U+2029 are valid JSON but end a line in JavaScript source.
-                out.append(contentsOf: (p[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
-                i += 2
-            default: out.append(b)
-            }
-            i += 1
-            run = i
+            if run < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[run..<n])) }
         }
-        if run < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[run..<n])) }
         out.append(UInt8(ascii: "\""))
     }
 
@@ -222,4 +224,10 @@ public enum JSONPointer {
         }
         return i
     }
+}
+
+/// The bytes `JSONWriter.appendQuoted` looks at twice: control characters, `"`, `\`, DEL, and
+/// 0xE2 (the first byte of U+2028 and U+2029).
+private let needsCare: [Bool] = (0...255).map { b in
+    b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || b == 0xE2
 }
