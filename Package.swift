@@ -44,6 +44,7 @@ let package = Package(
             dependencies: [
                 "AmpscopeCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .target(

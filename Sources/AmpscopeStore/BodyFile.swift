@@ -67,7 +67,7 @@ final class BodyFile: Sendable {
     /// Appends `bodies` back to back with one write and returns where each starts. On an error
     /// (a full disk) nothing is placed: the caller fails the batch, and the next batch writes over
     /// whatever part of this one reached the file.
-    func append(_ bodies: [Data]) throws -> [Int64] {
+    func append(_ bodies: [[UInt8]]) throws -> [Int64] {
         guard fd >= 0 else { throw Missing(description: "\(path) is not open for writing") }
         return try end.withLock { end -> [Int64] in
             var offsets: [Int64] = []

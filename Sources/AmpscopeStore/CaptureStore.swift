@@ -249,7 +249,7 @@ public actor CaptureStore {
             }
             do {
                 let (wall, cpu) = (DispatchTime.now().uptimeNanoseconds, WriterStats.threadCPUNanoseconds())
-                let ids = try database!.insertNow(rows: batch.map(\.0.row), session: sessionID)
+                let ids = try database!.insertNow(rows: batch.map { $0.0.row }, bodies: batch.map { $0.0.processed.capture.body }, session: sessionID)
                 let (wallAfter, cpuAfter) = (DispatchTime.now().uptimeNanoseconds, WriterStats.threadCPUNanoseconds())
                 writerCounters.withLock {
                     $0.commits += 1

@@ -240,9 +240,10 @@ import Testing
         let items = Self.captures()
         var bad = CaptureDatabase.encode(items[0], summaries: EventSummary.extract(items[0]))
         bad[CaptureDatabase.Column.method.rawValue] = .null  // NOT NULL: the insert fails
-        #expect(throws: (any Error).self) { try db.insertNow(rows: [bad], session: session) }
+        #expect(throws: DatabaseError.self) { try db.insertNow(rows: [bad], bodies: [items[0].capture.body], session: session) }
         let good = items[1]
-        let ids = try db.insertNow(rows: [CaptureDatabase.encode(good, summaries: EventSummary.extract(good))], session: session)
+        let ids = try db.insertNow(rows: [CaptureDatabase.encode(good, summaries: EventSummary.extract(good))], bodies: [good.capture.body],
+                                   session: session)
         let ingest = Ingest()
         let back = try db.load(rowID: ids[0], decoders: ingest.decoders, options: ingest.decodeOptions)
         #expect(back?.capture.body == good.capture.body)

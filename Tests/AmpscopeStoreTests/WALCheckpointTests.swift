@@ -196,3 +196,10 @@ import AmpscopeTestSupport
         #expect(try db.captureCount() == 24)
     }
 }
+
+extension CaptureDatabase {
+    /// Rows without request bodies: these tests grow the WAL through the rows themselves.
+    fileprivate func insertNow(rows: [[DatabaseValue]], session: Int64) throws -> [Int64] {
+        try insertNow(rows: rows, bodies: rows.map { _ in [] }, session: session)
+    }
+}
