@@ -71,8 +71,6 @@ final class ProxyEngine: Sendable {
     /// What the test-suite API answers from (Docs/api.md).
     let journal: APIJournal
     private let listenAddress = Guarded<String>("")
-    /// A wake-up of the store's writer is scheduled on some event loop (`wakeWriterAfterThisTick`).
-    private let writerWakePending = Atomic<Bool>(false)
     /// Where committed captures' answers go back to their event loops.
     let mailboxes = LoopMailboxes()
 
@@ -197,18 +195,6 @@ final class ProxyEngine: Sendable {
         return processed
     }
 
-    /// Starts the store's writer for the captures queued with `commit(..., wake: false)` through
-    /// `schedule`, which runs its argument once the event loop has handled what it read in this
-    /// tick (NIO runs tasks after the tick's reads). One wake-up is scheduled at a time, by
-    /// whichever loop queues first; a capture queued after the scheduled one ran schedules the next.
-    func wakeWriterAfterThisTick(schedule: (@escaping @Sendable () -> Void) -> Void) {
-        guard writerWakePending.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
-        schedule { [self] in
-            writerWakePending.store(false, ordering: .releasing)
-            store.wakeWriter()
-        }
-    }
-
     /// Stores the capture (returns once it is committed) and chooses the answer: `reply` (a
     /// fault, the upstream's or a fallback) or the emulated one; 503 when it cannot be stored.
     func commit(_ processed: Processed, reply: ProxyResponse?) async -> ProxyResponse {
@@ -216,10 +202,9 @@ final class ProxyEngine: Sendable {
     }
 
     /// The same with a callback (sink mode on the event loop: no task per request). `answer`
-    /// runs on the store's writer thread once the capture is committed. With `wake: false` the
-    /// capture waits for `wakeWriterAfterThisTick` (or a commit under way) to be written.
-    func commit(_ processed: Processed, reply: ProxyResponse?, wake: Bool = true, answer: @escaping @Sendable (ProxyResponse) -> Void) {
-        store.append(processed, wake: wake) { [self] result in
+    /// runs on the store's writer thread once the capture is committed.
+    func commit(_ processed: Processed, reply: ProxyResponse?, answer: @escaping @Sendable (ProxyResponse) -> Void) {
+        store.append(processed) { [self] result in
             if case .failure(let error) = result {
                 ProxyStats.bump(stats.storeFailures)
                 ProxyStats.bump(stats.rejected)

@@ -173,16 +173,13 @@ final class ProxyHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let promise = context.eventLoop.makePromise(of: ProxyResponse.self)
         if engine.processesInline {
             // Sink mode: validate here, on the event loop, and hand the capture to the store's
-            // writer thread (no task per request). The writer is started once per event-loop
-            // tick, after every request read in that tick is queued, so they share one
-            // transaction and one wake-up of the writer thread. It posts the answer to this
+            // writer thread (no task per request). An idle writer starts on it at once; what
+            // queues while it commits goes into its next transaction. It posts the answer to this
             // loop's mailbox, which runs the answers of one commit as one task.
             let processed = engine.process(ProxyEngine.capture(request))
             let mailbox = self.mailbox ?? engine.mailboxes.mailbox(for: context.eventLoop)
             self.mailbox = mailbox
-            engine.commit(processed, reply: nil, wake: false) { response in mailbox.post { promise.succeed(response) } }
-            let loop = context.eventLoop
-            engine.wakeWriterAfterThisTick { loop.execute($0) }
+            engine.commit(processed, reply: nil) { response in mailbox.post { promise.succeed(response) } }
         } else {
             // On the proxy's own executor, not the cooperative pool (see ProxyExecutor).
             Task(executorPreference: ProxyExecutor.shared) { promise.succeed(await engine.handle(request)) }

@@ -193,25 +193,9 @@ public actor CaptureStore {
     /// (in-memory stores: at once, on the caller's thread). The event summaries and the
     /// database row are made on the writer thread, with the batch: the caller (an event loop,
     /// which also reads requests and writes answers) is the busier thread under load
-    /// (Docs/proxy.md, "Rows made by the writer").
+    /// (Docs/proxy.md, "Rows made by the writer"). An idle writer starts on the capture at once;
+    /// captures appended while it commits go into its next transaction (group commit).
     public nonisolated func append(_ p: Processed, done: @escaping @Sendable (Result<Int64, Error>) -> Void) {
-        append(p, wake: true, done: done)
-    }
-
-    /// Starts the writer for captures appended with `wake: false` (none waiting: nothing happens).
-    public nonisolated func wakeWriter() {
-        let start = writeQueue.withLock { q -> Bool in
-            if q.flushing || q.pending.isEmpty { return false }
-            q.flushing = true
-            return true
-        }
-        if start { writer.async { self.flushLoop() } }
-    }
-
-    /// As `append(_:done:)`; with `wake: false` the capture waits for `wakeWriter()` (or for a
-    /// commit already under way), so a caller that appends several captures in a row (an event
-    /// loop's tick) starts the writer once for all of them and they share one transaction.
-    public nonisolated func append(_ p: Processed, wake: Bool, done: @escaping @Sendable (Result<Int64, Error>) -> Void) {
         guard database != nil else {
             let summaries = EventSummary.extract(p)
             let slot = payloads.keep(p)
@@ -225,11 +209,24 @@ public actor CaptureStore {
         }
         let start = writeQueue.withLock { q -> Bool in
             q.pending.append((p, done))
-            if q.flushing || !wake { return false }
+            if q.flushing { return false }
             q.flushing = true
             return true
         }
         if start { writer.async { self.flushLoop() } }
+    }
+
+    /// Tests: holds the writer thread until the returned closure is called; captures appended
+    /// meanwhile queue, and go into one transaction once it is released.
+    nonisolated func pauseWriter() -> @Sendable () -> Void {
+        let held = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        writer.async {
+            held.signal()
+            release.wait()
+        }
+        held.wait()
+        return { release.signal() }
     }
 
     /// Group commit, on the writer thread: whatever queued while a transaction was being

@@ -87,30 +87,30 @@ enum Make {
         #expect(String(decoding: last.capture.body, as: UTF8.self).contains("E5"))
     }
 
-    @Test func capturesQueuedWithoutAWakeUpWaitThenShareOneTransaction() async throws {
+    /// Group commit: captures appended while the writer is busy wait, then go into one transaction.
+    @Test func capturesQueuedWhileTheWriterIsBusyShareOneTransaction() async throws {
         let store = try CaptureStore(path: Make.tempPath())
         let done = Locked<[Int64]>([])
-        let before = store.writerStats.commits
+        let release = store.pauseWriter()
         for i in 0..<12 {
-            store.append(Make.processed(Make.capture([Make.event("Q\(i)")])), wake: false) { result in
+            store.append(Make.processed(Make.capture([Make.event("Q\(i)")]))) { result in
                 if case .success(let id) = result { done.with { $0.append(id) } }
             }
         }
-        // Nothing starts the writer: the captures wait.
+        // The writer is held: the captures wait.
         try await Task.sleep(nanoseconds: 300_000_000)
         #expect(done.value.isEmpty)
-        #expect(store.writerStats.commits == before)
-        store.wakeWriter()
+        #expect(store.writerStats.commits == 0)
+        release()
         let deadline = Date().addingTimeInterval(30)
         while done.value.count < 12 && Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
         #expect(done.value.count == 12)
-        #expect(store.writerStats.commits == before + 1, "the twelve were written in one transaction")
+        #expect(store.writerStats.commits == 1, "the twelve were written in one transaction")
         #expect(store.writerStats.captures == 12 && store.writerStats.largestBatch == 12)
         #expect(await store.rows(0..<20).map(\.event.eventType) == (0..<12).map { "Q\($0)" })
-        // A wake-up with nothing queued does nothing; a capture that wakes the writer is written at once.
-        store.wakeWriter()
+        // An idle writer takes the next capture at once, in a transaction of its own.
         _ = try await store.append(Make.processed(Make.capture([Make.event("R")])))
-        #expect(store.writerStats.commits == before + 2)
+        #expect(store.writerStats.commits == 2)
         #expect(store.writerStats.captures == 13)
     }
 
