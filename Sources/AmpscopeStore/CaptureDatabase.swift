@@ -719,9 +719,11 @@ struct DirectBinder {
         let s = statement.sqliteStatement
         precondition(next - 1 == sqlite3_bind_parameter_count(s), "\(next - 1) values for \(sqlite3_bind_parameter_count(s)) parameters")
         let code = sqlite3_step(s)
+        // The message is read before the reset, which would leave it to the next call.
+        let message = code == SQLITE_DONE ? nil : String(cString: sqlite3_errmsg(db.sqliteConnection))
         sqlite3_reset(s)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+        if let message {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
         }
     }
 }

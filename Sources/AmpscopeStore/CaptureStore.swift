@@ -193,7 +193,7 @@ public actor CaptureStore {
     /// (in-memory stores: at once, on the caller's thread). The event summaries and the
     /// database row are made on the writer thread, with the batch: the caller (an event loop,
     /// which also reads requests and writes answers) is the busier thread under load
-    /// (Docs/proxy.md, "Rows made by the writer"). An idle writer starts on the capture at once;
+    /// (Docs/proxy.md, "The writer makes the rows"). An idle writer starts on the capture at once;
     /// captures appended while it commits go into its next transaction (group commit).
     public nonisolated func append(_ p: Processed, done: @escaping @Sendable (Result<Int64, Error>) -> Void) {
         guard database != nil else {

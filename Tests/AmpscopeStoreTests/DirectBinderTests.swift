@@ -58,6 +58,7 @@ import Testing
             bad.bind(.null)
             let error = #expect(throws: DatabaseError.self) { try bad.run(db) }
             #expect(error?.resultCode == .SQLITE_CONSTRAINT)
+            #expect(error?.message?.contains("NOT NULL") == true, "\(String(describing: error))")
             var good = DirectBinder(try db.cachedStatement(sql: sql))
             good.bind("ok".databaseValue)
             try good.run(db)
