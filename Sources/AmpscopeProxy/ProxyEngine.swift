@@ -510,8 +510,7 @@ final class ProxyEngine: Sendable {
             w.key("longest_presync_ms"); w.double((wal.longestPresyncMs * 1000).rounded() / 1000)
             w.endObject()
         }
-        if store.isPersistent {
-            let ws = store.writerStats
+        if let ws = store.writerStats {
             w.key("writer")
             w.beginObject()
             w.field("commits", ws.commits)

@@ -101,8 +101,9 @@ public actor CaptureStore {
     private nonisolated let writer = DispatchQueue(label: "ampscope-store-writer", qos: .userInitiated)
     private nonisolated let publishPending = Atomic<Bool>(false)
     private nonisolated let writerCounters = Guarded(WriterStats())
-    /// What the writer has done since the store was opened (`GET /ampscope/status`, `"writer"`).
-    public nonisolated var writerStats: WriterStats { writerCounters.withLock { $0 } }
+    /// What the writer has done since the store was opened (`GET /ampscope/status`, `"writer"`;
+    /// nil for a store in memory, which has no writer).
+    public nonisolated var writerStats: WriterStats? { database == nil ? nil : writerCounters.withLock { $0 } }
     private var subscribers: [Int: AsyncStream<Change>.Continuation] = [:]
     private var nextSubscriber = 0
     private var generation = 0
@@ -340,8 +341,6 @@ public actor CaptureStore {
     public var captureCount: Int { index.captureCount }
     /// What the store's WAL checkpointer has done (nil for a store in memory).
     public nonisolated var walStats: WALStats? { database?.walStats }
-    /// True when captures are written to a file (not kept in memory only).
-    public nonisolated var isPersistent: Bool { database != nil }
     public var stats: Stats { Stats(rowCount: index.rowCount, captureCount: index.captureCount, path: path, indexBytes: index.approximateBytes) }
 
     public func row(_ i: Int) -> StreamRow? { index.row(i) }
