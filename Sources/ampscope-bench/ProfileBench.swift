@@ -23,6 +23,9 @@ enum ProfileBench: BenchMode {
       --seed N       generator seed of the memory part (default 1)
       --tui-reps N   loads alone and loads with the profile follower attached, alternated, N of
                      each (default 3; 0 skips this part)
+      --fold-reps N  fold the replay file's captures N more times and print each fold's CPU
+                     time and the median (default 0): the fold's CPU varies by up to ±20 %
+                     between runs here, so comparing two builds takes several folds of each
       --spill N      also fold the replay file with all but about N events' history spilled to
                      a file (Docs/profiles.md "Memory"): fold time, memory, and queries on old
                      events against the same queries on new ones and on the in-memory fold
@@ -38,10 +41,11 @@ enum ProfileBench: BenchMode {
         let seed = UInt64(try o.int("seed", default: 1))
         let spill = try o.int("spill", default: 0)
         let tuiReps = try o.int("tui-reps", default: 3)
+        let foldReps = try o.int("fold-reps", default: 0)
         try o.rejectUnused()
 
         if !skipReplay {
-            try replayPart(path: path, events: events, threads: threads, spill: spill)
+            try replayPart(path: path, events: events, threads: threads, spill: spill, foldReps: foldReps)
             if tuiReps > 0 { try followerPart(path: path, threads: threads, reps: tuiReps) }
         }
         memoryPart(userCount: userCount, propsPerUser: propsPerUser, seed: seed)
@@ -49,7 +53,7 @@ enum ProfileBench: BenchMode {
 
     // MARK: 1. Time against the replay load
 
-    static func replayPart(path: String, events: Int, threads: Int, spill: Int) throws {
+    static func replayPart(path: String, events: Int, threads: Int, spill: Int, foldReps: Int) throws {
         if !FileManager.default.fileExists(atPath: path) {
             print("generating \(Bench.grouped(Double(events))) events into \(path) ...")
             try ReplayBench.generate(events: events, path: path)
@@ -89,6 +93,28 @@ enum ProfileBench: BenchMode {
         print("  simulation adds \(Bench.fixed(simulateCPU / r.totalSeconds * 100)) % to the load's wall time"
               + " (\(Bench.fixed(simulateCPU / loadCPU * 100)) % of its CPU time); target < 20 %\n")
         if spill > 0 { try spillPart(store: store, inMemory: simulator, inMemoryCPU: simulateCPU, hotEvents: spill) }
+        if foldReps > 0 { repeatedFolds(store: store, reps: foldReps) }
+    }
+
+    /// The fold again, `reps` times, as part 1 times it (each capture read back just before it is
+    /// applied, the reading untimed): for comparing builds.
+    static func repeatedFolds(store: CaptureStore, reps: Int) {
+        let ids = store.index.captureIDs()
+        var times: [Double] = []
+        for _ in 0..<reps {
+            var simulator = ProfileSimulator()
+            var cpu = 0.0
+            for id in ids {
+                guard let p = try? store.payloads.processed(id) else { continue }
+                let t0 = Bench.threadCPUSeconds()
+                simulator.apply(p, captureID: id)
+                cpu += Bench.threadCPUSeconds() - t0
+            }
+            times.append(cpu)
+            withExtendedLifetime(simulator) {}
+        }
+        print("  the fold again, \(reps) times (CPU s): "
+              + times.map { Bench.fixed($0, 2) }.joined(separator: " ") + "; median \(Bench.fixed(Bench.median(times), 2))\n")
     }
 
     // MARK: 1b. What the user waits for
