@@ -236,6 +236,41 @@ struct CoreInternalsTests {
         #expect(seen[3].3 == (1 << UInt64(EventField.userID.rawValue)) | (1 << UInt64(EventField.groups.rawValue)))
     }
 
+    @Test("facts limited to a few fields give those fields as the full facts do, and skip the other keys")
+    func factsLimitedToFields() throws {
+        let wanted: [EventField] = [.userID, .deviceID, .eventType, .time, .timestamp, .groups, .userProperties]
+        let filter = FieldFilter(wanted)
+        let body = CoreTest.body([
+            // Keys of a wanted field's length and first letter (`user_xx`, `times_tam`), escaped keys
+            // (classified by name, never filtered), duplicates (the first one counts), nested objects.
+            #"{"user_xx":1,"user_id":"u-1","user_id":"u-2","device_id":"d","times_tam":2,"timestamp":3,"time":4,"#
+                + #""os_name":"x","event_properties":{"user_id":"inner"},"event_type":"a","groups":{"org":"o"},"#
+                + #""user_properties":{"$set":{"plan":"pro"}},"platform":"Web"}"#,
+            #"{"device_id":"escaped","user_id":"e","event_type":"$identify","user_agent":"ua","extra":null}"#,
+            #"{}"#,
+        ])
+        let r = CoreTest.decode(CoreTest.json(body))
+        let doc = try #require(r.document)
+        var table: [Int32] = []
+        var limitedTable: [Int32] = []
+        for i in r.records.indices {
+            var full = RecordFacts(request: r, doc: doc, index: i, table: &table)
+            var limited = RecordFacts(request: r, doc: doc, index: i, table: &limitedTable, only: filter)
+            for f in wanted { #expect(limited[f] == full[f], "record \(i) \(f)") }
+            #expect(limited.isIdentify == full.isIdentify)
+            if i == 0 {
+                // The other fields were skipped, not classified.
+                #expect(full[.platform] != nil && limited[.platform] == nil && limited[.osName] == nil)
+                #expect(limited.unknownKeys.map { doc.string($0) } == ["user_xx", "times_tam", "timestamp"],
+                        "let through and found unknown (timestamp is amplitude-js's, not an HTTP V2 event's)")
+                #expect(limited.duplicateKeys.count == 1 && limited[.userID].map { doc.string($0) } == "u-1")
+            }
+            full.reclaimTable(into: &table)
+            limited.reclaimTable(into: &limitedTable)
+        }
+        #expect(!filter.admits("os_name", 7) && filter.admits("user_id", 7) && !filter.admits("", 0))
+    }
+
     @Test("commit records the keys even when the request was not the last one validated")
     func commitWithoutPending() {
         let e = CoreTest.event(["insert_id": "\"late-1\""])

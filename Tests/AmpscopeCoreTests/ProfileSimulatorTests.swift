@@ -479,15 +479,17 @@ struct ProfileSimulatorTests {
         #expect(sim.userIndex(deviceID: "device-3") == a.index, "the device went back to user-A")
     }
 
-    @Test("Int32Set agrees with Set<Int32>")
-    func int32Set() {
+    @Test("Int32Set agrees with Set<Int32>, as a hash table and as a bitmap", arguments: [3000, 5_000_000])
+    func int32Set(range: Int) {
         var mine = Int32Set()
         var model = Set<Int32>()
         var x: UInt64 = 42
         var mismatches = 0
+        var forms = Set<Bool>()
         for _ in 0..<20_000 {
             x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let v = Int32((x >> 33) % 3000)
+            let v = Int32((x >> 33) % UInt64(range))
+            forms.insert(mine.isBitmap)
             if x >> 20 & 1 == 0 {
                 if mine.insert(v) != model.insert(v).inserted { mismatches += 1 }
             } else if mine.contains(v) != model.contains(v) {
@@ -496,9 +498,26 @@ struct ProfileSimulatorTests {
         }
         #expect(mismatches == 0)
         #expect(mine.count == model.count && model.count > 1000)
+        #expect(model.allSatisfy { mine.contains($0) })
         #expect((0..<3000).allSatisfy { mine.contains(Int32($0)) == model.contains(Int32($0)) })
         #expect(!mine.contains(-1) && !Int32Set().contains(0))
         #expect(Int32Set([3, 3, 7]).count == 2)
+        // Dense values (a few hundred devices) end as a bitmap, having started as a hash table;
+        // values spread over millions stay a hash table.
+        #expect(range == 3000 ? forms == [false, true] && mine.isBitmap : forms == [false] && !mine.isBitmap)
+    }
+
+    @Test("Int32Set goes back from a bitmap to a hash table when a value far away comes")
+    func int32SetLeavesBitmap() {
+        var set = Int32Set(0..<200)
+        #expect(set.isBitmap && set.count == 200)
+        #expect(set.insert(40_000_000) && !set.isBitmap)
+        #expect(!set.insert(199) && !set.insert(40_000_000) && set.count == 201)
+        #expect((0..<200).allSatisfy { set.contains(Int32($0)) } && set.contains(40_000_000))
+        #expect(!set.contains(200) && !set.contains(39_999_999))
+        // And back again once enough dense values make the bitmap the smaller form.
+        for v in Int32(200)..<Int32(700_000) { set.insert(v) }
+        #expect(set.isBitmap && set.count == 700_001 && set.contains(40_000_000) && set.contains(699_999))
     }
 }
 

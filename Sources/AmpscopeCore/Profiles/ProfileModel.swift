@@ -211,6 +211,15 @@ struct ChangeLog: Sendable {
     /// for a no-op or a drop); nil for a removal or `i` < 0.
     func value(_ i: Int32) -> ProfileValue? {
         guard i >= 0 else { return nil }
+        if Int(i) >= spilled {
+            // A whole value in memory (the common case) is read in place: copying the record
+            // first retained and released its value once more per read.
+            let whole: ProfileValue?? = hot.withUnsafeBufferPointer { h in
+                let j = Int(i) - spilled
+                return h[j].flags & ChangeRecord.suffixFlag == 0 ? .some(h[j].value) : nil
+            }
+            if let whole { return whole }
+        }
         let first = self[Int(i)]
         guard first.flags & ChangeRecord.suffixFlag != 0 else { return first.value }
         var pieces: [ProfileValue?] = []
@@ -440,6 +449,12 @@ struct StoredLink: Sendable {
     var otherUser: Int32 = -1
     /// Interned id of `IdentityLink.other` (a user_id or a global user id), -1: none.
     var other: Int32 = -1
+
+    /// The link with its ids read back from the simulator's interners.
+    func resolved(ids: ByteInterner, devices: ByteInterner) -> IdentityLink {
+        IdentityLink(kind: kind, event: Int(event), deviceID: device >= 0 ? devices.string(device) : nil,
+                     other: other >= 0 ? ids.string(other) : nil, otherUser: otherUser >= 0 ? Int(otherUser) : nil)
+    }
 }
 
 /// What most users never need, kept out of line (`UserRecord.extra`).
@@ -558,14 +573,22 @@ struct UserRecord: Sendable {
     }
 }
 
-/// A set of non-negative `Int32`s (interned device ids): one open-addressing array, at most
-/// half full, probed from a multiplicative hash. `Set<Int32>` hashes with SipHash; asking
-/// whether a user already has a device (every event of a device that moves between users)
-/// was most of the time of resolving users.
+/// A set of non-negative `Int32`s (interned device ids), in whichever of two forms is smaller:
+/// an open-addressing array at most half full, probed from a multiplicative hash, or a bitmap
+/// while the values are dense (no larger than 32 per slot the array would have). `Set<Int32>`
+/// hashes with SipHash; asking whether a user already has a device (every event of a device
+/// that moves between users) was most of the time of resolving users. A load test that pairs
+/// users and devices at random gives every user most of a few hundred devices: 4 KB of slots
+/// each, a cache miss per question, where the bitmap is one 64-byte line. Real traffic, where a
+/// user's few devices are spread over a large id space, keeps the array.
 struct Int32Set: Sendable {
-    /// -1: an empty slot. The count is 0 or a power of two.
+    /// Hash form: -1 marks an empty slot; the count is 0 or a power of two. Empty in bitmap form.
     private var slots: [Int32] = []
+    /// Bitmap form: bit `v` is set when `v` is in the set. Empty in hash form.
+    private var words: [UInt64] = []
     private(set) var count = 0
+    /// The largest value held (-1: none).
+    private var largest: Int32 = -1
 
     init() {}
 
@@ -573,12 +596,32 @@ struct Int32Set: Sendable {
         for v in items { insert(v) }
     }
 
+    /// Whether the set is a bitmap now (for tests).
+    var isBitmap: Bool { !words.isEmpty }
+
     @inline(__always) private static func home(_ v: Int32, _ mask: Int) -> Int {
         Int(truncatingIfNeeded: (UInt64(UInt32(bitPattern: v)) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
     }
 
+    /// Slots the hash form needs for `n` values (at most half full, a power of two, at least 16).
+    private static func slotCount(for n: Int) -> Int {
+        var c = 16
+        while n * 2 > c { c *= 2 }
+        return c
+    }
+
+    /// A bitmap reaching `largest` takes no more bytes than the hash form of `n` values would.
+    private static func bitmapFits(largest: Int32, count n: Int) -> Bool {
+        (Int(largest) / 64 + 1) * 8 <= slotCount(for: n) * 4
+    }
+
     func contains(_ v: Int32) -> Bool {
-        guard v >= 0, !slots.isEmpty else { return false }
+        guard v >= 0 else { return false }
+        if !words.isEmpty {
+            let w = Int(v) >> 6
+            return w < words.count && words[w] & (1 << UInt64(v & 63)) != 0
+        }
+        guard !slots.isEmpty else { return false }
         return slots.withUnsafeBufferPointer { s in
             let mask = s.count - 1
             var i = Self.home(v, mask)
@@ -594,26 +637,67 @@ struct Int32Set: Sendable {
     /// Adds `v` (>= 0); false when it was there.
     @discardableResult mutating func insert(_ v: Int32) -> Bool {
         precondition(v >= 0, "Int32Set holds non-negative values")
-        if (count + 1) * 2 > slots.count { grow() }
-        let mask = slots.count - 1
-        var i = Self.home(v, mask)
-        while true {
-            let x = slots[i]
-            if x == v { return false }
-            if x < 0 {
-                slots[i] = v
-                count += 1
-                return true
-            }
-            i = (i + 1) & mask
+        if contains(v) { return false }
+        let newLargest = max(largest, v)
+        if Self.bitmapFits(largest: newLargest, count: count + 1) {
+            if words.isEmpty { toBitmap() }
+            let w = Int(v) >> 6
+            if w >= words.count { words.append(contentsOf: repeatElement(0, count: w + 1 - words.count)) }
+            words[w] |= 1 << UInt64(v & 63)
+        } else {
+            if !words.isEmpty { toHash() }
+            if (count + 1) * 2 > slots.count { rehash(into: Self.slotCount(for: count + 1)) }
+            place(v)
         }
+        count += 1
+        largest = newLargest
+        return true
     }
 
-    private mutating func grow() {
+    /// Every value, in no particular order.
+    private var values: [Int32] {
+        if !words.isEmpty {
+            var out: [Int32] = []
+            out.reserveCapacity(count)
+            for (w, word) in words.enumerated() where word != 0 {
+                var bits = word
+                while bits != 0 {
+                    out.append(Int32(w * 64 + bits.trailingZeroBitCount))
+                    bits &= bits - 1
+                }
+            }
+            return out
+        }
+        return slots.filter { $0 >= 0 }
+    }
+
+    private mutating func toBitmap() {
+        let old = values
+        slots = []
+        words = [UInt64](repeating: 0, count: max(1, Int(largest) / 64 + 1))
+        for x in old { words[Int(x) >> 6] |= 1 << UInt64(x & 63) }
+    }
+
+    private mutating func toHash() {
+        let old = values
+        words = []
+        slots = []
+        rehash(into: Self.slotCount(for: count + 1))
+        for x in old { place(x) }
+    }
+
+    private mutating func rehash(into size: Int) {
         let old = slots
-        slots = [Int32](repeating: -1, count: max(16, old.count * 2))
-        count = 0
-        for x in old where x >= 0 { insert(x) }
+        slots = [Int32](repeating: -1, count: size)
+        for x in old where x >= 0 { place(x) }
+    }
+
+    /// Puts `v` (not present) into a free slot of the hash form.
+    private mutating func place(_ v: Int32) {
+        let mask = slots.count - 1
+        var i = Self.home(v, mask)
+        while slots[i] >= 0 { i = (i + 1) & mask }
+        slots[i] = v
     }
 }
 

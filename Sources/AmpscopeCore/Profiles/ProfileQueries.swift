@@ -204,10 +204,7 @@ extension ProfileSimulator {
     }
 
     /// A stored link with its ids read back.
-    func link(_ l: StoredLink) -> IdentityLink {
-        IdentityLink(kind: l.kind, event: Int(l.event), deviceID: l.device >= 0 ? devices.string(l.device) : nil,
-                     other: l.other >= 0 ? ids.string(l.other) : nil, otherUser: l.otherUser >= 0 ? Int(l.otherUser) : nil)
-    }
+    func link(_ l: StoredLink) -> IdentityLink { l.resolved(ids: ids, devices: devices) }
 
     /// The user an event belongs to now (following merges).
     public func resolvedUser(forEvent n: Int) -> Int? {

@@ -50,12 +50,21 @@ public struct ProfileEventFacts: Sendable {
     /// Index of the record in its request (the finding's `event`).
     public let recordIndex: Int
     public let recordPointer: String
-    public let userID: String?
-    public let deviceID: String?
+    /// The event's user_id (read from the simulator's ids on access: most noteworthy events
+    /// are reported by rules that never ask).
+    public var userID: String? { userIDKey >= 0 ? ids.string(userIDKey) : nil }
+    /// The user_id is the text of a null (`ProfileRules.isLiteralNull`), as the simulator
+    /// judged it once when it first saw the id.
+    public let userIDIsLiteralNull: Bool
+    public var deviceID: String? { deviceIDKey >= 0 ? devices.string(deviceIDKey) : nil }
     /// The user the event belongs to, resolved through merges (-1: none).
     public let user: Int
     /// The identity link this event created, if any.
-    public let link: IdentityLink?
+    public var link: IdentityLink? {
+        storedLink?.resolved(ids: ids, devices: devices)
+    }
+    /// The kind of `link`, without reading its ids.
+    public var linkKind: IdentityLinkKind? { storedLink?.kind }
     /// What the event did to user and group properties, in the order it was applied.
     public let changes: ProfileEventChanges
     /// This event's updates are the first ones dropped by the hourly throttle.
@@ -70,24 +79,32 @@ public struct ProfileEventFacts: Sendable {
     private let doc: JSONDocument
     private let node: Int
     private let keys: [Int]
+    private let ids: ByteInterner
+    private let devices: ByteInterner
+    private let userIDKey: Int32
+    private let deviceIDKey: Int32
+    private let storedLink: StoredLink?
 
-    init(simulator s: ProfileSimulator, step: ProfileSimulator.EventStep) {
+    init(simulator s: borrowing ProfileSimulator, record: borrowing RecordFacts, step: ProfileSimulator.EventStep) {
         ordinal = Int(step.ordinal)
-        recordIndex = step.facts.index
-        recordPointer = step.facts.pointer
-        userID = step.userID >= 0 ? s.ids.string(step.userID) : nil
-        deviceID = step.deviceID >= 0 ? s.devices.string(step.deviceID) : nil
+        recordIndex = record.index
+        recordPointer = record.pointer
+        ids = s.ids
+        devices = s.devices
+        userIDKey = step.userID
+        deviceIDKey = step.deviceID
+        userIDIsLiteralNull = step.userID >= 0 && s.idIsLiteralNull[Int(step.userID)]
         let raw = s.events.count > Int(step.ordinal) ? s.events[Int(step.ordinal)].user : -1
         user = raw >= 0 ? Int(s.resolved(raw)) : -1
-        link = step.link.map(s.link)
+        storedLink = step.link
         changes = ProfileEventChanges(log: s.changes, names: s.names, first: step.firstChange, event: Int(step.ordinal))
         throttleStarted = step.throttleStarted
         updatesInLastHour = step.updatesInLastHour
         unindexed = step.unindexed
         projectUserProperties = s.userPropertyCount
         options = s.options
-        doc = step.facts.doc
-        node = step.facts.node
+        doc = record.doc
+        node = record.node
         keys = step.keys
     }
 

@@ -148,18 +148,18 @@ public struct ProfileSimulator: Sendable {
             } else if duplicates.contains(i) {
                 status = .duplicate
             }
-            var facts = RecordFacts(request: r, doc: doc, index: i, table: &table, hashingInsertID: false)
+            var facts = RecordFacts(request: r, doc: doc, index: i, table: &table, hashingInsertID: false, only: Self.fieldsRead)
             var event = EventRecord(capture: captureID, user: -1, changeEnd: Int32(changes.count),
                                     status: status, ownChangesApply: !facts.isIdentify)
             if status == .applied {
-                var step = EventStep(ordinal: ordinal, facts: facts, receivedAt: p.capture.receivedAt)
+                var step = EventStep(ordinal: ordinal, receivedAt: p.capture.receivedAt)
                 swap(&step.keys, &scratch.keys)
                 step.keys.removeAll(keepingCapacity: true)
-                applyRecord(&step, &event)
+                applyRecord(facts, &step, &event)
                 event.changeEnd = Int32(changes.count)
                 events.append(event)
                 if event.status == .applied { appliedEvents += 1 }
-                if step.noteworthy { runRules(step, &sink) }
+                if step.noteworthy { runRules(facts, step, &sink) }
                 swap(&step.keys, &scratch.keys)
             } else {
                 events.append(event)
@@ -176,10 +176,17 @@ public struct ProfileSimulator: Sendable {
         }
     }
 
-    /// What the simulation of one record collects for the rules.
+    /// The record fields the fold and the profile rules read (`RecordFacts` classifies no other key).
+    static let fieldsRead = FieldFilter([
+        .userID, .deviceID, .eventType, .time, .timestamp, .groups, .groupProperties, .userProperties,
+        .skipUserPropertiesSync, .groupType, .groupValue, .unmap, .globalUserID,
+    ])
+
+    /// What the simulation of one record collects for the rules (the record itself, its
+    /// `RecordFacts`, travels beside it: a copy in here cost a retain and release of each of
+    /// its arrays per event).
     struct EventStep {
         let ordinal: Int32
-        let facts: RecordFacts
         let receivedAt: Int64
         /// Interned user_id and device_id of the event, -1: none.
         var userID: Int32 = -1
@@ -194,15 +201,13 @@ public struct ProfileSimulator: Sendable {
         /// Something a rule may report (no-ops, drops, identity links, limits).
         var noteworthy = false
 
-        init(ordinal: Int32, facts: RecordFacts, receivedAt: Int64) {
+        init(ordinal: Int32, receivedAt: Int64) {
             self.ordinal = ordinal
-            self.facts = facts
             self.receivedAt = receivedAt
         }
     }
 
-    private mutating func applyRecord(_ step: inout EventStep, _ event: inout EventRecord) {
-        let e = step.facts
+    private mutating func applyRecord(_ e: borrowing RecordFacts, _ step: inout EventStep, _ event: inout EventRecord) {
         step.firstChange = changes.count
         guard e.isObject else {
             event.status = .unattributed
@@ -210,10 +215,10 @@ public struct ProfileSimulator: Sendable {
         }
         switch e.kind {
         case .mapping:
-            applyMapping(&step)
+            applyMapping(e, &step)
             return
         case .groupIdentification:
-            applyGroupIdentification(&step, &event)
+            applyGroupIdentification(e, &step, &event)
             return
         case .segmentCall:
             // A Segment call itself reaches no profile; the Amplitude requests it maps to do.
@@ -349,7 +354,7 @@ public struct ProfileSimulator: Sendable {
         }
         // §A3.3: a known user_id on a device last used by another user: the device is now this user's.
         deviceOwner[Int(did)] = u
-        if !users[Int(u)].hasDevice(did) {
+        if !userHasDevice(u, did) {
             users[Int(u)].addDevice(did)
             note(StoredLink(kind: .deviceJoined, event: step.ordinal, device: did, other: other), user: u, &step)
         }
@@ -360,7 +365,7 @@ public struct ProfileSimulator: Sendable {
         users[Int(u)].editExtra().merged.append(a)
         for dev in users[Int(a)].deviceIDs {
             deviceOwner[Int(dev)] = u
-            if !users[Int(u)].hasDevice(dev) { users[Int(u)].addDevice(dev) }
+            if !userHasDevice(u, dev) { users[Int(u)].addDevice(dev) }
         }
         note(StoredLink(kind: .merged, event: step.ordinal, device: device, otherUser: a), user: u, &step)
         // §A3.5: merges "can overwrite user property values"; we carry the anonymous user's
@@ -370,6 +375,12 @@ public struct ProfileSimulator: Sendable {
             record(&table, target: u, name: name, op: .merge, result: .value(value), sent: value, flags: 0, key: -1, &step)
         }
         put(u, table)
+    }
+
+    /// `users[u].hasDevice(d)`, reading the record in place (through the array's subscript the
+    /// optimizer copied the whole record, retaining its arrays, for every device a user was asked about).
+    private func userHasDevice(_ u: Int32, _ d: Int32) -> Bool {
+        users.withUnsafeBufferPointer { $0[Int(u)].hasDevice(d) }
     }
 
     /// Follows merges to the user a (possibly merged) user is now part of.
@@ -383,9 +394,8 @@ public struct ProfileSimulator: Sendable {
         return x
     }
 
-    private mutating func applyMapping(_ step: inout EventStep) {
+    private mutating func applyMapping(_ e: borrowing RecordFacts, _ step: inout EventStep) {
         // §A3 `/usermap`: the user is mapped to a global user; "user properties aren't merged".
-        let e = step.facts
         let uidID = internUserID(e, .userID)
         guard uidID >= 0 else { return }
         let uid = ids.string(uidID)
@@ -450,9 +460,8 @@ public struct ProfileSimulator: Sendable {
         return g
     }
 
-    private mutating func applyGroupIdentification(_ step: inout EventStep, _ event: inout EventRecord) {
+    private mutating func applyGroupIdentification(_ e: borrowing RecordFacts, _ step: inout EventStep, _ event: inout EventRecord) {
         // `amplitude-wire.md` §2.2: group_type, group_value and group_properties.
-        let e = step.facts
         let doc = e.doc
         guard let t = e[.groupType], doc.kind(t) == .string, let v = e[.groupValue],
               let props = e[.groupProperties], doc.kind(props) == .object else {
@@ -754,8 +763,8 @@ public struct ProfileSimulator: Sendable {
         return fallback
     }
 
-    private func runRules(_ step: EventStep, _ sink: inout FindingSink) {
-        let facts = ProfileEventFacts(simulator: self, step: step)
+    private func runRules(_ record: borrowing RecordFacts, _ step: EventStep, _ sink: inout FindingSink) {
+        let facts = ProfileEventFacts(simulator: self, record: record, step: step)
         for rule in options.rules { rule.check(facts, &sink) }
     }
 }

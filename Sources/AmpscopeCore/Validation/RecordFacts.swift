@@ -38,14 +38,18 @@ public struct RecordFacts: Sendable {
     /// back with `reclaimTable(into:)` to reuse it for the next record.
     /// `hashingInsertID: false` leaves `insertKey` nil (the profile simulator reads no insert_id:
     /// the validation pass has already judged duplicates).
-    init(request: DecodedRequest, doc: JSONDocument, index: Int, table: inout [Int32], hashingInsertID: Bool = true) {
+    /// `only`: classify only the keys that may name these fields (a reader that needs a few
+    /// fields, like the profile simulator); the other fields read as absent, and `unknownKeys`,
+    /// `duplicateKeys` and `presentMask` cover only the keys it let through.
+    init(request: DecodedRequest, doc: JSONDocument, index: Int, table: inout [Int32], hashingInsertID: Bool = true,
+         only: FieldFilter? = nil) {
         self.init(doc: doc, node: request.records[index], index: index, kind: request.recordKind,
                   pointerBase: request.recordsPointer, pointerIsFinal: request.recordsIsSingleObject, table: &table,
-                  hashingInsertID: hashingInsertID)
+                  hashingInsertID: hashingInsertID, only: only)
     }
 
     init(doc: JSONDocument, node: Int, index: Int, kind: RecordKind, pointerBase: String, pointerIsFinal: Bool, table storage: inout [Int32],
-         hashingInsertID: Bool = true) {
+         hashingInsertID: Bool = true, only filter: FieldFilter? = nil) {
         self.doc = doc
         self.node = node
         self.index = index
@@ -75,6 +79,11 @@ public struct RecordFacts: Sendable {
                     while k < end {
                         let key = tape[k]
                         let value = tape[k + 1]
+                        if let filter, key.flags & JSONTapeEntry.hasEscapes == 0,
+                           !filter.admits(base + Int(key.a), Int(key.b &- key.a)) {
+                            k = value.kind.isContainer ? Int(value.c) : k + 2
+                            continue
+                        }
                         let field = key.flags & JSONTapeEntry.hasEscapes == 0
                             ? EventField.classify(base + Int(key.a), Int(key.b &- key.a))
                             : EventField.byName[doc.string(k)]
@@ -164,6 +173,27 @@ public struct RecordFacts: Sendable {
     public func eventTypeIs(_ s: StaticString) -> Bool {
         guard let i = self[.eventType] else { return false }
         return doc.keyEquals(i, s)
+    }
+}
+
+/// Which member keys may name one of a few fields, by length and first byte: a key the filter
+/// refuses names none of them, so `RecordFacts` skips classifying it (most of an event's twenty
+/// or so keys, for a reader that needs five). It may let through keys that name none.
+struct FieldFilter: Sendable {
+    /// By key length (below 64): a bit per first byte (modulo 64) of a wanted field's name.
+    private var byLength = [UInt64](repeating: 0, count: 64)
+
+    init(_ fields: some Sequence<EventField>) {
+        for f in fields {
+            let name = Array(f.wireName.utf8)
+            guard let first = name.first else { continue }
+            precondition(name.count < 64, "FieldFilter: field names are shorter than 64 bytes")
+            byLength[name.count] |= 1 << UInt64(first & 63)
+        }
+    }
+
+    @inline(__always) func admits(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        n > 0 && n < 64 && byLength[n] & (1 << UInt64(p[0] & 63)) != 0
     }
 }
 

@@ -8,8 +8,8 @@ public struct LiteralNullUserIDRule: ProfileRule {
     public init() {}
 
     public func check(_ e: ProfileEventFacts, _ out: inout FindingSink) {
-        guard let uid = e.userID, ProfileRules.isLiteralNull(uid), let link = e.link else { return }
-        switch link.kind {
+        guard e.userIDIsLiteralNull, let uid = e.userID, let kind = e.linkKind else { return }
+        switch kind {
         case .newUser, .loggedIn, .deviceJoined, .newUserOnDevice, .merged: break
         default: return
         }

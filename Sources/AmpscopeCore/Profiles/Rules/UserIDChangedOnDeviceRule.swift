@@ -6,7 +6,7 @@ public struct UserIDChangedOnDeviceRule: ProfileRule {
     public init() {}
 
     public func check(_ e: ProfileEventFacts, _ out: inout FindingSink) {
-        guard let link = e.link, link.kind == .newUserOnDevice, let uid = e.userID else { return }
+        guard e.linkKind == .newUserOnDevice, let link = e.link, let uid = e.userID else { return }
         out.add(info, e.path(.userID), event: e.recordIndex,
                 "user_id '\(Sanitize.inline(uid, limit: 40))' on device '\(Sanitize.inline(link.deviceID ?? "", limit: 40))', which belonged to user '\(Sanitize.inline(link.other ?? "", limit: 40))': Amplitude makes a new user, and the two are never merged (if this is the same person, keep one user_id; if the first user logged out, reset the device_id too)")
     }
