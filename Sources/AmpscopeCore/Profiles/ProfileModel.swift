@@ -119,8 +119,13 @@ struct ChangeLog: Sendable {
 
     var count: Int { spilled + hot.count }
     var isEmpty: Bool { count == 0 }
+    /// Record `i`. A read accessor, so that asking one field of a record in memory (its chain,
+    /// flags, previous) borrows it in place: a getter copied the whole record, retaining and
+    /// releasing its value, for each field asked.
     subscript(_ i: Int) -> ChangeRecord {
-        @inline(__always) get { i >= spilled ? hot[i - spilled] : cold(i) }
+        _read {
+            if i >= spilled { yield hot[i - spilled] } else { yield cold(i) }
+        }
     }
 
     mutating func append(_ c: ChangeRecord) {
