@@ -179,10 +179,10 @@ final class ReplayedFile: Sendable {
         if fd >= 0 { close(fd) }
     }
 
-    private func open() throws -> Int32 {
+    private func openedDescriptor() throws -> Int32 {
         try descriptor.withLock { fd in
             if fd < 0 {
-                fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+                fd = open(path, O_RDONLY | O_CLOEXEC)
                 if fd < 0 { throw CaptureStore.StoreError.unreadable("cannot reopen \(path): \(String(cString: strerror(errno)))") }
             }
             return fd
@@ -191,7 +191,7 @@ final class ReplayedFile: Sendable {
 
     /// Up to `count` bytes at `offset` (fewer at the end of the file).
     func read(at offset: Int64, count: Int) throws -> [UInt8] {
-        let fd = try open()
+        let fd = try openedDescriptor()
         var failure: Int32 = 0
         let bytes = [UInt8](unsafeUninitializedCapacity: max(0, count)) { buffer, initialized in
             var done = 0

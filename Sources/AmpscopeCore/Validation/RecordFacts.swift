@@ -176,9 +176,10 @@ public struct RecordFacts: Sendable {
     }
 }
 
-/// Which member keys may name one of a few fields, by length and first byte: a key the filter
-/// refuses names none of them, so `RecordFacts` skips classifying it (most of an event's twenty
-/// or so keys, for a reader that needs five). It may let through keys that name none.
+/// Which member keys may name one of a few fields, by length and first byte of their wire names
+/// (the only spellings `EventField.classify` knows): a key the filter refuses names none of them,
+/// so `RecordFacts` skips classifying it (most of an event's twenty or so keys, for the profile
+/// fold's 13 fields). It may let through keys that name none.
 struct FieldFilter: Sendable {
     /// By key length (below 64): a bit per first byte (modulo 64) of a wanted field's name.
     private var byLength = [UInt64](repeating: 0, count: 64)
