@@ -349,6 +349,19 @@ struct ProfileSimulatorTests {
         #expect(sim.changes(forEvent: 2).first?.reason == .alreadySet)
     }
 
+    @Test("set-once-no-effect is not reported for the first-touch attribution the SDKs and Segment send with $setOnce by design")
+    func setOnceRuleSkipsAttribution() throws {
+        let first = "{\"$setOnce\":{\"initial_referrer\":\"https://a.example/\",\"initial_utm_source\":\"newsletter\",\"first_seen\":\"2023-01-01\"}}"
+        let later = "{\"$setOnce\":{\"initial_referrer\":\"https://b.example/\",\"initial_utm_source\":\"ads\",\"first_seen\":\"2024-01-01\"}}"
+        let sim = T.simulate([[T.identify(first)], [T.identify(later)]])
+        // All three are no-ops; only the one a developer chose to send is reported.
+        #expect(sim.changes(forEvent: 1).map(\.reason) == [.alreadySet, .alreadySet, .alreadySet])
+        let findings = sim.findings(forCapture: 2)
+        #expect(findings.map(\.rule) == [RuleID.setOnceNoEffect])
+        #expect(findings.first?.path == "/events/0/user_properties/$setOnce/first_seen")
+        #expect(T.text(sim.properties(ofUser: try T.user(sim)))["initial_referrer"] == "\"https://a.example/\"")
+    }
+
     @Test("add-onto-non-number: $add onto a string changes nothing")
     func addRule() throws {
         let sim = T.simulate([[T.identify("{\"$set\":{\"plan\":\"pro\"}}")], [T.identify("{\"$add\":{\"plan\":1}}")]])

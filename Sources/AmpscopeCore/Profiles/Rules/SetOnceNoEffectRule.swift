@@ -1,5 +1,7 @@
-/// `$setOnce` on a property that already holds another value changes nothing
-/// (`profiles-and-plans.md` §A1: "no-op" on an existing value).
+/// `$setOnce` of another value on a property that already has one: the value sent is not kept
+/// (`profiles-and-plans.md` §A1). Not reported for the first-touch attribution properties the
+/// SDKs and Segment's destinations send with `$setOnce` on every session or event by design
+/// (`AttributionNames`): their no-op is the point, and the developer cannot change it.
 public struct SetOnceNoEffectRule: ProfileRule {
     public var info: RuleInfo { RuleInfo(id: RuleID.setOnceNoEffect, severity: .info, scope: .profile,
                                summary: "$setOnce on a property that already has another value: the value sent is not kept.") }
@@ -9,9 +11,22 @@ public struct SetOnceNoEffectRule: ProfileRule {
         for i in e.changes.indices where e.changes.operation(i) == .setOnce && e.changes.reason(i) == .alreadySet {
             let c = e.changes[i]
             // Re-sending the value the property already has is how setOnce is meant to be used.
-            guard let sent = c.sent, sent != c.before else { continue }
+            guard let sent = c.sent, sent != c.before, !AttributionNames.firstTouch.contains(c.property) else { continue }
             out.add(info, e.path(of: i), event: e.recordIndex,
                     "$setOnce '\(Sanitize.inline(c.property, limit: 40))' = \(sent.display(limit: 30)) has no effect: the user's value is already \(c.before?.display(limit: 30) ?? "set"), and $setOnce never overwrites (use $set to change it)")
         }
     }
+}
+
+/// User properties that web attribution sets with `$setOnce` whenever it sees a campaign or a
+/// referrer, so that the first touch stays: amplitude-js with `includeUtm`, `includeReferrer`,
+/// `includeGclid` and `includeFbclid` (`Docs/facts/amplitude-wire.md` §3, "Web attribution"), and
+/// Segment's Amplitude destinations (`amplitude-wire.md` §7 and `segment-wire.md`: `setOnce` of
+/// `initial_referrer` and `initial_utm_*`).
+public enum AttributionNames {
+    public static let firstTouch: Set<String> = [
+        "initial_referrer", "initial_referring_domain",
+        "initial_utm_source", "initial_utm_medium", "initial_utm_campaign", "initial_utm_term", "initial_utm_content",
+        "initial_gclid", "initial_fbclid",
+    ]
 }
