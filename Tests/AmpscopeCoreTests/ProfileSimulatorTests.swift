@@ -360,6 +360,10 @@ struct ProfileSimulatorTests {
         #expect(findings.map(\.rule) == [RuleID.setOnceNoEffect])
         #expect(findings.first?.path == "/events/0/user_properties/$setOnce/first_seen")
         #expect(T.text(sim.properties(ofUser: try T.user(sim)))["initial_referrer"] == "\"https://a.example/\"")
+        // The names the SDKs and Segment's destinations send (Docs/facts/amplitude-wire.md §3, §7).
+        #expect(["initial_referring_domain", "initial_utm_content", "initial_utm_id", "initial_gclid", "initial_fbclid",
+                 "initial_msclkid", "initial_wbraid"].allSatisfy(AttributionNames.firstTouch.contains))
+        #expect(AttributionNames.firstTouch.count == 19 && !AttributionNames.firstTouch.contains("first_seen"))
     }
 
     @Test("add-onto-non-number: $add onto a string changes nothing")

@@ -20,13 +20,15 @@ public struct SetOnceNoEffectRule: ProfileRule {
 
 /// User properties that web attribution sets with `$setOnce` whenever it sees a campaign or a
 /// referrer, so that the first touch stays: amplitude-js with `includeUtm`, `includeReferrer`,
-/// `includeGclid` and `includeFbclid` (`Docs/facts/amplitude-wire.md` §3, "Web attribution"), and
-/// Segment's Amplitude destinations (`amplitude-wire.md` §7 and `segment-wire.md`: `setOnce` of
-/// `initial_referrer` and `initial_utm_*`).
+/// `includeGclid` and `includeFbclid`, the Browser SDK 2 for every campaign key on each new
+/// campaign (`"EMPTY"` for the keys it did not see; `Docs/facts/amplitude-wire.md` §3, "Web
+/// attribution"), and Segment's Amplitude destinations (`amplitude-wire.md` §7 and
+/// `segment-wire.md`: `setOnce` of `initial_referrer` and `initial_utm_*`).
 public enum AttributionNames {
-    public static let firstTouch: Set<String> = [
-        "initial_referrer", "initial_referring_domain",
-        "initial_utm_source", "initial_utm_medium", "initial_utm_campaign", "initial_utm_term", "initial_utm_content",
-        "initial_gclid", "initial_fbclid",
+    /// The campaign keys; each is sent as `initial_` + key.
+    static let campaignKeys = [
+        "utm_campaign", "utm_content", "utm_id", "utm_medium", "utm_source", "utm_term", "referrer", "referring_domain",
+        "dclid", "gbraid", "gclid", "fbclid", "ko_click_id", "li_fat_id", "msclkid", "rtd_cid", "ttclid", "twclid", "wbraid",
     ]
+    public static let firstTouch = Set(campaignKeys.map { "initial_" + $0 })
 }
