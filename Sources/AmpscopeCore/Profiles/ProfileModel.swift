@@ -216,15 +216,9 @@ struct ChangeLog: Sendable {
     /// for a no-op or a drop); nil for a removal or `i` < 0.
     func value(_ i: Int32) -> ProfileValue? {
         guard i >= 0 else { return nil }
-        if Int(i) >= spilled {
-            // A whole value in memory (the common case) is read in place: copying the record
-            // first retained and released its value once more per read.
-            let whole: ProfileValue?? = hot.withUnsafeBufferPointer { h in
-                let j = Int(i) - spilled
-                return h[j].flags & ChangeRecord.suffixFlag == 0 ? .some(h[j].value) : nil
-            }
-            if let whole { return whole }
-        }
+        // A whole value in memory (the common case) is read in place: copying the record first
+        // retained and released its value once more per read.
+        if Int(i) >= spilled, hot[Int(i) - spilled].flags & ChangeRecord.suffixFlag == 0 { return hot[Int(i) - spilled].value }
         let first = self[Int(i)]
         guard first.flags & ChangeRecord.suffixFlag != 0 else { return first.value }
         var pieces: [ProfileValue?] = []
