@@ -46,8 +46,19 @@ final class ProfileFollower: Sendable {
     /// A capture the follower has yet to apply.
     enum Pending: Sendable {
         case processed(Processed, bytes: Int)
-        /// Read back from the store when its turn comes (the backlog was full).
+        /// Only what the fold reads of it (the backlog of judged requests was full).
+        case compact(ProfileInput, bytes: Int)
+        /// Read back from the store when its turn comes (both backlogs were full).
         case readBack
+
+        /// What it holds in the backlogs: (judged requests, compact inputs).
+        var held: (Int, Int) {
+            switch self {
+            case .processed(_, let b): (b, 0)
+            case .compact(_, let b): (0, b)
+            case .readBack: (0, 0)
+            }
+        }
 
         var isReadBack: Bool { if case .readBack = self { true } else { false } }
     }
@@ -62,6 +73,16 @@ final class ProfileFollower: Sendable {
     private let backlogBytes = Atomic<Int>(0)
     static let backlogBodyBytes = 32 << 20
     private let backlogLimit: Int
+    /// Past the judged requests' backlog, captures are queued as `ProfileInput`: only what the
+    /// fold reads, about a fifth of the body on the bench's file (a 40th of a judged request), up
+    /// to `compactBacklogBytes` of them; only past that are they read back. With a plan or a
+    /// golden run the follower needs whole requests, and reads them back instead.
+    private let compactBytes = Atomic<Int>(0)
+    static let compactBacklogBytes = 192 << 20
+    private let compactLimit: Int
+    private let compactCount = Atomic<Int>(0)
+    /// Captures queued in their compact form because the judged requests' backlog was full.
+    var compacted: Int { compactCount.load(ordering: .relaxed) }
     /// What the backlog holds now (body bytes of the judged requests queued and not applied).
     var backlog: Int { backlogBytes.load(ordering: .relaxed) }
     /// Captures read back from the store because the backlog was full when they came.
@@ -77,7 +98,8 @@ final class ProfileFollower: Sendable {
         let applied = appliedCount.load(ordering: .relaxed)
         let received = receivedCount.load(ordering: .relaxed)
         return [("captures_received", received), ("captures_applied", applied), ("captures_behind", max(0, received - applied)),
-                ("backlog_body_bytes", backlog), ("read_backs", readBacks)]
+                ("backlog_body_bytes", backlog), ("compact_backlog_bytes", compactBytes.load(ordering: .relaxed)),
+                ("compacted", compacted), ("read_backs", readBacks)]
     }
     /// Its own thread at a lowered priority (`BackgroundWorker`): a replay load or the proxy
     /// keep the cores they need, and the profiles take what is left (and catch up after).
@@ -129,11 +151,13 @@ final class ProfileFollower: Sendable {
 
     /// `golden`: the golden run's events and the file they came from.
     /// `backlogLimit`: body bytes of judged requests kept for the worker before captures are
-    /// queued by id and read back (tests set 0 to read every capture back).
+    /// queued in their compact form; `compactLimit`: bytes of compact inputs kept before they
+    /// are queued by id and read back (tests set 0 to take either path for every capture).
     init(store: CaptureStore, plan: (checker: PlanChecker, source: String)? = nil, golden: (matcher: GoldenMatcher, source: String)? = nil,
-         backlogLimit: Int = backlogBodyBytes) {
+         backlogLimit: Int = backlogBodyBytes, compactLimit: Int = compactBacklogBytes) {
         self.store = store
         self.backlogLimit = backlogLimit
+        self.compactLimit = plan == nil && golden == nil ? compactLimit : 0
         planSource = plan?.source
         goldenSource = golden?.source
         spillDirectory = store.path.map { p in
@@ -199,6 +223,14 @@ final class ProfileFollower: Sendable {
             .captures(items.map { id, p in
                 let bytes = p.capture.body.count + 256
                 if backlogBytes.load(ordering: .relaxed) + bytes > backlogLimit {
+                    if compactLimit > 0, let input = ProfileInput(p) {
+                        let size = input.footprint
+                        if compactBytes.load(ordering: .relaxed) + size <= compactLimit {
+                            compactBytes.add(size, ordering: .relaxed)
+                            compactCount.add(1, ordering: .relaxed)
+                            return (id, .compact(input, bytes: size))
+                        }
+                    }
                     readBackCount.add(1, ordering: .relaxed)
                     return (id, .readBack)
                 }
@@ -210,9 +242,9 @@ final class ProfileFollower: Sendable {
             switch c {
             case .cleared:
                 state.withLock { s in
-                    var dropped = 0
-                    for case .processed(_, let bytes) in s.waiting.values { dropped += bytes }
-                    backlogBytes.subtract(dropped, ordering: .relaxed)
+                    var dropped = (0, 0)
+                    for p in s.waiting.values { dropped = (dropped.0 + p.held.0, dropped.1 + p.held.1) }
+                    release(dropped)
                     appliedCount.add(s.waiting.count, ordering: .relaxed)
                     var coverage = s.coverage
                     coverage?.reset()
@@ -226,7 +258,7 @@ final class ProfileFollower: Sendable {
                     for (id, p) in items {
                         if s.next == nil { s.next = id }
                         if id < s.next! {
-                            if case .processed(_, let bytes) = p { backlogBytes.subtract(bytes, ordering: .relaxed) }
+                            release(p.held)
                             appliedCount.add(1, ordering: .relaxed)
                             continue
                         }
@@ -256,26 +288,47 @@ final class ProfileFollower: Sendable {
             let from = due.last!.0 + 1
             let next = state.withLock { s in Self.contiguous(&s, from: from).compactMap { id, p in p.isReadBack ? id : nil } }
             ahead = next.isEmpty ? nil : ReadAhead(next, store: store, on: reader)
-            let ready: [Processed?] = due.map { id, p in
+            // (a compact input is parsed here, outside the lock, or read back if it does not parse)
+            let ready: [Ready?] = due.map { id, p in
                 switch p {
-                case .processed(let q, _): return q
-                case .readBack: return fetched[id] ?? (try? store.payloads.processed(id))
+                case .processed(let q, _): return .processed(q)
+                case .compact(let input, _):
+                    if let parsed = input.parsed() { return .compact(parsed) }
+                    return (try? store.payloads.processed(id)).map { .processed($0) }
+                case .readBack: return (fetched[id] ?? (try? store.payloads.processed(id))).map { .processed($0) }
                 }
             }
             // …and applied under the lock, in order.
-            var freed = 0
+            var freed = (0, 0)
             state.withLock { s in
                 for ((id, p), q) in zip(due, ready) {
                     s.waiting[id] = nil
-                    if case .processed(_, let bytes) = p { freed += bytes }
-                    if let q { s.apply(q, captureID: id) }
+                    freed = (freed.0 + p.held.0, freed.1 + p.held.1)
+                    switch q {
+                    case .processed(let q)?: s.apply(q, captureID: id)
+                    case .compact(let c)?: s.simulator.apply(c, captureID: id)
+                    case nil: break
+                    }
                     s.next = id + 1
                 }
                 s.version += 1
             }
-            if freed > 0 { backlogBytes.subtract(freed, ordering: .relaxed) }
+            release(freed)
             appliedCount.add(due.count, ordering: .relaxed)
         }
+    }
+
+    /// A capture ready to be applied.
+    private enum Ready {
+        case processed(Processed)
+        /// Only with neither a plan nor a golden run (`compactLimit` is 0 otherwise).
+        case compact(ProfileInput.Parsed)
+    }
+
+    /// Gives back what applied or dropped captures held in the backlogs.
+    private func release(_ held: (Int, Int)) {
+        if held.0 > 0 { backlogBytes.subtract(held.0, ordering: .relaxed) }
+        if held.1 > 0 { compactBytes.subtract(held.1, ordering: .relaxed) }
     }
 
     /// Up to `capturesPerLock` waiting captures with consecutive ids from `from` (nil: from

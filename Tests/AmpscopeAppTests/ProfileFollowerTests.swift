@@ -85,13 +85,13 @@ struct ProfileFollowerTests {
         return path
     }
 
-    /// Replays `path` into a fresh store followed by a follower with `backlogLimit`, and waits
-    /// until it has applied the last capture.
-    static func follow(_ path: String, backlogLimit: Int) async throws -> (snapshot: String, users: Int, readBacks: Int, backlog: Int, perCapture: [Int],
-                                                                          status: [String: Int]) {
+    /// Replays `path` into a fresh store followed by a follower with `backlogLimit` and
+    /// `compactLimit`, and waits until it has applied the last capture.
+    static func follow(_ path: String, backlogLimit: Int, compactLimit: Int = 0) async throws
+        -> (snapshot: String, users: Int, readBacks: Int, compacted: Int, backlog: Int, perCapture: [Int], findings: [[Finding]], status: [String: Int]) {
         let ingest = Ingest()
         let store = try CaptureStore(path: nil, ingest: ingest)
-        let follower = ProfileFollower(store: store, backlogLimit: backlogLimit)
+        let follower = ProfileFollower(store: store, backlogLimit: backlogLimit, compactLimit: compactLimit)
         var options = Replayer.Options()
         options.threads = 2
         options.batchLines = 50
@@ -104,8 +104,9 @@ struct ProfileFollowerTests {
         }
         let snapshot = follower.read { ProfileReport.json($0.snapshot()) }
         let perCapture = ids.map { follower.profiles(capture: $0).events.count }
+        let findings = follower.read { s in ids.map { s.findings(forCapture: $0) } }
         let status = Dictionary(follower.statusFields, uniquingKeysWith: { a, _ in a })
-        return (snapshot, follower.users().users.count, follower.readBacks, follower.backlog, perCapture, status)
+        return (snapshot, follower.users().users.count, follower.readBacks, follower.compacted, follower.backlog, perCapture, findings, status)
     }
 
     /// Where two results part (nil: they do not), short enough to read in a failure.
@@ -147,6 +148,31 @@ struct ProfileFollowerTests {
         #expect(mixed.readBacks > 0 && mixed.readBacks < 600)
         #expect(mixed.backlog == 0)
         #expect(Self.difference(mixed.perCapture, kept.perCapture) == nil)
+        #expect(Self.difference(mixed.snapshot, kept.snapshot) == nil)
+    }
+
+    @Test("captures past the backlog are queued in their compact form, then read back past that one's limit: the same profiles and findings")
+    func compactInputsGiveTheSameProfiles() async throws {
+        let dir = TempDir.make("ampscope-follower")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = try Self.captureFile(in: dir)
+        let kept = try await Self.follow(path, backlogLimit: Int.max)
+        let compact = try await Self.follow(path, backlogLimit: 0, compactLimit: Int.max)
+        #expect(compact.readBacks == 0)
+        #expect(compact.compacted > 500, "every capture with records was queued compact (\(compact.compacted))")
+        #expect(compact.status["compact_backlog_bytes"] == 0 && compact.status["compacted"] == compact.compacted,
+                "the compact backlog is empty once everything is applied")
+        #expect(kept.findings.joined().contains { $0.rule == RuleID.setOnceNoEffect }, "the fold reported findings to compare")
+        #expect(compact.users == kept.users)
+        #expect(Self.difference(compact.perCapture, kept.perCapture) == nil)
+        #expect(compact.findings == kept.findings)
+        #expect(Self.difference(compact.snapshot, kept.snapshot) == nil)
+        // All three at once: a few judged requests kept, then compact inputs, then read-backs.
+        let mixed = try await Self.follow(path, backlogLimit: 4_000, compactLimit: 20_000)
+        #expect(mixed.compacted > 0 && mixed.readBacks > 0 && mixed.compacted + mixed.readBacks < 600)
+        #expect(mixed.backlog == 0 && mixed.status["compact_backlog_bytes"] == 0)
+        #expect(Self.difference(mixed.perCapture, kept.perCapture) == nil)
+        #expect(mixed.findings == kept.findings)
         #expect(Self.difference(mixed.snapshot, kept.snapshot) == nil)
     }
 }

@@ -132,10 +132,34 @@ public struct ProfileSimulator: Sendable {
     public mutating func apply(_ p: Processed, captureID: Int64) {
         let r = p.request
         guard !r.records.isEmpty, let doc = r.document else { return }
+        fold(FoldRecords(doc: doc, records: r.records, kind: r.recordKind, pointerBase: r.recordsPointer,
+                         pointerIsFinal: r.recordsIsSingleObject),
+             receivedAt: p.capture.receivedAt, ingested: Processed.ingestedByAmplitude(capture: p.capture, answer: p.answer),
+             duplicates: ProfileInput.duplicateEvents(p.findings), captureID: captureID)
+    }
+
+    /// Applies a request's records from their compact form (`ProfileInput`), parsed: the same
+    /// fold as `apply(_:captureID:)` on the judged request it was made from.
+    public mutating func apply(_ input: ProfileInput.Parsed, captureID: Int64) {
+        let i = input.input
+        guard !input.records.isEmpty else { return }
+        fold(FoldRecords(doc: input.doc, records: input.records, kind: i.recordKind, pointerBase: i.recordsPointer,
+                         pointerIsFinal: i.recordsIsSingleObject),
+             receivedAt: i.receivedAt, ingested: i.ingested, duplicates: i.duplicates, captureID: captureID)
+    }
+
+    /// The records of one request as the fold reads them.
+    struct FoldRecords {
+        let doc: JSONDocument
+        let records: [Int]
+        let kind: RecordKind
+        let pointerBase: String
+        let pointerIsFinal: Bool
+    }
+
+    private mutating func fold(_ r: FoldRecords, receivedAt: Int64, ingested: Bool, duplicates: [Int], captureID: Int64) {
+        let doc = r.doc
         noteStart(capture: captureID)
-        let ingested = Processed.ingestedByAmplitude(capture: p.capture, answer: p.answer)
-        var duplicates: [Int] = []
-        for f in p.findings where f.rule == RuleID.duplicateInsertID { if let e = f.event { duplicates.append(e) } }
         var sink = FindingSink()
         var table: [Int32] = []
         for i in r.records.indices {
@@ -148,11 +172,12 @@ public struct ProfileSimulator: Sendable {
             } else if duplicates.contains(i) {
                 status = .duplicate
             }
-            var facts = RecordFacts(request: r, doc: doc, index: i, table: &table, hashingInsertID: false, only: Self.fieldsRead)
+            var facts = RecordFacts(doc: doc, node: r.records[i], index: i, kind: r.kind, pointerBase: r.pointerBase,
+                                    pointerIsFinal: r.pointerIsFinal, table: &table, hashingInsertID: false, only: Self.fieldsRead)
             var event = EventRecord(capture: captureID, user: -1, changeEnd: Int32(changes.count),
                                     status: status, ownChangesApply: !facts.isIdentify)
             if status == .applied {
-                var step = EventStep(ordinal: ordinal, receivedAt: p.capture.receivedAt)
+                var step = EventStep(ordinal: ordinal, receivedAt: receivedAt)
                 swap(&step.keys, &scratch.keys)
                 step.keys.removeAll(keepingCapacity: true)
                 applyRecord(facts, &step, &event)
