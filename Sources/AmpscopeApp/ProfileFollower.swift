@@ -71,7 +71,7 @@ final class ProfileFollower: Sendable {
     /// (`ampscope-bench profiles`). Past `backlogBodyBytes` only the ids are queued, and those
     /// captures are read back from the store (decoded again) when their turn comes.
     private let backlogBytes = Atomic<Int>(0)
-    static let backlogBodyBytes = 32 << 20
+    static let backlogBodyBytes = 8 << 20
     private let backlogLimit: Int
     /// Past the judged requests' backlog, captures are queued as `ProfileInput`: only what the
     /// fold reads, about a fifth of the body on the bench's file (a 40th of a judged request), up

@@ -92,8 +92,36 @@ enum ProfileBench: BenchMode {
               + " page faults during the fold: \(Bench.grouped(Double(faults)))")
         print("  simulation adds \(Bench.fixed(simulateCPU / r.totalSeconds * 100)) % to the load's wall time"
               + " (\(Bench.fixed(simulateCPU / loadCPU * 100)) % of its CPU time); target < 20 %\n")
+        compactPart(store: store, wholeCPU: simulateCPU)
         if spill > 0 { try spillPart(store: store, inMemory: simulator, inMemoryCPU: simulateCPU, hotEvents: spill) }
         if foldReps > 0 { repeatedFolds(store: store, reps: foldReps) }
+    }
+
+    /// The fold from the compact form the follower queues when it falls behind (`ProfileInput`):
+    /// making it from each judged request, parsing it, and folding it, each timed on its own.
+    static func compactPart(store: CaptureStore, wholeCPU: Double) {
+        var simulator = ProfileSimulator()
+        var make = 0.0, parse = 0.0, fold = 0.0
+        var bytes = 0, bodies = 0
+        for id in store.index.captureIDs() {
+            guard let p = try? store.payloads.processed(id) else { continue }
+            let t0 = Bench.threadCPUSeconds()
+            guard let input = ProfileInput(p) else { continue }
+            let t1 = Bench.threadCPUSeconds()
+            guard let parsed = input.parsed() else { continue }
+            let t2 = Bench.threadCPUSeconds()
+            simulator.apply(parsed, captureID: id)
+            let t3 = Bench.threadCPUSeconds()
+            make += t1 - t0
+            parse += t2 - t1
+            fold += t3 - t2
+            bytes += input.footprint
+            bodies += p.capture.body.count
+        }
+        print("the fold from compact inputs (what the follower queues when it falls behind): \(Bench.fixed(Double(bytes) / 1e6)) MB"
+              + " for \(Bench.fixed(Double(bodies) / 1e6)) MB of bodies; CPU s: making them \(Bench.fixed(make, 2)),"
+              + " parsing them \(Bench.fixed(parse, 2)), folding them \(Bench.fixed(fold, 2)) (the judged requests' fold: \(Bench.fixed(wholeCPU, 2)))\n")
+        withExtendedLifetime(simulator) {}
     }
 
     /// The fold again, `reps` times, as part 1 times it (each capture read back just before it is
