@@ -8,7 +8,7 @@
 /// which events were duplicates. This keeps those: the records as a JSON array whose elements
 /// hold only the members that may name one of those fields (the same `FieldFilter` the fold's
 /// `RecordFacts` applies, so what it skips here it would skip there), copied byte for byte in
-/// their order, duplicates and escaped keys included. On the bench's file that is about a fifth
+/// their order, duplicates and escaped keys included. On the bench's file that is about a sixth
 /// of the body (Docs/profiles.md, "Round 5").
 ///
 /// `parsed()` parses it again (the array is small); folding the result gives the same users,
