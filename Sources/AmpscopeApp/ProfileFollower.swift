@@ -60,7 +60,7 @@ final class ProfileFollower: Sendable {
             }
         }
 
-        var isReadBack: Bool { if case .readBack = self { true } else { false } }
+        var isProcessed: Bool { if case .processed = self { true } else { false } }
     }
     private let state = Guarded(State())
     private let store: CaptureStore
@@ -112,7 +112,8 @@ final class ProfileFollower: Sendable {
     /// priority, so a long hold would make the UI, which reads under the same lock, wait for it
     /// while it waits for a core.
     static let capturesPerLock = 32
-    /// Reads back, one chunk ahead of the fold, the captures queued by id (`Pending.readBack`).
+    /// Reads back, one chunk ahead of the fold, the captures queued by id (`Pending.readBack`),
+    /// and parses the compact ones (`Pending.compact`).
     private let reader = BackgroundWorker(label: "ampscope.profiles.read")
     /// Signalled when captures were applied (waiters re-check).
     private let applied = Guarded<[(Int64, @Sendable () -> Void)]>([])
@@ -287,20 +288,15 @@ final class ProfileFollower: Sendable {
             // What is due, looked at under the lock (only this thread changes it)…
             let due = state.withLock { s in Self.contiguous(&s, from: nil) }
             if due.isEmpty { return }
-            // …read back where it was queued by id (by the reader, when it went ahead)…
+            // …read back where it was queued by id, parsed where it was queued compact (by the
+            // reader, when it went ahead; here otherwise, outside the lock)…
             let fetched = ahead?.wait() ?? [:]
             let from = due.last!.0 + 1
-            let next = state.withLock { s in Self.contiguous(&s, from: from).compactMap { id, p in p.isReadBack ? id : nil } }
+            let next = state.withLock { s in Self.contiguous(&s, from: from).filter { !$0.1.isProcessed } }
             ahead = next.isEmpty ? nil : ReadAhead(next, store: store, on: reader)
-            // (a compact input is parsed here, outside the lock, or read back if it does not parse)
             let ready: [Ready?] = due.map { id, p in
-                switch p {
-                case .processed(let q, _): return .processed(q)
-                case .compact(let input, _):
-                    if let parsed = input.parsed() { return .compact(parsed) }
-                    return (try? store.payloads.processed(id)).map { .processed($0) }
-                case .readBack: return (fetched[id] ?? (try? store.payloads.processed(id))).map { .processed($0) }
-                }
+                if case .processed(let q, _) = p { return .processed(q) }
+                return fetched[id] ?? Self.prepare(p, id: id, store: store)
             }
             // …and applied under the lock, in order.
             var freed = (0, 0)
@@ -322,8 +318,15 @@ final class ProfileFollower: Sendable {
         }
     }
 
+    /// A capture queued compact or by id, made ready to apply: parsed, or read back (also when
+    /// its compact form does not parse, which a pruned valid document cannot cause).
+    fileprivate static func prepare(_ p: Pending, id: Int64, store: CaptureStore) -> Ready? {
+        if case .compact(let input, _) = p, let parsed = input.parsed() { return .compact(parsed) }
+        return (try? store.payloads.processed(id)).map { .processed($0) }
+    }
+
     /// A capture ready to be applied.
-    private enum Ready {
+    fileprivate enum Ready: Sendable {
         case processed(Processed)
         /// Only with neither a plan nor a golden run (`compactLimit` is 0 otherwise).
         case compact(ProfileInput.Parsed)
@@ -354,19 +357,20 @@ final class ProfileFollower: Sendable {
         return out
     }
 
-    /// Captures read back from the store on the reader thread, waited for by the fold.
+    /// Captures read back from the store or parsed from their compact form on the reader
+    /// thread, waited for by the fold.
     private final class ReadAhead: @unchecked Sendable {  // `result` is written before `done` is signalled and read after
         private let done = DispatchSemaphore(value: 0)
-        private var result: [Int64: Processed] = [:]
+        private var result: [Int64: Ready] = [:]
 
-        init(_ ids: [Int64], store: CaptureStore, on worker: BackgroundWorker) {
+        init(_ items: [(Int64, Pending)], store: CaptureStore, on worker: BackgroundWorker) {
             worker.async { [self] in
-                for id in ids { if let p = try? store.payloads.processed(id) { result[id] = p } }
+                for (id, p) in items { if let r = ProfileFollower.prepare(p, id: id, store: store) { result[id] = r } }
                 done.signal()
             }
         }
 
-        func wait() -> [Int64: Processed] {
+        func wait() -> [Int64: Ready] {
             done.wait()
             return result
         }
