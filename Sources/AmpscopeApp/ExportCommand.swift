@@ -60,9 +60,16 @@ struct ExportCommand: AsyncParsableCommand {
             err.line("ampscope: no store at \(Sanitize.inline(store, limit: 300))")
             throw ExitCode(2)
         }
+        // Read-only: exporting leaves the store as it was (no session added, nothing
+        // checkpointed), and works on a store the user may only read. A store from an older
+        // ampscope is upgraded as before, which needs it writable.
         let captureStore: CaptureStore
         do {
-            captureStore = try CaptureStore(path: store, sessionLabel: "export")
+            do {
+                captureStore = try CaptureStore(path: store, readOnly: true)
+            } catch CaptureStore.StoreError.needsUpgrade(_) {
+                captureStore = try CaptureStore(path: store, sessionLabel: "export")
+            }
         } catch {
             err.line("ampscope: \(Sanitize.inline("\(error)", limit: 300))")
             throw ExitCode(2)

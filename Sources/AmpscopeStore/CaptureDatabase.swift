@@ -55,7 +55,11 @@ final class CaptureDatabase: Sendable {
             }
         }
         pool = try DatabasePool(path: path, configuration: config)
-        if !readOnly { try Self.migrate(pool) }
+        if readOnly {
+            guard try pool.read({ try Self.migrator.hasCompletedMigrations($0) }) else { throw NeedsUpgrade() }
+        } else {
+            try Self.migrate(pool)
+        }
         // How far the rows say the bodies file goes, and the stretches of it known to be lost.
         let (recordedEnd, gaps) = try pool.read { db -> (Int64, [Range<Int64>]) in
             guard try db.tableExists("body_file") else { return (0, []) }
@@ -85,6 +89,13 @@ final class CaptureDatabase: Sendable {
     }
 
     private static func migrate(_ pool: DatabasePool) throws {
+        try migrator.migrate(pool)
+    }
+
+    /// A store read-only needs every migration done already: it cannot upgrade itself.
+    struct NeedsUpgrade: Error {}
+
+    private static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -181,7 +192,7 @@ final class CaptureDatabase: Sendable {
         m.registerMigration("v4-no-received-index") { db in
             try db.execute(sql: "DROP INDEX IF EXISTS capture_received")
         }
-        try m.migrate(pool)
+        return m
     }
 
     func startSession(label: String) throws -> Int64 {

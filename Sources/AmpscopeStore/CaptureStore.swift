@@ -36,12 +36,16 @@ public actor CaptureStore {
 
     public enum StoreError: Error, CustomStringConvertible {
         case cannotOpen(String, String)
+        /// Opened read-only, a store from an older ampscope that must be upgraded (opened for
+        /// writing) first.
+        case needsUpgrade(String)
         case notFound(Int64)
         case unreadable(String)
 
         public var description: String {
             switch self {
             case .cannotOpen(let path, let why): return "cannot open the store at \(path): \(why)"
+            case .needsUpgrade(let path): return "the store at \(path) was written by an older ampscope: open it for writing once to upgrade it"
             case .notFound(let id): return "capture \(id) is not in the store"
             case .unreadable(let why): return why
             }
@@ -113,21 +117,27 @@ public actor CaptureStore {
     /// Opens (or creates) a store. `path == nil` keeps everything in memory (tests, `check`-like uses).
     /// Reopening an existing file appends a new session and loads its index. With a file,
     /// `bounds` says how much of the index stays in memory (the rest is read back from the file).
-    public init(path: String?, ingest: Ingest = Ingest(), sessionLabel: String = "", bounds: IndexBounds = .standard) throws {
+    /// `readOnly`: an existing store, opened to read only (`ampscope export`): no session is
+    /// added, nothing is checkpointed or repaired, and appending fails. A store from an older
+    /// ampscope throws `needsUpgrade`.
+    public init(path: String?, ingest: Ingest = Ingest(), sessionLabel: String = "", bounds: IndexBounds = .standard,
+                readOnly: Bool = false) throws {
         self.path = path
         self.ingest = ingest
         var opened: CaptureDatabase?
         if let path {
             do {
                 let dir = (path as NSString).deletingLastPathComponent
-                if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-                let db = try CaptureDatabase(path: path)
+                if !dir.isEmpty && !readOnly { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+                let db = try CaptureDatabase(path: path, readOnly: readOnly)
                 database = db
                 opened = db
-                sessionID = try db.startSession(label: sessionLabel)
+                sessionID = readOnly ? 0 : try db.startSession(label: sessionLabel)
                 let index = StoreIndex(bounds: bounds, loader: { try db.readSegment($0) })
                 self.index = index
                 capturesParsedAtOpen = try Self.load(db, into: index, bounds: bounds)
+            } catch is CaptureDatabase.NeedsUpgrade {
+                throw StoreError.needsUpgrade(path)
             } catch {
                 throw StoreError.cannotOpen(path, "\(error)")
             }
