@@ -52,7 +52,12 @@ import Testing
         s = try await t.wait(for: "the User tab of an event with a user") { $0.contains("Who") && $0.contains("Properties in effect for this event") }
         #expect(s.contains("user_id") && s.contains("Amplitude id"), "\(s)")
         try t.press("u")
-        let users = try await t.wait(for: "the Users list") { $0.contains("as Amplitude resolves them") && $0.contains("AMP ID") }
+        // At least one user listed: the follower posts the list a few times a second, so the
+        // list can first be drawn before its first post (`Users · 0`), and Enter on an empty list
+        // filters nothing (this waited for the filter in vain once).
+        let users = try await t.wait(for: "the Users list with a user in it") { s in
+            s.contains("AMP ID") && s.range(of: #"Users · [1-9][0-9,]* as Amplitude resolves them"#, options: .regularExpression) != nil
+        }
         #expect(users.contains("EVENTS") && users.contains("PROPS"))
         try t.press("Enter")
         try await t.wait(for: "the stream filtered to one user") { $0.contains("user=") || $0.contains("device=") }
