@@ -50,13 +50,15 @@ final class ProfileFollower: Sendable {
         case compact(ProfileInput, bytes: Int)
         /// Read back from the store when its turn comes (both backlogs were full).
         case readBack
+        /// Nothing for the fold (no records; the backlog of judged requests was full).
+        case nothing
 
         /// What it holds in the backlogs: (judged requests, compact inputs).
         var held: (Int, Int) {
             switch self {
             case .processed(_, let b): (b, 0)
             case .compact(_, let b): (0, b)
-            case .readBack: (0, 0)
+            case .readBack, .nothing: (0, 0)
             }
         }
 
@@ -228,6 +230,9 @@ final class ProfileFollower: Sendable {
             .captures(items.map { id, p in
                 let bytes = p.capture.body.count + 256
                 if backlogBytes.load(ordering: .relaxed) + bytes > backlogLimit {
+                    if compactLimit > 0 && (p.request.records.isEmpty || p.request.document == nil) {
+                        return (id, .nothing)
+                    }
                     if compactLimit > 0, let input = ProfileInput(p) {
                         let size = input.footprint
                         if compactBytes.load(ordering: .relaxed) + size <= compactLimit {
@@ -321,6 +326,7 @@ final class ProfileFollower: Sendable {
     /// A capture queued compact or by id, made ready to apply: parsed, or read back (also when
     /// its compact form does not parse, which a pruned valid document cannot cause).
     fileprivate static func prepare(_ p: Pending, id: Int64, store: CaptureStore) -> Ready? {
+        if case .nothing = p { return nil }
         if case .compact(let input, _) = p, let parsed = input.parsed() { return .compact(parsed) }
         return (try? store.payloads.processed(id)).map { .processed($0) }
     }
