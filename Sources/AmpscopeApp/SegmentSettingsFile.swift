@@ -28,7 +28,7 @@ enum SegmentSettingsFile {
         var settings = SegmentSettings()
         if let path {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("cannot read the Segment settings file '\(Sanitize.inline(path))'")
+                throw ValidationError("cannot read the Segment settings file '\(Sanitize.inlineTail(path, limit: 160))'")
             }
             var bytes = Array(data)
             // YAML by its name, or by not being a JSON object (JSON files keep the JSON parser's located errors).
@@ -41,13 +41,13 @@ enum SegmentSettingsFile {
                     PlanJSON.write(tree, &w)
                     bytes = w.bytes
                 } catch {
-                    throw ValidationError("\(Sanitize.inline(path)): \(Sanitize.inline("\(error)", limit: 300))")
+                    throw ValidationError("\(Sanitize.inlineTail(path, limit: 160)): \(Sanitize.inline("\(error)", limit: 300))")
                 }
             }
             do {
                 settings = try SegmentSettings.parse(bytes)
             } catch {
-                throw ValidationError("\(Sanitize.inline(path)): \(error.description)")
+                throw ValidationError("\(Sanitize.inlineTail(path, limit: 160)): \(error.description)")
             }
         }
         if let destination {

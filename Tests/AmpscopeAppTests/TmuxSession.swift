@@ -47,7 +47,7 @@ final class TmuxSession {
     /// inherits it too, so `waitUntilExit` would never return for the command that starts it.
     @discardableResult
     func tmux(_ args: [String], captureOutput: Bool = true) throws -> String {
-        let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-out-\(UUID().uuidString)").path
+        let outPath = TempDir.root.appendingPathComponent("tmux-out-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: outPath) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -61,9 +61,7 @@ final class ProxyFixture: Sendable {
     }
 
     static func tempPath() -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ampscope-proxy-tests-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.appendingPathComponent("store.sqlite").path
+        TempDir.make("ampscope-proxy-tests").appendingPathComponent("store.sqlite").path
     }
 
     func client(timeout: Double = 10) throws -> RawClient { try RawClient(port: port, timeout: timeout) }

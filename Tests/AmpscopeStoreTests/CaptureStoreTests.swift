@@ -24,9 +24,7 @@ enum Make {
     }
 
     static func tempPath(_ name: String = "store") -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ampscope-tests-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.appendingPathComponent("\(name).sqlite").path
+        TempDir.make("ampscope-tests").appendingPathComponent("\(name).sqlite").path
     }
 }
 
@@ -179,8 +177,7 @@ enum Make {
     }
 
     @Test func replayedFileCapturesAreReadBackByOffset() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ampscope-replay-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = TempDir.make("ampscope-replay")
         let file = dir.appendingPathComponent("in.jsonl").path
         let line1 = "{\"method\":\"POST\",\"path\":\"/2/httpapi\",\"received_ms\":1795000000000,\"headers\":[[\"Content-Type\",\"application/json\"]],\"body\":\"{\\\"api_key\\\":\\\"0123456789abcdef0123456789abcdef\\\",\\\"events\\\":[{\\\"event_type\\\":\\\"Replayed\\\",\\\"user_id\\\":\\\"user-12345\\\"}]}\"}"
         let text = "\n" + line1 + "\n"

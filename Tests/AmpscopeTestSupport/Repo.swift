@@ -40,10 +40,38 @@ public enum Repo {
     }
 }
 
-/// Fresh temporary directories for tests.
+/// Fresh temporary directories for tests, all under one directory per test process
+/// (`$TMPDIR/ampscope-test-runs/PID`). Tests that delete theirs still do; what the others leave
+/// is removed by the next run, which deletes the directories of test processes that are gone.
+/// (Each test making its own directory straight in `$TMPDIR` left thousands there.)
 public enum TempDir {
+    public static let runs = FileManager.default.temporaryDirectory.appendingPathComponent("ampscope-test-runs")
+
+    /// This process's directory; the first call removes those of finished runs.
+    public static let root: URL = {
+        try? FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
+        removeFinishedRuns(in: runs)
+        let mine = runs.appendingPathComponent(String(getpid()))
+        try? FileManager.default.createDirectory(at: mine, withIntermediateDirectories: true)
+        return mine
+    }()
+
+    /// Removes the directories in `runs` named by the id of a process that no longer exists.
+    public static func removeFinishedRuns(in runs: URL) {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: runs.path)) ?? [] {
+            guard let pid = Int32(name), pid > 0, pid != getpid(), !processExists(pid) else { continue }
+            try? fm.removeItem(at: runs.appendingPathComponent(name))
+        }
+    }
+
+    /// False only when no process has this id (a process of another user still counts).
+    static func processExists(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno != ESRCH
+    }
+
     public static func make(_ prefix: String = "ampscope-test") -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        let d = root.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
         return d
     }
