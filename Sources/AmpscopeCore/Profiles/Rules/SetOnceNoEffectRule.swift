@@ -25,10 +25,11 @@ public struct SetOnceNoEffectRule: ProfileRule {
 /// attribution"), and Segment's Amplitude destinations (`amplitude-wire.md` §7 and
 /// `segment-wire.md`: `setOnce` of `initial_referrer` and `initial_utm_*`).
 public enum AttributionNames {
-    /// The campaign keys; each is sent as `initial_` + key.
+    /// The campaign keys; each is sent as `initial_` + key. Reddit's click id is there twice:
+    /// releases from August 2025 on send `rdt_cid`, earlier ones the misspelt `rtd_cid`.
     static let campaignKeys = [
         "utm_campaign", "utm_content", "utm_id", "utm_medium", "utm_source", "utm_term", "referrer", "referring_domain",
-        "dclid", "gbraid", "gclid", "fbclid", "ko_click_id", "li_fat_id", "msclkid", "rtd_cid", "ttclid", "twclid", "wbraid",
+        "dclid", "gbraid", "gclid", "fbclid", "ko_click_id", "li_fat_id", "msclkid", "rdt_cid", "rtd_cid", "ttclid", "twclid", "wbraid",
     ]
     public static let firstTouch = Set(campaignKeys.map { "initial_" + $0 })
 }
