@@ -22,8 +22,11 @@ struct RandomSessionTests {
         var rng = SplitMix(state: seed)
         let (s, data, h) = UITest.session(SampleTraffic.all, size: Size(cols: 80, rows: 24))
         h.run(s.start())
-        let keys = Array(Set(KeyTable.standard.bindings.map(\.key))) + [.char("x"), .char("("), .char("\""), .backspace, .delete,
-                                                                          .left, .right, .home, .end, .ctrl("u"), .ctrl("w")]
+        // In a fixed order: a `Set`'s order changes from one process to the next, and so did the
+        // walk, so a failure could not be replayed (one at 200x50 in a CI run: a wide character
+        // under the prompt's cursor, `TextTests.promptCursorOnWideCharacter`).
+        let keys = Set(KeyTable.standard.bindings.map(\.key)).sorted { "\($0)" < "\($1)" }
+            + [.char("x"), .char("("), .char("\""), .backspace, .delete, .left, .right, .home, .end, .ctrl("u"), .ctrl("w")]
         let sizes = [Size(cols: 80, rows: 24), Size(cols: 200, rows: 50), Size(cols: 30, rows: 8), Size(cols: 5, rows: 2),
                      Size(cols: 131, rows: 20), Size(cols: 1, rows: 1)]
         for step in 0..<2000 {

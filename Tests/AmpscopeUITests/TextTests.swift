@@ -117,6 +117,33 @@ struct ScreenBufferTests {
         #expect(b.line(0) == " xy   ")
     }
 
+    @Test("a wide glyph written over itself (the prompt's cursor on it) stays whole, in the new role")
+    func wideOverWide() {
+        var b = ScreenBuffer(size: Size(cols: 6, rows: 1))
+        b.draw("aユb", x: 0, y: 0, role: .prompt)
+        b.put(Glyph("ユ", width: 2), x: 1, y: 0, role: .listSelected)
+        #expect(b.line(0) == "aユb  ")
+        #expect(b[1, 0].role == .listSelected && b[1, 0].width == 2 && b[2, 0].width == 0)
+        #expect(b.isConsistent)
+        // Shifted by one: the new glyph cuts the old one's right half, which is blanked.
+        b.put(Glyph("日", width: 2), x: 2, y: 0, role: .text)
+        #expect(b.line(0) == "a 日  ")
+        #expect(b.isConsistent)
+    }
+
+    @Test("the filter prompt's cursor on a wide character shows that character and keeps the row whole")
+    func promptCursorOnWideCharacter() {
+        let (s, _, h) = UITest.session([], size: Size(cols: 40, rows: 10))
+        h.run(s.start())
+        h.press(.char("/"))
+        for c in "user:ユーザー".unicodeScalars { h.press(.char(c)) }
+        for _ in 0..<4 { h.press(.left) }  // onto the ユ
+        let b = s.render()
+        #expect(b.isConsistent)
+        let row = (0..<b.size.rows).first { y in (0..<b.size.cols).contains { b[$0, y].role == .listSelected && b[$0, y].text == "ユ" } }
+        #expect(row != nil, "the cursor is drawn on ユ:\n\((0..<b.size.rows).map { b.line($0) }.joined(separator: "\n"))")
+    }
+
     @Test("horizontal skip cuts a wide glyph cleanly")
     func skip() {
         var b = ScreenBuffer(size: Size(cols: 8, rows: 1))

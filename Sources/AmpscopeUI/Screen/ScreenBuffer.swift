@@ -87,14 +87,17 @@ public struct ScreenBuffer: Equatable, Sendable {
         return true
     }
 
-    /// Writes a cell, blanking the other half of any wide glyph it cuts.
+    /// Writes a cell, blanking the other half of any wide glyph it cuts. A continuation (`c` of
+    /// width 0) is written just after its own glyph's left half (`put`), so the cell on its left
+    /// is not cut: blanking it there turned a wide glyph drawn over another one at the same
+    /// place (the prompt's cursor on a wide character) into a blank and an orphan half.
     mutating func set(_ x: Int, _ y: Int, _ c: Cell) {
         let i = y * size.cols + x
         let old = cells[i]
         if old.width == 2 && x + 1 < size.cols && c.width != 2 {
             cells[i + 1] = Cell(" ", width: 1, role: cells[i + 1].role)
         }
-        if old.width == 0 && x > 0 {
+        if old.width == 0 && x > 0 && c.width != 0 {
             cells[i - 1] = Cell(" ", width: 1, role: cells[i - 1].role)
         }
         cells[i] = c
