@@ -230,10 +230,9 @@ final class ProfileFollower: Sendable {
             .captures(items.map { id, p in
                 let bytes = p.capture.body.count + 256
                 if backlogBytes.load(ordering: .relaxed) + bytes > backlogLimit {
-                    if compactLimit > 0 && (p.request.records.isEmpty || p.request.document == nil) {
-                        return (id, .nothing)
-                    }
-                    if compactLimit > 0, let input = ProfileInput(p) {
+                    if compactLimit > 0 {
+                        // No input: no records, nothing the fold would do with it.
+                        guard let input = ProfileInput(p) else { return (id, .nothing) }
                         let size = input.footprint
                         if compactBytes.load(ordering: .relaxed) + size <= compactLimit {
                             compactBytes.add(size, ordering: .relaxed)

@@ -100,14 +100,9 @@ final class BodyFile: Sendable {
         guard fstat(fd, &st) == 0 else { throw Missing(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
         guard stop <= Int64(st.st_size) else { throw pastTheEnd(offset, length) }
         var out = [UInt8](repeating: 0, count: length)
-        var done = 0
-        while done < length {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, length - done, off_t(offset) + off_t(done)) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw Missing(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
-            if n == 0 { throw pastTheEnd(offset, length) }
-            done += n
-        }
+        let (done, error) = out.withUnsafeMutableBytes { preadFully(fd, into: $0, at: offset) }
+        if error != 0 { throw Missing(description: "cannot read \(path): \(String(cString: strerror(error)))") }
+        if done < length { throw pastTheEnd(offset, length) }
         return out
     }
 

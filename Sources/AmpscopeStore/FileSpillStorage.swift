@@ -63,13 +63,7 @@ public final class FileSpillStorage: ProfileSpillStorage, Sendable {
 
     public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
         guard offset >= 0, offset + buffer.count <= size else { return false }
-        var done = 0
-        while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            done += n
-        }
-        return true
+        let (done, error) = preadFully(fd, into: buffer, at: Int64(offset))
+        return error == 0 && done == buffer.count
     }
 }

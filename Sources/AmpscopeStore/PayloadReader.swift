@@ -194,18 +194,7 @@ final class ReplayedFile: Sendable {
         let fd = try openedDescriptor()
         var failure: Int32 = 0
         let bytes = [UInt8](unsafeUninitializedCapacity: max(0, count)) { buffer, initialized in
-            var done = 0
-            while done < count {
-                let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    break
-                }
-                if n == 0 { break }
-                done += n
-            }
-            initialized = done
+            (initialized, failure) = preadFully(fd, into: UnsafeMutableRawBufferPointer(buffer), at: offset)
         }
         if failure != 0 { throw CaptureStore.StoreError.unreadable("cannot read \(path): \(String(cString: strerror(failure)))") }
         return bytes
